@@ -1,0 +1,23 @@
+"""Latent Lab: train a VAE on your own 2-D data and explore its latent plane.
+
+Entrypoint: page config, navigation over pages/, and the shared sidebar.
+"""
+
+import streamlit as st
+
+from vae.ui import sidebar
+
+st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/data.py", title="Data", icon="📊", url_path="data"),
+    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
+    st.Page("pages/explore.py", title="Explore", icon="🧭", url_path="explore"),
+    st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
+    st.Page("pages/learn.py", title="Learn", icon="📐", url_path="learn"),
+]
+
+page = st.navigation(PAGES)
+sidebar.render()
+page.run()

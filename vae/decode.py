@@ -1,0 +1,160 @@
+"""NumPy forward passes of the encoder and decoder from their weights.
+
+The UI evaluates a trained network on every interaction (a dragged point, a
+grid, one data point's posterior), so it must not wait for TensorFlow: these
+functions reproduce the Keras layers in NumPy and equal Keras's output within
+1e-5 (tested). ``NetworkWeights`` is also the format the training worker sends
+back and the latent pad receives (as JSON through ``to_jsonable``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# The encoder's log-variance is clamped to this range before it is used: sigma
+# stays in [2.5e-3, 55] so exp() cannot overflow and the KL stays finite.
+LOGVAR_MIN = -12.0
+LOGVAR_MAX = 8.0
+
+Dense = tuple[np.ndarray, np.ndarray]  # kernel (in, out), bias (out,)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+# Same definitions as Keras 3's activations (leaky_relu's default slope is 0.2).
+ACTIVATION_FUNCTIONS = {
+    "relu": lambda x: np.maximum(x, 0.0),
+    "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "softplus": _softplus,
+    "swish": lambda x: x * _sigmoid(x),
+}
+
+
+def _mlp(layers: list[Dense], x: np.ndarray, activation: str) -> np.ndarray:
+    act = ACTIVATION_FUNCTIONS[activation]
+    for kernel, bias in layers:
+        x = act(x @ kernel + bias)
+    return x
+
+
+@dataclass
+class NetworkWeights:
+    """Weights of an encoder (two heads) and a decoder, as NumPy arrays.
+
+    Attributes:
+        encoder: hidden Dense layers of the encoder, input side first.
+        z_mean: the mean head.
+        z_log_var: the log-variance head (unused by non-variational kinds).
+        decoder: hidden Dense layers of the decoder.
+        x_mean: the decoder's linear output layer.
+        activation: the hidden layers' activation name.
+    """
+
+    encoder: list[Dense]
+    z_mean: Dense
+    z_log_var: Dense
+    decoder: list[Dense]
+    x_mean: Dense
+    activation: str
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.x_mean[0].shape[1])
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.z_mean[0].shape[1])
+
+    def arrays(self) -> list[np.ndarray]:
+        """All arrays in a fixed order (encoder, heads, decoder, output)."""
+        out: list[np.ndarray] = []
+        for kernel, bias in [*self.encoder, self.z_mean, self.z_log_var, *self.decoder, self.x_mean]:
+            out += [kernel, bias]
+        return out
+
+    def is_finite(self) -> bool:
+        return all(bool(np.isfinite(a).all()) for a in self.arrays())
+
+    def to_jsonable(self) -> dict[str, Any]:
+        """Nested lists for a custom component or JSON (float32 precision kept)."""
+
+        def dense(layer: Dense) -> dict[str, list]:
+            return {"W": layer[0].astype(float).tolist(), "b": layer[1].astype(float).tolist()}
+
+        return {
+            "activation": self.activation,
+            "encoder": [dense(d) for d in self.encoder],
+            "z_mean": dense(self.z_mean),
+            "z_log_var": dense(self.z_log_var),
+            "decoder": [dense(d) for d in self.decoder],
+            "x_mean": dense(self.x_mean),
+        }
+
+    @classmethod
+    def from_jsonable(cls, data: dict[str, Any]) -> NetworkWeights:
+        def dense(d: dict[str, list]) -> Dense:
+            return np.asarray(d["W"], np.float32), np.asarray(d["b"], np.float32)
+
+        return cls(
+            encoder=[dense(d) for d in data["encoder"]],
+            z_mean=dense(data["z_mean"]),
+            z_log_var=dense(data["z_log_var"]),
+            decoder=[dense(d) for d in data["decoder"]],
+            x_mean=dense(data["x_mean"]),
+            activation=str(data["activation"]),
+        )
+
+
+def encode(weights: NetworkWeights, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior parameters of q(z|x) for standardized inputs.
+
+    Args:
+        weights: the network.
+        x: array of shape (n, D) or (D,), standardized units.
+
+    Returns:
+        ``(z_mean, z_log_var)``, each (n, latent_dim) (or (latent_dim,)); the
+        log-variance is clamped to [LOGVAR_MIN, LOGVAR_MAX] as in training.
+    """
+    h = _mlp(weights.encoder, np.asarray(x, np.float32), weights.activation)
+    mean = h @ weights.z_mean[0] + weights.z_mean[1]
+    log_var = np.clip(h @ weights.z_log_var[0] + weights.z_log_var[1], LOGVAR_MIN, LOGVAR_MAX)
+    return mean, log_var
+
+
+def decode(weights: NetworkWeights, z: np.ndarray) -> np.ndarray:
+    """Decoder mean E[x|z] in standardized units.
+
+    Args:
+        weights: the network.
+        z: array of shape (n, latent_dim) or (latent_dim,).
+
+    Returns:
+        Array of shape (n, D) (or (D,)).
+    """
+    h = _mlp(weights.decoder, np.asarray(z, np.float32), weights.activation)
+    return h @ weights.x_mean[0] + weights.x_mean[1]
+
+
+def reconstruct(weights: NetworkWeights, x: np.ndarray) -> np.ndarray:
+    """Decode each input's posterior mean (no sampling)."""
+    return decode(weights, encode(weights, x)[0])
+
+
+def latent_grid(low: float = -3.0, high: float = 3.0, steps: int = 21) -> np.ndarray:
+    """A square grid of latent points, shape (steps * steps, 2), row by row."""
+    axis = np.linspace(low, high, steps, dtype=np.float32)
+    zx, zy = np.meshgrid(axis, axis)
+    return np.stack([zx.ravel(), zy.ravel()], axis=1)

@@ -1,0 +1,119 @@
+"""The loss terms of autoencoders and VAEs, written once for NumPy and Keras.
+
+Every function takes an array namespace ``xp``: ``numpy`` (the default; used
+by the UI, the Learn page and held-out metrics) or ``keras.ops`` (used by the
+training engine on tensors), so the numbers shown and the numbers optimized
+come from the same formula.
+
+Units: all terms are in **nats per data point** (summed over dimensions,
+averaged over points only by the caller), on **standardized** data.
+"""
+
+from __future__ import annotations
+
+import math
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def gaussian_nll_constant(input_dim: int, decoder_std: float) -> float:
+    """The part of -log N(x; x_hat, sigma^2 I) that does not depend on x_hat.
+
+    ``D * (log sigma + 0.5 log 2 pi)`` nats. The reported reconstruction term
+    leaves it out so that it is zero for a perfect reconstruction; bounds on
+    log p(x) (``elbo``, ``iwae_bound``) add it back.
+    """
+    return input_dim * (math.log(decoder_std) + 0.5 * LOG_2PI)
+
+
+def reconstruction_loss(x: Any, x_hat: Any, decoder_std: float, xp: ModuleType = np) -> Any:
+    """Gaussian reconstruction term, per point.
+
+    ``0.5 * sum_d ((x_d - x_hat_d) / sigma)^2`` nats: the negative log-likelihood
+    of x under N(x_hat, sigma^2 I) without its constant (see
+    ``gaussian_nll_constant``).
+
+    Args:
+        x: data, shape (n, D).
+        x_hat: decoder means, shape (n, D).
+        decoder_std: sigma, in standardized units.
+        xp: ``numpy`` or ``keras.ops``.
+
+    Returns:
+        Shape (n,), nats per point.
+    """
+    return 0.5 * xp.sum(xp.square((x - x_hat) / decoder_std), axis=-1)
+
+
+def kl_divergence(z_mean: Any, z_log_var: Any, xp: ModuleType = np) -> Any:
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) in closed form, per point.
+
+    ``-0.5 * sum_j (1 + logvar_j - mu_j^2 - exp(logvar_j))`` nats.
+
+    Returns:
+        Shape (n,), nats per point.
+    """
+    return -0.5 * xp.sum(1.0 + z_log_var - xp.square(z_mean) - xp.exp(z_log_var), axis=-1)
+
+
+def l1_penalty(code: Any, xp: ModuleType = np) -> Any:
+    """Sum of absolute code values per point (the sparse autoencoder's penalty)."""
+    return xp.sum(xp.abs(code), axis=-1)
+
+
+def squared_error(x: Any, x_hat: Any, xp: ModuleType = np) -> Any:
+    """Mean squared error per point, averaged over dimensions (standardized units^2)."""
+    return xp.mean(xp.square(x - x_hat), axis=-1)
+
+
+def elbo(x: Any, x_hat: Any, z_mean: Any, z_log_var: Any, decoder_std: float,
+         xp: ModuleType = np) -> Any:
+    """Evidence lower bound on log p(x) per point, from one decoded sample.
+
+    ``-(reconstruction + constant) - KL`` nats (higher is better).
+    """
+    constant = gaussian_nll_constant(int(x.shape[-1]), decoder_std)
+    return -(reconstruction_loss(x, x_hat, decoder_std, xp) + constant) - kl_divergence(
+        z_mean, z_log_var, xp)
+
+
+def log_normal(x: np.ndarray, mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
+    """log N(x; mean, diag exp(log_var)), summed over the last axis."""
+    return -0.5 * np.sum(LOG_2PI + log_var + np.square(x - mean) / np.exp(log_var), axis=-1)
+
+
+def iwae_bound(x: np.ndarray, decode_fn, z_mean: np.ndarray, z_log_var: np.ndarray,
+               decoder_std: float, k: int = 64, seed: int = 0) -> np.ndarray:
+    """Importance-weighted bound on log p(x) with K samples, per point (NumPy).
+
+    ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with z_k ~ q(z|x). It is
+    >= the ELBO and tightens towards log p(x) as K grows, so it compares models
+    more honestly than their training losses.
+
+    Args:
+        x: data, (n, D), standardized.
+        decode_fn: maps (m, latent) latents to (m, D) decoder means.
+        z_mean, z_log_var: posterior parameters, (n, latent).
+        decoder_std: sigma of p(x|z).
+        k: number of importance samples.
+        seed: for the samples.
+
+    Returns:
+        Shape (n,), nats per point (higher is better).
+    """
+    n, latent = z_mean.shape
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((k, n, latent)).astype(np.float32)
+    z = z_mean[None] + np.exp(0.5 * z_log_var)[None] * eps
+    x_hat = decode_fn(z.reshape(k * n, latent)).reshape(k, n, -1)
+    var = decoder_std**2
+    log_px_z = log_normal(x[None], x_hat, np.full_like(x_hat, math.log(var)))
+    log_pz = log_normal(z, np.zeros_like(z), np.zeros_like(z))
+    log_qz = log_normal(z, z_mean[None], z_log_var[None])
+    log_w = log_px_z + log_pz - log_qz
+    peak = log_w.max(axis=0)
+    return peak + np.log(np.mean(np.exp(log_w - peak), axis=0))
