@@ -1,18 +1,34 @@
-"""Datasets: generators, CSV reading and validation, and the Standardizer.
+"""Datasets: preset generators, CSV reading and validation, and the Standardizer.
 
-(Skeleton: the Data-page issue extends this module with every generator and
-the CSV parser; the ``Dataset`` and ``Standardizer`` interfaces are shared by
-every page and must stay.)
+Every dataset, whatever its source (a preset, a drawing, an uploaded CSV), ends
+up as a ``Dataset``: finite float64 values in the user's original units plus a
+``Standardizer`` fitted on them, so plots show original units while the model
+trains on standardized float32 values.
+
+The CSV reader is strict on purpose. pandas fails silently on real-world files
+(a ``;`` file parses as one column, a decimal comma shifts values, ragged rows
+turn the first column into the index), so ``read_table`` sniffs the delimiter,
+decimal mark, header and encoding itself and ``build_dataset`` validates the
+chosen columns. Every problem raises ``DataError`` with a one-line message that
+says what is wrong and what to do; the CLI prints it as ``error: ...``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import codecs
+import csv
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from vae.config import DataConfig, Scaling
-
 
 @dataclass(frozen=True)
 class Standardizer:
@@ -27,12 +43,22 @@ class Standardizer:
 
     @classmethod
     def fit(cls, values: np.ndarray, method: Scaling = "zscore") -> Standardizer:
+        """Fit per-column offset and scale; a constant column gets scale 1 (no division by 0)."""
         values = np.asarray(values, np.float64)
         d = values.shape[1]
+        # Column by column: a reduction over axis 0 of an (n, 2) C-ordered array is
+        # strided and several times slower than over each contiguous column.
+        cols = [np.ascontiguousarray(values[:, j]) for j in range(d)] if d <= 8 else None
         if method == "zscore":
-            offset, scale = values.mean(axis=0), values.std(axis=0)
+            if cols is not None:
+                offset = np.array([c.mean() for c in cols])
+                scale = np.array([np.sqrt(np.dot(c - m, c - m) / len(c)) for c, m in zip(cols, offset)])
+            else:
+                offset, scale = values.mean(axis=0), values.std(axis=0)
         elif method == "minmax":
-            offset, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
+            low = np.array([c.min() for c in cols]) if cols is not None else values.min(axis=0)
+            high = np.array([c.max() for c in cols]) if cols is not None else values.max(axis=0)
+            offset, scale = low, high - low
         else:
             offset, scale = np.zeros(d), np.ones(d)
         scale = np.where(scale > 0, scale, 1.0)
@@ -63,7 +89,9 @@ class Dataset:
         labels: optional (n,) array used only for colour.
         standardizer: fitted on ``values`` with ``config.scaling``.
         config: where the data came from.
-        notes: what loading did (rows dropped, subsampled, ...), for the UI.
+        notes: what loading did (rows read, columns used, ...), for the UI.
+        warnings: what the user should know and may want to fix (rows
+            dropped, columns renamed, encoding guessed, subsampled).
     """
 
     values: np.ndarray
@@ -72,6 +100,7 @@ class Dataset:
     config: DataConfig
     labels: np.ndarray | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)  # notes the user should act on
 
     @property
     def n_rows(self) -> int:
@@ -90,16 +119,573 @@ class Dataset:
         return self.standardizer.transform(self.values)
 
 
-def make_dataset(values: np.ndarray, columns, config: DataConfig, labels=None, notes=()) -> Dataset:
+def make_dataset(values: np.ndarray, columns, config: DataConfig, labels=None, notes=(),
+                 warnings=()) -> Dataset:
+    """Wrap validated values in a ``Dataset``, fitting its standardizer with ``config.scaling``."""
     values = np.asarray(values, np.float64)
-    return Dataset(values=values, columns=tuple(columns),
-                   standardizer=Standardizer.fit(values, config.scaling), config=config,
-                   labels=None if labels is None else np.asarray(labels), notes=tuple(notes))
+    standardizer = Standardizer.fit(values, config.scaling)
+    return Dataset(values=np.ascontiguousarray(values), columns=tuple(columns),
+                   standardizer=standardizer, config=config,
+                   labels=None if labels is None else np.asarray(labels), notes=tuple(notes),
+                   warnings=tuple(warnings))
+
+
+def rescale(dataset: Dataset, scaling: Scaling) -> Dataset:
+    """The same data with a standardizer refitted for ``scaling`` ("zscore", "minmax" or "none")."""
+    if scaling == dataset.config.scaling:
+        return dataset
+    config = dataset.config.replace(scaling=scaling)
+    return replace(dataset, config=config, standardizer=Standardizer.fit(dataset.values, scaling))
+
+
+class DataError(ValueError):
+    """A dataset that cannot be used, with a one-line message saying what to do.
+
+    Attributes:
+        kind: a short machine-readable reason (e.g. ``"too_many_rows"``), so the
+            UI can offer a fix (a seeded subsample) without parsing the text.
+    """
+
+    def __init__(self, message: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# ---------------------------------------------------------------------------
+# Presets
+# ---------------------------------------------------------------------------
+
+MAX_PRESET_POINTS = 200_000  # the preview stays responsive and a CPU epoch stays short
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One generator: what the UI shows and the defaults that make it look right."""
+
+    title: str
+    description: str
+    noise: float  # default noise, in the shape's own units
+    noise_max: float
+    param: str | None = None  # name of the one shape parameter, if any ("k", "arms")
+    param_default: int = 0
+    param_range: tuple[int, int] = (0, 0)
+    n_dims: int = 2
+
+
+PRESETS: dict[str, Preset] = {
+    "two_moons": Preset("Two moons", "Two interleaving half circles (scikit-learn make_moons).", 0.05, 0.5),
+    "circles": Preset("Concentric circles", "A small circle inside a large one (scikit-learn make_circles).",
+                      0.05, 0.3),
+    "blobs": Preset("Gaussian mixture", "k round gaussian blobs at seeded random centres "
+                    "(scikit-learn make_blobs); noise is each blob's standard deviation.",
+                    1.0, 4.0, "blobs (k)", 4, (1, 12)),
+    "spirals": Preset("Spirals", "Interleaved spiral arms growing from the origin.", 0.3, 2.0,
+                      "arms", 2, (1, 6)),
+    "pinwheel": Preset("Pinwheel", "Curved gaussian petals around the origin; noise is the petal width.",
+                       0.05, 0.3, "petals", 5, (2, 10)),
+    "checkerboard": Preset("Checkerboard", "Uniform points on the dark squares of a 4 x 4 board.",
+                           0.0, 0.5),
+    "swiss_roll": Preset("Swiss roll (2-D)", "The swiss roll seen from its side "
+                         "(scikit-learn make_swiss_roll, columns x and z).", 0.5, 3.0),
+    "ring": Preset("Ring of gaussians", "k small gaussians evenly spaced on a circle of radius 4.",
+                   0.2, 1.5, "gaussians (k)", 8, (2, 16)),
+    "digits": Preset("8x8 digits (64-D)", "scikit-learn's bundled handwritten digits: 1,797 images of "
+                     "8 x 8 pixels (values 0-16), one column per pixel. The one preset that is not 2-D.",
+                     0.0, 4.0, n_dims=64),
+}
+DEFAULT_PRESET = "two_moons"
+
+
+def preset_param(config: DataConfig) -> int:
+    """The preset's shape parameter (blobs, arms, ...) from ``config.params``, or its default."""
+    spec = PRESETS[config.preset]
+    value = config.params.get("k", spec.param_default)
+    low, high = spec.param_range
+    if spec.param and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+        raise DataError(f"{spec.param} for {spec.title} must be an integer in [{low}, {high}]. "
+                        f"Received: {value!r}")
+    return int(value)
+
+
+def _spirals(n: int, arms: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    labels = rng.integers(0, arms, n)
+    t = np.sqrt(rng.uniform(0.0, 1.0, n)) * 3.0 * np.pi  # sqrt: even density along the arm
+    angle = t + 2.0 * np.pi * labels / arms
+    x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
+    return x + rng.normal(0.0, noise, x.shape), labels
+
+
+def _pinwheel(n: int, petals: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # Johnson et al. (2016), "Composing graphical models with neural networks".
+    labels = rng.integers(0, petals, n)
+    features = rng.normal(size=(n, 2)) * np.array([0.3, max(noise, 1e-6)])
+    features[:, 0] += 1.0
+    angles = 2.0 * np.pi * labels / petals + 0.25 * np.exp(features[:, 0])
+    cos, sin = np.cos(angles), np.sin(angles)
+    x = np.stack([cos * features[:, 0] - sin * features[:, 1], sin * features[:, 0] + cos * features[:, 1]], 1)
+    return 2.0 * x, labels
+
+
+def _checkerboard(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # Squares of side 1 on [-2, 2]^2; keep the ones where floor(x) + floor(y) is even.
+    x1 = rng.uniform(-2.0, 2.0, n)
+    x2 = rng.uniform(0.0, 1.0, n) - 2.0 * rng.integers(0, 2, n) + np.floor(x1) % 2
+    x = np.stack([x1, x2], axis=1)
+    labels = ((np.floor(x1) + 2) + 4 * (np.floor(x2) + 2)).astype(int)
+    return x + rng.normal(0.0, noise, x.shape), labels
+
+
+def _ring(n: int, k: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    labels = rng.integers(0, k, n)
+    angle = 2.0 * np.pi * labels / k
+    centres = 4.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return centres + rng.normal(0.0, noise, centres.shape), labels
 
 
 def generate(config: DataConfig) -> Dataset:
-    """Build a preset dataset (only two moons in this skeleton)."""
-    from sklearn.datasets import make_moons
+    """Build a preset dataset; the same config (and seed) always gives the same data.
 
-    x, y = make_moons(n_samples=config.n_samples, noise=config.noise, random_state=config.seed)
-    return make_dataset(x, ("x1", "x2"), config, labels=y)
+    Args:
+        config: ``preset`` names a key of ``PRESETS``; ``n_samples`` (at most
+            ``MAX_PRESET_POINTS``), ``noise`` and ``seed`` apply to every preset;
+            ``params["k"]`` sets the preset's one shape parameter, if it has one.
+            The digits preset has 1,797 images: ``n_samples`` below that takes a
+            seeded subset, and ``noise`` adds gaussian pixel noise.
+
+    Returns:
+        A ``Dataset`` with labels (cluster, arm or digit) for colour.
+
+    Raises:
+        DataError: for an unknown preset, too many points or a bad parameter.
+    """
+    from sklearn import datasets as skd
+
+    name = config.preset
+    if name not in PRESETS:
+        raise DataError(f"Unknown preset {name!r}. Choose one of: {', '.join(PRESETS)}")
+    if config.n_samples > MAX_PRESET_POINTS:
+        raise DataError(f"Presets generate at most {MAX_PRESET_POINTS:,} points. "
+                        f"Received: n_samples={config.n_samples:,}")
+    n, noise, seed = config.n_samples, float(config.noise), config.seed
+    rng = np.random.default_rng(seed)
+    k = preset_param(config)
+    columns: tuple[str, ...] = ("x1", "x2")
+    if name == "two_moons":
+        x, y = skd.make_moons(n_samples=n, noise=noise, random_state=seed)
+    elif name == "circles":
+        x, y = skd.make_circles(n_samples=n, noise=noise, factor=0.5, random_state=seed)
+    elif name == "blobs":
+        x, y = skd.make_blobs(n_samples=n, centers=k, cluster_std=max(noise, 1e-6),
+                              center_box=(-10.0, 10.0), random_state=seed)
+    elif name == "spirals":
+        x, y = _spirals(n, k, noise, rng)
+    elif name == "pinwheel":
+        x, y = _pinwheel(n, k, noise, rng)
+    elif name == "checkerboard":
+        x, y = _checkerboard(n, noise, rng)
+    elif name == "swiss_roll":
+        x3, t = skd.make_swiss_roll(n_samples=n, noise=noise, random_state=seed)
+        x, y = x3[:, [0, 2]], np.digitize(t, np.linspace(t.min(), t.max(), 7)[1:-1])
+    elif name == "ring":
+        x, y = _ring(n, k, noise, rng)
+    else:  # digits
+        digits = skd.load_digits()
+        x, y = digits.data.astype(np.float64), digits.target
+        if n < len(x):
+            keep = np.sort(rng.choice(len(x), size=n, replace=False))
+            x, y = x[keep], y[keep]
+        if noise > 0:
+            x = x + rng.normal(0.0, noise, x.shape)
+        columns = tuple(f"px{r}{c}" for r in range(8) for c in range(8))
+    if not config.name:
+        config = config.replace(name=PRESETS[name].title)
+    return make_dataset(x, columns, config, labels=np.asarray(y))
+
+
+def from_points(points: Sequence[Sequence[float]], scaling: Scaling = "zscore") -> Dataset:
+    """A dataset from drawn points (x, y); validated like an upload.
+
+    Raises:
+        DataError: fewer than 2 points, non-finite values or a constant column.
+    """
+    values = np.asarray(points, np.float64).reshape(-1, 2) if len(points) else np.zeros((0, 2))
+    if len(values) < MIN_ROWS:
+        raise DataError(f"The drawing has {len(values)} point(s); draw at least {MIN_ROWS} "
+                        "(drag on the canvas), then use it.")
+    _check_values(values, ("x", "y"), np.arange(len(values)) + 1)
+    config = DataConfig(source="drawn", preset="drawing", n_samples=len(values), noise=0.0,
+                        scaling=scaling, name="drawing")
+    return make_dataset(values, ("x", "y"), config)
+
+
+# ---------------------------------------------------------------------------
+# CSV reading and validation
+# ---------------------------------------------------------------------------
+
+MAX_UPLOAD_MB = 100  # the same as server.maxUploadSize in .streamlit/config.toml
+MAX_ROWS = 1_000_000  # more than this: refuse, or take a seeded subsample
+MIN_ROWS = 2
+MAX_ABS_VALUE = 1e15  # beyond this float32 training loses the data (and its squared error overflows)
+_SNIFF_BYTES = 64 * 1024
+_DELIMITERS = ("\t", ";", ",", "|")  # in order of preference when several fit
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$|^[+-]?(nan|inf|infinity)$", re.I)
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A delimited file read as text and numbers, before columns are chosen.
+
+    Attributes:
+        frame: every row and column as read (numeric columns as float64).
+        numeric: names of the columns that hold numbers.
+        delimiter, decimal, encoding, has_header: what sniffing found.
+        first_line: file line number of the first data row (1-based).
+        notes: what reading did (encoding fallback, renamed duplicates, ...).
+        name: the file name, for messages.
+    """
+
+    frame: pd.DataFrame
+    numeric: tuple[str, ...]
+    delimiter: str
+    decimal: str
+    encoding: str
+    has_header: bool
+    first_line: int
+    notes: tuple[str, ...] = ()
+    name: str = ""
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.frame.columns)
+
+    def default_columns(self) -> tuple[str, ...]:
+        """The first two numeric columns (what the page and the CLI use unless told otherwise)."""
+        return self.numeric[:2]
+
+    def default_label(self) -> str | None:
+        """A column named "label" (what ``to_csv_bytes`` writes), if there is one."""
+        return "label" if "label" in self.frame.columns else None
+
+
+def _head(source: bytes | str | Path) -> tuple[bytes, int]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source[:_SNIFF_BYTES])
+        return data, len(source)
+    path = Path(source)
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_SNIFF_BYTES), path.stat().st_size
+    except OSError as exc:
+        raise DataError(f"Cannot read {str(path)!r}: {exc.strerror or exc}. Check the path.") from exc
+
+
+def _check_not_binary(head: bytes, label: str) -> None:
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(f"{label} is an Excel workbook or zip archive, not a CSV text file. "
+                        "Save it as CSV (File > Save As > CSV) and upload that.", "binary")
+    if b"\x00" in head:
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        hint = "It looks like UTF-16 text: save it as UTF-8 CSV." if utf16 else \
+            "Upload a plain-text CSV or TSV file."
+        raise DataError(f"{label} contains NUL bytes, so it is a binary file, not CSV text. {hint}", "binary")
+
+
+def _decode_head(head: bytes, complete: bool) -> tuple[str, str]:
+    try:
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        return decoder.decode(head, final=complete), "utf-8"
+    except UnicodeDecodeError:
+        return head.decode("latin-1"), "latin-1"
+
+
+def _sniff(text: str) -> tuple[str, str, bool, list[str]]:
+    """Delimiter, decimal mark, whether there is a header, and the header fields."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if len(text) >= _SNIFF_BYTES - 4 and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut sample may be partial
+    best = ","
+    for delim in _DELIMITERS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=delim)}
+        if len(counts) == 1 and counts.pop() >= 2:
+            best = delim
+            break
+    rows = list(csv.reader(lines, delimiter=best))
+    first = [f.strip() for f in rows[0]] if rows else []
+    has_header = not all(_NUMBER.match(f) for f in first) if first else False
+    decimal = "."
+    if best != ",":
+        cells = [c.strip() for row in rows[1 if has_header else 0:] for c in row]
+        if any(_DECIMAL_COMMA.match(c) for c in cells):
+            decimal = ","
+    return best, decimal, has_header, first
+
+
+def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
+    seen: dict[str, int] = {}
+    out, notes = [], []
+    for i, raw in enumerate(names):
+        name = raw or f"column {i + 1}"
+        if name in seen:
+            seen[name] += 1
+            new = f"{name} ({seen[name]})"
+            while new in seen:
+                seen[name] += 1
+                new = f"{name} ({seen[name]})"
+            notes.append(f"Column name {name!r} appears more than once; column {i + 1} was renamed {new!r}.")
+            seen[new] = 1
+            name = new
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out, notes
+
+
+def _to_number(col: pd.Series, decimal: str) -> tuple[pd.Series, bool]:
+    """Convert a text column holding numbers (with thousands separators) to float64."""
+    text = col.astype("string").str.strip()
+    present = text.notna() & (text != "")
+    if not present.any():
+        return col, False
+    if decimal == ",":
+        cleaned = text.str.replace(r"[\s.']", "", regex=True).str.replace(",", ".", regex=False)
+    else:
+        cleaned = text.str.replace(r"[\s,_']", "", regex=True)
+    numbers = pd.to_numeric(cleaned, errors="coerce")
+    if numbers[present].notna().mean() > 0.5:
+        return numbers.astype(np.float64), True
+    return col, False
+
+
+def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | None = None) -> Table:
+    """Read a CSV or TSV file, sniffing delimiter, decimal mark, header and encoding.
+
+    Args:
+        source: the file's bytes, or a path.
+        name: what to call the file in messages (defaults to the path's name).
+        max_bytes: refuse larger files (default ``MAX_UPLOAD_MB`` MB).
+
+    Returns:
+        A ``Table``: all rows, numeric columns as float64.
+
+    Raises:
+        DataError: empty, binary or too large file, or rows with the wrong number of fields.
+    """
+    if not name:
+        name = "the file" if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).name
+    label = repr(name) if name != "the file" else "The file"
+    max_bytes = MAX_UPLOAD_MB * 1024 * 1024 if max_bytes is None else max_bytes
+    head, size = _head(source)
+    if size > max_bytes:
+        raise DataError(f"{label} is {size / 1e6:,.1f} MB, over the {max_bytes / 2**20:,.0f} MB limit. "
+                        "Upload a smaller file (e.g. a sample of its rows).", "too_large")
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise DataError(f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.",
+                        "empty")
+    _check_not_binary(head, label)
+    text, encoding = _decode_head(head, complete=size <= _SNIFF_BYTES)
+    delimiter, decimal, has_header, first = _sniff(text)
+    notes = []
+    if encoding == "latin-1":
+        notes.append("The file is not valid UTF-8; it was read as Latin-1.")
+    if has_header:
+        names, renamed = _unique_names(first)
+        notes += renamed
+    else:
+        names = [f"x{i + 1}" for i in range(len(first))]
+        notes.append(f"No header row found; columns are named {', '.join(names)}.")
+    kwargs: dict[str, Any] = dict(sep=delimiter, decimal=decimal, header=0 if has_header else None,
+                                  names=names, index_col=False, on_bad_lines="error",
+                                  skip_blank_lines=False)
+    raw = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    frame = None
+    for enc in ((encoding, "latin-1") if encoding == "utf-8" else (encoding,)):
+        try:
+            if isinstance(raw, io.BytesIO):
+                raw.seek(0)
+            frame = pd.read_csv(raw, encoding="utf-8-sig" if enc == "utf-8" else enc, **kwargs)
+            if enc != encoding:
+                notes.append("The file is not valid UTF-8; it was read as Latin-1.")
+            break
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(f"{label} is empty. Choose a CSV with a header row and at least "
+                            f"{MIN_ROWS} data rows.", "empty") from exc
+        except (pd.errors.ParserError, ValueError) as exc:
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"{label} could not be read as {_DELIM_NAMES[delimiter]}-separated values "
+                            f"({detail}). Make every row have the same number of fields.", "parse") from exc
+    assert frame is not None  # latin-1 decodes any bytes
+    # Rows that are entirely blank (blank lines) are not data; keep the index so line numbers stay true.
+    if any(frame[c].hasnans for c in frame.columns):
+        blank = frame.isna().all(axis=1).to_numpy()
+        if blank.any():
+            frame = frame[~blank]
+    numeric = []
+    for col in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[col].dtype) and not pd.api.types.is_bool_dtype(frame[col].dtype):
+            if frame[col].dtype != np.float64:
+                frame[col] = frame[col].astype(np.float64)
+            numeric.append(col)
+        elif len(frame):
+            converted, ok = _to_number(frame[col], decimal)
+            if ok:
+                frame[col] = converted
+                numeric.append(col)
+                notes.append(f"Column {col!r} holds numbers as text (quotes, thousands separators or "
+                             "stray text); its numbers were read as numbers.")
+    return Table(frame=frame, numeric=tuple(numeric), delimiter=delimiter, decimal=decimal,
+                 encoding=encoding, has_header=has_header, first_line=2 if has_header else 1,
+                 notes=tuple(notes), name=name)
+
+
+_DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _lines(index: np.ndarray, first_line: int, limit: int = 5) -> str:
+    shown = ", ".join(str(int(i) + first_line) for i in index[:limit])
+    return shown + (", ..." if len(index) > limit else "")
+
+
+def _check_values(values: np.ndarray, columns: Sequence[str], lines: np.ndarray) -> None:
+    """Raise ``DataError`` for values too large for float32 training or constant columns."""
+    for j, col in enumerate(columns):
+        column = values[:, j]
+        low, high = float(column.min()), float(column.max())
+        if max(-low, high) > MAX_ABS_VALUE:
+            big = np.abs(column) > MAX_ABS_VALUE
+            worst = max(-low, high)
+            f32 = " (beyond float32's 3.4e38)" if worst > float(np.finfo(np.float32).max) else ""
+            raise DataError(f"Column {col!r} has values up to {worst:.3g}{f32} on line(s) "
+                            f"{_lines(lines[big], 0)}; values beyond ±{MAX_ABS_VALUE:.0e} cannot be "
+                            "trained in float32. Rescale the column (other units) or remove those rows.",
+                            "too_large_values")
+        if low == high:
+            raise DataError(f"Column {col!r} is constant (every value is {column[0]:g}), so it carries "
+                            "no information and cannot be standardized. Choose another column.", "constant")
+
+
+def build_dataset(table: Table, columns: Sequence[str] | None = None, *, label_column: str | None = None,
+                  scaling: Scaling = "zscore", max_rows: int = MAX_ROWS,
+                  subsample_seed: int | None = None) -> Dataset:
+    """Validate the chosen columns of a ``Table`` and make a ``Dataset``.
+
+    Rows with a missing, non-numeric, NaN or infinite value in a chosen column
+    are dropped and reported in ``Dataset.notes`` (count and first line numbers).
+
+    Args:
+        table: from ``read_table``.
+        columns: at least 2 numeric columns (default: the first two numeric).
+        label_column: optional column used only for colour.
+        scaling: "zscore", "minmax" or "none", stored with the dataset.
+        max_rows: more rows than this raise ``DataError(kind="too_many_rows")``
+            unless ``subsample_seed`` is given.
+        subsample_seed: keep a seeded random subset of ``max_rows`` rows.
+
+    Raises:
+        DataError: too few rows or numeric columns, unknown or duplicate
+            columns, a constant column, values too large, too many rows.
+    """
+    label = repr(table.name) if table.name and table.name != "the file" else "The file"
+    if table.n_rows == 0:
+        raise DataError(f"{label} has a header row but no data rows. Add at least {MIN_ROWS} rows of numbers.",
+                        "no_rows")
+    if table.n_rows < MIN_ROWS:
+        raise DataError(f"{label} has only 1 data row; a dataset needs at least {MIN_ROWS}. Add more rows.",
+                        "one_row")
+    if not table.numeric:
+        raise DataError(f"{label} has no numeric columns (columns: {_names(table.columns)}). Check that it "
+                        "holds numbers and that the delimiter and decimal mark are standard.", "no_numeric")
+    if len(table.numeric) < 2 and columns is None:
+        raise DataError(f"{label} has only one numeric column ({table.numeric[0]!r}); a dataset needs at "
+                        "least 2. Add another numeric column.", "one_numeric")
+    columns = tuple(table.default_columns() if columns is None else columns)
+    unknown = [c for c in columns if c not in table.frame.columns]
+    if unknown:
+        raise DataError(f"No column named {_names(unknown)}. Columns are: {_names(table.columns)}.", "columns")
+    not_numeric = [c for c in columns if c not in table.numeric]
+    if not_numeric:
+        raise DataError(f"Column(s) {_names(not_numeric)} are not numeric. Numeric columns: "
+                        f"{_names(table.numeric) or 'none'}.", "columns")
+    if len(columns) < 2 or len(set(columns)) != len(columns):
+        raise DataError(f"Choose at least 2 different numeric columns. Received: {_names(columns)}", "columns")
+    if label_column is not None and label_column not in table.frame.columns:
+        raise DataError(f"No label column named {label_column!r}. Columns are: {_names(table.columns)}.",
+                        "columns")
+    values = np.empty((table.n_rows, len(columns)), np.float64, order="F")  # contiguous columns: fast checks
+    for j, c in enumerate(columns):
+        values[:, j] = table.frame[c].to_numpy(np.float64, na_value=np.nan)
+    index = table.frame.index.to_numpy()
+    notes: list[str] = []
+    warnings = list(table.notes)
+    finite = np.isfinite(values)
+    if not finite.all():
+        bad = ~finite.all(axis=1)
+        missing = np.isnan(values).any(axis=1) & bad
+        n_bad = int(bad.sum())
+        kinds = " or ".join(k for k, there in (("missing, NaN or non-numeric", missing.any()),
+                                               ("infinite", (bad & ~missing).any())) if there)
+        if n_bad == len(values):
+            raise DataError(f"Every row of {label} has {kinds} values in {_names(columns)}; "
+                            "nothing is left. Check the columns and the decimal mark.", "all_dropped")
+        warnings.append(f"Dropped {n_bad:,} row(s) with {kinds} values in {_names(columns)} (line(s) "
+                        f"{_lines(index[bad], table.first_line)}).")
+        values, index = values[~bad], index[~bad]
+        if len(values) < MIN_ROWS:
+            raise DataError(f"Only {len(values)} row(s) of {label} are complete; a dataset needs at least "
+                            f"{MIN_ROWS}. Fix the missing values.", "one_row")
+    keep: np.ndarray | None = None
+    if len(values) > max_rows:
+        if subsample_seed is None:
+            raise DataError(f"{label} has {len(values):,} rows, more than the {max_rows:,} limit. Use a seeded "
+                            f"random subsample of {max_rows:,} rows, or upload fewer rows.", "too_many_rows")
+        keep = np.sort(np.random.default_rng(subsample_seed).choice(len(values), max_rows, replace=False))
+        warnings.append(f"Kept a random subsample of {max_rows:,} of {len(values):,} rows (seed {subsample_seed}).")
+        values, index = values[keep], index[keep]
+    _check_values(values, columns, index + table.first_line)
+    labels = None
+    if label_column is not None:
+        labels = table.frame[label_column].to_numpy()
+        if keep is not None or len(index) != len(labels):
+            labels = table.frame[label_column].loc[index].to_numpy()
+    config = DataConfig(source="upload", preset="upload", n_samples=len(values), noise=0.0, columns=columns,
+                        label_column=label_column, scaling=scaling, name=table.name)
+    notes.insert(0, f"Read {table.n_rows:,} data row(s); using {len(values):,} rows of {_names(columns)}.")
+    return make_dataset(values, columns, config, labels=labels, notes=notes, warnings=warnings)
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(repr(str(n)) for n in names)
+
+
+def load_csv(source: bytes | str | Path, *, columns: Sequence[str] | None = None,
+             label_column: str | None = None, scaling: Scaling = "zscore", name: str = "",
+             max_rows: int = MAX_ROWS, subsample_seed: int | None = None,
+             max_bytes: int | None = None) -> Dataset:
+    """Read, validate and standardize a CSV or TSV file: ``read_table`` then ``build_dataset``.
+
+    Example: ``load_csv("points.csv", columns=["x", "y"])``.
+
+    Raises:
+        DataError: with a one-line message saying what is wrong and what to do.
+    """
+    table = read_table(source, name=name, max_bytes=max_bytes)
+    return build_dataset(table, columns, label_column=label_column, scaling=scaling, max_rows=max_rows,
+                         subsample_seed=subsample_seed)
+
+
+def to_csv_bytes(dataset: Dataset) -> bytes:
+    """The dataset as UTF-8 CSV in original units (labels last); ``load_csv`` reads it back unchanged."""
+    frame = pd.DataFrame(dataset.values, columns=list(dataset.columns))
+    if dataset.labels is not None:
+        name = dataset.config.label_column or "label"
+        while name in frame.columns:
+            name += "_"
+        frame[name] = dataset.labels
+    # float_format=None writes repr(), which round-trips float64 exactly.
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
