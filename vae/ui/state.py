@@ -51,3 +51,32 @@ def set_job(job) -> None:
 
 def past_runs() -> list[Run]:
     return st.session_state.setdefault(RUNS, [])
+
+
+# --- Data page (vae/ui/state additions by the Data page) ---------------------
+DRAWN_POINTS = "ll_drawn_points"  # list[[x, y]]: the Data page's drawing, kept across page switches
+DRAWN_TOKEN = "ll_drawn_token"  # int: bumped when Python replaces the drawing (Clear)
+UPLOAD = "ll_upload"  # dict: the last upload parsed once ({"id", "table", "error"})
+
+
+def get_drawn_points() -> list[list[float]]:
+    return _get(DRAWN_POINTS) or []
+
+
+def get_drawn_token() -> int:
+    return int(_get(DRAWN_TOKEN, 0))
+
+
+def set_drawn_points(points: list[list[float]], *, replace_canvas: bool = False) -> None:
+    """Keep the drawing; ``replace_canvas`` also makes the canvas show ``points`` (e.g. after Clear)."""
+    st.session_state[DRAWN_POINTS] = list(points)
+    if replace_canvas:
+        st.session_state[DRAWN_TOKEN] = get_drawn_token() + 1
+
+
+def get_upload() -> dict | None:
+    return _get(UPLOAD)
+
+
+def set_upload(entry: dict | None) -> None:
+    st.session_state[UPLOAD] = entry

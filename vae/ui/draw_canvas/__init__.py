@@ -1,0 +1,77 @@
+"""The drawing canvas: click and drag to add 2-D points with a brush, or erase them.
+
+A Streamlit custom component v2 (``st.components.v2.component``): inline HTML,
+CSS and JS read from this folder, no iframe, no build step, no network. The
+JS keeps the point list on its DOM node and reports it on pointer release as
+the state value ``points``; Python keeps its own copy in session state (see
+``vae.ui.state``) so the drawing survives page switches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+HERE = Path(__file__).parent
+RANGE = 5.0  # the canvas shows [-RANGE, RANGE] on both axes
+MAX_POINTS = 20_000  # enough for any drawing; keeps the state message small
+
+_component = st.components.v2.component(
+    "latent_lab_draw_canvas",
+    html=(HERE / "canvas.html").read_text(encoding="utf-8"),
+    css=(HERE / "canvas.css").read_text(encoding="utf-8"),
+    js=(HERE / "canvas.js").read_text(encoding="utf-8"),
+)
+
+
+def draw_canvas(
+    *,
+    key: str,
+    points: list[list[float]],
+    token: int,
+    mode: str = "draw",
+    size: int = 20,
+    density: int = 5,
+    on_change: Callable[[], None] | None = None,
+) -> Any:
+    """Mount the canvas.
+
+    Args:
+        key: widget key; the drawn points read as ``st.session_state[key]["points"]``.
+        points: the drawing to show when ``token`` changes (or on first mount).
+        token: bump it to make the canvas replace its points with ``points`` (Clear).
+        mode: "draw" or "erase".
+        size: brush radius in screen pixels.
+        density: points added per brush dab.
+        on_change: called after the user finishes a stroke.
+
+    Returns:
+        The component result (its ``points`` attribute holds the latest drawing).
+    """
+    data = {
+        "points": points,
+        "token": token,
+        "mode": mode,
+        "size": int(size),
+        "density": int(density),
+        "range": RANGE,
+        "max_points": MAX_POINTS,
+    }
+    return _component(
+        key=key, data=data, default={"points": points}, on_points_change=on_change or (lambda: None)
+    )
+
+
+def points_from_state(key: str) -> list[list[float]] | None:
+    """The canvas's latest points from session state, or None if it has not reported any."""
+    value = st.session_state.get(key)
+    try:
+        points = value["points"] if value is not None else None
+    except (KeyError, TypeError):
+        return None
+    if points is None:
+        return None
+    return [[float(p[0]), float(p[1])] for p in points]

@@ -1,0 +1,144 @@
+// Draw-your-own-data canvas (Streamlit custom component v2, no build step).
+// Data units span [-range, range] on both axes, y up. The point list lives on the
+// DOM node (the JS re-runs when Python's data changes) and is sent to Python on
+// pointer release as the state value "points". Python replaces the drawing only
+// by sending a new `token` (e.g. Clear).
+export default function (component) {
+  const { parentElement, data, setStateValue } = component;
+  const root = parentElement.querySelector(".ll-draw");
+  const canvas = root.querySelector("canvas");
+  const status = root.querySelector(".ll-draw-status");
+  const s = root.__llState || (root.__llState = { points: [], token: null, drawing: false, last: null });
+  if (s.token !== data.token) {
+    s.points = (data.points || []).map((p) => [Number(p[0]), Number(p[1])]);
+    s.token = data.token;
+  }
+  s.mode = data.mode === "erase" ? "erase" : "draw";
+  s.size = Math.max(1, Number(data.size) || 20); // brush radius, CSS pixels
+  s.density = Math.max(1, Math.round(Number(data.density) || 5)); // points per dab
+  s.range = Number(data.range) || 5;
+  s.maxPoints = Number(data.max_points) || 20000;
+  s.send = setStateValue;
+
+  const color = (name, fallback) =>
+    getComputedStyle(root).getPropertyValue(name).trim() || fallback;
+
+  function toData(px, py, w, h) {
+    return [(px / w) * 2 * s.range - s.range, s.range - (py / h) * 2 * s.range];
+  }
+
+  function draw() {
+    const rect = canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(rect.width * dpr));
+    const h = Math.max(1, Math.round(rect.height * dpr));
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, w, h);
+    const sx = w / (2 * s.range);
+    const sy = h / (2 * s.range);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "rgba(128,128,128,0.18)";
+    for (let v = -s.range; v <= s.range; v += 1) {
+      ctx.beginPath();
+      ctx.moveTo((v + s.range) * sx, 0);
+      ctx.lineTo((v + s.range) * sx, h);
+      ctx.moveTo(0, (s.range - v) * sy);
+      ctx.lineTo(w, (s.range - v) * sy);
+      ctx.stroke();
+    }
+    ctx.strokeStyle = "rgba(128,128,128,0.5)";
+    ctx.beginPath();
+    ctx.moveTo(s.range * sx, 0);
+    ctx.lineTo(s.range * sx, h);
+    ctx.moveTo(0, s.range * sy);
+    ctx.lineTo(w, s.range * sy);
+    ctx.stroke();
+    ctx.fillStyle = color("--st-primary-color", "#6C4BD8");
+    const r = Math.max(1.5, 2 * dpr);
+    for (const [x, y] of s.points) {
+      ctx.fillRect((x + s.range) * sx - r / 2, (s.range - y) * sy - r / 2, r, r);
+    }
+    if (s.hover) {
+      ctx.strokeStyle = s.mode === "erase" ? "#D55E00" : "rgba(108,75,216,0.6)";
+      ctx.beginPath();
+      ctx.arc(s.hover[0] * dpr, s.hover[1] * dpr, s.size * dpr, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+    const full = s.points.length >= s.maxPoints ? ` (the maximum; erase or clear to draw more)` : "";
+    status.textContent = `${s.points.length.toLocaleString()} points${full} · ${s.mode === "erase" ? "erasing" : "drawing"}`;
+  }
+
+  function dab(px, py) {
+    const rect = canvas.getBoundingClientRect();
+    const w = rect.width;
+    const h = rect.height;
+    if (s.mode === "erase") {
+      const [cx, cy] = toData(px, py, w, h);
+      const rx = (s.size / w) * 2 * s.range;
+      const ry = (s.size / h) * 2 * s.range;
+      s.points = s.points.filter(([x, y]) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 > 1);
+      return;
+    }
+    for (let i = 0; i < s.density && s.points.length < s.maxPoints; i++) {
+      const a = Math.random() * 2 * Math.PI;
+      const rr = s.size * Math.sqrt(Math.random()); // uniform over the brush disc
+      const [x, y] = toData(px + rr * Math.cos(a), py + rr * Math.sin(a), w, h);
+      if (Math.abs(x) <= s.range && Math.abs(y) <= s.range) {
+        s.points.push([Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4]);
+      }
+    }
+  }
+
+  function local(e) {
+    const rect = canvas.getBoundingClientRect();
+    return [e.clientX - rect.left, e.clientY - rect.top];
+  }
+
+  if (!root.__llBound) {
+    root.__llBound = true;
+    canvas.addEventListener("pointerdown", (e) => {
+      const st = root.__llState;
+      canvas.setPointerCapture(e.pointerId);
+      st.drawing = true;
+      st.last = local(e);
+      dab(...st.last);
+      root.__llDraw();
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      const st = root.__llState;
+      const p = local(e);
+      st.hover = p;
+      if (st.drawing) {
+        // One dab per half brush radius moved, so slow and fast strokes get the same density.
+        const step = Math.max(2, st.size / 2);
+        if (Math.hypot(p[0] - st.last[0], p[1] - st.last[1]) >= step) {
+          dab(...p);
+          st.last = p;
+        }
+      }
+      root.__llDraw();
+    });
+    const finish = () => {
+      const st = root.__llState;
+      if (!st.drawing) return;
+      st.drawing = false;
+      st.send("points", st.points);
+      root.__llDraw();
+    };
+    canvas.addEventListener("pointerup", finish);
+    canvas.addEventListener("pointercancel", finish);
+    canvas.addEventListener("pointerleave", () => {
+      root.__llState.hover = null;
+      root.__llDraw();
+    });
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(() => root.__llDraw()).observe(canvas);
+    }
+  }
+  root.__llDraw = draw; // the latest closure: handlers always call the current one
+  draw();
+}
