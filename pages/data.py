@@ -1,4 +1,297 @@
+"""Data: generate, draw or upload a dataset; preview it, choose its scaling, download it.
+
+The chosen dataset goes into the session (vae.ui.state) and stays there across
+page switches until the user replaces it. Parsing and validation live in
+vae/data.py; this page only arranges widgets and shows what happened.
+"""
+
 import streamlit as st
 
+from vae import data
+from vae.config import SCALINGS, DataConfig
+from vae.ui import data_view, state
+from vae.ui.draw_canvas import draw_canvas, points_from_state
+
+SCALING_LABELS = {
+    "zscore": "z-score (mean 0, std 1)",
+    "minmax": "min-max (0 to 1)",
+    "none": "none (raw values)",
+}
+CANVAS_KEY = "data_draw_canvas"
+UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize") or data.MAX_UPLOAD_MB)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def generate_cached(config: dict) -> data.Dataset:
+    return data.generate(DataConfig.from_dict(config))
+
+
+def show_preview(dataset: data.Dataset, key: str) -> None:
+    if dataset.n_dims == 64 and dataset.config.preset == "digits":
+        st.plotly_chart(data_view.digits_figure(dataset.values, dataset.labels), key=key)
+        st.caption(
+            f"First 40 of {dataset.n_rows:,} images (8 × 8 pixels, 64 columns); labels are the digits."
+        )
+        return
+    fig, note = data_view.scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)
+    st.plotly_chart(fig, key=key)
+    if dataset.n_dims > 2:
+        st.caption(f"Showing columns {dataset.columns[0]!r} and {dataset.columns[1]!r} of {dataset.n_dims}.")
+    if note:
+        st.caption(note)
+
+
+def use(dataset: data.Dataset) -> None:
+    state.set_dataset(dataset)
+    st.toast(f"Now using {dataset.name}: {dataset.n_rows:,} rows.", icon="✅")
+
+
+def on_scaling_change() -> None:
+    active = state.get_dataset()
+    if active is not None:
+        state.set_dataset(data.rescale(active, st.session_state["data_scaling"]))
+
+
+def generate_tab(scaling: str) -> None:
+    active = state.get_dataset()
+    prev = active.config if active is not None and active.config.source == "preset" else DataConfig()
+    names = list(data.PRESETS)
+    preset = st.selectbox(
+        "Shape",
+        names,
+        index=names.index(prev.preset) if prev.preset in names else 0,
+        format_func=lambda k: data.PRESETS[k].title,
+        key="data_preset",
+    )
+    spec = data.PRESETS[preset]
+    st.caption(spec.description)
+    same = preset == prev.preset
+    c1, c2, c3, c4 = st.columns(4)
+    max_n = 1797 if preset == "digits" else data.MAX_PRESET_POINTS
+    n = c1.number_input(
+        "Number of points",
+        min_value=10,
+        max_value=max_n,
+        step=500,
+        key=f"data_n_{preset}",
+        value=min(prev.n_samples if same else (1797 if preset == "digits" else 2000), max_n),
+    )
+    noise = c2.slider(
+        "Noise",
+        0.0,
+        spec.noise_max,
+        prev.noise if same else spec.noise,
+        step=spec.noise_max / 100,
+        key=f"data_noise_{preset}",
+        help="Standard deviation of the noise, in the shape's units.",
+    )
+    seed = c3.number_input(
+        "Seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        value=prev.seed if same else 0,
+        key=f"data_seed_{preset}",
+        help="The same seed always gives the same data.",
+    )
+    params = {}
+    if spec.param:
+        low, high = spec.param_range
+        k = prev.params.get("k", spec.param_default) if same else spec.param_default
+        params["k"] = c4.slider(spec.param.capitalize(), low, high, k, key=f"data_k_{preset}")
+    config = DataConfig(
+        preset=preset,
+        n_samples=int(n),
+        noise=float(noise),
+        seed=int(seed),
+        params=params,
+        scaling=scaling,
+        name=spec.title,
+    )
+    dataset = generate_cached(config.to_dict())
+    show_preview(dataset, "data_generate_preview")
+    st.button(
+        "Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,)
+    )
+
+
+def on_stroke() -> None:
+    points = points_from_state(CANVAS_KEY)
+    if points is not None:
+        state.set_drawn_points(points)
+
+
+def draw_tab(scaling: str) -> None:
+    st.caption("Click and drag on the canvas to spray points with the brush; switch to erase to remove them.")
+    c1, c2, c3 = st.columns(3)
+    mode = c1.radio(
+        "Brush",
+        ["draw", "erase"],
+        horizontal=True,
+        key="data_brush_mode",
+        format_func=lambda m: {"draw": "✏️ Draw", "erase": "🧽 Erase"}[m],
+    )
+    size = c2.slider("Brush size (px)", 2, 60, 18, key="data_brush_size")
+    density = c3.slider("Density (points per dab)", 1, 30, 6, key="data_brush_density")
+    left, right = st.columns([3, 2])
+    with left, st.container(key="data_draw"):
+        draw_canvas(
+            key=CANVAS_KEY,
+            points=state.get_drawn_points(),
+            token=state.get_drawn_token(),
+            mode=mode,
+            size=size,
+            density=density,
+            on_change=on_stroke,
+        )
+    with right:
+        points = state.get_drawn_points()
+        st.metric("Points drawn", f"{len(points):,}")
+        st.button(
+            "Clear the canvas",
+            icon="🗑️",
+            key="data_clear_drawing",
+            disabled=not points,
+            on_click=state.set_drawn_points,
+            args=([],),
+            kwargs={"replace_canvas": True},
+        )
+        dataset = None
+        if len(points) >= data.MIN_ROWS:
+            try:
+                dataset = data.from_points(points, scaling)
+            except data.DataError as exc:
+                st.error(str(exc), icon="🚫")
+        else:
+            st.caption(f"Draw at least {data.MIN_ROWS} points to use the drawing.")
+        st.button(
+            "Use this drawing",
+            type="primary",
+            icon="✅",
+            key="data_use_drawing",
+            disabled=dataset is None,
+            on_click=use,
+            args=(dataset,),
+        )
+
+
+def read_upload(uploaded) -> data.Table | None:
+    """Parse an upload once (kept in session state); show the error and return None if it is bad."""
+    entry = state.get_upload()
+    if entry is None or entry["id"] != uploaded.file_id:
+        entry = {"id": uploaded.file_id, "table": None, "error": ""}
+        try:
+            max_bytes = UPLOAD_LIMIT_MB * 2**20
+            data.check_size(uploaded.size, uploaded.name, max_bytes)
+            entry["table"] = data.read_table(uploaded.getvalue(), name=uploaded.name, max_bytes=max_bytes)
+        except data.DataError as exc:
+            entry["error"] = str(exc)
+        state.set_upload(entry)
+    if entry["error"]:
+        st.error(entry["error"] + " The current dataset is unchanged.", icon="🚫")
+    return entry["table"]
+
+
+def upload_tab(scaling: str) -> None:
+    uploaded = st.file_uploader(
+        f"CSV or TSV file (at most {UPLOAD_LIMIT_MB} MB, {data.MAX_ROWS:,} rows)",
+        type=["csv", "tsv", "txt"],
+        key="data_upload",
+    )
+    st.caption("Delimiter (comma, semicolon, tab), decimal comma, header row and encoding are detected.")
+    if uploaded is None:
+        return
+    table = read_upload(uploaded)
+    if table is None:
+        return
+    sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[table.delimiter]
+    st.caption(
+        f"Read {table.n_rows:,} rows × {len(table.columns)} columns ({sep}-separated, decimal "
+        f"'{table.decimal}', {'with' if table.has_header else 'no'} header, {table.encoding})."
+    )
+    c1, c2 = st.columns([3, 2])
+    columns = c1.multiselect(
+        "Columns to model (2 or more numeric)",
+        table.numeric,
+        default=list(table.default_columns()),
+        key=f"data_cols_{uploaded.file_id}",
+    )
+    options = [None, *table.columns]
+    label = c2.selectbox(
+        "Label column (colour only)",
+        options,
+        key=f"data_label_{uploaded.file_id}",
+        index=options.index(table.default_label()),
+        format_func=lambda c: "none" if c is None else str(c),
+    )
+    subsample = None
+    try:
+        dataset = data.build_dataset(table, columns, label_column=label, scaling=scaling)
+    except data.DataError as exc:
+        if exc.kind != "too_many_rows":
+            st.error(f"{exc} The current dataset is unchanged.", icon="🚫")
+            return
+        st.warning(str(exc), icon="⚠️")
+        subsample = st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed")
+        dataset = data.build_dataset(
+            table, columns, label_column=label, scaling=scaling, subsample_seed=int(subsample)
+        )
+    for note in dataset.notes:
+        st.caption(note)
+    for warning in dataset.warnings:
+        st.warning(warning, icon="⚠️")
+    show_preview(dataset, "data_upload_preview")
+    verb = (
+        f"Use a seeded subsample of {dataset.n_rows:,} rows" if subsample is not None else "Use this dataset"
+    )
+    st.button(verb, type="primary", icon="✅", key="data_use_upload", on_click=use, args=(dataset,))
+
+
+def active_summary(active: data.Dataset | None) -> None:
+    if active is None:
+        st.info(
+            "**No dataset yet.** Pick one below — the two moons are ready: press **Use this dataset**.",
+            icon="👉",
+        )
+        return
+    st.success(
+        f"**Active dataset: {active.name}** — {active.n_rows:,} rows × {active.n_dims} columns, "
+        f"scaling {SCALING_LABELS[active.config.scaling]}.",
+        icon="✅",
+    )
+    c1, c2, c3 = st.columns([2, 2, 3])
+    c1.download_button(
+        "Download as CSV",
+        data.to_csv_bytes(active),
+        file_name=f"{active.name or 'data'}.csv".replace(" ", "_").replace("/", "_"),
+        mime="text/csv",
+        icon="⬇️",
+        key="data_download",
+    )
+    with c2:
+        st.page_link("pages/train.py", label="Next: train a model →", icon="🏋️")
+    c3.caption("Plots show original units; the model trains on the standardized values.")
+
+
 st.title("Data")
-st.info("This page is being built.")
+summary = st.container()
+active = state.get_dataset()
+current_scaling = active.config.scaling if active is not None else "zscore"
+scaling = st.radio(
+    "Standardize for training",
+    SCALINGS,
+    index=SCALINGS.index(current_scaling),
+    horizontal=True,
+    format_func=SCALING_LABELS.get,
+    key="data_scaling",
+    on_change=on_scaling_change,
+    help="Stored with the dataset: the model sees standardized values, plots show original units.",
+)
+tab_generate, tab_draw, tab_upload = st.tabs(["🎲 Generate", "✏️ Draw", "📄 Upload"])
+with tab_generate:
+    generate_tab(scaling)
+with tab_draw:
+    draw_tab(scaling)
+with tab_upload:
+    upload_tab(scaling)
+with summary:
+    active_summary(state.get_dataset())

@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from vae.config import DataConfig, Scaling
+
 
 @dataclass(frozen=True)
 class Standardizer:
@@ -52,7 +52,9 @@ class Standardizer:
         if method == "zscore":
             if cols is not None:
                 offset = np.array([c.mean() for c in cols])
-                scale = np.array([np.sqrt(np.dot(c - m, c - m) / len(c)) for c, m in zip(cols, offset)])
+                scale = np.array(
+                    [np.sqrt(np.dot(c - m, c - m) / len(c)) for c, m in zip(cols, offset, strict=True)]
+                )
             else:
                 offset, scale = values.mean(axis=0), values.std(axis=0)
         elif method == "minmax":
@@ -75,8 +77,11 @@ class Standardizer:
 
     @classmethod
     def from_dict(cls, data: dict) -> Standardizer:
-        return cls(offset=np.asarray(data["offset"], np.float64),
-                   scale=np.asarray(data["scale"], np.float64), method=data["method"])
+        return cls(
+            offset=np.asarray(data["offset"], np.float64),
+            scale=np.asarray(data["scale"], np.float64),
+            method=data["method"],
+        )
 
 
 @dataclass(frozen=True)
@@ -119,15 +124,21 @@ class Dataset:
         return self.standardizer.transform(self.values)
 
 
-def make_dataset(values: np.ndarray, columns, config: DataConfig, labels=None, notes=(),
-                 warnings=()) -> Dataset:
+def make_dataset(
+    values: np.ndarray, columns, config: DataConfig, labels=None, notes=(), warnings=()
+) -> Dataset:
     """Wrap validated values in a ``Dataset``, fitting its standardizer with ``config.scaling``."""
     values = np.asarray(values, np.float64)
     standardizer = Standardizer.fit(values, config.scaling)
-    return Dataset(values=np.ascontiguousarray(values), columns=tuple(columns),
-                   standardizer=standardizer, config=config,
-                   labels=None if labels is None else np.asarray(labels), notes=tuple(notes),
-                   warnings=tuple(warnings))
+    return Dataset(
+        values=np.ascontiguousarray(values),
+        columns=tuple(columns),
+        standardizer=standardizer,
+        config=config,
+        labels=None if labels is None else np.asarray(labels),
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
 
 
 def rescale(dataset: Dataset, scaling: Scaling) -> Dataset:
@@ -174,24 +185,55 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "two_moons": Preset("Two moons", "Two interleaving half circles (scikit-learn make_moons).", 0.05, 0.5),
-    "circles": Preset("Concentric circles", "A small circle inside a large one (scikit-learn make_circles).",
-                      0.05, 0.3),
-    "blobs": Preset("Gaussian mixture", "k round gaussian blobs at seeded random centres "
-                    "(scikit-learn make_blobs); noise is each blob's standard deviation.",
-                    1.0, 4.0, "blobs (k)", 4, (1, 12)),
-    "spirals": Preset("Spirals", "Interleaved spiral arms growing from the origin.", 0.3, 2.0,
-                      "arms", 2, (1, 6)),
-    "pinwheel": Preset("Pinwheel", "Curved gaussian petals around the origin; noise is the petal width.",
-                       0.05, 0.3, "petals", 5, (2, 10)),
-    "checkerboard": Preset("Checkerboard", "Uniform points on the dark squares of a 4 x 4 board.",
-                           0.0, 0.5),
-    "swiss_roll": Preset("Swiss roll (2-D)", "The swiss roll seen from its side "
-                         "(scikit-learn make_swiss_roll, columns x and z).", 0.5, 3.0),
-    "ring": Preset("Ring of gaussians", "k small gaussians evenly spaced on a circle of radius 4.",
-                   0.2, 1.5, "gaussians (k)", 8, (2, 16)),
-    "digits": Preset("8x8 digits (64-D)", "scikit-learn's bundled handwritten digits: 1,797 images of "
-                     "8 x 8 pixels (values 0-16), one column per pixel. The one preset that is not 2-D.",
-                     0.0, 4.0, n_dims=64),
+    "circles": Preset(
+        "Concentric circles", "A small circle inside a large one (scikit-learn make_circles).", 0.05, 0.3
+    ),
+    "blobs": Preset(
+        "Gaussian mixture",
+        "k round gaussian blobs at seeded random centres "
+        "(scikit-learn make_blobs); noise is each blob's standard deviation.",
+        1.0,
+        4.0,
+        "blobs (k)",
+        4,
+        (1, 12),
+    ),
+    "spirals": Preset(
+        "Spirals", "Interleaved spiral arms growing from the origin.", 0.3, 2.0, "arms", 2, (1, 6)
+    ),
+    "pinwheel": Preset(
+        "Pinwheel",
+        "Curved gaussian petals around the origin; noise is the petal width.",
+        0.05,
+        0.3,
+        "petals",
+        5,
+        (2, 10),
+    ),
+    "checkerboard": Preset("Checkerboard", "Uniform points on the dark squares of a 4 x 4 board.", 0.0, 0.5),
+    "swiss_roll": Preset(
+        "Swiss roll (2-D)",
+        "The swiss roll seen from its side (scikit-learn make_swiss_roll, columns x and z).",
+        0.5,
+        3.0,
+    ),
+    "ring": Preset(
+        "Ring of gaussians",
+        "k small gaussians evenly spaced on a circle of radius 4.",
+        0.2,
+        1.5,
+        "gaussians (k)",
+        8,
+        (2, 16),
+    ),
+    "digits": Preset(
+        "8x8 digits (64-D)",
+        "scikit-learn's bundled handwritten digits: 1,797 images of "
+        "8 x 8 pixels (values 0-16), one column per pixel. The one preset that is not 2-D.",
+        0.0,
+        4.0,
+        n_dims=64,
+    ),
 }
 DEFAULT_PRESET = "two_moons"
 
@@ -202,8 +244,9 @@ def preset_param(config: DataConfig) -> int:
     value = config.params.get("k", spec.param_default)
     low, high = spec.param_range
     if spec.param and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
-        raise DataError(f"{spec.param} for {spec.title} must be an integer in [{low}, {high}]. "
-                        f"Received: {value!r}")
+        raise DataError(
+            f"{spec.param} for {spec.title} must be an integer in [{low}, {high}]. Received: {value!r}"
+        )
     return int(value)
 
 
@@ -222,7 +265,9 @@ def _pinwheel(n: int, petals: int, noise: float, rng: np.random.Generator) -> tu
     features[:, 0] += 1.0
     angles = 2.0 * np.pi * labels / petals + 0.25 * np.exp(features[:, 0])
     cos, sin = np.cos(angles), np.sin(angles)
-    x = np.stack([cos * features[:, 0] - sin * features[:, 1], sin * features[:, 0] + cos * features[:, 1]], 1)
+    x = np.stack(
+        [cos * features[:, 0] - sin * features[:, 1], sin * features[:, 0] + cos * features[:, 1]], 1
+    )
     return 2.0 * x, labels
 
 
@@ -264,8 +309,9 @@ def generate(config: DataConfig) -> Dataset:
     if name not in PRESETS:
         raise DataError(f"Unknown preset {name!r}. Choose one of: {', '.join(PRESETS)}")
     if config.n_samples > MAX_PRESET_POINTS:
-        raise DataError(f"Presets generate at most {MAX_PRESET_POINTS:,} points. "
-                        f"Received: n_samples={config.n_samples:,}")
+        raise DataError(
+            f"Presets generate at most {MAX_PRESET_POINTS:,} points. Received: n_samples={config.n_samples:,}"
+        )
     n, noise, seed = config.n_samples, float(config.noise), config.seed
     rng = np.random.default_rng(seed)
     k = preset_param(config)
@@ -275,8 +321,9 @@ def generate(config: DataConfig) -> Dataset:
     elif name == "circles":
         x, y = skd.make_circles(n_samples=n, noise=noise, factor=0.5, random_state=seed)
     elif name == "blobs":
-        x, y = skd.make_blobs(n_samples=n, centers=k, cluster_std=max(noise, 1e-6),
-                              center_box=(-10.0, 10.0), random_state=seed)
+        x, y = skd.make_blobs(
+            n_samples=n, centers=k, cluster_std=max(noise, 1e-6), center_box=(-10.0, 10.0), random_state=seed
+        )
     elif name == "spirals":
         x, y = _spirals(n, k, noise, rng)
     elif name == "pinwheel":
@@ -310,11 +357,14 @@ def from_points(points: Sequence[Sequence[float]], scaling: Scaling = "zscore") 
     """
     values = np.asarray(points, np.float64).reshape(-1, 2) if len(points) else np.zeros((0, 2))
     if len(values) < MIN_ROWS:
-        raise DataError(f"The drawing has {len(values)} point(s); draw at least {MIN_ROWS} "
-                        "(drag on the canvas), then use it.")
+        raise DataError(
+            f"The drawing has {len(values)} point(s); draw at least {MIN_ROWS} "
+            "(drag on the canvas), then use it."
+        )
     _check_values(values, ("x", "y"), np.arange(len(values)) + 1)
-    config = DataConfig(source="drawn", preset="drawing", n_samples=len(values), noise=0.0,
-                        scaling=scaling, name="drawing")
+    config = DataConfig(
+        source="drawn", preset="drawing", n_samples=len(values), noise=0.0, scaling=scaling, name="drawing"
+    )
     return make_dataset(values, ("x", "y"), config)
 
 
@@ -386,12 +436,18 @@ def _head(source: bytes | str | Path) -> tuple[bytes, int]:
 
 def _check_not_binary(head: bytes, label: str) -> None:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError(f"{label} is an Excel workbook or zip archive, not a CSV text file. "
-                        "Save it as CSV (File > Save As > CSV) and upload that.", "binary")
+        raise DataError(
+            f"{label} is an Excel workbook or zip archive, not a CSV text file. "
+            "Save it as CSV (File > Save As > CSV) and upload that.",
+            "binary",
+        )
     if b"\x00" in head:
         utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-        hint = "It looks like UTF-16 text: save it as UTF-8 CSV." if utf16 else \
-            "Upload a plain-text CSV or TSV file."
+        hint = (
+            "It looks like UTF-16 text: save it as UTF-8 CSV."
+            if utf16
+            else "Upload a plain-text CSV or TSV file."
+        )
         raise DataError(f"{label} contains NUL bytes, so it is a binary file, not CSV text. {hint}", "binary")
 
 
@@ -419,7 +475,7 @@ def _sniff(text: str) -> tuple[str, str, bool, list[str]]:
     has_header = not all(_NUMBER.match(f) for f in first) if first else False
     decimal = "."
     if best != ",":
-        cells = [c.strip() for row in rows[1 if has_header else 0:] for c in row]
+        cells = [c.strip() for row in rows[1 if has_header else 0 :] for c in row]
         if any(_DECIMAL_COMMA.match(c) for c in cells):
             decimal = ","
     return best, decimal, has_header, first
@@ -461,6 +517,22 @@ def _to_number(col: pd.Series, decimal: str) -> tuple[pd.Series, bool]:
     return col, False
 
 
+def check_size(size: int, name: str = "", max_bytes: int | None = None) -> None:
+    """Raise ``DataError(kind="too_large")`` if a file of ``size`` bytes is over the upload limit.
+
+    The server enforces ``server.maxUploadSize`` too, but a file uploader's own
+    limit is checked only in the browser: check the size again here.
+    """
+    max_bytes = MAX_UPLOAD_MB * 1024 * 1024 if max_bytes is None else max_bytes
+    if size > max_bytes:
+        label = repr(name) if name and name != "the file" else "The file"
+        raise DataError(
+            f"{label} is {size / 2**20:,.1f} MB, over the {max_bytes / 2**20:,.0f} MB upload limit. "
+            "Upload a smaller file (e.g. a sample of its rows).",
+            "too_large",
+        )
+
+
 def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | None = None) -> Table:
     """Read a CSV or TSV file, sniffing delimiter, decimal mark, header and encoding.
 
@@ -480,12 +552,11 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
     label = repr(name) if name != "the file" else "The file"
     max_bytes = MAX_UPLOAD_MB * 1024 * 1024 if max_bytes is None else max_bytes
     head, size = _head(source)
-    if size > max_bytes:
-        raise DataError(f"{label} is {size / 1e6:,.1f} MB, over the {max_bytes / 2**20:,.0f} MB limit. "
-                        "Upload a smaller file (e.g. a sample of its rows).", "too_large")
+    check_size(size, name, max_bytes)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise DataError(f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.",
-                        "empty")
+        raise DataError(
+            f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.", "empty"
+        )
     _check_not_binary(head, label)
     text, encoding = _decode_head(head, complete=size <= _SNIFF_BYTES)
     delimiter, decimal, has_header, first = _sniff(text)
@@ -498,12 +569,18 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
     else:
         names = [f"x{i + 1}" for i in range(len(first))]
         notes.append(f"No header row found; columns are named {', '.join(names)}.")
-    kwargs: dict[str, Any] = dict(sep=delimiter, decimal=decimal, header=0 if has_header else None,
-                                  names=names, index_col=False, on_bad_lines="error",
-                                  skip_blank_lines=False)
+    kwargs: dict[str, Any] = dict(
+        sep=delimiter,
+        decimal=decimal,
+        header=0 if has_header else None,
+        names=names,
+        index_col=False,
+        on_bad_lines="error",
+        skip_blank_lines=False,
+    )
     raw = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     frame = None
-    for enc in ((encoding, "latin-1") if encoding == "utf-8" else (encoding,)):
+    for enc in (encoding, "latin-1") if encoding == "utf-8" else (encoding,):
         try:
             if isinstance(raw, io.BytesIO):
                 raw.seek(0)
@@ -514,12 +591,17 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError as exc:
-            raise DataError(f"{label} is empty. Choose a CSV with a header row and at least "
-                            f"{MIN_ROWS} data rows.", "empty") from exc
+            raise DataError(
+                f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.",
+                "empty",
+            ) from exc
         except (pd.errors.ParserError, ValueError) as exc:
             detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            raise DataError(f"{label} could not be read as {_DELIM_NAMES[delimiter]}-separated values "
-                            f"({detail}). Make every row have the same number of fields.", "parse") from exc
+            raise DataError(
+                f"{label} could not be read as {_DELIM_NAMES[delimiter]}-separated values "
+                f"({detail}). Make every row have the same number of fields.",
+                "parse",
+            ) from exc
     assert frame is not None  # latin-1 decodes any bytes
     # Rows that are entirely blank (blank lines) are not data; keep the index so line numbers stay true.
     if any(frame[c].hasnans for c in frame.columns):
@@ -528,7 +610,9 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
             frame = frame[~blank]
     numeric = []
     for col in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[col].dtype) and not pd.api.types.is_bool_dtype(frame[col].dtype):
+        if pd.api.types.is_numeric_dtype(frame[col].dtype) and not pd.api.types.is_bool_dtype(
+            frame[col].dtype
+        ):
             if frame[col].dtype != np.float64:
                 frame[col] = frame[col].astype(np.float64)
             numeric.append(col)
@@ -537,11 +621,21 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
             if ok:
                 frame[col] = converted
                 numeric.append(col)
-                notes.append(f"Column {col!r} holds numbers as text (quotes, thousands separators or "
-                             "stray text); its numbers were read as numbers.")
-    return Table(frame=frame, numeric=tuple(numeric), delimiter=delimiter, decimal=decimal,
-                 encoding=encoding, has_header=has_header, first_line=2 if has_header else 1,
-                 notes=tuple(notes), name=name)
+                notes.append(
+                    f"Column {col!r} holds numbers as text (quotes, thousands separators or "
+                    "stray text); its numbers were read as numbers."
+                )
+    return Table(
+        frame=frame,
+        numeric=tuple(numeric),
+        delimiter=delimiter,
+        decimal=decimal,
+        encoding=encoding,
+        has_header=has_header,
+        first_line=2 if has_header else 1,
+        notes=tuple(notes),
+        name=name,
+    )
 
 
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -561,18 +655,29 @@ def _check_values(values: np.ndarray, columns: Sequence[str], lines: np.ndarray)
             big = np.abs(column) > MAX_ABS_VALUE
             worst = max(-low, high)
             f32 = " (beyond float32's 3.4e38)" if worst > float(np.finfo(np.float32).max) else ""
-            raise DataError(f"Column {col!r} has values up to {worst:.3g}{f32} on line(s) "
-                            f"{_lines(lines[big], 0)}; values beyond ±{MAX_ABS_VALUE:.0e} cannot be "
-                            "trained in float32. Rescale the column (other units) or remove those rows.",
-                            "too_large_values")
+            raise DataError(
+                f"Column {col!r} has values up to {worst:.3g}{f32} on line(s) "
+                f"{_lines(lines[big], 0)}; values beyond ±{MAX_ABS_VALUE:.0e} cannot be "
+                "trained in float32. Rescale the column (other units) or remove those rows.",
+                "too_large_values",
+            )
         if low == high:
-            raise DataError(f"Column {col!r} is constant (every value is {column[0]:g}), so it carries "
-                            "no information and cannot be standardized. Choose another column.", "constant")
+            raise DataError(
+                f"Column {col!r} is constant (every value is {column[0]:g}), so it carries "
+                "no information and cannot be standardized. Choose another column.",
+                "constant",
+            )
 
 
-def build_dataset(table: Table, columns: Sequence[str] | None = None, *, label_column: str | None = None,
-                  scaling: Scaling = "zscore", max_rows: int = MAX_ROWS,
-                  subsample_seed: int | None = None) -> Dataset:
+def build_dataset(
+    table: Table,
+    columns: Sequence[str] | None = None,
+    *,
+    label_column: str | None = None,
+    scaling: Scaling = "zscore",
+    max_rows: int = MAX_ROWS,
+    subsample_seed: int | None = None,
+) -> Dataset:
     """Validate the chosen columns of a ``Table`` and make a ``Dataset``.
 
     Rows with a missing, non-numeric, NaN or infinite value in a chosen column
@@ -593,30 +698,46 @@ def build_dataset(table: Table, columns: Sequence[str] | None = None, *, label_c
     """
     label = repr(table.name) if table.name and table.name != "the file" else "The file"
     if table.n_rows == 0:
-        raise DataError(f"{label} has a header row but no data rows. Add at least {MIN_ROWS} rows of numbers.",
-                        "no_rows")
+        raise DataError(
+            f"{label} has a header row but no data rows. Add at least {MIN_ROWS} rows of numbers.", "no_rows"
+        )
     if table.n_rows < MIN_ROWS:
-        raise DataError(f"{label} has only 1 data row; a dataset needs at least {MIN_ROWS}. Add more rows.",
-                        "one_row")
+        raise DataError(
+            f"{label} has only 1 data row; a dataset needs at least {MIN_ROWS}. Add more rows.", "one_row"
+        )
     if not table.numeric:
-        raise DataError(f"{label} has no numeric columns (columns: {_names(table.columns)}). Check that it "
-                        "holds numbers and that the delimiter and decimal mark are standard.", "no_numeric")
-    if len(table.numeric) < 2 and columns is None:
-        raise DataError(f"{label} has only one numeric column ({table.numeric[0]!r}); a dataset needs at "
-                        "least 2. Add another numeric column.", "one_numeric")
+        raise DataError(
+            f"{label} has no numeric columns (columns: {_names(table.columns)}). Check that it "
+            "holds numbers and that the delimiter and decimal mark are standard.",
+            "no_numeric",
+        )
+    if len(table.numeric) < 2:
+        raise DataError(
+            f"{label} has only one numeric column ({table.numeric[0]!r}); a dataset needs at "
+            "least 2. Add another numeric column.",
+            "one_numeric",
+        )
     columns = tuple(table.default_columns() if columns is None else columns)
     unknown = [c for c in columns if c not in table.frame.columns]
     if unknown:
-        raise DataError(f"No column named {_names(unknown)}. Columns are: {_names(table.columns)}.", "columns")
+        raise DataError(
+            f"No column named {_names(unknown)}. Columns are: {_names(table.columns)}.", "columns"
+        )
     not_numeric = [c for c in columns if c not in table.numeric]
     if not_numeric:
-        raise DataError(f"Column(s) {_names(not_numeric)} are not numeric. Numeric columns: "
-                        f"{_names(table.numeric) or 'none'}.", "columns")
+        raise DataError(
+            f"Column(s) {_names(not_numeric)} are not numeric. Numeric columns: "
+            f"{_names(table.numeric) or 'none'}.",
+            "columns",
+        )
     if len(columns) < 2 or len(set(columns)) != len(columns):
-        raise DataError(f"Choose at least 2 different numeric columns. Received: {_names(columns)}", "columns")
+        raise DataError(
+            f"Choose at least 2 different numeric columns. Received: {_names(columns)}", "columns"
+        )
     if label_column is not None and label_column not in table.frame.columns:
-        raise DataError(f"No label column named {label_column!r}. Columns are: {_names(table.columns)}.",
-                        "columns")
+        raise DataError(
+            f"No label column named {label_column!r}. Columns are: {_names(table.columns)}.", "columns"
+        )
     values = np.empty((table.n_rows, len(columns)), np.float64, order="F")  # contiguous columns: fast checks
     for j, c in enumerate(columns):
         values[:, j] = table.frame[c].to_numpy(np.float64, na_value=np.nan)
@@ -628,24 +749,43 @@ def build_dataset(table: Table, columns: Sequence[str] | None = None, *, label_c
         bad = ~finite.all(axis=1)
         missing = np.isnan(values).any(axis=1) & bad
         n_bad = int(bad.sum())
-        kinds = " or ".join(k for k, there in (("missing, NaN or non-numeric", missing.any()),
-                                               ("infinite", (bad & ~missing).any())) if there)
+        kinds = " or ".join(
+            k
+            for k, there in (
+                ("missing, NaN or non-numeric", missing.any()),
+                ("infinite", (bad & ~missing).any()),
+            )
+            if there
+        )
         if n_bad == len(values):
-            raise DataError(f"Every row of {label} has {kinds} values in {_names(columns)}; "
-                            "nothing is left. Check the columns and the decimal mark.", "all_dropped")
-        warnings.append(f"Dropped {n_bad:,} row(s) with {kinds} values in {_names(columns)} (line(s) "
-                        f"{_lines(index[bad], table.first_line)}).")
+            raise DataError(
+                f"Every row of {label} has {kinds} values in {_names(columns)}; "
+                "nothing is left. Check the columns and the decimal mark.",
+                "all_dropped",
+            )
+        warnings.append(
+            f"Dropped {n_bad:,} row(s) with {kinds} values in {_names(columns)} (line(s) "
+            f"{_lines(index[bad], table.first_line)})."
+        )
         values, index = values[~bad], index[~bad]
         if len(values) < MIN_ROWS:
-            raise DataError(f"Only {len(values)} row(s) of {label} are complete; a dataset needs at least "
-                            f"{MIN_ROWS}. Fix the missing values.", "one_row")
+            raise DataError(
+                f"Only {len(values)} row(s) of {label} are complete; a dataset needs at least "
+                f"{MIN_ROWS}. Fix the missing values.",
+                "one_row",
+            )
     keep: np.ndarray | None = None
     if len(values) > max_rows:
         if subsample_seed is None:
-            raise DataError(f"{label} has {len(values):,} rows, more than the {max_rows:,} limit. Use a seeded "
-                            f"random subsample of {max_rows:,} rows, or upload fewer rows.", "too_many_rows")
+            raise DataError(
+                f"{label} has {len(values):,} rows, more than the {max_rows:,} limit. Use a seeded "
+                f"random subsample of {max_rows:,} rows, or upload fewer rows.",
+                "too_many_rows",
+            )
         keep = np.sort(np.random.default_rng(subsample_seed).choice(len(values), max_rows, replace=False))
-        warnings.append(f"Kept a random subsample of {max_rows:,} of {len(values):,} rows (seed {subsample_seed}).")
+        warnings.append(
+            f"Kept a random subsample of {max_rows:,} of {len(values):,} rows (seed {subsample_seed})."
+        )
         values, index = values[keep], index[keep]
     _check_values(values, columns, index + table.first_line)
     labels = None
@@ -653,8 +793,16 @@ def build_dataset(table: Table, columns: Sequence[str] | None = None, *, label_c
         labels = table.frame[label_column].to_numpy()
         if keep is not None or len(index) != len(labels):
             labels = table.frame[label_column].loc[index].to_numpy()
-    config = DataConfig(source="upload", preset="upload", n_samples=len(values), noise=0.0, columns=columns,
-                        label_column=label_column, scaling=scaling, name=table.name)
+    config = DataConfig(
+        source="upload",
+        preset="upload",
+        n_samples=len(values),
+        noise=0.0,
+        columns=columns,
+        label_column=label_column,
+        scaling=scaling,
+        name=table.name,
+    )
     notes.insert(0, f"Read {table.n_rows:,} data row(s); using {len(values):,} rows of {_names(columns)}.")
     return make_dataset(values, columns, config, labels=labels, notes=notes, warnings=warnings)
 
@@ -663,10 +811,17 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(repr(str(n)) for n in names)
 
 
-def load_csv(source: bytes | str | Path, *, columns: Sequence[str] | None = None,
-             label_column: str | None = None, scaling: Scaling = "zscore", name: str = "",
-             max_rows: int = MAX_ROWS, subsample_seed: int | None = None,
-             max_bytes: int | None = None) -> Dataset:
+def load_csv(
+    source: bytes | str | Path,
+    *,
+    columns: Sequence[str] | None = None,
+    label_column: str | None = None,
+    scaling: Scaling = "zscore",
+    name: str = "",
+    max_rows: int = MAX_ROWS,
+    subsample_seed: int | None = None,
+    max_bytes: int | None = None,
+) -> Dataset:
     """Read, validate and standardize a CSV or TSV file: ``read_table`` then ``build_dataset``.
 
     Example: ``load_csv("points.csv", columns=["x", "y"])``.
@@ -675,8 +830,14 @@ def load_csv(source: bytes | str | Path, *, columns: Sequence[str] | None = None
         DataError: with a one-line message saying what is wrong and what to do.
     """
     table = read_table(source, name=name, max_bytes=max_bytes)
-    return build_dataset(table, columns, label_column=label_column, scaling=scaling, max_rows=max_rows,
-                         subsample_seed=subsample_seed)
+    return build_dataset(
+        table,
+        columns,
+        label_column=label_column,
+        scaling=scaling,
+        max_rows=max_rows,
+        subsample_seed=subsample_seed,
+    )
 
 
 def to_csv_bytes(dataset: Dataset) -> bytes:
