@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 from vae import losses
@@ -31,9 +32,10 @@ class Sampling(layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, inputs):
+    def call(self, inputs, epsilon=None):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        if epsilon is None:
+            epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
     def get_config(self):
@@ -77,6 +79,10 @@ class Autoencoder(keras.Model):
         self.sampling = Sampling(seed=seed, name="sampling")
         self.noise_seed = keras.random.SeedGenerator(seed + 1)
 
+    def build(self, input_shape=None):
+        # The encoder and decoder are functional models, built on creation.
+        self.built = True
+
     def encode(self, x):
         z_mean, z_log_var = self.encoder(x)
         return z_mean, ops.clip(z_log_var, LOGVAR_MIN, LOGVAR_MAX)
@@ -85,7 +91,7 @@ class Autoencoder(keras.Model):
         """Reconstruction through the posterior mean (no sampling)."""
         return self.decoder(self.encode(x)[0])
 
-    def loss_terms(self, x, beta, training: bool = True) -> dict:
+    def loss_terms(self, x, beta, training: bool = True, rng_seed=None) -> dict:
         """Batch means of the loss and its parts, in nats per point.
 
         Args:
@@ -93,19 +99,28 @@ class Autoencoder(keras.Model):
             beta: KL weight for this step (warm-up may ramp it); ignored
                 unless ``kind == "vae"``.
             training: corrupt inputs (denoising) only while training.
+            rng_seed: optional int32 tensor of shape (2,) for stateless noise
+                (the engine passes (seed, step): deterministic, and about 1.7x
+                faster under XLA than a stateful seed generator).
 
         Returns:
             dict with ``loss``, ``recon``, ``kl`` (0 for non-variational
             kinds) and ``penalty`` (the sparse L1 term, else 0).
         """
         cfg = self.config
+
+        def normal(shape, offset: int, generator):
+            if rng_seed is None:
+                return keras.random.normal(shape, seed=generator)
+            return tf.random.stateless_normal(shape, seed=rng_seed + tf.constant([0, offset], tf.int32))
+
         inputs = x
         if cfg.kind == "denoising" and training and cfg.noise_std > 0:
-            inputs = x + cfg.noise_std * keras.random.normal(ops.shape(x), seed=self.noise_seed)
+            inputs = x + cfg.noise_std * normal(ops.shape(x), 1, self.noise_seed)
         z_mean, z_log_var = self.encode(inputs)
         zero = ops.zeros_like(z_mean[:, 0])
         if cfg.kind == "vae":
-            z = self.sampling([z_mean, z_log_var])
+            z = self.sampling([z_mean, z_log_var], epsilon=normal(ops.shape(z_mean), 0, self.sampling.seed_generator))
             kl = losses.kl_divergence(z_mean, z_log_var, xp=ops)
         else:
             z = z_mean
@@ -125,31 +140,33 @@ def build_model(config: ModelConfig, seed: int = 0) -> Autoencoder:
     return model
 
 
-def get_network_weights(model: Autoencoder) -> NetworkWeights:
-    """Copy the model's weights into NumPy (for the UI, bundles and snapshots)."""
-
-    def dense(layer) -> tuple[np.ndarray, np.ndarray]:
-        kernel, bias = layer.get_weights()
-        return kernel.astype(np.float32), bias.astype(np.float32)
-
+def dense_layers(model: Autoencoder) -> list:
+    """The Dense layers in ``NetworkWeights.arrays()`` order."""
     enc, dec = model.encoder, model.decoder
     n_enc, n_dec = len(model.config.encoder_units), len(model.config.decoder_units)
-    return NetworkWeights(
-        encoder=[dense(enc.get_layer(f"encoder_dense_{i}")) for i in range(1, n_enc + 1)],
-        z_mean=dense(enc.get_layer("z_mean")),
-        z_log_var=dense(enc.get_layer("z_log_var")),
-        decoder=[dense(dec.get_layer(f"decoder_dense_{i}")) for i in range(1, n_dec + 1)],
-        x_mean=dense(dec.get_layer("x_mean")),
-        activation=model.config.activation,
-    )
+    return ([enc.get_layer(f"encoder_dense_{i}") for i in range(1, n_enc + 1)]
+            + [enc.get_layer("z_mean"), enc.get_layer("z_log_var")]
+            + [dec.get_layer(f"decoder_dense_{i}") for i in range(1, n_dec + 1)]
+            + [dec.get_layer("x_mean")])
+
+
+def weights_from_arrays(config: ModelConfig, arrays: list[np.ndarray]) -> NetworkWeights:
+    """Inverse of ``NetworkWeights.arrays()`` for a model of ``config``."""
+    pairs = [(np.asarray(arrays[i], np.float32), np.asarray(arrays[i + 1], np.float32))
+             for i in range(0, len(arrays), 2)]
+    n_enc = len(config.encoder_units)
+    return NetworkWeights(encoder=pairs[:n_enc], z_mean=pairs[n_enc], z_log_var=pairs[n_enc + 1],
+                          decoder=pairs[n_enc + 2:-1], x_mean=pairs[-1], activation=config.activation)
+
+
+def get_network_weights(model: Autoencoder) -> NetworkWeights:
+    """Copy the model's weights into NumPy (for the UI, bundles and snapshots)."""
+    arrays = [w for layer in dense_layers(model) for w in layer.get_weights()]
+    return weights_from_arrays(model.config, arrays)
 
 
 def set_network_weights(model: Autoencoder, weights: NetworkWeights) -> None:
     """Load NumPy weights into the model; shapes must match its config."""
-    enc, dec = model.encoder, model.decoder
-    pairs = [(enc.get_layer(f"encoder_dense_{i}"), w) for i, w in enumerate(weights.encoder, start=1)]
-    pairs += [(enc.get_layer("z_mean"), weights.z_mean), (enc.get_layer("z_log_var"), weights.z_log_var)]
-    pairs += [(dec.get_layer(f"decoder_dense_{i}"), w) for i, w in enumerate(weights.decoder, start=1)]
-    pairs += [(dec.get_layer("x_mean"), weights.x_mean)]
-    for layer, (kernel, bias) in pairs:
-        layer.set_weights([kernel, bias])
+    arrays = weights.arrays()
+    for i, layer in enumerate(dense_layers(model)):
+        layer.set_weights(arrays[2 * i: 2 * i + 2])
