@@ -1,4 +1,150 @@
+"""Explore: drag a point across the latent plane and watch the decoded output move.
+
+The pad decodes in the browser while dragging; on release this page prints the
+exact readout (NumPy decoder, original units) and the prior density at z.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Explore")
-st.info("This page is being built.")
+from vae import explore
+from vae.config import DataConfig
+from vae.data import Dataset, generate
+from vae.decode import encode
+from vae.run import Run
+from vae.ui import state
+from vae.ui.latent_pad import latent_pad, view_kind
+
+PAD_KEY = "ll_explore_pad"
+SAMPLES = "ll_explore_samples"  # (z, x) prior samples drawn over the data, or absent
+AUTOSTART = "ll_autostart"  # the Train page starts a default run when this is True
+
+st.title("Explore the latent plane")
+
+
+def no_model(dataset: Dataset | None) -> None:
+    st.info("There is no trained model yet. The pad shows a model's latent plane, so train one first: "
+            "on the Train page, or in one click here with the default settings.")
+    left, right = st.columns([1, 2])
+    with left:
+        if st.button("Train a quick default model", type="primary", icon="⚡"):
+            if dataset is None:
+                state.set_dataset(generate(DataConfig()))  # two moons
+            st.session_state[AUTOSTART] = True
+            st.switch_page("pages/train.py")
+    with right:
+        st.page_link("pages/train.py", label="Choose the settings on the Train page", icon="🏋️")
+
+
+def refuse(run: Run, dataset: Dataset) -> str | None:
+    reason = explore.refuse_reason(run.weights, run.status, run.message)
+    if reason is None and run.weights.input_dim != dataset.n_dims:
+        reason = (f"This model was trained on {run.weights.input_dim} columns, but the current dataset "
+                  f"has {dataset.n_dims}. Train a model on this dataset to explore it.")
+    return reason
+
+
+def show_readout(run: Run, dataset: Dataset, z: tuple[float, float], limit: float) -> None:
+    r = explore.readout(run.weights, dataset.standardizer, z, limit)
+    with st.container(key="ll-readout", border=True):
+        st.markdown("**Readout** (where you released the point; decoded in NumPy)")
+        cols = st.columns(3)
+        cols[0].metric("z₁, z₂", f"{r.z[0]:.3f}, {r.z[1]:.3f}")
+        cols[1].metric("Prior density p(z)", f"{r.density:.3g}", help="N(z; 0, I): high near 0, tiny far out")
+        cols[2].metric("log p(z)", f"{r.log_density:.3f} nats")
+        if r.clamped:
+            st.caption(f"The point was outside the pad; it was clamped to [-{limit:g}, {limit:g}]².")
+        frame = pd.DataFrame({"column": list(dataset.columns), "decoded x (original units)": r.x})
+        if dataset.n_dims <= 12:
+            st.dataframe(frame, hide_index=True, width="stretch")
+        else:
+            st.caption(f"Decoded x has {dataset.n_dims} values; all of them are in the exact values below.")
+        with st.expander("Exact values (JSON)"):
+            exact = {"z": r.z.tolist(), "x": r.x.tolist(), "prior_density": r.density, "clamped": r.clamped}
+            st.code(json.dumps(exact), language="json")
+
+
+def show_posterior(run: Run, dataset: Dataset, row: int) -> None:
+    x = dataset.values[row]
+    z_mean, z_log_var = (a[0] for a in encode(run.weights, dataset.standardized()[row : row + 1]))
+    sigma = np.exp(0.5 * z_log_var)
+    recon = explore.decode_original(run.weights, dataset.standardizer, z_mean)
+    kl = -0.5 * float(np.sum(1.0 + z_log_var - z_mean**2 - np.exp(z_log_var)))
+    with st.container(border=True):
+        st.markdown(f"**Data point #{row}**: its posterior q(z|x) = N(μ, diag σ²), "
+                    "shown as 1σ and 2σ ellipses on the pad")
+        cols = st.columns(3)
+        cols[0].metric("μ", f"{z_mean[0]:.3f}, {z_mean[1]:.3f}")
+        cols[1].metric("σ", f"{sigma[0]:.3f}, {sigma[1]:.3f}")
+        cols[2].metric("KL(q ‖ prior)", f"{kl:.3f} nats")
+        if dataset.n_dims <= 12:
+            st.dataframe(pd.DataFrame({"column": list(dataset.columns), "x": x, "reconstruction": recon}),
+                         hide_index=True, width="stretch")
+
+
+def show_path(run: Run, dataset: Dataset, path) -> None:
+    zs = explore.interpolation_path(path[0], path[1], steps=16)
+    xs = explore.decode_original(run.weights, dataset.standardizer, zs)
+    st.markdown(f"**Interpolation** from A = ({path[0][0]:.2f}, {path[0][1]:.2f}) "
+                f"to B = ({path[1][0]:.2f}, {path[1][1]:.2f}): decoded values along the path")
+    shown = min(dataset.n_dims, 10)
+    frame = pd.DataFrame(xs[:, :shown], columns=list(dataset.columns[:shown]))
+    frame.index = np.round(np.linspace(0.0, 1.0, len(zs)), 3)
+    frame.index.name = "t (A = 0, B = 1)"
+    st.line_chart(frame, height=220)
+
+
+def controls(run: Run, dataset: Dataset) -> str:
+    left, mid, right = st.columns([2, 1, 2], vertical_alignment="bottom")
+    mode = left.segmented_control(
+        "Mode", ["Drag", "Interpolate"], default="Drag", key="ll_explore_mode",
+        help="Interpolate: click two places on the plane (A, then B) to decode the straight path between them.")
+    n = mid.number_input("Samples", 1, 2000, 200, step=50, key="ll_explore_n")
+    with right:
+        a, b = st.columns(2)
+        if a.button("🎲 Sample from the prior", help="z ~ N(0, I), x = decoder(z): how the VAE generates"):
+            seed = int(np.random.default_rng().integers(2**31))
+            st.session_state[SAMPLES] = explore.prior_samples(run.weights, dataset.standardizer, int(n), seed)
+        if b.button("Clear samples", disabled=SAMPLES not in st.session_state):
+            st.session_state.pop(SAMPLES, None)
+    return "interpolate" if mode == "Interpolate" else "drag"
+
+
+def explore_view(mode: str) -> None:
+    run, dataset = state.get_run(), state.get_dataset()
+    if run is None or dataset is None or refuse(run, dataset):
+        st.rerun()  # the model changed under us (a new run started): re-check from the top
+    if run.is_active:
+        st.caption(f"Training in progress ({run.status}, epoch {run.epochs_done}): the pad follows the "
+                   "latest weights every second.")
+    pad = latent_pad(run.weights, dataset, key=PAD_KEY, mode=mode,
+                     samples=st.session_state.get(SAMPLES), variational=run.model_config.is_variational)
+    show_readout(run, dataset, pad.z, pad.limit)
+    if pad.selected is not None and mode == "drag":
+        show_posterior(run, dataset, pad.selected)
+    if pad.path is not None and mode == "interpolate" and view_kind(dataset.n_dims) != "scatter":
+        show_path(run, dataset, pad.path)
+
+
+dataset, run = state.get_dataset(), state.get_run()
+if run is None or dataset is None:
+    no_model(dataset)
+    st.stop()
+reason = refuse(run, dataset)
+if reason:
+    st.error(f"This model cannot be explored. {reason}", icon="🚫")
+    st.page_link("pages/train.py", label="Train again", icon="🏋️")
+    st.stop()
+if run.status == "diverged":
+    st.warning(f"This run diverged; you are exploring its last finite weights. {run.message}")
+if run.data_config.replace(name="") != dataset.config.replace(name=""):
+    st.warning("The dataset changed since this model was trained: the encoded points may not match.")
+st.caption(f"{run.model_config.label} on {dataset.name} · {dataset.n_rows:,} rows × {dataset.n_dims} "
+           f"columns · epoch {run.epochs_done}. Drag the crimson point; the output is decoded as you move.")
+mode = controls(run, dataset)
+st.fragment(explore_view, run_every=1.0 if run.is_active else None)(mode)

@@ -1,0 +1,221 @@
+"""The latent pad: a draggable point on the 2-D latent plane, decoded live in the browser.
+
+A Streamlit custom component (``st.components.v2``: no iframe, no build step,
+no network). Python sends the decoder's weights, the standardizer, the encoded
+data and what to draw; ``pad.js`` decodes on every pointer move and draws the
+latent plane and the data view. On release it sends the point back, so the
+page can print exact readouts (``vae.explore.readout``).
+
+Several pads can share a page: give each its own ``key``. To move a pad's
+point from Python (a cursor shared between pads), pass ``z``: the pad jumps
+there whenever that value changes and otherwise keeps the user's position.
+
+    state = latent_pad(run.weights, dataset, key="explore_pad")
+    state.z  # (z1, z2) where the user released the point
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import streamlit as st
+
+from vae import explore
+from vae.data import Dataset
+from vae.decode import NetworkWeights, encode
+from vae.ui import palette
+
+_HERE = Path(__file__).parent
+_COMPONENT = st.components.v2.component(
+    "latent_pad",
+    html=(_HERE / "pad.html").read_text(encoding="utf-8"),
+    css=(_HERE / "pad.css").read_text(encoding="utf-8"),
+    js=(_HERE / "pad.js").read_text(encoding="utf-8"),
+)
+
+MAX_POINTS = 2000  # data points sent to the browser; more only slows the first draw
+IMAGE_SHAPES = {64: (8, 8)}  # columns -> image (rows, cols): the digits dataset
+PadMode = Literal["drag", "interpolate"]
+
+
+@dataclass(frozen=True)
+class PadState:
+    """What the user did on a pad.
+
+    Attributes:
+        z: where the point was released (clamped to the pad), ``(z1, z2)``.
+        selected: dataset row whose posterior is shown, or None.
+        path: interpolation end points ``((a1, a2), (b1, b2))``, or None.
+        limit: the pad shows [-limit, limit]^2; the point is clamped to it.
+    """
+
+    z: tuple[float, float]
+    selected: int | None
+    path: tuple[tuple[float, float], tuple[float, float]] | None
+    limit: float
+
+
+def _floats(values: np.ndarray, decimals: int) -> list:
+    return np.round(np.asarray(values, np.float64), decimals).tolist()
+
+
+def _dense(kernel: np.ndarray, bias: np.ndarray) -> dict[str, list]:
+    return {"W": np.asarray(kernel, np.float64).tolist(), "b": np.asarray(bias, np.float64).tolist()}
+
+
+def view_kind(n_dims: int) -> Literal["scatter", "image", "bars"]:
+    """How the data view shows decoded points: a 2-D scatter, an image (digits) or bars."""
+    if n_dims == 2:
+        return "scatter"
+    return "image" if n_dims in IMAGE_SHAPES else "bars"
+
+
+def pad_payload(weights: NetworkWeights, dataset: Dataset, *, key: str, z0: Sequence[float],
+                z: Sequence[float] | None = None, mode: PadMode = "drag",
+                samples: tuple[np.ndarray, np.ndarray] | None = None, variational: bool = True,
+                show_view: bool = True, max_points: int = MAX_POINTS) -> dict[str, Any]:
+    """The JSON the component receives (plain lists only; see pad.js).
+
+    Args:
+        weights: finite weights of a model with ``latent_dim == 2``.
+        dataset: the data the model was trained on (original units).
+        key: the pad's Streamlit key (echoed for tests and timings).
+        z0: where the point starts.
+        z: if given, move the point here (whenever this value changes).
+        mode: ``"drag"`` or ``"interpolate"`` (clicks set end points A and B).
+        samples: prior samples ``(z (n, 2), x (n, D) original units)`` to draw.
+        variational: draw posterior ellipses (a plain autoencoder has no variance).
+        show_view: draw the data view beside the latent plane.
+        max_points: cap on data points sent.
+
+    Returns:
+        A JSON-serialisable dict.
+    """
+    rows = explore.display_subset(dataset.n_rows, max_points)
+    x_std = dataset.standardized()[rows]
+    means, log_vars = encode(weights, x_std)
+    values = dataset.values[rows]
+    scale = dataset.standardizer.scale
+    decimals = int(min(12, max(3, 5 - math.floor(math.log10(float(np.median(scale)))))))
+    kind = view_kind(dataset.n_dims)
+
+    labels, colors, legend = None, [], []
+    names, inverse = np.unique(np.asarray(
+        dataset.labels if dataset.labels is not None else []).astype(str), return_inverse=True)
+    if 1 < len(names) <= len(palette.LABEL_COLORS):  # as the Data page colours them
+        labels = inverse[rows].astype(int).tolist()
+        colors = [palette.label_color(i) for i in range(len(names))]
+        legend += [[colors[i], f"label {name}"] for i, name in enumerate(names[:10])]
+    else:
+        legend.append([palette.DATA, "data"])
+    legend.append([palette.POINT, "decoded point"])
+    if kind == "scatter":
+        legend.append(["#888888", "manifold: decoder(grid in z)"])
+    if variational:
+        legend.append([palette.RECONSTRUCTION, "posterior q(z|x) · reconstruction"])
+    if samples is not None:
+        legend.append([palette.PRIOR_SAMPLES, "prior samples"])
+
+    lo, hi = dataset.values.min(axis=0), dataset.values.max(axis=0)
+    pad = 0.08 * np.where(hi > lo, hi - lo, 1.0)
+    view_box = [lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]]
+    titles = {"scatter": "Data space (original units)", "image": "Decoded image",
+              "bars": "Decoded values (bar = distance from the column mean)"}
+    return {
+        "key": key,
+        "z0": [float(v) for v in z0],
+        "z": None if z is None else [float(v) for v in z],
+        "limit": explore.pad_limit(means),
+        "mode": mode,
+        "show_view": show_view,
+        "kind": kind,
+        "view_title": titles[kind],
+        "image_shape": list(IMAGE_SHAPES.get(dataset.n_dims, ())) or None,
+        "decoder": {
+            "activation": weights.activation,
+            "layers": [_dense(*layer) for layer in [*weights.decoder, weights.x_mean]],
+        },
+        "offset": dataset.standardizer.offset.tolist(),
+        "scale": scale.tolist(),
+        "columns": list(dataset.columns),
+        "rows": rows.tolist(),
+        "means": _floats(means, 5),
+        "logvars": _floats(log_vars, 5) if variational else None,
+        "labels": labels,
+        "colors": colors,
+        "x": _floats(values, decimals) if kind != "bars" else None,
+        "x_min": lo.tolist(),
+        "x_max": hi.tolist(),
+        "x_mean": dataset.values.mean(axis=0).tolist(),
+        "view_box": [float(v) for v in view_box],
+        "samples": None if samples is None else {"z": _floats(samples[0], 5),
+                                                 "x": _floats(samples[1], decimals)},
+        "selected_index": None,
+        "palette": {"data": palette.DATA, "reconstruction": palette.RECONSTRUCTION,
+                    "prior_samples": palette.PRIOR_SAMPLES, "point": palette.POINT,
+                    "path": palette.PATH},
+        "legend": legend,
+    }
+
+
+def _noop() -> None:
+    """State keys need an on_<key>_change callback to exist; the page reads the result instead."""
+
+
+def _as_pair(value: Any) -> tuple[float, float] | None:
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return (a, b) if math.isfinite(a) and math.isfinite(b) else None
+
+
+def latent_pad(weights: NetworkWeights, dataset: Dataset, *, key: str,
+               z0: Sequence[float] = (0.0, 0.0), z: Sequence[float] | None = None,
+               mode: PadMode = "drag", samples: tuple[np.ndarray, np.ndarray] | None = None,
+               variational: bool = True, show_view: bool = True,
+               on_change: Callable[[], None] | None = None) -> PadState:
+    """Mount a latent pad and return what the user did with it.
+
+    Args:
+        weights: finite weights with ``latent_dim == 2`` (check with
+            ``vae.explore.refuse_reason`` first).
+        dataset: the training data, original units.
+        key: unique per pad on the page; the state is kept under it.
+        z0: the point's starting position.
+        z: move the point here whenever this value changes (shared cursors).
+        mode: ``"drag"``, or ``"interpolate"`` where clicks set A and B.
+        samples: prior samples to draw, ``(z, x)`` from ``vae.explore.prior_samples``.
+        variational: show posterior ellipses for a clicked point.
+        show_view: draw the data view beside the latent plane.
+        on_change: called (before the rerun) when the point, selection or path changes.
+
+    Returns:
+        A ``PadState``.
+    """
+    callback = on_change or _noop
+    data = pad_payload(weights, dataset, key=key, z0=z0, z=z, mode=mode, samples=samples,
+                       variational=variational, show_view=show_view)
+    result = _COMPONENT(
+        key=key,
+        data=data,
+        default={"z": [float(v) for v in z0], "selected": None, "path": None},
+        on_z_change=callback,
+        on_selected_change=callback,
+        on_path_change=callback,
+    )
+    pair = _as_pair(result.get("z")) or (float(z0[0]), float(z0[1]))
+    selected = result.get("selected")
+    path = result.get("path")
+    ends = (_as_pair(path[0]), _as_pair(path[1])) if isinstance(path, list) and len(path) == 2 else None
+    return PadState(
+        z=pair,
+        selected=int(selected) if isinstance(selected, int) and 0 <= selected < dataset.n_rows else None,
+        path=ends if ends and ends[0] and ends[1] else None,
+        limit=data["limit"],
+    )

@@ -1,0 +1,745 @@
+// Latent Lab's latent pad: a draggable point on the 2-D latent plane, decoded
+// in the browser from the decoder's weights (no round trip per move).
+//
+// Streamlit may call this function again whenever `data` changes (new weights
+// while training, prior samples, mode). Everything that must survive lives on
+// the root DOM node (`root.__llPad`); listeners are attached once.
+//
+// Data from Python (see vae/ui/latent_pad/__init__.py for the schema): weights,
+// standardizer, encoded means, a subset of the data, palette, mode. State back
+// to Python: "z" on release, "selected" (row index) and "path" ([a, b]).
+
+const TRAIL = 28; // decoded positions kept in the trail
+const MESH_LINES = 13; // grid lines per direction of the manifold mesh
+const MESH_SAMPLES = 41; // points along each grid line
+const MESH_LIMIT = 3; // the mesh covers the prior's 3-sigma square
+const TIMINGS_KEPT = 500;
+const HIT_RADIUS = 7; // px: how close a click must be to select a dot
+
+// ---------------------------------------------------------------- decoding --
+const ACTIVATIONS = {
+  relu: (x) => (x > 0 ? x : 0),
+  leaky_relu: (x) => (x >= 0 ? x : 0.2 * x),
+  elu: (x) => (x > 0 ? x : Math.expm1(x)),
+  tanh: Math.tanh,
+  sigmoid: (x) => 0.5 * (1 + Math.tanh(0.5 * x)),
+  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  swish: (x) => x * 0.5 * (1 + Math.tanh(0.5 * x)),
+};
+
+function compileDecoder(dec) {
+  // Flatten each Dense layer: W is (in, out) row-major, as Keras stores it.
+  const layers = dec.layers.map((l) => ({
+    n_in: l.W.length,
+    n_out: l.b.length,
+    W: Float64Array.from(l.W.flat()),
+    b: Float64Array.from(l.b),
+  }));
+  const act = ACTIVATIONS[dec.activation];
+  if (!act) throw new Error(`unknown activation ${dec.activation}`);
+  const buffers = layers.map((l) => new Float64Array(l.n_out));
+  return function decode(z) {
+    let h = z;
+    for (let k = 0; k < layers.length; k++) {
+      const { n_in, n_out, W, b } = layers[k];
+      const out = buffers[k];
+      const last = k === layers.length - 1;
+      for (let j = 0; j < n_out; j++) out[j] = b[j];
+      for (let i = 0; i < n_in; i++) {
+        const hi = h[i];
+        if (hi === 0) continue;
+        const row = i * n_out;
+        for (let j = 0; j < n_out; j++) out[j] += hi * W[row + j];
+      }
+      if (!last) for (let j = 0; j < n_out; j++) out[j] = act(out[j]);
+      h = out;
+    }
+    return h; // standardized units; reused buffer, copy before keeping
+  };
+}
+
+function toOriginal(S, xStd) {
+  const x = new Array(xStd.length);
+  for (let j = 0; j < xStd.length; j++) x[j] = xStd[j] * S.data.scale[j] + S.data.offset[j];
+  return x;
+}
+
+// ----------------------------------------------------------------- helpers --
+function cssVar(el, name, fallback) {
+  const v = getComputedStyle(el).getPropertyValue(name).trim();
+  return v && v !== "unset" ? v : fallback;
+}
+
+function theme(el) {
+  return {
+    text: cssVar(el, "--st-text-color", "#31333f"),
+    bg: cssVar(el, "--st-background-color", "#ffffff"),
+    primary: cssVar(el, "--st-primary-color", "#6c4bd8"),
+  };
+}
+
+function fit(canvas) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { ctx, w, h };
+}
+
+function niceStep(span, target) {
+  const raw = span / target;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const f = raw / mag;
+  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+}
+
+function fmt(v) {
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(2);
+}
+
+function clamp(v, lo, hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+function alpha(color, a) {
+  // "#rrggbb" -> rgba(); other CSS colours are returned unchanged.
+  const m = /^#([0-9a-f]{6})$/i.exec(color);
+  if (!m) return color;
+  const n = parseInt(m[1], 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
+}
+
+function dot(ctx, x, y, r, fill, stroke, lw = 1.5) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  if (fill) { ctx.fillStyle = fill; ctx.fill(); }
+  if (stroke) { ctx.strokeStyle = stroke; ctx.lineWidth = lw; ctx.stroke(); }
+}
+
+// ------------------------------------------------------------- coordinates --
+const MARGIN = { l: 40, r: 12, t: 12, b: 34 };
+
+function padFrame(S) {
+  const { w, h } = S.padSize;
+  const L = S.data.limit;
+  const pw = w - MARGIN.l - MARGIN.r, ph = h - MARGIN.t - MARGIN.b;
+  return {
+    toPx: (z1, z2) => [MARGIN.l + ((z1 + L) / (2 * L)) * pw, MARGIN.t + ((L - z2) / (2 * L)) * ph],
+    toZ: (px, py) => [((px - MARGIN.l) / pw) * 2 * L - L, L - ((py - MARGIN.t) / ph) * 2 * L],
+    pw, ph, L,
+  };
+}
+
+function viewFrame(S) {
+  const { w, h } = S.viewSize;
+  const [x0, x1, y0, y1] = S.data.view_box;
+  const pw = w - MARGIN.l - MARGIN.r, ph = h - MARGIN.t - MARGIN.b;
+  return {
+    toPx: (a, b) => [MARGIN.l + ((a - x0) / (x1 - x0)) * pw, MARGIN.t + ((y1 - b) / (y1 - y0)) * ph],
+    inside: (px, py) => px >= MARGIN.l && px <= MARGIN.l + pw && py >= MARGIN.t && py <= MARGIN.t + ph,
+    clampPx: (px, py) => [clamp(px, MARGIN.l, MARGIN.l + pw), clamp(py, MARGIN.t, MARGIN.t + ph)],
+    x0, x1, y0, y1, pw, ph,
+  };
+}
+
+function axes(ctx, frame, lo1, hi1, lo2, hi2, label1, label2, T) {
+  ctx.save();
+  ctx.font = "11px sans-serif";
+  ctx.fillStyle = alpha(T.text, 0.75);
+  ctx.strokeStyle = alpha(T.text, 0.12);
+  ctx.lineWidth = 1;
+  const s1 = niceStep(hi1 - lo1, 6), s2 = niceStep(hi2 - lo2, 6);
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (let v = Math.ceil(lo1 / s1) * s1; v <= hi1 + 1e-9; v += s1) {
+    const [px] = frame.toPx(v, lo2);
+    ctx.beginPath(); ctx.moveTo(px, MARGIN.t); ctx.lineTo(px, MARGIN.t + frame.ph); ctx.stroke();
+    ctx.fillText(fmt(Math.abs(v) < 1e-9 ? 0 : v).replace(/\.00$/, ""), px, MARGIN.t + frame.ph + 4);
+  }
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (let v = Math.ceil(lo2 / s2) * s2; v <= hi2 + 1e-9; v += s2) {
+    const [, py] = frame.toPx(lo1, v);
+    ctx.beginPath(); ctx.moveTo(MARGIN.l, py); ctx.lineTo(MARGIN.l + frame.pw, py); ctx.stroke();
+    ctx.fillText(fmt(Math.abs(v) < 1e-9 ? 0 : v).replace(/\.00$/, ""), MARGIN.l - 5, py);
+  }
+  ctx.fillStyle = T.text;
+  ctx.font = "12px sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "bottom";
+  ctx.fillText(label1, MARGIN.l + frame.pw / 2, S_H(frame) - 1);
+  ctx.save();
+  ctx.translate(11, MARGIN.t + frame.ph / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = "middle";
+  ctx.fillText(label2, 0, 0);
+  ctx.restore();
+  ctx.restore();
+}
+
+function S_H(frame) {
+  return MARGIN.t + frame.ph + MARGIN.b;
+}
+
+// ------------------------------------------------------------ latent panel --
+function drawPadBackground(S) {
+  const { ctx, w, h } = fit(S.pad.bg);
+  S.padSize = { w, h };
+  const T = S.theme, P = S.data.palette, F = padFrame(S), L = F.L;
+  ctx.clearRect(0, 0, w, h);
+  axes(ctx, F, -L, L, -L, L, "z₁", "z₂", T);
+  // The prior N(0, I): shaded discs and 1-2-3 sigma circles with their mass.
+  const [cx, cy] = F.toPx(0, 0);
+  const unit = F.pw / (2 * L);
+  const mass = { 1: "39%", 2: "86%", 3: "99%" };
+  for (const k of [3, 2, 1]) {
+    dot(ctx, cx, cy, k * unit, alpha(T.primary, 0.07), null);
+  }
+  ctx.save();
+  ctx.setLineDash([5, 4]);
+  ctx.font = "11px sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "bottom";
+  for (const k of [1, 2, 3]) {
+    dot(ctx, cx, cy, k * unit, null, alpha(T.primary, 0.75), 1.2);
+    ctx.fillStyle = alpha(T.primary, 0.95);
+    const a = -Math.PI / 4;
+    ctx.fillText(`${k}σ · ${mass[k]}`, cx + Math.cos(a) * k * unit + 3, cy + Math.sin(a) * k * unit - 2);
+  }
+  ctx.restore();
+  // Encoded means of the data, coloured by label.
+  const means = S.data.means || [];
+  const labels = S.data.labels;
+  for (let i = 0; i < means.length; i++) {
+    const [px, py] = F.toPx(clamp(means[i][0], -L, L), clamp(means[i][1], -L, L));
+    ctx.fillStyle = alpha(labels ? S.data.colors[labels[i]] : P.data, 0.6);
+    ctx.fillRect(px - 2, py - 2, 4, 4);
+  }
+  // Prior samples' z.
+  const samples = S.data.samples;
+  if (samples) {
+    ctx.strokeStyle = P.prior_samples;
+    ctx.lineWidth = 1.5;
+    for (const z of samples.z) {
+      const [px, py] = F.toPx(clamp(z[0], -L, L), clamp(z[1], -L, L));
+      ctx.beginPath();
+      ctx.moveTo(px - 3, py - 3); ctx.lineTo(px + 3, py + 3);
+      ctx.moveTo(px - 3, py + 3); ctx.lineTo(px + 3, py - 3);
+      ctx.stroke();
+    }
+  }
+}
+
+function drawPadForeground(S) {
+  const { ctx, w, h } = fit(S.pad.fg);
+  ctx.clearRect(0, 0, w, h);
+  const T = S.theme, P = S.data.palette, F = padFrame(S), L = F.L;
+  const unit = F.pw / (2 * L);
+  // Selected point's posterior q(z|x): 1- and 2-sigma ellipses.
+  const sel = S.selected;
+  if (sel !== null && S.data.logvars) {
+    const mu = S.data.means[sel], lv = S.data.logvars[sel];
+    const [px, py] = F.toPx(mu[0], mu[1]);
+    ctx.save();
+    for (const k of [2, 1]) {
+      ctx.setLineDash(k === 2 ? [4, 3] : []);
+      ctx.beginPath();
+      ctx.ellipse(px, py, k * Math.exp(0.5 * lv[0]) * unit, k * Math.exp(0.5 * lv[1]) * unit, 0, 0, 2 * Math.PI);
+      ctx.fillStyle = alpha(P.reconstruction, k === 1 ? 0.22 : 0.1);
+      ctx.fill();
+      ctx.strokeStyle = P.reconstruction;
+      ctx.lineWidth = 2;
+      ctx.stroke();
+    }
+    ctx.restore();
+    dot(ctx, px, py, 4, P.reconstruction, T.bg, 1.5);
+  } else if (sel !== null) {
+    const [px, py] = F.toPx(S.data.means[sel][0], S.data.means[sel][1]);
+    dot(ctx, px, py, 6, null, P.reconstruction, 2.5);
+  }
+  // Interpolation segment.
+  if (S.data.mode === "interpolate" && S.path.length) {
+    ctx.save();
+    ctx.strokeStyle = P.path;
+    ctx.lineWidth = 2.5;
+    const pts = S.path.map((z) => F.toPx(z[0], z[1]));
+    if (pts.length === 2) {
+      ctx.beginPath(); ctx.moveTo(...pts[0]); ctx.lineTo(...pts[1]); ctx.stroke();
+    }
+    ctx.font = "bold 12px sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    pts.forEach((p, i) => {
+      dot(ctx, p[0], p[1], 9, P.path, T.bg, 2);
+      ctx.fillStyle = "#ffffff";
+      ctx.fillText(i === 0 ? "A" : "B", p[0], p[1] + 0.5);
+    });
+    ctx.restore();
+  }
+  // Trail and the point itself.
+  const [px, py] = F.toPx(S.z[0], S.z[1]);
+  ctx.save();
+  ctx.strokeStyle = alpha(P.point, 0.45);
+  ctx.lineWidth = 1;
+  ctx.setLineDash([3, 3]);
+  ctx.beginPath(); ctx.moveTo(px, MARGIN.t); ctx.lineTo(px, MARGIN.t + F.ph);
+  ctx.moveTo(MARGIN.l, py); ctx.lineTo(MARGIN.l + F.pw, py); ctx.stroke();
+  ctx.restore();
+  if (S.focused) dot(ctx, px, py, 15, null, T.primary, 3);
+  dot(ctx, px, py, S.dragging ? 11 : 9, P.point, "#ffffff", 2.5);
+  // Live numbers.
+  ctx.font = "12px monospace";
+  ctx.fillStyle = T.text;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  ctx.fillText(`z = (${S.z[0].toFixed(3)}, ${S.z[1].toFixed(3)})`, MARGIN.l + 6, MARGIN.t + 4);
+  const pz = Math.exp(-0.5 * (S.z[0] ** 2 + S.z[1] ** 2)) / (2 * Math.PI);
+  ctx.fillText(`p(z) = ${pz.toExponential(2)}`, MARGIN.l + 6, MARGIN.t + 20);
+  S.pad.fg.setAttribute("aria-valuetext", `z1 ${S.z[0].toFixed(2)}, z2 ${S.z[1].toFixed(2)}`);
+}
+
+// -------------------------------------------------------------- data panel --
+function columnName(S, j) {
+  return S.data.columns[j] ?? `x${j + 1}`;
+}
+
+function drawViewBackground(S) {
+  const { ctx, w, h } = fit(S.view.bg);
+  S.viewSize = { w, h };
+  ctx.clearRect(0, 0, w, h);
+  if (S.data.kind !== "scatter") return; // images and bars are drawn per frame
+  const T = S.theme, P = S.data.palette, V = viewFrame(S);
+  axes(ctx, V, V.x0, V.x1, V.y0, V.y1, columnName(S, 0), columnName(S, 1), T);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(MARGIN.l, MARGIN.t, V.pw, V.ph);
+  ctx.clip();
+  // The data.
+  const xs = S.data.x || [], labels = S.data.labels;
+  for (let i = 0; i < xs.length; i++) {
+    const [px, py] = V.toPx(xs[i][0], xs[i][1]);
+    ctx.fillStyle = alpha(labels ? S.data.colors[labels[i]] : P.data, 0.45);
+    ctx.fillRect(px - 2, py - 2, 4, 4);
+  }
+  // The learned manifold: the decoder's image of a latent grid, as a warped mesh.
+  ctx.lineWidth = 1;
+  for (let dir = 0; dir < 2; dir++) {
+    for (let a = 0; a < MESH_LINES; a++) {
+      const u = -MESH_LIMIT + (2 * MESH_LIMIT * a) / (MESH_LINES - 1);
+      const centre = a === (MESH_LINES - 1) / 2;
+      ctx.strokeStyle = alpha(T.text, centre ? 0.7 : 0.3);
+      ctx.lineWidth = centre ? 1.6 : 1;
+      ctx.beginPath();
+      for (let s = 0; s < MESH_SAMPLES; s++) {
+        const v = -MESH_LIMIT + (2 * MESH_LIMIT * s) / (MESH_SAMPLES - 1);
+        const x = toOriginal(S, S.decode(dir === 0 ? [u, v] : [v, u]));
+        const [px, py] = V.toPx(x[0], x[1]);
+        if (s === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
+      }
+      ctx.stroke();
+    }
+  }
+  // Prior samples, decoded.
+  if (S.data.samples) {
+    for (const x of S.data.samples.x) {
+      const [px, py] = V.toPx(x[0], x[1]);
+      dot(ctx, px, py, 3, P.prior_samples, T.bg, 0.8);
+    }
+  }
+  ctx.restore();
+}
+
+function marker(ctx, V, x, y, r, fill, T) {
+  // A point outside the view is pinned to the frame and drawn hollow.
+  let [px, py] = V.toPx(x, y);
+  if (V.inside(px, py)) {
+    dot(ctx, px, py, r, fill, "#ffffff", 2);
+  } else {
+    [px, py] = V.clampPx(px, py);
+    dot(ctx, px, py, r, T.bg, fill, 3);
+  }
+  return [px, py];
+}
+
+function drawScatterForeground(S, ctx, x) {
+  const T = S.theme, P = S.data.palette, V = viewFrame(S);
+  // Interpolation path.
+  if (S.data.mode === "interpolate" && S.path.length === 2) {
+    const pts = pathPoints(S).map((xp) => V.toPx(xp[0], xp[1]));
+    ctx.strokeStyle = P.path;
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    pts.forEach((p, i) => (i ? ctx.lineTo(...p) : ctx.moveTo(...p)));
+    ctx.stroke();
+    pts.forEach((p) => dot(ctx, p[0], p[1], 3, P.path, null));
+  }
+  // Selected data point and its reconstruction.
+  if (S.selected !== null && S.data.x) {
+    const xi = S.data.x[S.selected];
+    const rec = toOriginal(S, S.decode(S.data.means[S.selected]));
+    const [ax, ay] = V.toPx(xi[0], xi[1]);
+    const [bx, by] = V.toPx(rec[0], rec[1]);
+    ctx.save();
+    ctx.setLineDash([4, 3]);
+    ctx.strokeStyle = T.text;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
+    ctx.restore();
+    dot(ctx, ax, ay, 6, null, T.text, 2);
+    marker(ctx, V, rec[0], rec[1], 5, P.reconstruction, T);
+  }
+  // Trail of the decoded point.
+  const trail = S.trail;
+  for (let i = 1; i < trail.length; i++) {
+    const [ax, ay] = V.toPx(trail[i - 1][0], trail[i - 1][1]);
+    const [bx, by] = V.toPx(trail[i][0], trail[i][1]);
+    ctx.strokeStyle = alpha(P.point, (0.7 * i) / trail.length);
+    ctx.lineWidth = 3;
+    ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
+  }
+  marker(ctx, V, x[0], x[1], S.dragging ? 9 : 7, P.point, T);
+  ctx.font = "12px monospace";
+  ctx.fillStyle = T.text;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  ctx.fillText(`x = (${fmt(x[0])}, ${fmt(x[1])})`, MARGIN.l + 6, MARGIN.t + 4);
+}
+
+function drawImage(S, ctx, x, left, top, size, caption) {
+  const [rows, cols] = S.data.image_shape;
+  const lo = S.data.x_min, hi = S.data.x_max;
+  const cell = size / cols;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const j = r * cols + c;
+      const t = clamp((x[j] - lo[j]) / (hi[j] - lo[j] || 1), 0, 1);
+      const g = Math.round(255 * (1 - t)); // dark ink on light paper, like the digits
+      ctx.fillStyle = `rgb(${g},${g},${g})`;
+      ctx.fillRect(left + c * cell, top + r * cell, Math.ceil(cell), Math.ceil(cell));
+    }
+  }
+  if (caption) {
+    ctx.fillStyle = S.theme.text;
+    ctx.font = "11px sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.fillText(caption, left + size / 2, top + size + 3);
+  }
+}
+
+function drawImageForeground(S, ctx, x) {
+  const { w, h } = S.viewSize;
+  const big = Math.min(w, h) * 0.58;
+  const left = (w - big) / 2, top = 14;
+  ctx.strokeStyle = S.data.palette.point;
+  ctx.lineWidth = 3;
+  ctx.strokeRect(left - 2, top - 2, big + 4, big + 4);
+  drawImage(S, ctx, x, left, top, big, "decoder(z)");
+  const small = Math.min(w / 10, (h - big - 40) * 0.6);
+  let row = [];
+  if (S.data.mode === "interpolate" && S.path.length === 2) {
+    row = pathPoints(S, 8).map((xp, i) => [xp, i === 0 ? "A" : i === 7 ? "B" : ""]);
+  } else if (S.selected !== null && S.data.x) {
+    const rec = toOriginal(S, S.decode(S.data.means[S.selected]));
+    row = [[S.data.x[S.selected], "data x"], [rec, "reconstruction"]];
+  } else if (S.data.samples) {
+    row = S.data.samples.x.slice(0, 8).map((xs, i) => [xs, i === 0 ? "prior samples" : ""]);
+  }
+  const gap = small * 0.25;
+  const total = row.length * small + (row.length - 1) * gap;
+  row.forEach(([xs, cap], i) => {
+    drawImage(S, ctx, xs, (w - total) / 2 + i * (small + gap), top + big + 26, small, cap);
+  });
+}
+
+function drawBarsForeground(S, ctx, x) {
+  const { w, h } = S.viewSize;
+  const T = S.theme, P = S.data.palette;
+  const D = x.length, shown = Math.min(D, 24);
+  const rowH = Math.min(28, (h - 24) / shown);
+  const nameW = Math.min(110, w * 0.3), valW = 70;
+  const bandL = nameW + 8, bandW = w - bandL - valW - 8;
+  ctx.font = `${Math.min(12, rowH * 0.6)}px sans-serif`;
+  ctx.textBaseline = "middle";
+  for (let j = 0; j < shown; j++) {
+    const y = 10 + j * rowH + rowH / 2;
+    const lo = S.data.x_min[j], hi = S.data.x_max[j], span = hi - lo || 1;
+    ctx.fillStyle = T.text;
+    ctx.textAlign = "right";
+    let name = columnName(S, j);
+    if (name.length > 16) name = name.slice(0, 15) + "…";
+    ctx.fillText(name, nameW, y);
+    ctx.fillStyle = alpha(P.data, 0.18); // the data's range, min to max
+    ctx.fillRect(bandL, y - rowH * 0.3, bandW, rowH * 0.6);
+    const t = (x[j] - lo) / span;
+    const px = bandL + clamp(t, 0, 1) * bandW;
+    const zero = bandL + clamp((S.data.x_mean[j] - lo) / span, 0, 1) * bandW;
+    ctx.fillStyle = P.point;
+    ctx.fillRect(Math.min(zero, px), y - rowH * 0.25, Math.abs(px - zero) || 1.5, rowH * 0.5);
+    ctx.fillStyle = T.text;
+    ctx.fillRect(zero - 0.5, y - rowH * 0.35, 1, rowH * 0.7); // the column's mean
+    ctx.textAlign = "left";
+    ctx.fillText(fmt(x[j]) + (t < 0 || t > 1 ? " !" : ""), w - valW, y);
+  }
+  if (D > shown) {
+    ctx.textAlign = "left";
+    ctx.fillStyle = alpha(T.text, 0.7);
+    ctx.fillText(`first ${shown} of ${D} columns`, bandL, h - 8);
+  }
+}
+
+function pathPoints(S, steps = 24) {
+  const [a, b] = S.path;
+  const out = [];
+  for (let s = 0; s < steps; s++) {
+    const t = s / (steps - 1);
+    out.push(toOriginal(S, S.decode([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])));
+  }
+  return out;
+}
+
+function drawViewForeground(S, x) {
+  const { ctx, w, h } = fit(S.view.fg);
+  ctx.clearRect(0, 0, w, h);
+  if (S.data.kind === "scatter") drawScatterForeground(S, ctx, x);
+  else if (S.data.kind === "image") drawImageForeground(S, ctx, x);
+  else drawBarsForeground(S, ctx, x);
+}
+
+// ------------------------------------------------------------------ frames --
+function frame(S) {
+  S.raf = 0;
+  const t0 = performance.now();
+  const x = toOriginal(S, S.decode(S.z));
+  if (S.moved) {
+    S.trail.push(x);
+    if (S.trail.length > TRAIL) S.trail.shift();
+    S.moved = false;
+  }
+  drawPadForeground(S);
+  if (S.data.show_view) drawViewForeground(S, x);
+  const ms = performance.now() - t0;
+  S.lastX = x;
+  const timings = (window.__latentPadTimings = window.__latentPadTimings || []);
+  timings.push(ms);
+  if (timings.length > TIMINGS_KEPT) timings.splice(0, timings.length - TIMINGS_KEPT);
+  S.root.dataset.frameMs = ms.toFixed(3);
+  S.root.dataset.z = JSON.stringify(S.z);
+  window.__latentPadLast = { z: S.z.slice(), x: x.slice(), key: S.data.key };
+}
+
+function requestFrame(S) {
+  if (!S.raf) S.raf = requestAnimationFrame(() => frame(S));
+}
+
+function redrawAll(S) {
+  S.theme = theme(S.root);
+  drawPadBackground(S);
+  if (S.data.show_view) drawViewBackground(S);
+  frame(S);
+}
+
+function setZ(S, z) {
+  const L = S.data.limit;
+  // The view clamps: the point stays on the pad, and what Python gets is what is shown.
+  S.z = [clamp(Number.isFinite(z[0]) ? z[0] : 0, -L, L), clamp(Number.isFinite(z[1]) ? z[1] : 0, -L, L)];
+  S.moved = true;
+  requestFrame(S);
+}
+
+function send(S) {
+  S.setStateValue("z", [S.z[0], S.z[1]]);
+}
+
+// ------------------------------------------------------------------- input --
+function eventPx(canvas, e) {
+  const r = canvas.getBoundingClientRect();
+  return [e.clientX - r.left, e.clientY - r.top];
+}
+
+function nearestMean(S, px, py) {
+  const F = padFrame(S), means = S.data.means || [];
+  let best = null, bestD = HIT_RADIUS * HIT_RADIUS;
+  for (let i = 0; i < means.length; i++) {
+    const [mx, my] = F.toPx(means[i][0], means[i][1]);
+    const d = (mx - px) ** 2 + (my - py) ** 2;
+    if (d < bestD) { bestD = d; best = i; }
+  }
+  return best;
+}
+
+function select(S, index) {
+  S.selected = index;
+  S.setStateValue("selected", index === null ? null : S.data.rows[index]);
+  requestFrame(S);
+}
+
+function attachInput(S) {
+  const c = S.pad.fg;
+  c.addEventListener("pointerdown", (e) => {
+    if (e.button !== 0) return;
+    c.focus({ preventScroll: true });
+    c.setPointerCapture(e.pointerId);
+    const [px, py] = eventPx(c, e);
+    const F = padFrame(S);
+    const [ppx, ppy] = F.toPx(S.z[0], S.z[1]);
+    const onPoint = (ppx - px) ** 2 + (ppy - py) ** 2 <= 16 * 16;
+    S.press = { x: px, y: py, onPoint, dragging: onPoint };
+    if (onPoint) {
+      S.dragging = true;
+      c.classList.add("ll-dragging");
+      requestFrame(S);
+    }
+    e.preventDefault();
+  });
+  c.addEventListener("pointermove", (e) => {
+    if (!S.press) return;
+    const [px, py] = eventPx(c, e);
+    if (!S.press.dragging && (px - S.press.x) ** 2 + (py - S.press.y) ** 2 > 9) {
+      S.press.dragging = S.dragging = true;
+      c.classList.add("ll-dragging");
+    }
+    if (S.press.dragging) setZ(S, padFrame(S).toZ(px, py));
+  });
+  const release = (e) => {
+    if (!S.press) return;
+    const [px, py] = eventPx(c, e);
+    const press = S.press;
+    S.press = null;
+    S.dragging = false;
+    c.classList.remove("ll-dragging");
+    if (press.dragging) {
+      setZ(S, padFrame(S).toZ(px, py));
+      send(S);
+      return;
+    }
+    const z = padFrame(S).toZ(px, py);
+    if (S.data.mode === "interpolate") {
+      // Clicks set A, then B, then start over.
+      S.path = S.path.length >= 2 ? [z] : [...S.path, z];
+      if (S.path.length === 2) S.setStateValue("path", S.path.map((p) => [p[0], p[1]]));
+      requestFrame(S);
+      return;
+    }
+    const hit = nearestMean(S, px, py);
+    if (hit !== null) {
+      select(S, hit === S.selected ? null : hit);
+      return;
+    }
+    setZ(S, z); // a click on empty plane moves the point there
+    send(S);
+  };
+  c.addEventListener("pointerup", release);
+  c.addEventListener("pointercancel", release);
+  c.addEventListener("keydown", (e) => {
+    const big = e.shiftKey ? 0.5 : 0.05;
+    const moves = { ArrowLeft: [-big, 0], ArrowRight: [big, 0], ArrowUp: [0, big], ArrowDown: [0, -big] };
+    if (moves[e.key]) {
+      setZ(S, [S.z[0] + moves[e.key][0], S.z[1] + moves[e.key][1]]);
+    } else if (e.key === "Home") {
+      setZ(S, [0, 0]);
+    } else if (e.key === "Escape") {
+      S.path = [];
+      if (S.selected !== null) select(S, null);
+      requestFrame(S);
+    } else {
+      return;
+    }
+    e.preventDefault();
+  });
+  c.addEventListener("keyup", (e) => {
+    if (e.key.startsWith("Arrow") || e.key === "Home") send(S);
+  });
+  c.addEventListener("focus", () => { S.focused = c.matches(":focus-visible"); requestFrame(S); });
+  c.addEventListener("blur", () => { S.focused = false; requestFrame(S); });
+  // Clicking a data point in the data view selects it too.
+  S.view.fg.addEventListener("click", (e) => {
+    if (S.data.kind !== "scatter" || !S.data.x) return;
+    const [px, py] = eventPx(S.view.fg, e);
+    const V = viewFrame(S);
+    let best = null, bestD = HIT_RADIUS * HIT_RADIUS;
+    S.data.x.forEach((x, i) => {
+      const [qx, qy] = V.toPx(x[0], x[1]);
+      const d = (qx - px) ** 2 + (qy - py) ** 2;
+      if (d < bestD) { bestD = d; best = i; }
+    });
+    select(S, best);
+  });
+}
+
+// ------------------------------------------------------------------- entry --
+export default function (component) {
+  const { parentElement, data, setStateValue } = component;
+  const root = parentElement.querySelector(".ll-pad");
+  if (!root) return;
+  let S = root.__llPad;
+  const first = !S;
+  if (first) {
+    S = root.__llPad = {
+      root,
+      pad: { bg: root.querySelector(".ll-latent .ll-bg"), fg: root.querySelector(".ll-latent .ll-fg") },
+      view: { bg: root.querySelector(".ll-view .ll-bg"), fg: root.querySelector(".ll-view .ll-fg") },
+      z: [0, 0], trail: [], path: [], selected: null, raf: 0,
+      dragging: false, focused: false, press: null, pushedZ: null,
+      padSize: { w: 1, h: 1 }, viewSize: { w: 1, h: 1 },
+    };
+  }
+  const prevRows = S.data ? S.data.rows : null;
+  S.data = data;
+  S.setStateValue = setStateValue; // the newest closure (form/fragment ids may change)
+  S.decode = compileDecoder(data.decoder);
+  root.classList.toggle("ll-single", !data.show_view);
+  root.querySelector(".ll-view .ll-title").textContent = data.view_title || "Decoded output";
+  const legend = root.querySelector(".ll-legend");
+  legend.replaceChildren(
+    ...data.legend.map(([color, text]) => {
+      const span = document.createElement("span");
+      const swatch = document.createElement("b");
+      swatch.style.background = color;
+      span.append(swatch, document.createTextNode(text)); // names are text, never HTML
+      return span;
+    }),
+  );
+  // Keep the user's point, unless Python pushes a new one (initial z, a shared cursor).
+  const pushed = JSON.stringify(data.z);
+  if (first) {
+    S.z = data.z || data.z0 || [0, 0];
+  } else if (data.z && pushed !== S.pushedZ && !S.dragging) {
+    S.z = data.z;
+  }
+  S.pushedZ = pushed;
+  S.z = [clamp(S.z[0], -data.limit, data.limit), clamp(S.z[1], -data.limit, data.limit)];
+  if (JSON.stringify(prevRows) !== JSON.stringify(data.rows)) S.selected = null; // new data
+  if (S.selected === null && data.selected_index !== null && data.selected_index !== undefined) {
+    S.selected = data.selected_index;
+  }
+  if (data.mode !== "interpolate") S.path = [];
+  if (first) {
+    attachInput(S);
+    S.resize = new ResizeObserver(() => redrawAll(S));
+    S.resize.observe(root.querySelector(".ll-latent .ll-stack"));
+    S.resize.observe(root.querySelector(".ll-view .ll-stack"));
+    S.themeTimer = setInterval(() => {
+      // The theme can change without new data (settings menu): redraw when it does.
+      if (!root.isConnected) return teardown(S);
+      const t = theme(root);
+      if (S.theme && (t.text !== S.theme.text || t.bg !== S.theme.bg)) redrawAll(S);
+    }, 1000);
+  }
+  redrawAll(S);
+  // Streamlit may call a stale run's cleanup while the pad lives on (a data update
+  // racing another): tear down only once the pad has really left the page.
+  return () => setTimeout(() => teardown(S), 0);
+}
+
+function teardown(S) {
+  if (S.root.isConnected) return;
+  if (S.resize) S.resize.disconnect();
+  clearInterval(S.themeTimer);
+  if (S.raf) cancelAnimationFrame(S.raf);
+  delete S.root.__llPad;
+}
