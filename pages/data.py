@@ -108,10 +108,8 @@ def generate_tab(scaling: str) -> None:
         name=spec.title,
     )
     dataset = generate_cached(config.to_dict())
+    st.button("Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,))
     show_preview(dataset, "data_generate_preview")
-    st.button(
-        "Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,)
-    )
 
 
 def on_stroke() -> None:

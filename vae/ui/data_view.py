@@ -45,7 +45,7 @@ def scatter_figure(
     labels: np.ndarray | None = None,
     max_points: int = MAX_DISPLAY_POINTS,
     seed: int = 0,
-    height: int = 420,
+    height: int = 380,
 ) -> tuple[go.Figure, str]:
     """A WebGL scatter of the first two columns, coloured by label.
 
