@@ -80,3 +80,25 @@ def get_upload() -> dict | None:
 
 def set_upload(entry: dict | None) -> None:
     st.session_state[UPLOAD] = entry
+
+
+# --- Compare page (vae/ui/state additions by the Compare page) ---------------
+COMPARE = "ll_compare"  # vae.ui.compare_view.Comparison | None: models, their jobs and results
+COMPARE_CURSOR = "ll_compare_cursor"  # (z1, z2): the latent cursor all Compare pads share
+COMPARE_MOVED = "ll_compare_moved"  # str | None: the key of the pad the user just moved
+
+
+def get_comparison():
+    return _get(COMPARE)
+
+
+def set_comparison(comparison) -> None:
+    st.session_state[COMPARE] = comparison
+
+
+def get_compare_cursor() -> tuple[float, float]:
+    return tuple(_get(COMPARE_CURSOR, (0.0, 0.0)))  # type: ignore[return-value]
+
+
+def set_compare_cursor(z) -> None:
+    st.session_state[COMPARE_CURSOR] = (float(z[0]), float(z[1]))
