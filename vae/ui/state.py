@@ -102,3 +102,19 @@ def get_compare_cursor() -> tuple[float, float]:
 
 def set_compare_cursor(z) -> None:
     st.session_state[COMPARE_CURSOR] = (float(z[0]), float(z[1]))
+
+
+# -- Train page (vae.ui.training) --------------------------------------------------------------
+AUTOSTART = "ll_autostart"  # bool: set by Home / Explore before switch_page("pages/train.py")
+TRAIN_CLOCK = "ll_train_clock"  # vae.ui.training.Clock: epoch arrival times for epochs/s and ETA
+TRAIN_PANEL = "ll_train_panel"  # (epoch, figure): the live panel's last drawing
+
+
+def request_autostart() -> None:
+    """Ask the Train page to start a default training on its next render."""
+    st.session_state[AUTOSTART] = True
+
+
+def take_autostart() -> bool:
+    """True once if a training start was requested (the flag is consumed)."""
+    return bool(st.session_state.pop(AUTOSTART, False))
