@@ -1,0 +1,115 @@
+"""AppTest of the Explore page: the prompt without a model, readouts with one, refusal of NaN weights."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data import generate
+from vae.decode import NetworkWeights, decode
+from vae.run import Run
+
+EXPLORE = "pages/explore.py"
+
+
+def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
+    """Weights of the right shapes, without TensorFlow (the page never imports it)."""
+    rng = np.random.default_rng(seed)
+
+    def dense(n_in: int, n_out: int):
+        return (rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
+                rng.normal(0, 0.1, n_out).astype(np.float32))
+
+    enc_sizes = [config.input_dim, *config.encoder_units]
+    dec_sizes = [config.latent_dim, *config.decoder_units]
+    return NetworkWeights(
+        encoder=[dense(a, b) for a, b in zip(enc_sizes, enc_sizes[1:], strict=False)],
+        z_mean=dense(enc_sizes[-1], config.latent_dim),
+        z_log_var=dense(enc_sizes[-1], config.latent_dim),
+        decoder=[dense(a, b) for a, b in zip(dec_sizes, dec_sizes[1:], strict=False)],
+        x_mean=dense(dec_sizes[-1], config.input_dim),
+        activation=config.activation,
+    )
+
+
+@pytest.fixture
+def trained_session():
+    data_config = DataConfig(n_samples=400)
+    dataset = generate(data_config)
+    model_config = ModelConfig(input_dim=2)
+    run = Run(data_config=dataset.config, model_config=model_config, train_config=TrainConfig(epochs=5),
+              history=[{"epoch": 5, "loss": 3.0, "recon": 1.0, "kl": 2.0}],
+              weights=random_weights(model_config), status="finished")
+    return dataset, run
+
+
+def open_explore(app_test, dataset=None, run=None):
+    at = app_test("app.py")
+    if dataset is not None:
+        at.session_state["ll_dataset"] = dataset
+    if run is not None:
+        at.session_state["ll_run"] = run
+    return at.switch_page(EXPLORE).run()
+
+
+def test_without_a_model_it_prompts_to_train(app_test):
+    at = open_explore(app_test)
+    assert not at.exception
+    assert "no trained model yet" in at.info[0].value
+    assert [b.label for b in at.button] == ["Train a quick default model"]
+    assert not at.error
+
+
+def test_quick_train_sets_the_default_dataset_and_the_autostart_flag(app_test):
+    at = open_explore(app_test)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["ll_autostart"] is True
+    dataset = at.session_state["ll_dataset"]
+    assert dataset.config.preset == "two_moons" and dataset.n_dims == 2
+
+
+def test_with_a_model_it_shows_an_exact_readout(app_test, trained_session):
+    dataset, run = trained_session
+    at = open_explore(app_test, dataset, run)
+    assert not at.exception
+    assert not at.error
+    assert any("**Readout**" in m.value for m in at.markdown)
+    exact = json.loads(at.code[0].value)
+    assert exact["z"] == [0.0, 0.0] and not exact["clamped"]
+    expected = dataset.standardizer.inverse_transform(decode(run.weights, np.zeros((1, 2), np.float32)))[0]
+    np.testing.assert_allclose(exact["x"], expected, atol=1e-6)
+    assert exact["prior_density"] == pytest.approx(1 / (2 * np.pi))
+    # Nothing the NaN guard or the no-model prompt would show.
+    assert not at.info
+
+
+def test_sample_from_the_prior_stores_decoded_samples(app_test, trained_session):
+    dataset, run = trained_session
+    at = open_explore(app_test, dataset, run)
+    next(b for b in at.button if "Sample from the prior" in b.label).click().run()
+    assert not at.exception
+    z, x = at.session_state["ll_explore_samples"]
+    assert z.shape == (200, 2) and x.shape == (200, 2)
+    np.testing.assert_allclose(x, dataset.standardizer.inverse_transform(decode(run.weights, z)), atol=1e-5)
+
+
+def test_a_model_with_nan_weights_is_refused_with_the_reason(app_test, trained_session):
+    dataset, run = trained_session
+    run.weights.x_mean[0][0, 0] = np.nan
+    run.status, run.message = "diverged", "The loss became NaN at epoch 4."
+    at = open_explore(app_test, dataset, run)
+    assert not at.exception
+    assert "not finite" in at.error[0].value and "epoch 4" in at.error[0].value
+    assert not at.code  # no readout
+
+
+def test_a_model_for_other_columns_is_refused(app_test, trained_session):
+    _, run = trained_session
+    digits = generate(DataConfig(preset="digits", n_samples=200))
+    at = open_explore(app_test, digits, run)
+    assert not at.exception
+    assert "trained on 2 columns" in at.error[0].value
