@@ -108,7 +108,9 @@ def generate_tab(scaling: str) -> None:
         name=spec.title,
     )
     dataset = generate_cached(config.to_dict())
-    st.button("Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,))
+    st.button(
+        "Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,)
+    )
     show_preview(dataset, "data_generate_preview")
 
 
@@ -221,18 +223,20 @@ def upload_tab(scaling: str) -> None:
         index=options.index(table.default_label()),
         format_func=lambda c: "none" if c is None else str(c),
     )
+    options = {"label_column": label, "scaling": scaling, "max_rows": data.MAX_ROWS}
     subsample = None
     try:
-        dataset = data.build_dataset(table, columns, label_column=label, scaling=scaling)
+        try:
+            dataset = data.build_dataset(table, columns, **options)
+        except data.DataError as exc:
+            if exc.kind != "too_many_rows":
+                raise
+            st.warning(str(exc), icon="⚠️")
+            subsample = st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed")
+            dataset = data.build_dataset(table, columns, subsample_seed=int(subsample), **options)
     except data.DataError as exc:
-        if exc.kind != "too_many_rows":
-            st.error(f"{exc} The current dataset is unchanged.", icon="🚫")
-            return
-        st.warning(str(exc), icon="⚠️")
-        subsample = st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed")
-        dataset = data.build_dataset(
-            table, columns, label_column=label, scaling=scaling, subsample_seed=int(subsample)
-        )
+        st.error(f"{exc} The current dataset is unchanged.", icon="🚫")
+        return
     for note in dataset.notes:
         st.caption(note)
     for warning in dataset.warnings:

@@ -1,0 +1,167 @@
+"""AppTest of the Data page: presets, uploads (good and bad), drawing, scaling, persistence.
+
+The page runs inside app.py's navigation (its page links need it), so each
+test starts app.py and switches to pages/data.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from tests.unit.test_data import BAD
+from vae.ui import state
+
+
+@pytest.fixture
+def data_page(app_test):
+    def make() -> AppTest:
+        at = app_test("app.py", default_timeout=60).run()
+        at.switch_page("pages/data.py").run()
+        assert not at.exception
+        return at
+
+    return make
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def active(at: AppTest):
+    return at.session_state[state.DATASET] if state.DATASET in at.session_state else None  # noqa: SIM401 (no .get)
+
+
+def upload(at: AppTest, name: str, payload: bytes) -> AppTest:
+    at.file_uploader(key="data_upload").set_value((name, payload, "text/csv")).run()
+    assert not at.exception
+    return at
+
+
+def test_first_visit_shows_two_moons_and_no_active_dataset(data_page):
+    at = data_page()
+    assert texts(at.title) == ["Data"]
+    assert any("No dataset yet" in t for t in texts(at.info))
+    assert at.selectbox(key="data_preset").value == "two_moons"
+    assert at.button(key="data_use_generated").label == "Use this dataset"
+    assert active(at) is None
+    labels = [u.label for u in at.file_uploader]
+    assert any("at most 100 MB" in label for label in labels), labels
+
+
+def test_use_preset_sets_the_session_dataset_and_shows_it(data_page):
+    at = data_page()
+    at.selectbox(key="data_preset").set_value("ring").run()
+    at.slider(key="data_k_ring").set_value(5).run()
+    at.button(key="data_use_generated").click().run()
+    ds = active(at)
+    assert ds.config.preset == "ring" and ds.config.params == {"k": 5} and ds.n_rows == 2000
+    assert len(np.unique(ds.labels)) == 5
+    assert any("Active dataset: Ring of gaussians" in t for t in texts(at.success))
+    assert any("2,000 rows × 2 columns" in t for t in texts(at.success))
+    # It survives a page switch and comes back with the same settings.
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    assert active(at) is ds and at.selectbox(key="data_preset").value == "ring"
+
+
+def test_same_seed_gives_same_data_and_digits_preview(data_page):
+    at = data_page()
+    at.button(key="data_use_generated").click().run()
+    first = active(at).values.copy()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    at.button(key="data_use_generated").click().run()
+    np.testing.assert_array_equal(active(at).values, first)
+    at.selectbox(key="data_preset").set_value("digits").run()
+    assert not at.exception
+    assert any("8 × 8 pixels, 64 columns" in t for t in texts(at.caption))
+
+
+def test_scaling_choice_is_stored_with_the_active_dataset(data_page):
+    at = data_page()
+    at.button(key="data_use_generated").click().run()
+    at.radio(key="data_scaling").set_value("minmax").run()
+    ds = active(at)
+    assert ds.config.scaling == "minmax"
+    np.testing.assert_allclose(ds.standardized().min(0), 0, atol=1e-6)
+    np.testing.assert_allclose(ds.standardized().max(0), 1, atol=1e-6)
+
+
+def test_good_upload_reports_rows_and_columns_and_can_be_used(data_page):
+    at = upload(data_page(), "pts.csv", b"name;a;b;c\np;1,5;2;3\nq;;5;6\nr;7;8;9\ns;2;4;9\n")
+    assert at.multiselect[0].value == ["a", "b"]
+    assert at.multiselect[0].options == ["a", "b", "c"]
+    captions = " | ".join(texts(at.caption))
+    assert "semicolon-separated" in captions and "decimal ','" in captions
+    assert "Read 4 data row(s); using 3 rows of 'a', 'b'." in captions
+    assert any("Dropped 1 row(s)" in w and "line(s) 3)" in w for w in texts(at.warning))
+    at.button(key="data_use_upload").click().run()
+    ds = active(at)
+    np.testing.assert_array_equal(ds.values, [[1.5, 2], [7, 8], [2, 4]])
+    assert ds.name == "pts.csv"
+
+
+def test_downloaded_csv_round_trips_through_the_uploader(data_page):
+    at = data_page()
+    at.button(key="data_use_generated").click().run()
+    original = active(at)
+    from vae.data import to_csv_bytes
+
+    upload(at, "back.csv", to_csv_bytes(original))
+    at.button(key="data_use_upload").click().run()
+    back = active(at)
+    np.testing.assert_array_equal(back.values, original.values)
+    np.testing.assert_array_equal(back.labels.astype(int), original.labels)
+    assert at.get("download_button")[0].proto.label == "Download as CSV"
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_upload_shows_an_error_and_keeps_the_previous_dataset(data_page, case):
+    at = data_page()
+    at.button(key="data_use_generated").click().run()
+    before = active(at)
+    raw, _kind, text = BAD[case]
+    upload(at, f"{case}.csv", raw)
+    errors = texts(at.error)
+    assert any(text in e and "The current dataset is unchanged" in e for e in errors), errors
+    assert not any(b.key == "data_use_upload" for b in at.button)
+    assert active(at) is before
+
+
+def test_more_than_a_million_rows_offers_a_seeded_subsample(data_page, monkeypatch):
+    monkeypatch.setattr("vae.data.MAX_ROWS", 30)
+    at = data_page()
+    upload(at, "many.csv", ("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(40))).encode())
+    assert any("40 rows, more than the 30 limit" in w for w in texts(at.warning))
+    use = at.button(key="data_use_upload")
+    assert use.label == "Use a seeded subsample of 30 rows"
+    use.click().run()
+    assert active(at).n_rows == 30
+
+
+def test_file_over_the_upload_limit_is_refused(data_page):
+    st_config.set_option("server.maxUploadSize", 1)
+    try:
+        at = data_page()
+        assert any("at most 1 MB" in u.label for u in at.file_uploader)
+        upload(at, "big.csv", b"a,b\n" + b"1.000000,2.000000\n" * 70_000)  # ~1.3 MB
+        assert any("over the 1 MB upload limit" in e for e in texts(at.error))
+        assert active(at) is None
+    finally:
+        st_config.set_option("server.maxUploadSize", 100)
+
+
+def test_drawn_points_are_used_and_cleared(data_page):
+    at = data_page()
+    assert at.button(key="data_use_drawing").disabled
+    at.session_state[state.DRAWN_POINTS] = [[0.0, 0.0], [1.0, 2.0], [2.0, -1.0]]
+    at.run()
+    at.button(key="data_use_drawing").click().run()
+    ds = active(at)
+    assert ds.config.source == "drawn" and ds.n_rows == 3
+    at.button(key="data_clear_drawing").click().run()
+    assert at.session_state[state.DRAWN_POINTS] == [] and at.session_state[state.DRAWN_TOKEN] == 1
+    assert active(at) is ds  # clearing the canvas does not drop the dataset in use
