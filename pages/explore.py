@@ -22,7 +22,6 @@ from vae.ui.latent_pad import latent_pad, view_kind
 
 PAD_KEY = "ll_explore_pad"
 SAMPLES = "ll_explore_samples"  # (z, x) prior samples drawn over the data, or absent
-AUTOSTART = "ll_autostart"  # the Train page starts a default run when this is True
 
 st.title("Explore the latent plane")
 
@@ -35,7 +34,7 @@ def no_model(dataset: Dataset | None) -> None:
         if st.button("Train a quick default model", type="primary", icon="⚡"):
             if dataset is None:
                 state.set_dataset(generate(DataConfig()))  # two moons
-            st.session_state[AUTOSTART] = True
+            state.request_autostart()
             st.switch_page("pages/train.py")
     with right:
         st.page_link("pages/train.py", label="Choose the settings on the Train page", icon="🏋️")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -26,10 +27,10 @@ def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
     enc_sizes = [config.input_dim, *config.encoder_units]
     dec_sizes = [config.latent_dim, *config.decoder_units]
     return NetworkWeights(
-        encoder=[dense(a, b) for a, b in zip(enc_sizes, enc_sizes[1:], strict=False)],
+        encoder=[dense(a, b) for a, b in itertools.pairwise(enc_sizes)],
         z_mean=dense(enc_sizes[-1], config.latent_dim),
         z_log_var=dense(enc_sizes[-1], config.latent_dim),
-        decoder=[dense(a, b) for a, b in zip(dec_sizes, dec_sizes[1:], strict=False)],
+        decoder=[dense(a, b) for a, b in itertools.pairwise(dec_sizes)],
         x_mean=dense(dec_sizes[-1], config.input_dim),
         activation=config.activation,
     )
