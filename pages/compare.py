@@ -1,4 +1,72 @@
+"""Compare: a VAE against plain, denoising and sparse autoencoders, side by side on the same data.
+
+Tick the models, train them in background processes (same data, seed,
+architecture and budget), then compare what each does with the prior
+N(0, I): a VAE decodes it into data-like points, a plain autoencoder does not.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("Compare")
-st.info("This page is being built.")
+from vae.ui import compare_view as view
+from vae.ui import state
+
+st.title("Compare autoencoders")
+st.caption("Same data, same seed, same architecture and budget: the models differ only in their loss "
+           "and sampling. Which of them can *generate* — decode a random z ~ N(0, I) into a data-like point?")
+
+dataset = state.get_dataset()
+if dataset is None:
+    st.info("There is no dataset yet. Choose or draw one on the Data page, then come back to compare "
+            "models on it.", icon="📊")
+    st.page_link("pages/data.py", label="Choose a dataset", icon="📊")
+    st.stop()
+
+comparison = state.get_comparison()
+st.markdown(f"Dataset: **{dataset.name}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
+if comparison is not None and not comparison.matches(dataset):
+    st.warning("The dataset changed since these models were trained; train them again to compare "
+               "them on the current data.", icon="⚠️")
+
+running = comparison is not None and comparison.is_active
+spec = view.settings_form(dataset, disabled=running)
+if spec is not None:
+    comparison = view.start(spec, dataset)
+    running = comparison.is_active
+
+if comparison is None:
+    st.info("Tick the models to compare and press **Train the ticked models**. Each trains in its own "
+            "background process; two at a time, the rest wait in a queue.", icon="👆")
+    st.stop()
+
+if running and st.button("Stop all", icon="⏹️", key="ll_cmp_stop"):
+    view.stop_all(comparison)
+    st.rerun()
+
+st.subheader("Training")
+st.fragment(view.progress, run_every=1.0 if running else None)(dataset)
+
+entries = view.scored(comparison)
+if not entries or not comparison.matches(dataset):
+    st.stop()
+
+st.subheader("Generation: decode z ~ N(0, I)")
+st.caption("Grey: held-out data. Green: 500 points decoded from the prior N(0, I). A model that can "
+           "generate puts the green points on the grey ones; the title gives its energy distance to the "
+           "data (lower is better; 0 = indistinguishable).")
+st.plotly_chart(view.prior_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_prior")
+
+st.subheader("Latent planes")
+st.caption("Held-out data encoded to E[z|x]. A VAE's codes fill the prior's circles, because its KL "
+           "term pulls them there; nothing constrains where a plain autoencoder puts its codes, so "
+           "N(0, I) may land where no data was ever encoded.")
+st.plotly_chart(view.latent_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_latent")
+
+st.subheader("Metrics on held-out data")
+view.metrics_table(comparison, entries)
+
+st.subheader("One latent cursor for all models")
+st.caption("Drag the point in any pad (or use the arrow keys): every pad moves to the same z and shows "
+           "what its decoder makes of it.")
+st.fragment(view.cursor_pads)(comparison, dataset, entries)

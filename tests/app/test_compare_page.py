@@ -1,0 +1,125 @@
+"""AppTest of the Compare page: no dataset, a dataset, bad settings, and finished results.
+
+Training itself is not run here (it takes child processes and seconds); the
+results test puts a finished comparison with small random weights into the
+session, as the page's own pump would after training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vae import compare
+from vae.compare import CompareSpec, Entry, Variant
+from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data import generate
+from vae.decode import NetworkWeights, decode
+from vae.ui import state
+from vae.ui.compare_view import Comparison
+
+PAGE = "pages/compare.py"
+
+
+def random_weights(config: ModelConfig, seed: int) -> NetworkWeights:
+    rng = np.random.default_rng(seed)
+
+    def dense(n_in: int, n_out: int):
+        return (rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
+                np.zeros(n_out, np.float32))
+
+    enc, dec = config.encoder_units, config.decoder_units
+    sizes = [config.input_dim, *enc]
+    encoder = [dense(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    sizes = [config.latent_dim, *dec]
+    decoder = [dense(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    return NetworkWeights(encoder=encoder, z_mean=dense(enc[-1], config.latent_dim),
+                          z_log_var=dense(enc[-1], config.latent_dim), decoder=decoder,
+                          x_mean=dense(dec[-1], config.input_dim), activation=config.activation)
+
+
+@pytest.fixture
+def dataset():
+    return generate(DataConfig(n_samples=300))
+
+
+def finished_comparison(dataset) -> Comparison:
+    spec = CompareSpec(variants=(Variant("ae"), Variant("vae")), train=TrainConfig(epochs=3))
+    train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, 0)
+    entries = {}
+    for i, (key, mc) in enumerate(spec.model_configs().items()):
+        entry = Entry(variant=spec.variants[i], model_config=mc, status="finished")
+        entry.history = [{"epoch": e, "loss": 10.0 / e, "recon": 8.0 / e, "seconds": 0.1} for e in (1, 2, 3)]
+        entry.weights = random_weights(mc, seed=i)
+        entry.metrics = compare.evaluate(entry.weights, mc, dataset.values[test_rows], dataset.standardizer,
+                                         n_prior=200)
+        entries[key] = entry
+    return Comparison(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
+
+
+def compare_page(app_test, dataset=None, comparison=None):
+    at = app_test("app.py", default_timeout=60)
+    if dataset is not None:
+        at.session_state[state.DATASET] = dataset
+    if comparison is not None:
+        at.session_state[state.COMPARE] = comparison
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def submit(at):
+    next(b for b in at.button if b.label == "Train the ticked models").click()
+    return at.run()
+
+
+def test_without_a_dataset_it_says_so_and_links_to_data(app_test):
+    at = compare_page(app_test)
+    assert not at.exception
+    assert any("no dataset" in info.value.lower() for info in at.info)
+    assert not at.checkbox  # no form, nothing to train
+
+
+def test_with_a_dataset_it_shows_the_form_and_no_results(app_test, dataset):
+    at = compare_page(app_test, dataset)
+    assert not at.exception
+    labels = [c.label for c in at.checkbox]
+    assert labels == ["Autoencoder", "Denoising AE", "Sparse AE", "VAE", "β-VAE"]
+    assert [c.value for c in at.checkbox] == [True, False, False, True, False]
+    assert not at.dataframe  # no metrics before training
+
+
+def test_nothing_ticked_gives_an_error_and_starts_nothing(app_test, dataset):
+    at = compare_page(app_test, dataset)
+    at.checkbox(key="ll_cmp_ae").uncheck()
+    at.checkbox(key="ll_cmp_vae").uncheck()
+    submit(at)
+    assert not at.exception
+    assert any("Tick at least one" in e.value for e in at.error)
+    assert state.COMPARE not in at.session_state
+
+
+def test_a_batch_larger_than_the_training_rows_is_refused(app_test, dataset):
+    at = compare_page(app_test, dataset)
+    at.number_input(key="ll_cmp_batch").set_value(1000)
+    submit(at)
+    assert not at.exception
+    assert any("batch_size" in e.value for e in at.error)
+    assert state.COMPARE not in at.session_state
+
+
+def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
+    at = compare_page(app_test, dataset, finished_comparison(dataset))
+    assert not at.exception
+    tables = [df.value for df in at.dataframe]
+    metrics = next(t for t in tables if "Energy distance" in t.columns)
+    assert list(metrics["Model"]) == ["Autoencoder", "VAE"]
+    assert np.isnan(metrics["IWAE K=64 (nats)"][0]) and np.isfinite(metrics["IWAE K=64 (nats)"][1])
+    assert (metrics["Energy distance"] > 0).all()
+    # Each model's decoding of the shared cursor (0, 0), in original units.
+    decoded = next(t for t in tables if list(t.columns) == list(dataset.columns))
+    assert list(decoded.index) == ["Autoencoder", "VAE"]
+    comparison = at.session_state[state.COMPARE]
+    for label, entry in zip(decoded.index, comparison.entries.values()):
+        expected = dataset.standardizer.inverse_transform(decode(entry.weights, np.zeros((1, 2), np.float32)))[0]
+        np.testing.assert_allclose(decoded.loc[label].to_numpy(float), expected, rtol=1e-5, atol=1e-6)
+    assert any("energy distance" in c.value.lower() for c in at.caption)

@@ -1,0 +1,356 @@
+"""Streamlit glue for the Compare page: the settings form, background jobs, figures, table, pads.
+
+The numbers come from ``vae.compare`` (NumPy); training runs in ``vae.worker``
+child processes (at most ``worker.MAX_CONCURRENT_JOBS`` at once on the whole
+server; the rest wait in this page's queue). Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from vae import compare, worker
+from vae.compare import CompareSpec, Entry, Variant
+from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data import Dataset
+from vae.decode import encode
+from vae.explore import decode_original, refuse_reason
+from vae.ui import palette, state
+
+DATA_GREY = "#A8A8A8"
+SAMPLE_COLOR = palette.PRIOR_SAMPLES
+VARIANT_COLORS = {"ae": "#0072B2", "denoising": "#56B4E9", "sparse": "#CC79A7", "vae": "#D55E00",
+                  "beta_vae": "#E69F00"}
+VARIANT_HELP = {
+    "ae": "z = encoder(x); loss = reconstruction only. Nothing shapes the latent plane.",
+    "denoising": "Sees x + noise, must reconstruct x: learns to map points back onto the data.",
+    "sparse": "Adds λ·|z|₁ to the loss: pushes codes towards 0 (a shrunk latent plane).",
+    "vae": "z ~ q(z|x) = N(μ, σ²); loss = reconstruction + KL to the prior N(0, I).",
+    "beta_vae": "A VAE whose KL term is weighted by β > 1: a smoother, blurrier latent plane.",
+}
+PAD_PREFIX = "ll_compare_pad_"
+HEARTBEAT_S = None  # jobs are bounded by their epochs; they also end when the server ends
+
+
+@dataclass
+class Comparison:
+    """One comparison in this session: settings, the shared split, each model's entry and job.
+
+    Attributes:
+        spec: what is trained and what they share.
+        data_config, n_rows: the dataset it was trained on (to notice a change).
+        train_rows, test_rows: the shared held-out split (row indices).
+        entries: each variant's progress and results, by key.
+        jobs: live ``TrainingJob`` handles, by key (only while running).
+    """
+
+    spec: CompareSpec
+    data_config: DataConfig
+    n_rows: int
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+    entries: dict[str, Entry]
+    jobs: dict[str, Any] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def is_active(self) -> bool:
+        return any(e.is_active for e in self.entries.values())
+
+    def matches(self, dataset: Dataset) -> bool:
+        return self.data_config == dataset.config and self.n_rows == dataset.n_rows
+
+
+# --- settings ------------------------------------------------------------------------------------
+def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
+    """The form: which variants, their one setting each, the shared budget. A spec on submit."""
+    with st.form("ll_compare_form", border=True):
+        st.markdown("**Which models?** Same data, seed, architecture (2 → 64 → 32 → z₂ → 32 → 64 → 2 "
+                    "for 2-D data) and budget; they differ only in their loss and sampling.")
+        cols = st.columns(5)
+        ticks = {}
+        with cols[0]:
+            ticks["ae"] = st.checkbox("Autoencoder", value=True, key="ll_cmp_ae", help=VARIANT_HELP["ae"])
+        with cols[1]:
+            ticks["denoising"] = st.checkbox("Denoising AE", key="ll_cmp_denoising",
+                                             help=VARIANT_HELP["denoising"])
+            noise = st.number_input("Noise σ (std units)", 0.0, 5.0, 0.2, 0.05, key="ll_cmp_noise")
+        with cols[2]:
+            ticks["sparse"] = st.checkbox("Sparse AE", key="ll_cmp_sparse", help=VARIANT_HELP["sparse"])
+            l1 = st.number_input("L1 weight λ", 0.0, 100.0, 0.01, 0.01, format="%.3f", key="ll_cmp_l1")
+        with cols[3]:
+            ticks["vae"] = st.checkbox("VAE", value=True, key="ll_cmp_vae", help=VARIANT_HELP["vae"])
+        with cols[4]:
+            ticks["beta_vae"] = st.checkbox("β-VAE", key="ll_cmp_beta_vae", help=VARIANT_HELP["beta_vae"])
+            beta = st.number_input("β", 0.0, 100.0, 4.0, 0.5, key="ll_cmp_beta")
+        st.markdown("**Shared budget**")
+        b = st.columns(5)
+        epochs = b[0].number_input("Epochs", 1, 2000, 60, 10, key="ll_cmp_epochs")
+        batch = b[1].number_input("Batch size", 1, 4096, 128, 16, key="ll_cmp_batch")
+        lr = b[2].number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.4f", key="ll_cmp_lr")
+        seed = b[3].number_input("Seed", 0, 2**31 - 1, 0, key="ll_cmp_seed")
+        holdout = b[4].slider("Held out for metrics", 0.1, 0.5, 0.2, 0.05, key="ll_cmp_holdout",
+                              help="Rows no model trains on; every metric is computed on them.")
+        submitted = st.form_submit_button("Train the ticked models", type="primary", icon="🏋️",
+                                          disabled=disabled)
+    if not submitted:
+        return None
+    keys = [k for k in compare.VARIANT_KEYS if ticks[k]]
+    if not keys:
+        st.error("Tick at least one model to train.")
+        return None
+    try:
+        variants = tuple(Variant(k, noise_std=float(noise), sparsity=float(l1), beta=float(beta)) for k in keys)
+        spec = CompareSpec(variants=variants, model=ModelConfig(input_dim=dataset.n_dims),
+                           train=TrainConfig(epochs=int(epochs), batch_size=int(batch),
+                                             learning_rate=float(lr), seed=int(seed)),
+                           holdout=float(holdout))
+        spec.check_against_data(dataset.n_rows)
+    except ValueError as exc:
+        st.error(f"These settings cannot train: {exc}")
+        return None
+    return spec
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
+    """Replace this session's comparison with a new one; its models start as slots free up."""
+    old = state.get_comparison()
+    if old is not None:
+        stop_all(old)
+    train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, spec.train.seed)
+    entries = {key: Entry(variant=v, model_config=mc)
+               for (key, mc), v in zip(spec.model_configs().items(), spec.variants)}
+    comparison = Comparison(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
+    state.set_comparison(comparison)
+    state.set_compare_cursor((0.0, 0.0))
+    pump(comparison, dataset)
+    return comparison
+
+
+def stop_all(comparison: Comparison) -> None:
+    """Stop every running job and drop the queue."""
+    for key, job in list(comparison.jobs.items()):
+        job.stop()
+        for message in job.poll():
+            comparison.entries[key].apply(message)
+        entry = comparison.entries[key]
+        if entry.is_active:
+            entry.status, entry.message = "stopped", "Stopped by you."
+    comparison.jobs.clear()
+    for entry in comparison.entries.values():
+        if entry.status == "queued":
+            entry.status, entry.message = "stopped", "Not started: the comparison was stopped."
+
+
+def pump(comparison: Comparison, dataset: Dataset) -> None:
+    """Drain every job's messages, start queued models while slots are free, score finished ones."""
+    for key, job in list(comparison.jobs.items()):
+        entry = comparison.entries[key]
+        for message in job.poll():
+            entry.apply(message)
+        if not entry.is_active:
+            del comparison.jobs[key]
+    queued = [e for e in comparison.entries.values() if e.status == "queued"]
+    free = compare.slots_free(len(comparison.jobs), worker.active_jobs(), worker.MAX_CONCURRENT_JOBS)
+    x = dataset.standardized()[comparison.train_rows]
+    for entry in queued[:free]:
+        job = worker.TrainingJob(x, entry.model_config, comparison.spec.train, heartbeat_timeout=HEARTBEAT_S)
+        try:
+            job.start()
+        except worker.CapacityError:
+            entry.message = "Waiting for a free training slot (another training is running on this server)."
+            break
+        entry.status, entry.message = "starting", ""
+        comparison.jobs[entry.variant.key] = job
+    for entry in queued[free:]:
+        entry.message = f"Queued: at most {worker.MAX_CONCURRENT_JOBS} trainings run at once."
+    for entry in comparison.entries.values():
+        if not entry.is_active and entry.metrics is None and entry.weights is not None \
+                and entry.weights.is_finite() and entry.history:
+            entry.metrics = compare.evaluate(entry.weights, entry.model_config,
+                                             dataset.values[comparison.test_rows], dataset.standardizer,
+                                             n_prior=comparison.spec.n_prior, seed=comparison.spec.train.seed)
+
+
+# --- progress ------------------------------------------------------------------------------------
+STATUS_ICONS = {"queued": "⏳", "starting": "🚀", "training": "🏃", "finished": "✅", "stopped": "⏹️",
+                "diverged": "💥", "failed": "❌"}
+
+
+def loss_figure(comparison: Comparison, term: str) -> go.Figure:
+    """Every model's per-epoch training loss (or reconstruction term), overlaid."""
+    fig = go.Figure()
+    for key, entry in comparison.entries.items():
+        if entry.history:
+            fig.add_trace(go.Scatter(x=[r["epoch"] for r in entry.history], y=[r[term] for r in entry.history],
+                                     mode="lines", name=entry.variant.label,
+                                     line={"color": VARIANT_COLORS[key], "width": 2}))
+    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title="epoch",
+                      yaxis_title=f"{term} (nats per point)", yaxis_type="log", legend={"orientation": "h"},
+                      title={"text": "Training loss, all models", "font": {"size": 14}})
+    fig.update_xaxes(range=[0.5, comparison.spec.train.epochs + 0.5])
+    return fig
+
+
+def progress(dataset: Dataset) -> None:
+    """Status line per model and the overlaid loss curves; polls while anything trains."""
+    comparison = state.get_comparison()
+    if comparison is None:
+        return
+    was_active = comparison.is_active
+    pump(comparison, dataset)
+    with st.container(key="ll-compare-progress"):
+        cols = st.columns(len(comparison.entries))
+        for col, entry in zip(cols, comparison.entries.values()):
+            with col:
+                st.markdown(f"{STATUS_ICONS.get(entry.status, '')} **{entry.variant.label}**")
+                st.caption(f"{entry.status} · epoch {entry.epochs_done}/{comparison.spec.train.epochs}"
+                           + (f" · {entry.message}" if entry.message else ""))
+        if any(e.history for e in comparison.entries.values()):
+            term = st.segmented_control("Curve", ["loss", "recon"], default="loss", key="ll_cmp_term",
+                                        format_func={"loss": "Total loss", "recon": "Reconstruction"}.get)
+            st.plotly_chart(loss_figure(comparison, term or "loss"), width="stretch", key="ll_cmp_loss")
+    if was_active and not comparison.is_active:
+        st.rerun()  # the whole page: results appear
+
+
+# --- results -------------------------------------------------------------------------------------
+def scored(comparison: Comparison) -> list[Entry]:
+    return [e for e in comparison.entries.values() if e.metrics is not None]
+
+
+def _projection(dataset: Dataset):
+    """Data space for the figures: the two columns, or the first two principal components."""
+    if dataset.n_dims == 2:
+        return (lambda v: np.asarray(v, np.float64)), tuple(dataset.columns)
+    mean = dataset.values.mean(axis=0)
+    _, _, vt = np.linalg.svd(dataset.values - mean, full_matrices=False)
+    return (lambda v: (np.asarray(v, np.float64) - mean) @ vt[:2].T), ("PC 1", "PC 2")
+
+
+def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
+    """Small multiples: held-out data (grey) under each model's decoded prior samples (bold)."""
+    project, (xlabel, ylabel) = _projection(dataset)
+    best = min((e.metrics.energy for e in entries if math.isfinite(e.metrics.energy)), default=math.nan)
+    titles = []
+    for e in entries:
+        mark = " ★ best" if e.metrics.energy == best else ""
+        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}{mark}")
+    fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.03,
+                        shared_xaxes=True, shared_yaxes=True)
+    data = project(dataset.values[comparison.test_rows])
+    lo, hi = data.min(axis=0), data.max(axis=0)
+    margin = 0.25 * (hi - lo)
+    for i, e in enumerate(entries, start=1):
+        _, x_std = compare.sample_prior(e.weights, 500, comparison.spec.train.seed + 3)
+        samples = project(dataset.standardizer.inverse_transform(x_std))
+        fig.add_trace(go.Scattergl(x=data[:, 0], y=data[:, 1], mode="markers", name="held-out data",
+                                   marker={"color": DATA_GREY, "size": 4}, showlegend=i == 1,
+                                   legendgroup="data"), row=1, col=i)
+        fig.add_trace(go.Scattergl(x=samples[:, 0], y=samples[:, 1], mode="markers",
+                                   name="decoder(z), z ~ N(0, I)", legendgroup="samples", showlegend=i == 1,
+                                   marker={"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8}), row=1, col=i)
+    fig.update_xaxes(range=[lo[0] - margin[0], hi[0] + margin[0]], title_text=xlabel)
+    fig.update_yaxes(range=[lo[1] - margin[1], hi[1] + margin[1]])
+    fig.update_yaxes(title_text=ylabel, row=1, col=1)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
+    """Small multiples: each model's encoded held-out data; the prior's 1-2-3σ circles for VAEs."""
+    titles = [f"<b>{e.variant.label}</b><br>{e.metrics.active_units} active units" for e in entries]
+    fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.04)
+    x_std = dataset.standardized()[comparison.test_rows]
+    angle = np.linspace(0, 2 * np.pi, 97)
+    for i, e in enumerate(entries, start=1):
+        z, _ = encode(e.weights, x_std)
+        if e.variant.is_variational:
+            for r in (1, 2, 3):
+                fig.add_trace(go.Scatter(x=r * np.cos(angle), y=r * np.sin(angle), mode="lines",
+                                         line={"color": "#888888", "width": 1, "dash": "dot"},
+                                         name="prior N(0, I): 1, 2, 3σ", legendgroup="prior",
+                                         showlegend=i == 1 and r == 1, hoverinfo="skip"), row=1, col=i)
+        fig.add_trace(go.Scattergl(x=z[:, 0], y=z[:, 1], mode="markers", name="E[z|x], held-out data",
+                                   legendgroup="codes", showlegend=i == 1,
+                                   marker={"color": VARIANT_COLORS[e.variant.key], "size": 4, "opacity": 0.7}),
+                      row=1, col=i)
+        fig.update_xaxes(title_text="z₁", row=1, col=i)
+        fig.update_yaxes(scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1, row=1, col=i)
+    fig.update_yaxes(title_text="z₂", row=1, col=1)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
+    frame = compare.metrics_frame(entries)
+    config = {name: st.column_config.NumberColumn(name, help=text, format="%.4g")
+              for name, text in compare.COLUMNS.items() if name != "Model"}
+    config["Model"] = st.column_config.TextColumn("Model", help=compare.COLUMNS["Model"])
+    config["Active units"] = st.column_config.NumberColumn("Active units", help=compare.COLUMNS["Active units"],
+                                                           format="%d")
+    config["Epochs"] = st.column_config.NumberColumn("Epochs", help=compare.COLUMNS["Epochs"], format="%d")
+    with st.container(key="ll-compare-metrics"):
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        st.download_button("Download the table (CSV)", compare.to_csv_bytes(frame), "latent_lab_compare.csv",
+                           mime="text/csv", icon="⬇️", key="ll_cmp_csv")
+    n_test = len(comparison.test_rows)
+    st.caption(f"Scored on {n_test:,} held-out rows no model trained on. Hover a column name for what it "
+               "means. Empty cells: the metric needs a variational model.")
+
+
+def _mark_moved(key: str) -> None:
+    st.session_state[state.COMPARE_MOVED] = key
+
+
+def cursor_pads(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> None:
+    """One latent pad per model, one shared cursor: moving the point in a pad moves it in all."""
+    cursor = state.get_compare_cursor()
+    usable = [e for e in entries if refuse_reason(e.weights) is None]
+    if not usable:
+        st.info("The latent pads need models with a 2-D latent plane and finite weights.")
+        return
+    moved_key = st.session_state.pop(state.COMPARE_MOVED, None)
+    new_cursor = None
+    grid = st.columns(2)
+    for i, e in enumerate(usable):
+        with grid[i % 2], st.container(border=True, key=f"ll-compare-pad-{e.variant.key}"):
+            st.markdown(f"**{e.variant.label}**")
+            pad = _pad(e, dataset, comparison, cursor)
+            if moved_key == e.variant.key and not np.allclose(pad.z, cursor):
+                new_cursor = pad.z
+    if new_cursor is not None:
+        state.set_compare_cursor(new_cursor)
+        st.rerun(scope="fragment")
+    z = np.asarray([cursor], np.float32)
+    rows = {e.variant.label: decode_original(e.weights, dataset.standardizer, z)[0] for e in usable}
+    shown = list(dataset.columns[:8])
+    table = pd.DataFrame({label: x[: len(shown)] for label, x in rows.items()}, index=shown).T
+    table.index.name = "model"
+    st.markdown(f"**Each model's decoding of z = ({cursor[0]:.2f}, {cursor[1]:.2f})** (original units)")
+    st.dataframe(table, width="stretch", key="ll_cmp_decoded")
+
+
+def _pad(entry: Entry, dataset: Dataset, comparison: Comparison, cursor: tuple[float, float]):
+    from vae.ui.latent_pad import latent_pad  # registers the component on first use
+
+    z, x_std = compare.sample_prior(entry.weights, 200, comparison.spec.train.seed + 3)
+    samples = (z, dataset.standardizer.inverse_transform(x_std))
+    return latent_pad(entry.weights, dataset, key=PAD_PREFIX + entry.variant.key, z=cursor, samples=samples,
+                      variational=entry.variant.is_variational,
+                      on_change=functools.partial(_mark_moved, entry.variant.key))
