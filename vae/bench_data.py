@@ -52,8 +52,13 @@ def bench_parse(quick: bool = False) -> dict:
         if dataset.n_rows != n_rows:
             raise RuntimeError(f"load_csv read {dataset.n_rows} rows of {n_rows}")
     read_s, parse_s = min(read_times), min(parse_times)
-    return {"parse_rows": n_rows, "parse_s": round(parse_s, 4), "read_csv_s": round(read_s, 4),
-            "parse_vs_read_csv": round(parse_s / read_s, 3), "parse_target": TARGET_RATIO}
+    return {
+        "parse_rows": n_rows,
+        "parse_s": round(parse_s, 4),
+        "read_csv_s": round(read_s, 4),
+        "parse_vs_read_csv": round(parse_s / read_s, 3),
+        "parse_target": TARGET_RATIO,
+    }
 
 
 if __name__ == "__main__":
