@@ -23,8 +23,9 @@ st.markdown("An encoder $f$ maps $x$ to a code $z = f(x)$; a decoder $g$ maps it
 c1, c2, c3 = st.columns(3)
 c1.markdown("**Plain**: reconstruct $x$.")
 c1.latex(r"\min_{f,g}\ \lVert x - g(f(x)) \rVert^2")
-c2.markdown("**Denoising**: reconstruct $x$ from a corrupted copy.")
-c2.latex(r"\min_{f,g}\ \lVert x - g(f(x + \eta)) \rVert^2,\ \eta \sim \mathcal{N}(0, s^2 I)")
+c2.markdown("**Denoising**: reconstruct $x$ from a corrupted copy $\\tilde x = x + \\eta$, "
+            "$\\eta \\sim \\mathcal{N}(0, s^2 I)$.")
+c2.latex(r"\min_{f,g}\ \lVert x - g(f(\tilde x)) \rVert^2")
 c3.markdown("**Sparse**: reconstruct with few active code units.")
 c3.latex(r"\min_{f,g}\ \lVert x - g(f(x)) \rVert^2 + \lambda \lVert f(x) \rVert_1")
 st.markdown("None of them says anything about codes *between* the training codes: the code space "
@@ -84,10 +85,11 @@ else:
             go.Scatter(x=[b.x_hat[0]], y=[b.x_hat[1]], mode="markers", name="x̂ (decoded z)",
                        marker={"size": 13, "symbol": "x", "color": "#E4572E"}),
         ])
-        fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                           xaxis_title=f"{dataset.columns[0]} (standardized)",
-                          yaxis_title=f"{dataset.columns[1]} (standardized)", legend={"orientation": "h"})
-        st.plotly_chart(fig, key=CHART_KEY, on_select=_pick_clicked_point, selection_mode="points")
+                          yaxis_title=f"{dataset.columns[1]} (standardized)", legend={"orientation": "h", "y": 1.12})
+        st.plotly_chart(fig, key=CHART_KEY, on_select=_pick_clicked_point, selection_mode="points",
+                        config={"displayModeBar": False})
 
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Reconstruction", f"{b.recon:.4f}", help="nats per point")
@@ -98,8 +100,7 @@ else:
     st.caption(f"Row {b.index}: x = {np.round(dataset.values[b.index], 4).tolist()} in original units, "
                f"decoded x̂ = {np.round(original, 4).tolist()}.")
     with st.container(key="learn_live_formulas"):
-        st.latex(rf"x = {learn.vec(b.x)},\quad \mu = {learn.vec(b.z_mean)},\quad "
-                 rf"\log\sigma^2 = {learn.vec(b.z_log_var)},\quad \sigma = {learn.vec(b.sigma)}")
+        st.latex(learn.latex_posterior(b))
         if b.variational:
             st.latex(learn.latex_reparameterization(b))
         else:
@@ -132,7 +133,7 @@ if live and run.model_config.is_variational:
     cols = st.columns(len(per_dim))
     for j, (col, value) in enumerate(zip(cols, per_dim, strict=True)):
         col.metric(f"Average KL of z{j + 1}", f"{value:.4f}", "collapsed" if value < 0.01 else "in use",
-                   delta_color="off")
+                   delta_color="off", delta_arrow="off")
 
 st.header("6 · Three common implementation mistakes")
 with st.expander("One layer for both the mean and the log-variance", expanded=True):
@@ -157,8 +158,7 @@ with st.expander("A KL term with the log of an identity matrix", expanded=True):
         st.latex(rf"\text{{row {b.index}: KL}} = {learn.fmt(right_kl)}\ \text{{(correct)}}"
                  rf"\quad\text{{vs.}}\quad {learn.fmt(wrong_kl)}\ \text{{(with the bug)}}")
 with st.expander("Sampling z without the reparameterization", expanded=True):
-    st.code("z = np.random.normal(z_mean, np.exp(0.5 * z_log_var))   # wrong: a constant to autodiff",
-            "python")
+    st.code("z = np.random.normal(z_mean, np.exp(0.5 * z_log_var))  # wrong: no gradient", "python")
     st.markdown("A sampler that treats $\\mu$ and $\\sigma$ as plain numbers returns a $z$ with no link "
                 "back to them: $\\partial z / \\partial\\mu = 0$, so the reconstruction term sends **no "
                 "gradient to the encoder** — only the KL trains it, and it collapses to the prior.")

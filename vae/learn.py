@@ -259,9 +259,20 @@ def _paren(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def _aligned(*rows: str) -> str:
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def latex_posterior(b: PointBreakdown) -> str:
+    """The point and its posterior parameters, two per row."""
+    return _aligned(rf"x &= {vec(b.x)} & \mu &= {vec(b.z_mean)}",
+                    rf"\log\sigma^2 &= {vec(b.z_log_var)} & \sigma = e^{{\frac12\log\sigma^2}} &= {vec(b.sigma)}")
+
+
 def latex_reparameterization(b: PointBreakdown) -> str:
-    return (rf"z = \mu + \sigma \odot \varepsilon = {vec(b.z_mean)} + {vec(b.sigma)} \odot {vec(b.eps)}"
-            rf" = {vec(b.z)}")
+    return _aligned(r"z &= \mu + \sigma \odot \varepsilon",
+                    rf"&= {vec(b.z_mean)} + {vec(b.sigma)} \odot {vec(b.eps)}",
+                    rf"&= {vec(b.z)}")
 
 
 def latex_reconstruction(b: PointBreakdown) -> str:
@@ -269,7 +280,9 @@ def latex_reconstruction(b: PointBreakdown) -> str:
         rf"\left(\frac{{{fmt(x)} - {_paren(xh)}}}{{{fmt(b.decoder_std)}}}\right)^2"
         for x, xh in zip(b.x, b.x_hat, strict=True)
     ])
-    return rf"\tfrac12 \textstyle\sum_d \left(\frac{{x_d - \hat x_d}}{{\sigma_x}}\right)^2 = \tfrac12\left[{terms}\right] = {fmt(b.recon)}"
+    return _aligned(r"\text{recon} &= \tfrac12 \textstyle\sum_d \left(\frac{x_d - \hat x_d}{\sigma_x}\right)^2",
+                    rf"&= \tfrac12\left[{terms}\right]",
+                    rf"&= {fmt(b.recon)}")
 
 
 def latex_kl(b: PointBreakdown) -> str:
@@ -277,8 +290,9 @@ def latex_kl(b: PointBreakdown) -> str:
         rf"\left(1 + {_paren(lv)} - {_paren(m)}^2 - {fmt(math.exp(lv))}\right)"
         for m, lv in zip(b.z_mean, b.z_log_var, strict=True)
     ])
-    return (r"-\tfrac12 \textstyle\sum_j \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right) = "
-            rf"-\tfrac12\left[{terms}\right] = {fmt(b.kl)}")
+    return _aligned(r"\text{KL} &= -\tfrac12 \textstyle\sum_j \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)",
+                    rf"&= -\tfrac12\left[{terms}\right]",
+                    rf"&= {fmt(b.kl)}")
 
 
 def latex_loss(b: PointBreakdown) -> str:
@@ -287,5 +301,6 @@ def latex_loss(b: PointBreakdown) -> str:
 
 
 def latex_elbo(b: PointBreakdown) -> str:
-    return (rf"\text{{ELBO}} = -(\text{{recon}} + D\log\sigma_x + \tfrac{{D}}{{2}}\log 2\pi) - \text{{KL}}"
-            rf" = -({fmt(b.recon)} + {_paren(b.nll_constant)}) - {fmt(b.kl)} = {fmt(b.elbo)}\ \text{{nats}}")
+    return _aligned(r"\text{ELBO} &= -\left(\text{recon} + D\log\sigma_x + \tfrac{D}{2}\log 2\pi\right) - \text{KL}",
+                    rf"&= -\left({fmt(b.recon)} + {_paren(b.nll_constant)}\right) - {fmt(b.kl)}"
+                    rf" = {fmt(b.elbo)}\ \text{{nats}}")

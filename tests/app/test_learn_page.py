@@ -72,6 +72,7 @@ def test_live_numbers_equal_the_library_losses(app_test, weights):
     at.number_input(key="learn_seed").set_value(5)
     at.run()
     assert not at.exception
+    assert not at.warning  # no deprecation or widget-state warnings either
 
     x = dataset.standardized()[17:18]
     z_mean, z_log_var = encode(weights, x)

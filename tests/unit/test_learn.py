@@ -147,11 +147,17 @@ def test_reparameterized_gradient_is_the_decoder_gradient_and_the_bug_gives_zero
 def test_latex_shows_the_numbers(data):
     b = learn.point_breakdown(random_weights(), data, 3, seed=1)
     kl_tex, recon_tex = learn.latex_kl(b), learn.latex_reconstruction(b)
-    assert kl_tex.endswith(f"= {learn.fmt(b.kl)}")
-    assert recon_tex.endswith(f"= {learn.fmt(b.recon)}")
+    assert kl_tex.endswith(f"&= {learn.fmt(b.kl)}\\end{{aligned}}")
+    assert recon_tex.endswith(f"&= {learn.fmt(b.recon)}\\end{{aligned}}")
     assert learn.fmt(b.z_mean[0]) in kl_tex and learn.fmt(b.x_hat[1]).lstrip("-") in recon_tex
     assert learn.vec(b.z) in learn.latex_reparameterization(b)
     assert learn.fmt(b.loss) in learn.latex_loss(b) and learn.fmt(b.elbo) in learn.latex_elbo(b)
+    assert learn.vec(b.sigma) in learn.latex_posterior(b)
+
+
+def test_long_vectors_are_elided():
+    text = learn.vec(np.arange(64.0))
+    assert text == r"(0,\ 1,\ 2,\ 3,\ \ldots,\ 63)"
 
 
 @pytest.mark.parametrize(("value", "text"), [
