@@ -1,0 +1,234 @@
+"""Command line: ``python -m vae train | bench``.
+
+    python -m vae train --data two_moons --epochs 60 --out run.zip
+    python -m vae train --data points.csv --columns x,y --beta 4
+    python -m vae bench --quick --json
+
+Bad arguments, settings or data exit with status 2 and one line
+``error: ...`` on stderr (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from vae.config import ACTIVATIONS, MODEL_KINDS, OPTIMIZERS, SCALINGS, DataConfig, ModelConfig, TrainConfig
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print usage and exit itself
+        raise UsageError(message)
+
+
+def _units(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 64,32, got {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m vae", description="Latent Lab: train and benchmark VAEs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a model on a preset or a CSV file")
+    data = train.add_argument_group("data")
+    data.add_argument("--data", default="two_moons", help="a preset name or a CSV/TSV path (default two_moons)")
+    data.add_argument("--columns", help="CSV columns to use, comma-separated (default: first two numeric)")
+    data.add_argument("--label-column", help="CSV column used only for colour")
+    data.add_argument("--n-samples", type=int, default=2000, help="points to generate (presets)")
+    data.add_argument("--noise", type=float, default=None, help="generator noise (presets; default per preset)")
+    data.add_argument("--data-seed", type=int, default=0, help="generator seed (presets)")
+    data.add_argument("--param", type=int, default=None, help="preset shape parameter: blobs, arms, petals, k")
+    data.add_argument("--scaling", choices=SCALINGS, default="zscore")
+    model = train.add_argument_group("model")
+    model.add_argument("--kind", choices=MODEL_KINDS, default="vae")
+    model.add_argument("--encoder", type=_units, default=(64, 32), help="hidden sizes, e.g. 64,32")
+    model.add_argument("--decoder", type=_units, default=(32, 64), help="hidden sizes, e.g. 32,64")
+    model.add_argument("--activation", choices=ACTIVATIONS, default="relu")
+    model.add_argument("--beta", type=float, default=1.0, help="KL weight")
+    model.add_argument("--decoder-std", type=float, default=0.1, help="std of p(x|z), standardized units")
+    model.add_argument("--noise-std", type=float, default=0.2, help="input noise (denoising AE)")
+    model.add_argument("--sparsity", type=float, default=0.01, help="L1 weight on the code (sparse AE)")
+    fit = train.add_argument_group("training")
+    fit.add_argument("--epochs", type=int, default=60)
+    fit.add_argument("--batch-size", type=int, default=128)
+    fit.add_argument("--lr", type=float, default=1e-3, help="learning rate")
+    fit.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    fit.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    fit.add_argument("--val-split", type=float, default=0.0, help="validation fraction, 0-0.5")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--warmup", type=int, default=0, help="KL warm-up epochs")
+    fit.add_argument("--patience", type=int, default=0, help="early stopping patience, 0 = off")
+    fit.add_argument("--no-xla", action="store_true", help="disable XLA compilation")
+    train.add_argument("--out", type=Path, help="write the trained run (a zip bundle) here")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    bench = sub.add_parser("bench", help="measure training, decoding, parsing and UI overhead")
+    bench.add_argument("--quick", action="store_true", help="finish in under a minute")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--only", default="engine,parse,ui",
+                       help="comma-separated sections: engine, parse, ui (default all)")
+    bench.add_argument("--out", type=Path, help="also write the JSON report here")
+    return parser
+
+
+def data_config_from_args(args: argparse.Namespace) -> DataConfig:
+    from vae.data import PRESETS
+
+    if args.data in PRESETS:
+        noise = PRESETS[args.data].noise if args.noise is None else args.noise
+        params = {} if args.param is None else {"k": args.param}
+        return DataConfig(source="preset", preset=args.data, n_samples=args.n_samples, noise=noise,
+                          seed=args.data_seed, params=params, scaling=args.scaling,
+                          name=PRESETS[args.data].title)
+    columns = tuple(c.strip() for c in args.columns.split(",")) if args.columns else ()
+    return DataConfig(source="upload", columns=columns, label_column=args.label_column,
+                      scaling=args.scaling, name=Path(args.data).name)
+
+
+def load_data(args: argparse.Namespace, config: DataConfig):
+    from vae.data import PRESETS, generate, load_csv
+
+    if args.data in PRESETS:
+        return generate(config)
+    path = Path(args.data)
+    if not path.is_file():
+        raise UsageError(f"--data must be a preset ({', '.join(PRESETS)}) or an existing CSV file. "
+                         f"Received: {args.data!r}")
+    return load_csv(path, columns=list(config.columns) or None, label_column=config.label_column,
+                    scaling=config.scaling, name=path.name)
+
+
+def model_config_from_args(args: argparse.Namespace, input_dim: int) -> ModelConfig:
+    return ModelConfig(input_dim=input_dim, encoder_units=args.encoder, decoder_units=args.decoder,
+                       activation=args.activation, kind=args.kind, beta=args.beta,
+                       decoder_std=args.decoder_std, noise_std=args.noise_std, sparsity=args.sparsity)
+
+
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+                       optimizer=args.optimizer, momentum=args.momentum, validation_split=args.val_split,
+                       seed=args.seed, kl_warmup_epochs=args.warmup, early_stopping_patience=args.patience,
+                       jit_compile=not args.no_xla)
+
+
+class ProgressBar:
+    """One self-rewriting stderr line: epoch, loss and ETA."""
+
+    def __init__(self, total: int, stream=sys.stderr, width: int = 24):
+        self.total, self.stream, self.width = total, stream, width
+        self.after_first: float | None = None
+
+    def update(self, record: dict[str, Any]) -> None:
+        done = record["epoch"]
+        now = time.perf_counter()
+        # The first epoch includes XLA compilation: estimate from the ones after it.
+        if self.after_first is None:
+            self.after_first = now
+        per_epoch = (now - self.after_first) / (done - 1) if done > 1 else record["seconds"]
+        eta = per_epoch * (self.total - done)
+        filled = int(self.width * done / self.total)
+        bar = "#" * filled + "." * (self.width - filled)
+        val = f" val {record['val_loss']:.4f}" if "val_loss" in record else ""
+        self.stream.write(f"\repoch {done:>{len(str(self.total))}}/{self.total} [{bar}] "
+                          f"loss {record['loss']:.4f} (recon {record['recon']:.4f}, kl {record['kl']:.4f})"
+                          f"{val}  ETA {eta:5.1f}s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    data_config = data_config_from_args(args)
+    train_config = train_config_from_args(args)
+    dataset = load_data(args, data_config)
+    data_config = dataset.config if dataset.config.source == "upload" else data_config
+    model_config = model_config_from_args(args, dataset.n_dims)
+    train_config.check_against_data(dataset.n_rows)
+
+    from vae.engine import fit, split_data
+    from vae.run import Run
+
+    x_train, x_val = split_data(dataset.standardized(), train_config)
+    bar = None if args.quiet else ProgressBar(train_config.epochs)
+    result = fit(x_train, model_config, train_config, x_val=x_val, on_epoch=bar.update if bar else None)
+    if bar:
+        bar.close()
+    last = result.history[-1] if result.history else {}
+    print(f"{model_config.label} on {dataset.name} ({dataset.n_rows:,} rows): {result.stop_reason} "
+          f"after {len(result.history)} epochs; loss {last.get('loss', math.nan):.4f} nats/point "
+          f"(recon {last.get('recon', math.nan):.4f} + beta x KL {last.get('kl', math.nan):.4f})")
+    if result.message:
+        print(result.message)
+    if args.out:
+        from vae.bundle import save_bundle
+
+        status = "finished" if result.stop_reason in ("completed", "early_stopping") else "stopped"
+        if result.stop_reason in ("nan", "diverged"):
+            status = "diverged"
+        run = Run(data_config=data_config, model_config=model_config, train_config=train_config,
+                  history=result.history, weights=result.weights, status=status, message=result.message)
+        args.out.write_bytes(save_bundle(run, dataset))
+        print(f"wrote {args.out}")
+    return 0 if result.stop_reason in ("completed", "early_stopping") else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from vae import bench
+
+    sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = sections - {"engine", "parse", "ui"}
+    if unknown:
+        raise UsageError(f"--only takes engine, parse, ui. Received: {', '.join(sorted(unknown))}")
+    result: dict[str, Any] = {"quick": args.quick, "cpus": os.cpu_count()}
+    if "engine" in sections:
+        result.update(bench.run_engine_bench(quick=args.quick))
+    if "parse" in sections:
+        from vae.bench_data import bench_parse
+
+        result.update(bench_parse(quick=args.quick))
+    if "ui" in sections:
+        from vae import bench_ui
+
+        result.update(bench_ui.bench_worker_vs_engine(quick=args.quick))
+        result.update(bench_ui.bench_memory(n_runs=5 if args.quick else 20))
+    result["peak_rss_mb"] = bench.peak_rss_mb()
+    text = json.dumps(result, indent=None if args.json else 2, default=float)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(text if args.json else bench.format_report(result))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return cmd_train(args)
+        return cmd_bench(args)
+    except (UsageError, ValueError) as error:  # DataError and config errors are ValueErrors
+        message = " ".join(str(error).split())
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

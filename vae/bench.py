@@ -1,0 +1,198 @@
+"""Benchmarks for ``python -m vae bench``: ratios measured in one run.
+
+The engine is compared with three other ways of training the same model
+(encoder 64-32, decoder 32-64, ReLU, Adam 1e-3) on the same 10,000 two-moons
+points: a naive eager GradientTape loop, a per-batch ``tf.function`` loop, and
+Keras ``fit`` with a custom ``train_step``. Throughput is samples per second
+after a warm-up epoch (compilation excluded). The machine's float32 peak is
+measured in the same run with a large NumPy matmul, so ``pct_peak`` is the
+engine's share of what this CPU can do right now.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from typing import Any
+
+import numpy as np
+
+from vae.config import DataConfig, ModelConfig, TrainConfig
+
+# Forward + backward FLOP per sample of the benchmark model: forward has
+# 2*64 + 64*32 + 32*2*2 (two heads) + 2*32 + 32*64 + 64*2 = 4,544 multiply-adds
+# = 9,088 FLOP; the backward pass costs about twice the forward.
+FLOP_PER_SAMPLE = 27_264
+BENCH_ROWS = 10_000
+
+
+def measure_peak_flops(n: int = 2048, repeats: int = 5) -> float:
+    """Best float32 FLOP/s of an n x n NumPy matmul (2 n^3 FLOP)."""
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
+    a @ b
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * n**3 / best
+
+
+def measure_decode_us(repeats: int = 2000) -> float:
+    """Median microseconds of a NumPy decode of one latent point (default model)."""
+    from vae.decode import decode
+    from vae.models import build_model, get_network_weights
+
+    weights = get_network_weights(build_model(ModelConfig()))
+    z = np.array([[0.3, -0.7]], np.float32)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        decode(weights, z)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1e6)
+
+
+def _bench_data() -> np.ndarray:
+    from vae.data import generate
+
+    return generate(DataConfig(n_samples=BENCH_ROWS, noise=0.05, seed=0)).standardized()
+
+
+def _time_epochs(run_epoch, epochs: int, rows: int) -> float:
+    run_epoch()  # warm-up: tracing and XLA compilation
+    start = time.perf_counter()
+    for _ in range(epochs):
+        run_epoch()
+    return epochs * rows / (time.perf_counter() - start)
+
+
+def bench_engine(x: np.ndarray, batch_size: int, epochs: int) -> float:
+    from vae.engine import Trainer
+
+    trainer = Trainer(x, ModelConfig(), TrainConfig(epochs=epochs + 1, batch_size=batch_size))
+    rows = trainer.n_batches * batch_size
+    return _time_epochs(trainer.run_epoch, epochs, rows)
+
+
+def _step_parts(batch_size: int):
+    import keras
+    import tensorflow as tf
+
+    from vae.models import build_model
+
+    model = build_model(ModelConfig())
+    optimizer = keras.optimizers.Adam(1e-3)
+    variables = model.trainable_variables
+    optimizer.build(variables)
+
+    def step(batch, i):
+        seed = tf.stack([tf.constant(0, tf.int32), 2 * tf.cast(i, tf.int32)])
+        with tf.GradientTape() as tape:
+            loss = model.loss_terms(batch, 1.0, rng_seed=seed)["loss"]
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    return model, step
+
+
+def bench_eager(x: np.ndarray, batch_size: int, max_batches: int) -> float:
+    """Naive loop: one eager GradientTape step per batch (timed over a few batches)."""
+    import tensorflow as tf
+
+    _, step = _step_parts(batch_size)
+    batches = [tf.constant(x[i: i + batch_size]) for i in range(0, len(x) - batch_size + 1, batch_size)]
+    batches = batches[:max_batches]
+    step(batches[0], 0)
+    start = time.perf_counter()
+    for i, batch in enumerate(batches):
+        step(batch, i)
+    return len(batches) * batch_size / (time.perf_counter() - start)
+
+
+def bench_tf_function(x: np.ndarray, batch_size: int, epochs: int) -> float:
+    """A ``tf.function`` step called once per batch from Python."""
+    import tensorflow as tf
+
+    _, step = _step_parts(batch_size)
+    step = tf.function(step)
+    n = len(x) // batch_size
+    batches = [tf.constant(x[i * batch_size: (i + 1) * batch_size]) for i in range(n)]
+
+    def run_epoch():
+        for i, batch in enumerate(batches):
+            step(batch, tf.constant(i))
+
+    return _time_epochs(run_epoch, epochs, n * batch_size)
+
+
+def bench_fit(x: np.ndarray, batch_size: int, epochs: int) -> float:
+    """Keras ``fit`` with a custom ``train_step`` (Keras's defaults otherwise)."""
+    import keras
+    import tensorflow as tf
+
+    from vae.models import Autoencoder
+
+    class FitVAE(Autoencoder):
+        def train_step(self, data):
+            seed = tf.stack([tf.constant(0, tf.int32), 2 * tf.cast(self.optimizer.iterations, tf.int32)])
+            with tf.GradientTape() as tape:
+                terms = self.loss_terms(data, 1.0, rng_seed=seed)
+            grads = tape.gradient(terms["loss"], self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": terms["loss"]}
+
+    keras.utils.set_random_seed(0)
+    model = FitVAE(ModelConfig())
+    model(np.zeros((1, 2), np.float32))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    rows = (len(x) // batch_size) * batch_size
+    data = x[:rows]
+
+    def run_epoch():
+        model.fit(data, batch_size=batch_size, epochs=1, shuffle=True, verbose=0)
+
+    return _time_epochs(run_epoch, epochs, rows)
+
+
+def run_engine_bench(quick: bool = False) -> dict[str, Any]:
+    """Samples/s of the four training loops at batch 128 and 1024, plus ratios."""
+    x = _bench_data()
+    epochs = 3 if quick else 10
+    result: dict[str, Any] = {"rows": len(x), "flop_per_sample": FLOP_PER_SAMPLE}
+    for bs in (128, 1024):
+        result[f"eager_{bs}"] = bench_eager(x, bs, max_batches=10 if quick else 30)
+        result[f"tf_function_{bs}"] = bench_tf_function(x, bs, max(1, epochs // 3))
+        result[f"fit_{bs}"] = bench_fit(x, bs, max(1, epochs // 2))
+        result[f"engine_{bs}"] = bench_engine(x, bs, epochs)
+    result["peak_flops"] = measure_peak_flops()
+    result["engine_vs_eager"] = result["engine_128"] / result["eager_128"]
+    result["engine_vs_fit"] = result["engine_128"] / result["fit_128"]
+    result["engine_vs_tf_function"] = result["engine_128"] / result["tf_function_128"]
+    result["engine_vs_fit_1024"] = result["engine_1024"] / result["fit_1024"]
+    result["pct_peak"] = 100.0 * result["engine_1024"] * FLOP_PER_SAMPLE / result["peak_flops"]
+    result["engine_fastest"] = all(
+        result[f"engine_{bs}"] >= result[f"{way}_{bs}"]
+        for bs in (128, 1024) for way in ("eager", "tf_function", "fit"))
+    result["decode_us"] = measure_decode_us()
+    return result
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """Human-readable lines for the terminal."""
+    lines = ["Training throughput (samples/s, higher is better):"]
+    for bs in (128, 1024):
+        if f"engine_{bs}" in result:
+            parts = [f"{way} {result[f'{way}_{bs}']:>10,.0f}" for way in ("eager", "tf_function", "fit", "engine")]
+            lines.append(f"  batch {bs:>4}:  " + "   ".join(parts))
+    for key in sorted(result):
+        if key.startswith(("engine_", "pct_", "decode_", "peak_", "parse", "ui_", "worker_", "memory_")) \
+                and not key[-1].isdigit():
+            value = result[key]
+            lines.append(f"  {key}: {value:,.3g}" if isinstance(value, float) else f"  {key}: {value}")
+    return "\n".join(lines)
