@@ -251,7 +251,8 @@ function drawPadForeground(S) {
       ctx.ellipse(px, py, k * Math.exp(0.5 * lv[0]) * unit, k * Math.exp(0.5 * lv[1]) * unit, 0, 0, 2 * Math.PI);
       ctx.fillStyle = alpha(P.reconstruction, k === 1 ? 0.22 : 0.1);
       ctx.fill();
-      ctx.strokeStyle = P.reconstruction;
+      // Text-coloured outline: the orange fill alone vanishes over orange-labelled data.
+      ctx.strokeStyle = T.text;
       ctx.lineWidth = 2;
       ctx.stroke();
     }
