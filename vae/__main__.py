@@ -1,8 +1,9 @@
-"""Command line: ``python -m vae train | bench``.
+"""Command line: ``python -m vae train | bench | info``.
 
     python -m vae train --data two_moons --epochs 60 --out run.zip
     python -m vae train --data points.csv --columns x,y --beta 4
     python -m vae bench --quick --json
+    python -m vae info run.zip
 
 Bad arguments, settings or data exit with status 2 and one line
 ``error: ...`` on stderr (no traceback).
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--decoder-std", type=float, default=0.1, help="std of p(x|z), standardized units")
     model.add_argument("--noise-std", type=float, default=0.2, help="input noise (denoising AE)")
     model.add_argument("--sparsity", type=float, default=0.01, help="L1 weight on the code (sparse AE)")
+    model.add_argument("--latent-dim", type=int, default=2, help="size of the code (the pad shows 2)")  # issue 8
     fit = train.add_argument_group("training")
     fit.add_argument("--epochs", type=int, default=60)
     fit.add_argument("--batch-size", type=int, default=128)
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--warmup", type=int, default=0, help="KL warm-up epochs")
     fit.add_argument("--patience", type=int, default=0, help="early stopping patience, 0 = off")
     fit.add_argument("--no-xla", action="store_true", help="disable XLA compilation")
+    fit.add_argument("--clip-norm", type=float, default=10.0, help="global gradient-norm clip")  # issue 8
     train.add_argument("--out", type=Path, help="write the trained run (a zip bundle) here")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -81,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--only", default="engine,parse,ui",
                        help="comma-separated sections: engine, parse, ui (default all)")
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
+
+    # --- issue 8: run bundles ---
+    info = sub.add_parser("info", help="check a run bundle (.zip) and print its summary")
+    info.add_argument("bundle", type=Path, help="a run bundle written by train --out or the Runs page")
     return parser
 
 
@@ -113,7 +120,7 @@ def load_data(args: argparse.Namespace, config: DataConfig):
 
 def model_config_from_args(args: argparse.Namespace, input_dim: int) -> ModelConfig:
     return ModelConfig(input_dim=input_dim, encoder_units=args.encoder, decoder_units=args.decoder,
-                       activation=args.activation, kind=args.kind, beta=args.beta,
+                       activation=args.activation, kind=args.kind, beta=args.beta, latent_dim=args.latent_dim,
                        decoder_std=args.decoder_std, noise_std=args.noise_std, sparsity=args.sparsity)
 
 
@@ -121,14 +128,14 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
                        optimizer=args.optimizer, momentum=args.momentum, validation_split=args.val_split,
                        seed=args.seed, kl_warmup_epochs=args.warmup, early_stopping_patience=args.patience,
-                       jit_compile=not args.no_xla)
+                       jit_compile=not args.no_xla, clip_norm=args.clip_norm)
 
 
 class ProgressBar:
     """One self-rewriting stderr line: epoch, loss and ETA."""
 
-    def __init__(self, total: int, stream=sys.stderr, width: int = 24):
-        self.total, self.stream, self.width = total, stream, width
+    def __init__(self, total: int, stream=None, width: int = 24):
+        self.total, self.stream, self.width = total, stream or sys.stderr, width
         self.after_first: float | None = None
 
     def update(self, record: dict[str, Any]) -> None:
@@ -214,12 +221,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_info(args: argparse.Namespace) -> int:  # issue 8
+    from vae.bundle import MAX_TOTAL_BYTES, summarize_bundle
+
+    path: Path = args.bundle
+    if not path.is_file():
+        raise UsageError(f"no such bundle file: {str(path)!r}")
+    if path.stat().st_size > MAX_TOTAL_BYTES:
+        raise UsageError(f"{path.name} is {path.stat().st_size:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte "
+                         f"bundle limit; it is not a Latent Lab run bundle.")
+    print(summarize_bundle(path.read_bytes()))  # BundleError is a ValueError: exit 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     try:
         args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "info":  # issue 8
+            return cmd_info(args)
         return cmd_bench(args)
     except (UsageError, ValueError) as error:  # DataError and config errors are ValueErrors
         message = " ".join(str(error).split())

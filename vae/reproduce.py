@@ -1,0 +1,117 @@
+"""A copyable command line that reproduces a run: ``python -m vae train ...``.
+
+The engine seeds everything it draws (weights, shuffling, the noise of each
+step), so the same data, settings and seed give the same loss curve. This
+module writes those settings as the flags of ``vae/__main__.py``; a test parses
+the command with the CLI's own parser and checks it yields the same settings.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from vae.config import DataConfig, ModelConfig, TrainConfig
+
+BUNDLE_CSV = "dataset.csv"  # the data member of a run bundle
+
+
+def _num(value: float) -> str:
+    # repr round-trips every float exactly (0.1 stays 0.1, 1e-05 stays 1e-05).
+    return repr(float(value))
+
+
+def _units(units: tuple[int, ...]) -> str:
+    return ",".join(str(u) for u in units)
+
+
+def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
+    """The ``--data ...`` flags that rebuild this dataset.
+
+    A preset is regenerated from its name, size, noise, seed and parameter. An
+    upload or a drawing cannot travel in a command, so it points at the CSV:
+    ``dataset.csv`` inside the run bundle, or ``csv_path``.
+    """
+    if config.source == "preset":
+        flags = ["--data", config.preset, "--n-samples", str(config.n_samples), "--noise", _num(config.noise),
+                 "--data-seed", str(config.seed)]
+        if "k" in config.params:
+            flags += ["--param", str(config.params["k"])]
+    else:
+        flags = ["--data", csv_path]
+        if config.columns:
+            flags += ["--columns", ",".join(config.columns)]
+        elif config.source == "drawn":
+            flags += ["--columns", "x,y"]
+        if config.label_column:
+            flags += ["--label-column", config.label_column]
+    if config.scaling != "zscore":
+        flags += ["--scaling", config.scaling]
+    return flags
+
+
+def model_flags(config: ModelConfig) -> list[str]:
+    """Flags for every model setting that affects the result (input_dim comes from the data)."""
+    flags = ["--kind", config.kind, "--encoder", _units(config.encoder_units),
+             "--decoder", _units(config.decoder_units), "--activation", config.activation]
+    if config.latent_dim != 2:
+        flags += ["--latent-dim", str(config.latent_dim)]
+    if config.kind == "vae":
+        flags += ["--beta", _num(config.beta)]
+    flags += ["--decoder-std", _num(config.decoder_std)]
+    if config.kind == "denoising":
+        flags += ["--noise-std", _num(config.noise_std)]
+    if config.kind == "sparse":
+        flags += ["--sparsity", _num(config.sparsity)]
+    return flags
+
+
+def train_flags(config: TrainConfig) -> list[str]:
+    """Flags for every training setting (all of them shape the loss curve)."""
+    flags = ["--epochs", str(config.epochs), "--batch-size", str(config.batch_size),
+             "--lr", _num(config.learning_rate), "--optimizer", config.optimizer]
+    if config.optimizer == "sgd":
+        flags += ["--momentum", _num(config.momentum)]
+    if config.validation_split:
+        flags += ["--val-split", _num(config.validation_split)]
+    flags += ["--seed", str(config.seed)]
+    if config.kl_warmup_epochs:
+        flags += ["--warmup", str(config.kl_warmup_epochs)]
+    if config.early_stopping_patience:
+        flags += ["--patience", str(config.early_stopping_patience)]
+    if config.clip_norm != TrainConfig().clip_norm:
+        flags += ["--clip-norm", _num(config.clip_norm)]
+    if not config.jit_compile:
+        flags += ["--no-xla"]
+    return flags
+
+
+def cli_arguments(data_config: DataConfig, model_config: ModelConfig, train_config: TrainConfig,
+                  *, out: str | None = "run.zip", csv_path: str = BUNDLE_CSV) -> list[str]:
+    """The argument list after ``python -m vae`` (for tests and subprocesses)."""
+    args = ["train", *data_flags(data_config, csv_path), *model_flags(model_config), *train_flags(train_config)]
+    if out:
+        args += ["--out", out]
+    return args
+
+
+def cli_command(data_config: DataConfig, model_config: ModelConfig, train_config: TrainConfig,
+                *, out: str | None = "run.zip", csv_path: str = BUNDLE_CSV) -> str:
+    """A shell command that retrains this run and saves its bundle.
+
+    Example::
+
+        python -m vae train --data two_moons --n-samples 2000 --noise 0.05 --data-seed 0
+          --kind vae --encoder 64,32 --decoder 32,64 --activation relu --beta 1.0 ...
+          --seed 0 --out run.zip
+
+    Args:
+        data_config, model_config, train_config: the run's settings.
+        out: the bundle the command writes (None: no ``--out``).
+        csv_path: where an uploaded or drawn dataset's CSV is (presets ignore it).
+
+    Returns:
+        One line, quoted for a POSIX shell (column names and file names may
+        hold spaces or quotes).
+    """
+    args = cli_arguments(data_config, model_config, train_config, out=out, csv_path=csv_path)
+    return "python -m vae " + " ".join(shlex.quote(a) for a in args)
