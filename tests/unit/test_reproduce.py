@@ -15,7 +15,6 @@ from vae.bundle import load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate
 from vae.reproduce import cli_arguments, cli_command
-from vae.run import Run
 
 ROOT = Path(__file__).resolve().parents[2]
 
