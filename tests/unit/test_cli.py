@@ -1,0 +1,47 @@
+import subprocess
+import sys
+
+import pytest
+
+from vae.__main__ import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vae", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["train", "--lr", "0"], "error: learning_rate must be in (0, 1]"),
+    (["train", "--epochs", "0"], "error: epochs must be in [1, 100,000]"),
+    (["train", "--encoder", "64,x"], "error: argument --encoder"),
+    (["train", "--activation", "gelu"], "error: argument --activation"),
+    (["train", "--data", "no_such_file.csv"], "error: --data must be a preset"),
+    (["train", "--batch-size", "5000", "--n-samples", "100"], "error: batch_size must not exceed"),
+    (["frobnicate"], "error: argument command"),
+    (["bench", "--only", "gpu"], "error: --only takes engine, parse, ui"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, expected):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(expected)
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_csv_exits_2(tmp_path):
+    path = tmp_path / "one_column.csv"
+    path.write_text("x\n1\n2\n3\n")
+    result = run_cli("train", "--data", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_train_prints_progress_and_summary(capsys, tmp_path):
+    csv = tmp_path / "points.csv"
+    csv.write_text("a,b,c\n" + "".join(f"{i % 7},{(i * 3) % 11},{i % 5}\n" for i in range(300)))
+    code = main(["train", "--data", str(csv), "--columns", "a,c", "--epochs", "3", "--batch-size", "32"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "epoch 3/3" in err and "ETA" in err
+    assert "VAE on points.csv (300 rows): completed after 3 epochs" in out
