@@ -64,11 +64,17 @@ def test_without_a_model_it_prompts_to_train(app_test):
     assert not at.error
 
 
-def test_quick_train_sets_the_default_dataset_and_the_autostart_flag(app_test):
+def test_quick_train_sets_the_default_dataset_and_asks_the_train_page_to_start(app_test, monkeypatch):
+    from vae.ui import state
+
+    # Record the request instead of setting the real flag: the Train page would start a worker process.
+    requests = []
+    monkeypatch.setattr(state, "request_autostart", lambda: requests.append(True))
     at = open_explore(app_test)
     at.button[0].click().run()
     assert not at.exception
-    assert at.session_state["ll_autostart"] is True
+    assert requests == [True]
+    assert "Train a quick default model" not in [b.label for b in at.button]  # we left Explore
     dataset = at.session_state["ll_dataset"]
     assert dataset.config.preset == "two_moons" and dataset.n_dims == 2
 
