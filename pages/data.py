@@ -11,6 +11,9 @@ from vae import data
 from vae.config import SCALINGS, DataConfig
 from vae.ui import data_view, state
 from vae.ui.draw_canvas import draw_canvas, points_from_state
+from vae.ui.shell import require_app_shell
+
+require_app_shell()
 
 SCALING_LABELS = {
     "zscore": "z-score (mean 0, std 1)",

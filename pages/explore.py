@@ -19,6 +19,9 @@ from vae.decode import encode
 from vae.run import Run
 from vae.ui import state
 from vae.ui.latent_pad import latent_pad, view_kind
+from vae.ui.shell import require_app_shell
+
+require_app_shell()
 
 PAD_KEY = "ll_explore_pad"
 SAMPLES = "ll_explore_samples"  # (z, x) prior samples drawn over the data, or absent

@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from vae.ui.shell import require_app_shell
+
+require_app_shell()
+
 st.title("Latent Lab")
 st.markdown(
     "A **variational autoencoder (VAE)** squeezes each data point into a small *latent* code "

@@ -6,6 +6,9 @@ import streamlit as st
 
 from vae import learn
 from vae.ui import state
+from vae.ui.shell import require_app_shell
+
+require_app_shell()
 
 ROW_KEY, SEED_KEY, CHART_KEY = "learn_row", "learn_seed", "learn_points"
 

@@ -1,0 +1,24 @@
+"""Make every page run inside app.py's shell, even on a fresh server's deep link.
+
+Streamlit keeps a class-wide flag, set at start-up because a ``pages/`` folder
+sits beside app.py, that makes the *first* run of a fresh server execute a
+deep-linked page (``/train``) on its own, Multipage-v1 style: no
+``st.navigation``, no shared sidebar, file names in the menu. The flag is
+cleared the first time app.py calls ``st.navigation``; a page that finds it
+still set clears it and reruns, so the rerun goes through app.py.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def require_app_shell() -> None:
+    """Call first on every page: reruns through app.py if Streamlit skipped it."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the v1 fallback
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
