@@ -1,4 +1,167 @@
+"""Train: hyperparameters, Start / Pause / Step / Stop / Reset, and a live view of the run.
+
+Training runs in a child process (vae.worker); a fragment polls it about three
+times a second and redraws only the live view, so the page stays responsive
+and leaving the page neither stops nor loses the run.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("Train")
-st.info("This page is being built.")
+from vae.config import DataConfig
+from vae.data import generate
+from vae.ui import state, train_charts, train_form, training
+
+POLL_S = 0.3  # live view refresh while a job runs (>= 3x per second)
+PANEL_EVERY = 5  # epochs between redraws of the data / reconstruction / samples panel
+ERROR_KEY = "tr_start_error"
+
+st.title("Train a VAE")
+
+dataset = state.get_dataset()
+if dataset is None:
+    st.info("There is no dataset yet. Choose, draw or upload one on the Data page — or start with the "
+            "classic two moons.")
+    st.page_link("pages/data.py", label="Choose a dataset", icon="📊")
+    if st.button("Use two moons (2,000 points)", type="primary", key="tr_use_moons"):
+        state.set_dataset(generate(DataConfig()))
+        st.rerun()
+    st.stop()
+
+training.sync()
+if state.take_autostart() and not training.job_running():
+    st.session_state.update(train_form.DEFAULTS)  # the form shows what is training
+    st.session_state[ERROR_KEY] = training.start(dataset, *train_form.default_settings(dataset.n_dims))
+
+
+def current_settings() -> train_form.FormResult:
+    values = {key: st.session_state.get(key, default) for key, default in train_form.DEFAULTS.items()}
+    return train_form.settings_from(values, input_dim=dataset.n_dims)
+
+
+def on_start(paused: bool = False) -> None:
+    form = current_settings()
+    if form.error:
+        st.session_state[ERROR_KEY] = form.error
+        return
+    st.session_state[ERROR_KEY] = training.start(dataset, form.model_config, form.train_config, paused=paused)
+
+
+def on_step() -> None:
+    if not training.job_running():
+        on_start(paused=True)
+    training.step()
+
+
+def on_pause_resume() -> None:
+    run = state.get_run()
+    if run is not None and run.status == "paused":
+        training.resume()
+    else:
+        training.pause()
+
+
+def on_reset() -> None:
+    training.reset()
+    st.session_state.pop(state.TRAIN_PANEL, None)
+    st.session_state[ERROR_KEY] = None
+
+
+def panel_figure(run):
+    """The live panel, redrawn every PANEL_EVERY epochs (and when the run ends)."""
+    epoch = run.epochs_done if run is not None else -1
+    cached = st.session_state.get(state.TRAIN_PANEL)  # (dataset id, epoch, figure)
+    redraw = cached is None or cached[0] != id(dataset) or (cached[1] != epoch and (
+        run is None or not run.is_active or cached[1] <= 0 or abs(epoch - cached[1]) >= PANEL_EVERY))
+    if redraw:
+        fig = train_charts.live_panel_figure(dataset, run.weights if run is not None else None)
+        st.session_state[state.TRAIN_PANEL] = (id(dataset), epoch, fig)
+        return fig
+    return cached[2]
+
+
+def show_status(run) -> None:
+    if run is None:
+        st.progress(0.0, text="Not started. Pick settings (or a preset) and press Start.")
+        return
+    fraction, label = train_charts.progress(run.epochs_done, run.train_config.epochs,
+                                            training.clock().epochs_per_s)
+    status = {
+        "starting": "Starting the training process (loading TensorFlow takes a few seconds)…",
+        "training": label,
+        "paused": f"Paused · {label}. Resume, or Step one epoch at a time.",
+        "finished": f"Finished · {label}",
+        "stopped": f"Stopped · {label}",
+        "diverged": f"Stopped (diverged) · {label}",
+        "failed": f"Failed · {label}",
+    }[run.status]
+    st.progress(fraction, text=status)
+    if run.status == "finished":
+        st.success(f"{run.message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
+        st.page_link("pages/explore.py", label="Explore the latent plane →", icon="🧭")
+    elif run.status == "diverged":
+        st.error(f"{run.message} Tip: lower the learning rate, or rescale the data to z-scores on "
+                 "the Data page.")
+    elif run.status == "failed":
+        st.error(f"{run.message} Your dataset, settings and earlier runs are untouched.")
+        st.button("Restart training", icon="🔁", key="tr_restart",
+                  on_click=lambda: st.session_state.update({ERROR_KEY: training.restart()}))
+    elif run.status == "stopped" and run.message:
+        st.info(run.message)
+
+
+running = training.job_running()
+st.caption(f"Dataset: **{dataset.name}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns, "
+           "standardized for training. Losses are in nats per point on standardized data.")
+left, right = st.columns([1, 2], gap="large")
+with left:
+    form = train_form.render(dataset.n_dims, disabled=running)
+    problem = form.error
+    if problem is None and form.train_config is not None:
+        try:
+            form.train_config.check_against_data(dataset.n_rows)
+        except ValueError as exc:
+            problem = str(exc)
+
+with right:
+    run = state.get_run()
+    paused = run is not None and run.status == "paused"
+    with st.container(key="train_controls", horizontal=True):
+        st.button("Train again" if run is not None and not running else "Start", type="primary", icon="▶️",
+                  on_click=on_start, disabled=running or problem is not None, key="tr_start",
+                  help="Train a new model with these settings (the current one is kept in this session).")
+        st.button("Resume" if paused else "Pause", icon="⏯️", on_click=on_pause_resume,
+                  disabled=not running, key="tr_pause", help="Pause after this epoch; resume where it left off.")
+        st.button("Step", icon="⏭️", on_click=on_step, disabled=(running and not paused) or problem is not None,
+                  key="tr_step", help="Train exactly one epoch, then pause.")
+        st.button("Stop", icon="⏹️", on_click=training.stop, disabled=not running, key="tr_stop",
+                  help="End this run; its weights so far are kept and can be explored.")
+        st.button("Reset", icon="🔄", on_click=on_reset, disabled=run is None and not running, key="tr_reset",
+                  help="Stop and clear the current model (it stays in this session's past runs).")
+    if problem is not None:
+        st.error(f"These settings cannot train yet: {problem}")
+    if st.session_state.get(ERROR_KEY):
+        st.warning(st.session_state[ERROR_KEY])
+
+    @st.fragment(run_every=POLL_S if running else None)
+    def live_view() -> None:
+        run = state.get_run()
+        was_active = run is not None and run.is_active
+        training.sync()
+        run = state.get_run()
+        show_status(run)
+        log_y = st.toggle("Log-scale loss axes", key="tr_log", persist_state="session",
+                          help="Show the loss on a logarithmic axis: early and late epochs both stay readable.")
+        history = run.history if run is not None else []
+        total = run.train_config.epochs if run is not None else None
+        with st.container(key="train_charts"):
+            st.plotly_chart(train_charts.loss_figure(history, log_y=log_y, total_epochs=total),
+                            key="tr_loss_chart", config={"displayModeBar": False})
+        st.markdown("**Live panel** · data (grey), their reconstructions (blue) and samples from the prior "
+                    "(red), in the data's original units")
+        st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
+        if was_active and (run is None or not run.is_active):
+            st.rerun(scope="app")  # the run ended: refresh the controls and stop polling
+
+    live_view()

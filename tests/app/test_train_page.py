@@ -1,0 +1,199 @@
+"""AppTest of the Train page: controls, validation messages, the job lifecycle, faults.
+
+Tests that start a job spawn a real training process (TensorFlow import
+included); they use tiny data and few epochs and are marked slow.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import time
+
+import pytest
+
+from vae.config import DataConfig
+from vae.data import generate
+from vae.ui import train_charts, train_form
+
+PAGE = "pages/train.py"
+
+
+def open_train(app_test, n_samples: int | None = 256):
+    at = app_test("app.py", default_timeout=60)
+    if n_samples is not None:
+        at.session_state["ll_dataset"] = generate(DataConfig(n_samples=n_samples))
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def wait_for(at, condition, timeout: float = 120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        if condition(at):
+            return at
+        time.sleep(0.3)
+    run = at.session_state["ll_run"]
+    raise AssertionError(f"timed out: status={run.status} epochs={run.epochs_done}")
+
+
+def stop_job(at) -> None:
+    job = at.session_state["ll_job"] if "ll_job" in at.session_state else None  # noqa: SIM401 (no .get)
+    if job is not None:
+        job.stop(timeout=0.2)
+
+
+def test_without_a_dataset_it_offers_two_moons(app_test):
+    at = open_train(app_test, n_samples=None)
+    assert not at.exception
+    assert "no dataset yet" in at.info[0].value
+    assert at.button(key="tr_use_moons").label.startswith("Use two moons")
+    at.button(key="tr_use_moons").click().run()
+    assert not at.exception
+    assert at.session_state["ll_dataset"].n_rows == 2000
+    assert [b.label for b in at.button][:5] == ["Start", "Pause", "Step", "Stop", "Reset"]
+
+
+def test_controls_start_enabled_and_others_disabled_before_training(app_test):
+    at = open_train(app_test)
+    assert not at.exception
+    assert not at.button(key="tr_start").disabled
+    assert at.button(key="tr_pause").disabled and at.button(key="tr_stop").disabled
+    assert at.button(key="tr_reset").disabled
+    assert not at.error
+
+
+def test_bad_layer_sizes_are_explained_and_block_start(app_test):
+    at = open_train(app_test)
+    at.text_input(key="tr_encoder").set_value("64, x").run()
+    assert "whole numbers" in at.error[0].value
+    assert at.button(key="tr_start").disabled
+    at.text_input(key="tr_encoder").set_value("8, 8, 8, 8, 8, 8, 8").run()
+    assert "1 to 6 hidden layers" in at.error[0].value
+    at.text_input(key="tr_encoder").set_value("64, 32").run()
+    assert not at.error and not at.button(key="tr_start").disabled
+
+
+def test_batch_larger_than_the_data_is_explained_before_training(app_test):
+    at = open_train(app_test, n_samples=100)
+    at.select_slider(key="tr_batch").set_value(512).run()
+    assert "batch_size must not exceed the 100 training rows" in at.error[0].value
+    assert at.button(key="tr_start").disabled
+    assert "ll_run" not in at.session_state or at.session_state["ll_run"] is None
+
+
+def test_presets_fill_in_the_form(app_test):
+    at = open_train(app_test)
+    at.button_group(key="tr_preset").set_value("beta-VAE (beta = 4)").run()
+    assert at.number_input(key="tr_beta").value == 4.0
+    at.button_group(key="tr_preset").set_value("Fast").run()
+    assert at.text_input(key="tr_encoder").value == "32, 16"
+    assert at.select_slider(key="tr_lr").value == pytest.approx(1e-2)
+    assert at.number_input(key="tr_beta").value == 1.0
+
+
+def test_settings_survive_a_page_switch(app_test):
+    at = open_train(app_test)
+    at.text_input(key="tr_decoder").set_value("16").run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert at.text_input(key="tr_decoder").value == "16"
+
+
+@pytest.mark.slow
+def test_start_twice_starts_one_job_then_stop_and_reset(app_test):
+    at = open_train(app_test)
+    at.number_input(key="tr_epochs").set_value(100_000).run()
+    at.button(key="tr_start").click().run()
+    assert not at.exception
+    job = at.session_state["ll_job"]
+    assert job.is_alive() and at.session_state["ll_run"].status in ("starting", "training")
+    assert at.button(key="tr_start").disabled  # the button cannot be pressed again ...
+    from vae.ui import training  # ... and the glue refuses a second job anyway
+
+    at.session_state["ll_autostart"] = True
+    at.run()
+    assert at.session_state["ll_job"] is job
+    assert "ll_autostart" not in at.session_state
+    wait_for(at, lambda a: a.session_state["ll_run"].epochs_done >= 1)
+    started = time.monotonic()
+    at.button(key="tr_stop").click().run()
+    assert time.monotonic() - started < 5.0
+    assert not job.is_alive()
+    run = at.session_state["ll_run"]
+    assert run.status == "stopped" and run.usable
+    assert not at.button(key="tr_start").disabled and at.button(key="tr_start").label == "Train again"
+    at.button(key="tr_reset").click().run()
+    assert at.session_state["ll_run"] is None
+    assert at.session_state["ll_runs"][-1] is run  # kept in the session's past runs
+    assert training.MAX_PAST_RUNS == 10
+
+
+@pytest.mark.slow
+def test_autostart_trains_with_the_defaults_to_the_end_and_keeps_the_model(app_test):
+    at = app_test("app.py", default_timeout=60)
+    at.session_state["ll_dataset"] = generate(DataConfig(n_samples=256))
+    at.run()
+    at.session_state["ll_autostart"] = True  # what Home's and Explore's quick-start buttons set
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "ll_autostart" not in at.session_state  # consumed
+    run = at.session_state["ll_run"]
+    assert run.model_config.encoder_units == (64, 32) and run.train_config.epochs == 60
+    wait_for(at, lambda a: not a.session_state["ll_run"].is_active)
+    run = at.session_state["ll_run"]
+    assert run.status == "finished", run.message
+    assert [r["epoch"] for r in run.history] == list(range(1, 61))
+    assert run.usable and all(math.isfinite(r["loss"]) for r in run.history)
+    assert "Final loss" in at.success[0].value
+    at.switch_page("pages/home.py").run()
+    assert at.session_state["ll_run"] is run  # the model stays in the session
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_reported_with_a_restart_button(app_test):
+    at = open_train(app_test)
+    at.number_input(key="tr_epochs").set_value(100_000).run()
+    at.button(key="tr_start").click().run()
+    wait_for(at, lambda a: a.session_state["ll_run"].epochs_done >= 1)
+    dataset = at.session_state["ll_dataset"]
+    os.kill(at.session_state["ll_job"].pid, signal.SIGKILL)
+    wait_for(at, lambda a: a.session_state["ll_run"].status == "failed", timeout=15)
+    assert "SIGKILL" in at.error[0].value and "untouched" in at.error[0].value
+    assert at.session_state["ll_run"].usable  # the last weights it sent are kept
+    assert at.session_state["ll_dataset"] is dataset
+    at.button(key="tr_restart").click().run()
+    assert at.session_state["ll_run"].status == "starting"
+    assert at.session_state["ll_job"].is_alive()
+    stop_job(at)
+
+
+def test_loss_figure_has_train_and_validation_curves():
+    history = [{"epoch": e, "loss": 10.0 / e, "recon": 5.0 / e, "kl": 1.0, "val_loss": 11.0 / e,
+                "val_recon": 6.0 / e, "val_kl": 0.0} for e in range(1, 6)]
+    fig = train_charts.loss_figure(history, total_epochs=60)
+    assert len(fig.data) == 6
+    assert list(fig.data[0].x) == [1, 2, 3, 4, 5] and fig.data[0].y[-1] == pytest.approx(2.0)
+    assert fig.layout.xaxis.range == (1, 60)
+    log = train_charts.loss_figure(history, log_y=True)
+    assert log.layout.yaxis.type == "log"
+    assert len(log.data[5].x) == 0  # KL of exactly 0 cannot be drawn on a log axis
+
+
+def test_progress_label_has_epoch_rate_and_eta():
+    fraction, label = train_charts.progress(12, 60, 4.0)
+    assert fraction == pytest.approx(0.2)
+    assert label == "Epoch 12 / 60 · 4.0 epochs/s · ETA 12 s"
+    assert train_charts.progress(0, 60, math.nan)[1] == "Epoch 0 / 60"
+
+
+def test_parse_layers():
+    assert train_form.parse_layers("64, 32", "Encoder") == (64, 32)
+    assert train_form.parse_layers(" 8 16 ", "Encoder") == (8, 16)
+    with pytest.raises(ValueError, match="Received: ''"):
+        train_form.parse_layers("", "Encoder")
+    with pytest.raises(ValueError, match="1 to 1024 units"):
+        train_form.parse_layers("0", "Encoder")
