@@ -258,6 +258,18 @@ def active_units(z_mean: np.ndarray, threshold: float = ACTIVE_UNIT_THRESHOLD) -
     return int(np.sum(np.var(z_mean, axis=0) > threshold))
 
 
+def reference_energy(x_train: np.ndarray, x_test: np.ndarray, n: int, seed: int) -> float:
+    """The energy distance a perfect generator would score: real (training) rows vs held-out rows.
+
+    A yardstick for the models' scores: ``n`` random training rows play the
+    part of the prior samples, so the value is the metric's noise floor.
+    """
+    x_train = np.asarray(x_train, np.float64)
+    rows = np.random.default_rng(seed).choice(len(x_train), min(n, len(x_train)), replace=False)
+    x_test = np.asarray(x_test, np.float64)[:MAX_EVAL_ROWS]
+    return energy_distance(x_train[rows], x_test)
+
+
 # --- scoring a trained model ---------------------------------------------------------------------
 def sample_prior(weights: NetworkWeights, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Generate as a VAE does: z ~ N(0, I) (seeded), x = decoder(z), standardized units.

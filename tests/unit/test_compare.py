@@ -254,3 +254,29 @@ def test_every_variant_trains_and_its_loss_falls():
         assert len(losses) == 12
         assert losses[-1] < 0.5 * losses[0], (key, losses[0], losses[-1])
         assert result.weights.is_finite()
+
+
+@pytest.mark.slow
+def test_on_two_moons_the_vae_generates_closer_to_the_data_than_the_autoencoder():
+    """The page's defaults (two moons, seed 0, 60 epochs, 20% held out), the page's metric.
+
+    Energy distance of 1,000 decoded prior samples to the held-out rows, VAE / AE,
+    measured over seeds 0-4: 0.28, 0.07, 0.38, 0.20, 0.45. Seed 0 (the default)
+    is asserted with the issue's margin (< 0.5); training is deterministic for a seed.
+    """
+    from vae.engine import fit
+
+    dataset = generate(DataConfig())
+    spec = CompareSpec(variants=(Variant("ae"), Variant("vae")))
+    train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, spec.train.seed)
+    x = dataset.standardized()
+    scores = {}
+    for key, config in spec.model_configs().items():
+        result = fit(x[train_rows], config, spec.train)
+        scores[key] = compare.evaluate(result.weights, config, dataset.values[test_rows], dataset.standardizer,
+                                       n_prior=spec.n_prior, seed=spec.train.seed)
+    floor = compare.reference_energy(x[train_rows], x[test_rows], spec.n_prior, seed=0)
+    assert scores["vae"].energy < 0.5 * scores["ae"].energy, (scores["vae"].energy, scores["ae"].energy)
+    assert scores["vae"].mmd < 0.5 * scores["ae"].mmd
+    assert floor < scores["vae"].energy  # real data is still closer than any generator
+    assert scores["vae"].active_units == 2

@@ -130,7 +130,7 @@ def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
         stop_all(old)
     train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, spec.train.seed)
     entries = {key: Entry(variant=v, model_config=mc)
-               for (key, mc), v in zip(spec.model_configs().items(), spec.variants)}
+               for (key, mc), v in zip(spec.model_configs().items(), spec.variants, strict=False)}
     comparison = Comparison(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
     state.set_comparison(comparison)
     state.set_compare_cursor((0.0, 0.0))
@@ -212,7 +212,7 @@ def progress(dataset: Dataset) -> None:
     pump(comparison, dataset)
     with st.container(key="ll-compare-progress"):
         cols = st.columns(len(comparison.entries))
-        for col, entry in zip(cols, comparison.entries.values()):
+        for col, entry in zip(cols, comparison.entries.values(), strict=False):
             with col:
                 st.markdown(f"{STATUS_ICONS.get(entry.status, '')} **{entry.variant.label}**")
                 st.caption(f"{entry.status} · epoch {entry.epochs_done}/{comparison.spec.train.epochs}"
@@ -239,14 +239,23 @@ def _projection(dataset: Dataset):
     return (lambda v: (np.asarray(v, np.float64) - mean) @ vt[:2].T), ("PC 1", "PC 2")
 
 
+def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
+    """Energy distance of real training rows to the held-out rows (the metric's floor)."""
+    x = dataset.standardized()
+    return compare.reference_energy(x[comparison.train_rows], x[comparison.test_rows],
+                                    comparison.spec.n_prior, comparison.spec.train.seed)
+
+
 def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
     """Small multiples: held-out data (grey) under each model's decoded prior samples (bold)."""
     project, (xlabel, ylabel) = _projection(dataset)
     best = min((e.metrics.energy for e in entries if math.isfinite(e.metrics.energy)), default=math.nan)
+    floor = reference_energy(comparison, dataset)
     titles = []
     for e in entries:
         mark = " ★ best" if e.metrics.energy == best else ""
-        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}{mark}")
+        times = f" = {e.metrics.energy / floor:.0f}× real data" if floor > 0 and math.isfinite(e.metrics.energy) else ""
+        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}{times}{mark}")
     fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.03,
                         shared_xaxes=True, shared_yaxes=True)
     data = project(dataset.values[comparison.test_rows])
@@ -311,7 +320,7 @@ def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
                            mime="text/csv", icon="⬇️", key="ll_cmp_csv")
     n_test = len(comparison.test_rows)
     st.caption(f"Scored on {n_test:,} held-out rows no model trained on. Hover a column name for what it "
-               "means. Empty cells: the metric needs a variational model.")
+               "means. “None”: the metric needs a variational model.")
 
 
 def _mark_moved(key: str) -> None:
@@ -327,9 +336,10 @@ def cursor_pads(comparison: Comparison, dataset: Dataset, entries: list[Entry]) 
         return
     moved_key = st.session_state.pop(state.COMPARE_MOVED, None)
     new_cursor = None
-    grid = st.columns(2)
+    n_cols = 2 if len(usable) <= 2 or len(usable) == 4 else 3
+    grid = st.columns(n_cols)
     for i, e in enumerate(usable):
-        with grid[i % 2], st.container(border=True, key=f"ll-compare-pad-{e.variant.key}"):
+        with grid[i % n_cols], st.container(border=True, key=f"ll-compare-pad-{e.variant.key}"):
             st.markdown(f"**{e.variant.label}**")
             pad = _pad(e, dataset, comparison, cursor)
             if moved_key == e.variant.key and not np.allclose(pad.z, cursor):
