@@ -7,6 +7,7 @@ last tests train real models with ``vae.engine.fit`` (TensorFlow) and are slow.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 
 import numpy as np
@@ -29,9 +30,9 @@ def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
                 rng.normal(0, 0.1, n_out).astype(np.float32))
 
     enc, dec = [config.input_dim, *config.encoder_units], [config.latent_dim, *config.decoder_units]
-    return NetworkWeights(encoder=[dense(a, b) for a, b in zip(enc[:-1], enc[1:], strict=True)],
+    return NetworkWeights(encoder=[dense(a, b) for a, b in itertools.pairwise(enc)],
                           z_mean=dense(enc[-1], config.latent_dim), z_log_var=dense(enc[-1], config.latent_dim),
-                          decoder=[dense(a, b) for a, b in zip(dec[:-1], dec[1:], strict=True)],
+                          decoder=[dense(a, b) for a, b in itertools.pairwise(dec)],
                           x_mean=dense(dec[-1], config.input_dim), activation=config.activation)
 
 
@@ -54,7 +55,7 @@ def test_energy_distance_is_zero_for_one_sample_and_small_for_one_distribution()
     a = rng.normal(size=(500, 2))
     assert compare.energy_distance(a, a) == pytest.approx(0.0, abs=1e-9)
     same = compare.energy_distance(a, rng.normal(size=(500, 2)))
-    shifted = compare.energy_distance(a, rng.normal(size=(500, 2)) + [1.0, 0.0])
+    shifted = compare.energy_distance(a, rng.normal(size=(500, 2)) + np.array([1.0, 0.0]))
     assert same < 0.02
     assert shifted > 0.3
     assert shifted > 20 * same
@@ -63,9 +64,9 @@ def test_energy_distance_is_zero_for_one_sample_and_small_for_one_distribution()
 def test_energy_distance_grows_with_the_shift_and_is_symmetric():
     rng = np.random.default_rng(2)
     a, noise = rng.normal(size=(300, 2)), rng.normal(size=(400, 2))
-    values = [compare.energy_distance(a, noise + [d, 0.0]) for d in (0.5, 1.0, 2.0, 4.0)]
+    values = [compare.energy_distance(a, noise + np.array([d, 0.0])) for d in (0.5, 1.0, 2.0, 4.0)]
     assert values == sorted(values)
-    b = noise + [1.0, -1.0]
+    b = noise + np.array([1.0, -1.0])
     assert compare.energy_distance(a, b) == pytest.approx(compare.energy_distance(b, a), rel=1e-12)
 
 
@@ -85,7 +86,7 @@ def test_mmd_same_distribution_near_zero_shifted_larger_symmetric():
     a = rng.normal(size=(400, 2))
     assert compare.mmd_rbf(a, a) == pytest.approx(0.0, abs=1e-12)
     same = compare.mmd_rbf(a, rng.normal(size=(400, 2)))
-    b = rng.normal(size=(400, 2)) + [1.5, 0.0]
+    b = rng.normal(size=(400, 2)) + np.array([1.5, 0.0])
     shifted = compare.mmd_rbf(a, b)
     assert same < 0.01
     assert shifted > 0.1
