@@ -45,7 +45,7 @@ import pandas as pd
 import vae
 from vae.config import SCALINGS, DataConfig, ModelConfig, TrainConfig
 from vae.data import MAX_ROWS, Dataset, Standardizer, to_csv_bytes
-from vae.decode import NetworkWeights, encode
+from vae.decode import NetworkWeights, decode, encode, latent_grid
 from vae.run import Run, RunStatus
 
 FORMAT = "latent-lab-run"
@@ -304,6 +304,27 @@ def latents_csv(weights: NetworkWeights, dataset: Dataset) -> bytes:
     z_mean, z_log_var = encode(weights, dataset.standardized())
     frame = pd.DataFrame(np.hstack([z_mean, z_log_var]).astype(np.float64),
                          columns=latent_columns(weights.latent_dim))
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def decoded_grid_csv(weights: NetworkWeights, dataset: Dataset, *, low: float = -3.0, high: float = 3.0,
+                     steps: int = 21) -> bytes:
+    """The decoder's output over a square grid of the 2-D latent plane, in original units, as CSV.
+
+    Columns ``z1, z2`` then the dataset's columns; rows go along z1 first
+    (``vae.decode.latent_grid``).
+
+    Raises:
+        BundleError: if the code is not 2-D or the grid is too large.
+    """
+    if weights.latent_dim != 2:
+        raise BundleError(f"A latent grid needs a 2-D code. Received: latent_dim={weights.latent_dim}")
+    if not 2 <= steps <= 201:
+        raise BundleError(f"steps must be in [2, 201]. Received: steps={steps}")
+    z = latent_grid(low, high, steps)
+    x = dataset.standardizer.inverse_transform(decode(weights, z))
+    names = [f"x_{c}" if c in ("z1", "z2") else c for c in dataset.columns]  # keep the header unique
+    frame = pd.DataFrame(np.hstack([z.astype(np.float64), x]), columns=["z1", "z2", *names])
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 

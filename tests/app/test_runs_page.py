@@ -1,0 +1,184 @@
+"""AppTest of the Runs page: bundle download, restore (good and bad uploads), CLI command, curves, exports.
+
+Weights come from ``vae.models.build_model`` (tests may import TensorFlow; the
+page never does, checked in a subprocess).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vae import bundle
+from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data import generate
+from vae.run import Run
+from vae.ui import runs_panel, state
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/runs.py"
+HISTORY = [{"epoch": e, "loss": 3.0 / e, "recon": 2.0 / e, "kl": 1.0 / e, "penalty": 0.0, "beta": 1.0,
+            "seconds": 0.01} for e in range(1, 6)]
+
+
+@pytest.fixture(scope="module")
+def weights():
+    from vae.models import build_model, get_network_weights
+
+    return get_network_weights(build_model(ModelConfig(encoder_units=(16,), decoder_units=(16,)), seed=0))
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return generate(DataConfig(n_samples=300, seed=1))
+
+
+def make_run(weights, dataset, seed: int = 0, scale: float = 1.0) -> Run:
+    model_config = ModelConfig(encoder_units=(16,), decoder_units=(16,))
+    history = [{**r, "loss": r["loss"] * scale} for r in HISTORY]
+    return Run(dataset.config, model_config, TrainConfig(seed=seed, epochs=5), history=history, weights=weights,
+               status="finished")
+
+
+def runs_page(app_test, run=None, dataset=None, past=None):
+    at = app_test(PAGE)
+    if run is not None:
+        at.session_state[state.RUN] = run
+    if dataset is not None:
+        at.session_state[state.DATASET] = dataset
+    if past is not None:
+        at.session_state[state.RUNS] = past
+    return at.run()
+
+
+def test_empty_session(app_test):
+    at = runs_page(app_test)
+    assert not at.exception
+    assert any("No trained run yet" in i.value for i in at.info)
+    assert len(at.get("download_button")) == 0 and len(at.get("plotly_chart")) == 0
+
+
+def test_current_run_download_command_and_curves(app_test, weights, dataset):
+    past = [make_run(weights, dataset, seed=1, scale=2.0), make_run(weights, dataset, seed=2, scale=1.5)]
+    run = make_run(weights, dataset, seed=7)
+    at = runs_page(app_test, run, dataset, past)
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download run bundle (.zip)", "Latents CSV", "Decoded grid CSV"]
+    assert [m.value for m in at.metric][1:] == ["5", "0.6000", "7"]
+    command = at.code[0].value
+    assert command.startswith("python -m vae train --data two_moons --n-samples 300") and "--seed 7" in command
+    # The bundle the button serves loads back as this run.
+    run2, dataset2 = bundle.load_bundle(at.session_state[runs_panel.CACHE_KEY][1])
+    assert run2.history == run.history and run2.train_config.seed == 7
+    np.testing.assert_array_equal(dataset2.values, dataset.values)
+    # Three curves (two past runs and this one), with their settings in the table.
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(spec["data"]) == 3
+    assert spec["data"][2]["y"] == pytest.approx([3.0 / e for e in range(1, 6)])
+    assert spec["data"][0]["y"][0] == pytest.approx(6.0)
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "png"
+    table = at.dataframe[0].value
+    assert list(table["seed"]) == [1, 2, 7] and list(table["epochs"]) == [5, 5, 5]
+
+
+def test_svg_export_format(app_test, weights, dataset):
+    at = runs_page(app_test, make_run(weights, dataset), dataset)
+    at.segmented_control(key=runs_panel.FORMAT_KEY).set_value("svg").run()
+    assert not at.exception
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"] == {"format": "svg", "filename": "latent-lab-loss-curves", "scale": 2}
+
+
+def test_restore_a_bundle(app_test, weights, dataset):
+    current = make_run(weights, dataset, seed=3)
+    other_data = generate(DataConfig(preset="circles", n_samples=200, seed=5))
+    saved = make_run(weights, other_data, seed=11)
+    saved.data_config = other_data.config
+    payload = bundle.save_bundle(saved, other_data)
+    at = runs_page(app_test, current, dataset)
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("my run.zip", payload, "application/zip")).run()
+    assert not at.exception
+    assert any("Restored" in s.value for s in at.success)
+    restored = at.session_state[state.RUN]
+    assert restored.train_config.seed == 11 and restored.history == saved.history
+    assert at.session_state[state.DATASET].config.preset == "circles"
+    assert [r.train_config.seed for r in at.session_state[state.RUNS]] == [3]  # the old run is kept
+    assert "--seed 11" in at.code[0].value and "--data circles" in at.code[0].value
+    # A rerun does not restore the same file again.
+    at.run()
+    assert len(at.session_state[state.RUNS]) == 1
+
+
+@pytest.mark.parametrize("payload, words", [
+    (b"not a zip at all", "not a zip"),
+    (None, "damaged or truncated"),  # a truncated bundle
+    (b"PK\x03\x04" + b"\x00" * 40, "damaged or truncated"),
+])
+def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, dataset, payload, words):
+    current = make_run(weights, dataset, seed=3)
+    if payload is None:
+        full = bundle.save_bundle(current, dataset)
+        payload = full[: len(full) // 2]
+    at = runs_page(app_test, current, dataset)
+    before_run, before_data = at.session_state[state.RUN], at.session_state[state.DATASET]
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("<b>evil</b>.zip", payload, "application/zip")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and words in at.error[0].value
+    assert "\\<b\\>evil\\</b\\>" in at.error[0].value  # the file name is escaped, never HTML
+    assert at.session_state[state.RUN] is before_run and at.session_state[state.DATASET] is before_data
+    assert at.session_state[state.RUNS] == [] if state.RUNS in at.session_state else True
+
+
+def test_newer_bundle_is_refused(app_test, weights, dataset):
+    import io
+    import zipfile
+
+    payload = bundle.save_bundle(make_run(weights, dataset), dataset)
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    config["format_version"] = 99
+    members["config.json"] = json.dumps(config).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    at = runs_page(app_test, make_run(weights, dataset, seed=4), dataset)
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("new.zip", buffer.getvalue(), "application/zip")).run()
+    assert "newer Latent Lab" in at.error[0].value
+    assert at.session_state[state.RUN].train_config.seed == 4
+
+
+def test_run_on_another_dataset_cannot_be_saved(app_test, weights, dataset):
+    run = make_run(weights, dataset)
+    at = runs_page(app_test, run, generate(DataConfig(preset="ring", n_samples=100)))
+    assert not at.exception
+    assert any("not the one this run was trained on" in w.value for w in at.warning)
+    assert "Download run bundle (.zip)" not in [b.label for b in at.get("download_button")]
+
+
+def test_exports_are_correct(weights, dataset):
+    latents = np.loadtxt(bundle.latents_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
+    assert latents.shape == (300, 4)
+    grid = np.loadtxt(bundle.decoded_grid_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
+    assert grid.shape == (21 * 21, 4)
+    from vae.decode import decode
+
+    expected = dataset.standardizer.inverse_transform(decode(weights, grid[:, :2]))
+    np.testing.assert_allclose(grid[:, 2:], expected, rtol=1e-12)
+
+
+def test_page_never_imports_tensorflow(tmp_path):
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({str(ROOT / PAGE)!r}).run()\n"
+            "assert not at.exception\n"
+            "sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

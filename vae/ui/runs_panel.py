@@ -1,0 +1,250 @@
+"""The Runs panel: save, restore, reproduce and compare this session's runs.
+
+``render_runs_panel()`` draws, top to bottom: the current run with its bundle
+download, seed and copyable CLI command; a bundle upload that restores a run;
+this session's loss curves overlaid with their settings; CSV exports (latents,
+decoded latent grid). Figures export as PNG or SVG through Plotly's own
+modebar (no kaleido). A bad upload shows ``st.error`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from vae import bundle, reproduce
+from vae.bundle import BundleError
+from vae.data import MAX_UPLOAD_MB, Dataset
+from vae.run import Run
+from vae.ui import palette, state
+
+UPLOAD_KEY = "runs_upload"
+RESULT_KEY = "ll_runs_restore"  # {"id": upload file id, "error": str | None, "name": str}: each file handled once
+CACHE_KEY = "ll_runs_bundle"  # (run fingerprint, bytes): the bundle of the current run, built once
+FORMAT_KEY = "runs_figure_format"
+MAX_CURVES = 10
+COLORS = ("#1f77b4", palette.RECONSTRUCTION, palette.PRIOR_SAMPLES, palette.POINT, palette.PATH,
+          "#9467bd", "#8c564b", "#7f7f7f", "#bcbd22", "#e377c2")
+
+
+def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:
+    """Plotly modebar settings: the camera button downloads ``name``.png/.svg (rendered by the browser)."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+            "toImageButtonOptions": {"format": image_format, "filename": name, "scale": 2}}
+
+
+def run_label(run: Run, index: int) -> str:
+    m, t = run.model_config, run.train_config
+    return f"#{index} {m.label}, lr {t.learning_rate:g}, seed {t.seed}"
+
+
+def settings_table(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: what it trained on, its settings and where it ended."""
+    rows = []
+    for i, run in enumerate(runs, start=1):
+        m, t = run.model_config, run.train_config
+        rows.append({
+            "run": f"#{i}",
+            "data": run.data_config.name or run.data_config.preset,
+            "model": m.label,
+            "layers": f"{','.join(map(str, m.encoder_units))} / {','.join(map(str, m.decoder_units))}",
+            "activation": m.activation,
+            "lr": t.learning_rate,
+            "batch": t.batch_size,
+            "seed": t.seed,
+            "epochs": run.epochs_done,
+            "last loss": run.last_loss,
+            "status": run.status,
+        })
+    return pd.DataFrame(rows)
+
+
+def loss_curves_figure(runs: list[Run]) -> go.Figure:
+    """Training loss per epoch of each run, overlaid (nats per point, standardized data)."""
+    fig = go.Figure()
+    for i, run in enumerate(runs, start=1):
+        points = [(r["epoch"], r["loss"]) for r in run.history if math.isfinite(r.get("loss", math.nan))]
+        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines",
+                                 name=run_label(run, i), line={"color": COLORS[(i - 1) % len(COLORS)],
+                                                               "width": 3 if i == len(runs) else 1.5}))
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      xaxis_title="epoch", yaxis_title="loss (nats per point)",
+                      legend={"orientation": "h", "y": -0.25}, title="Loss curves of this session's runs")
+    return fig
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown-active character escaped, for st.error / st.success (no links, no HTML)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\\\1", text)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:40] or "run"
+
+
+def bundle_name(run: Run) -> str:
+    data = _safe_name(run.data_config.name or run.data_config.preset)
+    return f"latent-lab-{data}-{run.model_config.kind}-seed{run.train_config.seed}-e{run.epochs_done}.zip"
+
+
+def _fingerprint(run: Run, dataset: Dataset) -> tuple:
+    return id(run), run.epochs_done, run.status, id(dataset)
+
+
+def _bundle_bytes(run: Run, dataset: Dataset) -> bytes:
+    key = _fingerprint(run, dataset)
+    cached = st.session_state.get(CACHE_KEY)
+    if cached is None or cached[0] != key:
+        cached = (key, bundle.save_bundle(run, dataset))
+        st.session_state[CACHE_KEY] = cached
+    return cached[1]
+
+
+def _trained_on(run: Run, dataset: Dataset | None) -> bool:
+    return (dataset is not None and dataset.n_dims == run.model_config.input_dim
+            and dataset.config == run.data_config)
+
+
+def restore(data: bytes) -> tuple[Run, Dataset]:
+    """Load a bundle and make it the session's run and dataset (the current run joins the history).
+
+    Raises:
+        BundleError: and then nothing in the session has changed.
+    """
+    from vae.ui import training  # the worker glue; imports no TensorFlow
+
+    if training.job_running():
+        raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
+    run, dataset = bundle.load_bundle(data)
+    current = state.get_run()
+    if current is not None and current.history:
+        past = state.past_runs()
+        past.append(current)
+        del past[:-training.MAX_PAST_RUNS]
+    state.set_job(None)
+    state.set_dataset(dataset)
+    state.set_run(run)
+    st.session_state.pop(state.TRAIN_PANEL, None)  # the Train page's cached drawing of the old run
+    return run, dataset
+
+
+def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
+    st.subheader("Current run")
+    if run is None or not run.usable:
+        st.info("No trained run yet. Train one on the Train page, or restore a bundle below.")
+        return
+    m, t = run.model_config, run.train_config
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Model", m.label)
+    c2.metric("Epochs", f"{run.epochs_done:,}")
+    c3.metric("Last loss", f"{run.last_loss:.4f}", help="nats per point, standardized data")
+    c4.metric("Seed", str(t.seed), help="The same settings and seed give the same loss curve.")
+    if run.is_active:
+        st.caption("Training is running: pause or let it finish to download the bundle.")
+    elif not _trained_on(run, dataset):
+        st.warning("The active dataset is not the one this run was trained on, so the bundle cannot be "
+                   "saved. Restore the run's dataset (or retrain on the new one).")
+    else:
+        try:
+            payload = _bundle_bytes(run, dataset)  # type: ignore[arg-type]
+        except BundleError as err:
+            st.error(str(err))
+        else:
+            st.download_button("Download run bundle (.zip)", payload, file_name=bundle_name(run),
+                               mime="application/zip", icon="💾", key="runs_download_bundle", on_click="ignore",
+                               help="Settings, weights (.weights.h5), dataset, history and latents in one zip. "
+                                    "Upload it here later, or read it with `python -m vae info`.")
+    st.markdown("**Reproduce this run from a terminal**")
+    csv_note = "" if run.data_config.source == "preset" else " (dataset.csv is inside the run bundle)"
+    st.code(reproduce.cli_command(run.data_config, m, t), language="bash", wrap_lines=True)
+    st.caption(f"The engine seeds weights, shuffling and noise from seed {t.seed}: the same command gives the "
+               f"same loss curve{csv_note}. The address bar holds these settings too: copy the URL to share "
+               f"them.")
+
+
+def _on_upload() -> None:
+    # A callback runs before the script: the panel then draws the restored run.
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    if uploaded is None:
+        return
+    result: dict[str, Any] = {"id": uploaded.file_id, "name": uploaded.name, "error": None}
+    try:
+        if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise BundleError(f"The file is {uploaded.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB "
+                              f"upload limit; a run bundle is far smaller.")
+        run, _ = restore(uploaded.getvalue())
+        result["restored"] = f"{run.model_config.label}, {run.epochs_done} epochs"
+    except BundleError as err:
+        result["error"] = str(err)
+    st.session_state[RESULT_KEY] = result
+
+
+def _restore_section() -> None:
+    st.subheader("Restore a run")
+    uploaded = st.file_uploader("Run bundle (.zip) saved by Latent Lab", type=["zip"], key=UPLOAD_KEY,
+                                on_change=_on_upload,
+                                help="Restores the dataset, the model, its charts and the Explore view. "
+                                     "The current run is kept in this session's history.")
+    result = st.session_state.get(RESULT_KEY)
+    if uploaded is None or result is None or result["id"] != uploaded.file_id:
+        return
+    if result["error"]:
+        # The file name is the user's text: shown inside st.error as plain text (no HTML).
+        st.error(plain(f"Could not restore {result['name']!r}: {result['error']}"))
+    else:
+        st.success(plain(f"Restored {result['name']!r} ({result.get('restored', '')}). Explore and Learn "
+                         f"now show it."))
+
+
+def _history_section(runs: list[Run], image_format: str) -> None:
+    st.subheader("This session's runs")
+    runs = [r for r in runs if r.history][-MAX_CURVES:]
+    if not runs:
+        st.caption("Loss curves of this session's runs appear here, to compare settings.")
+        return
+    st.plotly_chart(loss_curves_figure(runs), key="runs_loss_curves",
+                    config=plotly_config("latent-lab-loss-curves", image_format))
+    st.dataframe(settings_table(runs), hide_index=True, key="runs_table",
+                 column_config={"lr": st.column_config.NumberColumn(format="%g"),
+                                "last loss": st.column_config.NumberColumn(format="%.4f")})
+
+
+def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
+    st.subheader("Exports")
+    if run is None or not run.usable or dataset is None or dataset.n_dims != run.model_config.input_dim:
+        st.caption("Latent and decoded-grid CSVs appear here once a run is trained on the active dataset.")
+        return
+    c1, c2 = st.columns(2)
+    fp = hashlib.sha1(repr(_fingerprint(run, dataset)).encode()).hexdigest()[:8]
+    c1.download_button("Latents CSV", lambda: bundle.latents_csv(run.weights, dataset),  # type: ignore[arg-type]
+                       file_name="latents.csv", mime="text/csv", icon="📄", key=f"runs_latents_{fp}",
+                       on_click="ignore", help="z_mean and z_log_var of every data point (the encoder's output).")
+    if run.model_config.latent_dim == 2:
+        c2.download_button("Decoded grid CSV", lambda: bundle.decoded_grid_csv(run.weights, dataset),  # type: ignore[arg-type]
+                           file_name="decoded_grid.csv", mime="text/csv", icon="📄", key=f"runs_grid_{fp}",
+                           on_click="ignore",
+                           help="The decoder's output on a 21 × 21 grid of z in [-3, 3]², in the data's "
+                                "original units.")
+    st.caption("Figures: use the camera button of any chart (top right, on hover) to download it as an image.")
+
+
+def render_runs_panel() -> None:
+    """Draw the whole panel (reads and writes the session through ``vae.ui.state``)."""
+    image_format = st.segmented_control("Figure download format", ["png", "svg"], default="png",
+                                        key=FORMAT_KEY, format_func=str.upper,
+                                        help="What the charts' camera button saves.") or "png"
+    run, dataset = state.get_run(), state.get_dataset()
+    _current_run_section(run, dataset)
+    st.divider()
+    _restore_section()
+    st.divider()
+    runs = [*state.past_runs(), *([run] if run is not None else [])]
+    _history_section(runs, image_format)
+    st.divider()
+    _exports_section(run, dataset)
