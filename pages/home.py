@@ -1,29 +1,68 @@
-"""Home: what Latent Lab is and where to begin."""
+"""Home: what Latent Lab is, where this session stands, and a one-click start."""
 
 import streamlit as st
 
+from vae.config import DataConfig
+from vae.data import generate
+from vae.ui import state
 from vae.ui.shell import require_app_shell
 
 require_app_shell()
 
 st.title("Latent Lab")
 st.markdown(
-    "A **variational autoencoder (VAE)** squeezes each data point into a small *latent* code "
-    "and learns to decode codes back into data — while keeping the codes close to a standard "
-    "normal distribution, so that *any* point of the latent plane decodes to something data-like."
+    "A **variational autoencoder (VAE)** learns to squeeze each data point into a 2-D *latent* code "
+    "and decode it back — while keeping the codes close to a standard normal, so that *every* point "
+    "of the latent plane decodes to something data-like. Train one on your own data, then drag a "
+    "point across its latent plane and watch what it decodes to."
 )
-st.markdown("Train one on your own 2-D data, then drag a point across its latent plane and watch what it decodes to.")
+
+dataset, run = state.get_dataset(), state.get_run()
+
+with st.container(border=True, key="tour"):
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown("**New here?** One click generates two moons, trains the default VAE "
+                  "(about 10 seconds, with live charts) and opens the latent plane for you to drag.")
+    if right.button("▶ Try it now", type="primary", width="stretch", key="try_it_now"):
+        if dataset is None:
+            state.set_dataset(generate(DataConfig(name="Two moons")))
+        state.request_tour()
+        st.switch_page("pages/train.py")
 
 col1, col2, col3 = st.columns(3)
-with col1:
+with col1.container(border=True, height="stretch"):
     st.subheader("1 · Data")
-    st.write("Generate two moons, spirals or blobs, draw your own, or upload a CSV.")
+    st.write("Generate two moons, spirals or blobs, draw your own points, or upload a CSV.")
+    if dataset is None:
+        st.caption("⬜ No dataset yet.")
+    else:
+        st.caption(f"✅ {dataset.name}: {dataset.n_rows:,} rows × {dataset.n_dims} columns.")
     st.page_link("pages/data.py", label="Choose data →")
-with col2:
+with col2.container(border=True, height="stretch"):
     st.subheader("2 · Train")
-    st.write("Pick hyperparameters and watch the loss fall, live.")
+    st.write("Pick hyperparameters and watch the loss fall, live, with play / pause / step.")
+    if run is None:
+        st.caption("⬜ No model yet.")
+    elif run.history:
+        last = run.history[-1]
+        st.caption(f"{'⏳' if run.is_active else '✅'} {run.model_config.label}, {run.status}: "
+                   f"epoch {run.epochs_done}, loss {last['loss']:.3f} nats/point "
+                   f"(reconstruction {last['recon']:.3f}, KL {last['kl']:.3f}).")
+    else:
+        st.caption(f"⏳ {run.model_config.label}: {run.status}.")
     st.page_link("pages/train.py", label="Train →")
-with col3:
+with col3.container(border=True, height="stretch"):
     st.subheader("3 · Explore")
-    st.write("Drag a point over the latent plane; see the decoded output move.")
+    st.write("Drag a point over the latent plane and see the decoded output move as you drag.")
+    if run is not None and run.usable:
+        st.caption("✅ Ready: the latent plane of your model is waiting.")
+    else:
+        st.caption("⬜ Needs a trained model.")
     st.page_link("pages/explore.py", label="Explore →")
+
+st.markdown("Then see **how a VAE differs** from plain, denoising and sparse autoencoders on "
+            "the same data, and read the math with your model's own numbers plugged in.")
+c1, c2, _ = st.columns([1, 1, 2])
+c1.page_link("pages/compare.py", label="Compare autoencoders →")
+c2.page_link("pages/learn.py", label="Learn the math →")
+st.caption("Everything runs on this computer: no internet needed, nothing leaves your machine.")

@@ -118,3 +118,18 @@ def request_autostart() -> None:
 def take_autostart() -> bool:
     """True once if a training start was requested (the flag is consumed)."""
     return bool(st.session_state.pop(AUTOSTART, False))
+
+
+# -- Home page ("try it now") ----------------------------------------------------------------
+THEN_EXPLORE = "ll_then_explore"  # bool: open Explore when the autostarted training finishes
+
+
+def request_tour() -> None:
+    """Train the default model now, then land on Explore (Home's "try it now")."""
+    st.session_state[THEN_EXPLORE] = True
+    request_autostart()
+
+
+def take_then_explore() -> bool:
+    """True once if the finished training should hand over to Explore."""
+    return bool(st.session_state.pop(THEN_EXPLORE, False))
