@@ -83,3 +83,46 @@ def test_repeated_key_uses_the_last_value():
 def test_never_raises(params):
     shared = from_params(params)
     assert isinstance(shared.train_config, TrainConfig) and isinstance(shared.model_config, ModelConfig)
+
+
+# --- Streamlit glue (vae/ui/share.py) ----------------------------------------
+
+
+def _app():
+    from vae.ui import share as ui_share
+
+    ui_share.read_query_params()
+    ui_share.sync_query_params()
+
+
+def test_link_restores_dataset_and_train_form_once():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_app)
+    at.query_params.update({"data": "blobs", "param": "5", "data_seed": "9", "lr": "0.003", "epochs": "10",
+                            "batch_size": "100", "bogus": "<i>x</i>"})
+    at.run()
+    assert not at.exception
+    dataset = at.session_state["ll_dataset"]
+    assert dataset.config.preset == "blobs" and dataset.config.params == {"k": 5} and dataset.config.seed == 9
+    assert at.session_state["tr_lr"] == 0.003 and at.session_state["tr_epochs"] == 10
+    assert at.session_state["tr_batch"] == 128  # snapped onto the form's scale
+    text = at.warning[0].value
+    assert "bogus" in text and "batch size 100" in text and "<i>" not in text
+    # The address bar now shows the session's settings; foreign parameters are left alone.
+    assert at.query_params["data"] == "blobs" and at.query_params["lr"] == "0.003"
+    assert "batch_size" not in at.query_params  # 128 is the default: links stay short
+    assert at.query_params["bogus"] == "<i>x</i>"
+    # Applied once per session: a later change in the form is not overwritten by the link.
+    at.session_state["tr_lr"] = 0.01
+    at.run()
+    assert at.session_state["tr_lr"] == 0.01 and at.query_params["lr"] == "0.01"
+    assert len(at.warning) == 0
+
+
+def test_no_link_changes_nothing():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_app).run()
+    assert not at.exception and "ll_dataset" not in at.session_state
+    assert dict(at.query_params) == {}
