@@ -98,7 +98,7 @@ def _app():
 def test_link_restores_dataset_and_train_form_once():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_function(_app)
+    at = AppTest.from_function(_app, default_timeout=60)
     at.query_params.update({"data": "blobs", "param": "5", "data_seed": "9", "lr": "0.003", "epochs": "10",
                             "batch_size": "100", "bogus": "<i>x</i>"})
     at.run()
@@ -123,6 +123,6 @@ def test_link_restores_dataset_and_train_form_once():
 def test_no_link_changes_nothing():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_function(_app).run()
+    at = AppTest.from_function(_app, default_timeout=60).run()
     assert not at.exception and "ll_dataset" not in at.session_state
     assert dict(at.query_params) == {}
