@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--only", default="engine,parse,ui",
                        help="comma-separated sections: engine, parse, ui (default all)")
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
+    bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
 
     # --- issue 8: run bundles ---
     info = sub.add_parser("info", help="check a run bundle (.zip) and print its summary")
@@ -217,6 +218,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     text = json.dumps(result, indent=None if args.json else 2, default=float)
     if args.out:
         args.out.write_text(text + "\n")
+    if args.markdown:
+        command = "python -m vae bench" + (" --quick" if args.quick else "") + f" --markdown {args.markdown}"
+        args.markdown.write_text(bench.format_markdown(result, command))
     print(text if args.json else bench.format_report(result))
     return 0
 

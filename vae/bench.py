@@ -196,3 +196,63 @@ def format_report(result: dict[str, Any]) -> str:
             value = result[key]
             lines.append(f"  {key}: {value:,.3g}" if isinstance(value, float) else f"  {key}: {value}")
     return "\n".join(lines)
+
+
+def machine_info() -> dict[str, str]:
+    """What the figures were measured on."""
+    import platform
+    from importlib import metadata
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = {}
+    for package in ("tensorflow", "keras", "numpy", "pandas", "streamlit"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    import os
+
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
+            "os": platform.platform(), **versions}
+
+
+TARGETS = {
+    "engine_vs_eager": (">=", 250.0, "engine vs naive eager loop, batch 128"),
+    "engine_vs_fit": (">=", 8.0, "engine vs Keras fit, batch 128"),
+    "pct_peak": (">=", 10.0, "engine's share of float32 peak at batch 1024 (%)"),
+    "decode_us": ("<", 50.0, "NumPy single-point decode (us)"),
+    "parse_vs_read_csv": ("<=", 1.5, "load + validate 1M-row CSV vs bare pandas.read_csv"),
+    "worker_vs_engine": (">=", 0.9, "epochs/s through the page's worker + polling vs the CLI engine"),
+    "memory_growth_mb": ("<", 50.0, "Streamlit-process RSS growth over consecutive trainings (MB)"),
+}
+
+
+def format_markdown(result: dict[str, Any], command: str) -> str:
+    """BENCHMARKS.md: every figure, the targets, and the machine it ran on."""
+    import datetime
+
+    lines = ["# Benchmarks", "",
+             f"Regenerate with `{command}`. Ratios are measured in one run on one machine, so they "
+             "hold even when the absolute numbers move with the machine's load.", "",
+             f"Measured {datetime.date.today().isoformat()} on:", ""]
+    lines += [f"- {key}: {value}" for key, value in machine_info().items()]
+    lines += ["", "## Targets", "", "| figure | measured | target | what |", "|---|---|---|---|"]
+    for key, (op, target, what) in TARGETS.items():
+        if key in result:
+            value = result[key]
+            ok = {">=": value >= target, "<": value < target, "<=": value <= target}[op]
+            lines.append(f"| `{key}` | {value:,.3g} {'✅' if ok else '❌'} | {op} {target:g} | {what} |")
+    lines += ["", "## Training throughput (samples/s)", "", "| batch | eager | tf.function | Keras fit | engine |",
+              "|---|---|---|---|---|"]
+    for bs in (128, 1024):
+        if f"engine_{bs}" in result:
+            cells = " | ".join(f"{result[f'{way}_{bs}']:,.0f}" for way in ("eager", "tf_function", "fit", "engine"))
+            lines.append(f"| {bs} | {cells} |")
+    lines += ["", "## Every figure", "", "```json", __import__("json").dumps(result, indent=2, default=float),
+              "```", ""]
+    return "\n".join(lines)
