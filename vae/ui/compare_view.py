@@ -196,8 +196,9 @@ def loss_figure(comparison: Comparison, term: str) -> go.Figure:
             fig.add_trace(go.Scatter(x=[r["epoch"] for r in entry.history], y=[r[term] for r in entry.history],
                                      mode="lines", name=entry.variant.label,
                                      line={"color": VARIANT_COLORS[key], "width": 2}))
-    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title="epoch",
-                      yaxis_title=f"{term} (nats per point)", yaxis_type="log", legend={"orientation": "h"},
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 60, "b": 10}, xaxis_title="epoch",
+                      yaxis_title=f"{term} (nats per point)", yaxis_type="log",
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
                       title={"text": "Training loss, all models", "font": {"size": 14}})
     fig.update_xaxes(range=[0.5, comparison.spec.train.epochs + 0.5])
     return fig
@@ -254,8 +255,8 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     titles = []
     for e in entries:
         mark = " ★ best" if e.metrics.energy == best else ""
-        times = f" = {e.metrics.energy / floor:.0f}× real data" if floor > 0 and math.isfinite(e.metrics.energy) else ""
-        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}{times}{mark}")
+        times = f"{e.metrics.energy / floor:.0f}× real data" if floor > 0 and math.isfinite(e.metrics.energy) else ""
+        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}<br>{times}{mark}")
     fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.03,
                         shared_xaxes=True, shared_yaxes=True)
     data = project(dataset.values[comparison.test_rows])
@@ -274,7 +275,7 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     fig.update_yaxes(range=[lo[1] - margin[1], hi[1] + margin[1]])
     fig.update_yaxes(title_text=ylabel, row=1, col=1)
     fig.update_annotations(font_size=13)
-    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    fig.update_layout(height=370, margin={"l": 10, "r": 10, "t": 80, "b": 10},
                       legend={"orientation": "h", "y": -0.2})
     return fig
 
