@@ -12,6 +12,9 @@ import streamlit as st
 from vae.config import DataConfig
 from vae.data import generate
 from vae.ui import state, train_charts, train_form, training
+from vae.ui.shell import require_app_shell
+
+require_app_shell()
 
 POLL_S = 0.3  # live view refresh while a job runs (>= 3x per second)
 PANEL_EVERY = 5  # epochs between redraws of the data / reconstruction / samples panel
@@ -85,11 +88,12 @@ def show_status(run) -> None:
     if run is None:
         st.progress(0.0, text="Not started. Pick settings (or a preset) and press Start.")
         return
+    active = run.status in ("training", "paused")
     fraction, label = train_charts.progress(run.epochs_done, run.train_config.epochs,
-                                            training.clock().epochs_per_s)
+                                            training.epochs_per_s(run), eta=active)
     status = {
         "starting": "Starting the training process (loading TensorFlow takes a few seconds)…",
-        "training": label,
+        "training": label if run.epochs_done else "Compiling the model and running the first epoch…",
         "paused": f"Paused · {label}. Resume, or Step one epoch at a time.",
         "finished": f"Finished · {label}",
         "stopped": f"Stopped · {label}",
@@ -151,6 +155,7 @@ with right:
         training.sync()
         run = state.get_run()
         show_status(run)
+        st.session_state.setdefault("tr_log", True)  # the first epochs' loss dwarfs the rest on a linear axis
         log_y = st.toggle("Log-scale loss axes", key="tr_log", persist_state="session",
                           help="Show the loss on a logarithmic axis: early and late epochs both stay readable.")
         history = run.history if run is not None else []

@@ -193,6 +193,7 @@ class TrainingJob:
                     message = conn.recv()
                 except (EOFError, OSError):
                     break
+                message["received_at"] = time.monotonic()  # arrival here, independent of polling
                 with self._lock:
                     if message.get("type") == "epoch" and message.get("weights") is not None:
                         # Only the newest undelivered snapshot is worth keeping in memory.

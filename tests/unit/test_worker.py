@@ -65,7 +65,10 @@ def test_records_arrive_in_order_and_the_run_completes(x):
     last = [m for m in messages if m["type"] == "epoch"][-1]
     assert isinstance(last["weights"], NetworkWeights) and last["weights"].is_finite()
     assert np.isfinite(last["record"]["val_loss"])
-    assert terminal(messages) == {"type": "done", "reason": "completed", "message": ""}
+    end = terminal(messages)
+    assert (end["type"], end["reason"], end["message"]) == ("done", "completed", "")
+    arrivals = [m["received_at"] for m in messages]
+    assert arrivals == sorted(arrivals)
     assert job.finished
     job.stop()
     assert not job.is_alive()

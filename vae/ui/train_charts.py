@@ -125,15 +125,16 @@ def live_panel_figure(dataset: Dataset, weights: NetworkWeights | None, n_points
     return fig
 
 
-def progress(epochs_done: int, total_epochs: int, epochs_per_s: float) -> tuple[float, str]:
-    """Fraction done and a label: "Epoch 12 / 60 · 14.2 epochs/s · ETA 3 s"."""
+def progress(epochs_done: int, total_epochs: int, epochs_per_s: float, eta: bool = True) -> tuple[float, str]:
+    """Fraction done and a label: "Epoch 12 / 60 · 14.2 epochs/s · ETA 3 s" (ETA only if ``eta``)."""
     total = max(total_epochs, 1)
     fraction = min(max(epochs_done / total, 0.0), 1.0)
     parts = [f"Epoch {epochs_done} / {total_epochs}"]
     if math.isfinite(epochs_per_s) and epochs_per_s > 0:
         parts.append(f"{epochs_per_s:.1f} epochs/s")
-        remaining = max(total_epochs - epochs_done, 0) / epochs_per_s
-        parts.append(f"ETA {_duration(remaining)}")
+        if eta:
+            remaining = max(total_epochs - epochs_done, 0) / epochs_per_s
+            parts.append(f"ETA {_duration(remaining)}")
     return fraction, " · ".join(parts)
 
 

@@ -74,10 +74,26 @@ class Clock:
 
     @property
     def epochs_per_s(self) -> float:
+        """Epochs per second of wall time, once records span at least a second."""
         span = self.last_time - self.first_time
-        if not span > 0:
+        if not span >= 1.0:  # records arrive in bursts of a poll; a shorter span is noise
             return math.nan
         return (self.last_epoch - self.first_epoch) / span
+
+
+def epochs_per_s(run: Run | None) -> float:
+    """Training speed for the progress bar: wall clock when measurable, else the epochs' own timings.
+
+    The first epoch is left out of the fallback: it includes compiling the model.
+    """
+    if run is None:
+        return math.nan
+    rate = clock().epochs_per_s
+    if math.isfinite(rate):
+        return rate
+    seconds = [r.get("seconds", math.nan) for r in run.history[-20:] if r.get("epoch", 1) > 1]
+    total = sum(s for s in seconds if math.isfinite(s))
+    return len(seconds) / total if total > 0 else math.nan
 
 
 def clock() -> Clock:
