@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PROBE = textwrap.dedent("""
+PROBE = textwrap.dedent(r"""
     import ast, importlib, json, pkgutil, re, sys
     from pathlib import Path
 
