@@ -182,3 +182,12 @@ def test_page_never_imports_tensorflow(tmp_path):
             "sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_log_scale_toggle(app_test, weights, dataset):
+    at = runs_page(app_test, make_run(weights, dataset), dataset)
+    at.toggle(key="runs_log_y").set_value(True).run()
+    assert not at.exception
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["yaxis"]["type"] == "log"
+    negative = make_run(weights, dataset, scale=-1.0)
+    assert runs_panel.loss_curves_figure([negative], log_y=True).layout.yaxis.type != "log"

@@ -65,8 +65,11 @@ def settings_table(runs: list[Run]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def loss_curves_figure(runs: list[Run]) -> go.Figure:
-    """Training loss per epoch of each run, overlaid (nats per point, standardized data)."""
+def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
+    """Training loss per epoch of each run, overlaid (nats per point, standardized data).
+
+    ``log_y`` applies only when every loss is positive (a Gaussian likelihood's loss can be negative).
+    """
     fig = go.Figure()
     for i, run in enumerate(runs, start=1):
         points = [(r["epoch"], r["loss"]) for r in run.history if math.isfinite(r.get("loss", math.nan))]
@@ -76,6 +79,9 @@ def loss_curves_figure(runs: list[Run]) -> go.Figure:
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       xaxis_title="epoch", yaxis_title="loss (nats per point)",
                       legend={"orientation": "h", "y": -0.25}, title="Loss curves of this session's runs")
+    losses = [y for trace in fig.data for y in (trace.y or ())]
+    if log_y and losses and min(losses) > 0:
+        fig.update_yaxes(type="log")
     return fig
 
 
@@ -208,7 +214,9 @@ def _history_section(runs: list[Run], image_format: str) -> None:
     if not runs:
         st.caption("Loss curves of this session's runs appear here, to compare settings.")
         return
-    st.plotly_chart(loss_curves_figure(runs), key="runs_loss_curves",
+    log_y = st.toggle("Log-scale loss axis", key="runs_log_y", help="Shows the early epochs and the "
+                      "final differences together (only when every loss is positive).")
+    st.plotly_chart(loss_curves_figure(runs, log_y), key="runs_loss_curves",
                     config=plotly_config("latent-lab-loss-curves", image_format))
     st.dataframe(settings_table(runs), hide_index=True, key="runs_table",
                  column_config={"lr": st.column_config.NumberColumn(format="%g"),
