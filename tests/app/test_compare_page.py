@@ -7,6 +7,8 @@ session, as the page's own pump would after training.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -30,9 +32,9 @@ def random_weights(config: ModelConfig, seed: int) -> NetworkWeights:
 
     enc, dec = config.encoder_units, config.decoder_units
     sizes = [config.input_dim, *enc]
-    encoder = [dense(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    encoder = [dense(a, b) for a, b in itertools.pairwise(sizes)]
     sizes = [config.latent_dim, *dec]
-    decoder = [dense(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    decoder = [dense(a, b) for a, b in itertools.pairwise(sizes)]
     return NetworkWeights(encoder=encoder, z_mean=dense(enc[-1], config.latent_dim),
                           z_log_var=dense(enc[-1], config.latent_dim), decoder=decoder,
                           x_mean=dense(dec[-1], config.input_dim), activation=config.activation)
@@ -119,7 +121,7 @@ def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
     decoded = next(t for t in tables if list(t.columns) == list(dataset.columns))
     assert list(decoded.index) == ["Autoencoder", "VAE"]
     comparison = at.session_state[state.COMPARE]
-    for label, entry in zip(decoded.index, comparison.entries.values()):
+    for label, entry in zip(decoded.index, comparison.entries.values(), strict=False):
         expected = dataset.standardizer.inverse_transform(decode(entry.weights, np.zeros((1, 2), np.float32)))[0]
         np.testing.assert_allclose(decoded.loc[label].to_numpy(float), expected, rtol=1e-5, atol=1e-6)
     assert any("energy distance" in c.value.lower() for c in at.caption)
