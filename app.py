@@ -5,7 +5,7 @@ Entrypoint: page config, navigation over pages/, and the shared sidebar.
 
 import streamlit as st
 
-from vae.ui import sidebar
+from vae.ui import share, sidebar
 
 st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
 
@@ -16,8 +16,11 @@ PAGES = [
     st.Page("pages/explore.py", title="Explore", icon="🧭", url_path="explore"),
     st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
     st.Page("pages/learn.py", title="Learn", icon="📐", url_path="learn"),
+    st.Page("pages/runs.py", title="Runs", icon="💾", url_path="runs"),
 ]
 
 page = st.navigation(PAGES)
+share.read_query_params()  # a shared link's settings, applied once per session
+share.sync_query_params()
 sidebar.render()
 page.run()

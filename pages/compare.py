@@ -11,6 +11,9 @@ import streamlit as st
 
 from vae.ui import compare_view as view
 from vae.ui import state
+from vae.ui.shell import require_app_shell
+
+require_app_shell()
 
 st.title("Compare autoencoders")
 st.caption("Same data, same seed, same architecture and budget: the models differ only in their loss "

@@ -17,8 +17,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from vae.config import ACTIVATIONS, MODEL_KINDS, OPTIMIZERS, SCALINGS, DataConfig, ModelConfig, TrainConfig
 
@@ -36,7 +37,7 @@ def _units(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 64,32, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 64,32, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
