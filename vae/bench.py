@@ -91,7 +91,7 @@ def _step_parts(batch_size: int):
         seed = tf.stack([tf.constant(0, tf.int32), 2 * tf.cast(i, tf.int32)])
         with tf.GradientTape() as tape:
             loss = model.loss_terms(batch, 1.0, rng_seed=seed)["loss"]
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     return model, step
@@ -140,7 +140,7 @@ def bench_fit(x: np.ndarray, batch_size: int, epochs: int) -> float:
             with tf.GradientTape() as tape:
                 terms = self.loss_terms(data, 1.0, rng_seed=seed)
             grads = tape.gradient(terms["loss"], self.trainable_variables)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables, strict=True))
             return {"loss": terms["loss"]}
 
     keras.utils.set_random_seed(0)

@@ -15,16 +15,23 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from vae.config import ModelConfig, TrainConfig
 from vae.decode import NetworkWeights
-from vae.models import (Autoencoder, build_model, dense_layers, get_network_weights, set_network_weights,
-                        weights_from_arrays)
+from vae.models import (
+    Autoencoder,
+    build_model,
+    dense_layers,
+    get_network_weights,
+    set_network_weights,
+    weights_from_arrays,
+)
 
 # A loss this many times its first-epoch value (and above DIVERGENCE_FLOOR)
 # means the optimizer is ascending, not descending.
@@ -128,7 +135,7 @@ class Trainer:
                 with tf.GradientTape() as tape:
                     terms = model.loss_terms(batches[i], beta, training=True, rng_seed=rng_seed)
                 grads = tape.gradient(terms["loss"], variables)
-                optimizer.apply_gradients(zip(grads, variables))
+                optimizer.apply_gradients(zip(grads, variables, strict=True))
                 totals += tf.stack([terms[k] for k in TERMS])
             return totals / tf.cast(tf.shape(batches)[0], tf.float32)
 
@@ -174,10 +181,10 @@ class Trainer:
         first_step = tf.constant(self.n_batches * self.epoch, tf.int32)
         values = self._epoch_fn(tf.constant(batches), tf.constant(beta, tf.float32), first_step).numpy()
         record: Record = {"epoch": epoch, "beta": beta}
-        record.update({k: float(v) for k, v in zip(TERMS, values)})
+        record.update({k: float(v) for k, v in zip(TERMS, values, strict=True)})
         if self.x_val is not None:
             val = self._eval_fn(tf.constant(self.x_val), tf.constant(beta, tf.float32)).numpy()
-            record.update({f"val_{k}": float(v) for k, v in zip(TERMS, val)})
+            record.update({f"val_{k}": float(v) for k, v in zip(TERMS, val, strict=True)})
         seconds = time.perf_counter() - start
         record["seconds"] = seconds
         record["samples_per_s"] = self.n_batches * bs / seconds if seconds > 0 else math.inf

@@ -65,7 +65,7 @@ def test_injected_inf_stops_with_previous_weights(moons):
     layer.kernel.assign(np.full(layer.kernel.shape, np.inf, np.float32))
     trainer.run_epoch()
     assert trainer.stop_reason == "nan"
-    for kept, expected in zip(trainer.weights().arrays(), good):
+    for kept, expected in zip(trainer.weights().arrays(), good, strict=True):
         np.testing.assert_array_equal(kept, expected)
     np.testing.assert_array_equal(layer.kernel.numpy(), good[-2])  # restored into the model
 

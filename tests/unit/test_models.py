@@ -23,7 +23,7 @@ def test_gradients_reach_both_encoder_heads_through_sampling():
     with tf.GradientTape() as tape:
         loss = model.loss_terms(x, 1.0)["loss"]
     grads = tape.gradient(loss, model.trainable_variables)
-    by_name = {v.path: g for v, g in zip(model.trainable_variables, grads)}
+    by_name = {v.path: g for v, g in zip(model.trainable_variables, grads, strict=True)}
     for head in ("z_mean", "z_log_var"):
         kernel_grad = next(g for path, g in by_name.items() if f"{head}/kernel" in path)
         assert float(tf.reduce_max(tf.abs(kernel_grad))) > 0.0
