@@ -27,9 +27,8 @@ if dataset is None:
     st.info("There is no dataset yet. Choose, draw or upload one on the Data page — or start with the "
             "classic two moons.")
     st.page_link("pages/data.py", label="Choose a dataset", icon="📊")
-    if st.button("Use two moons (2,000 points)", type="primary", key="tr_use_moons"):
-        state.set_dataset(generate(DataConfig()))
-        st.rerun()
+    st.button("Use two moons (2,000 points)", type="primary", key="tr_use_moons",
+              on_click=lambda: state.set_dataset(generate(DataConfig())))
     st.stop()
 
 training.sync()
