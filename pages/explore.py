@@ -17,7 +17,7 @@ from vae.config import DataConfig
 from vae.data import Dataset, generate
 from vae.decode import encode
 from vae.run import Run
-from vae.ui import state
+from vae.ui import state, training
 from vae.ui.latent_pad import latent_pad, view_kind
 from vae.ui.shell import require_app_shell
 
@@ -118,6 +118,7 @@ def controls(run: Run, dataset: Dataset) -> str:
 
 
 def explore_view(mode: str) -> None:
+    training.sync()  # the latest weights while a training runs in the background
     run, dataset = state.get_run(), state.get_dataset()
     if run is None or dataset is None or refuse(run, dataset):
         st.rerun()  # the model changed under us (a new run started): re-check from the top

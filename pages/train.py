@@ -166,6 +166,8 @@ with right:
                     "(red), in the data's original units")
         st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
         if was_active and (run is None or not run.is_active):
+            if run is not None and run.status == "finished" and run.usable and state.take_then_explore():
+                st.switch_page("pages/explore.py")  # Home's "try it now": straight to the latent plane
             st.rerun(scope="app")  # the run ended: refresh the controls and stop polling
 
     live_view()

@@ -33,7 +33,7 @@ from vae.models import (
     weights_from_arrays,
 )
 
-# A loss this many times its first-epoch value (and above DIVERGENCE_FLOOR)
+# A loss this many times the untrained model's (and above DIVERGENCE_FLOOR)
 # means the optimizer is ascending, not descending.
 DIVERGENCE_FACTOR = 100.0
 DIVERGENCE_FLOOR = 1e4
@@ -114,6 +114,10 @@ class Trainer:
         self.stop_reason: str | None = None
         self.message = ""
         self._good_weights = get_network_weights(self.model)
+        # The untrained model's loss: divergence is judged against it, since a bad
+        # learning rate can make even the first epoch's mean loss astronomical.
+        probe = tf.constant(x_train[:4096])
+        self.initial_loss = float(self._evaluate(probe, tf.constant(model_config.beta, tf.float32))[0])
         self._best = math.inf
         self._since_best = 0
         self._seed = tf.constant(train_config.seed, tf.int32)
@@ -203,7 +207,7 @@ class Trainer:
                               f"weights from the last good epoch were kept. Try a lower learning "
                               f"rate (now {self.train_config.learning_rate:g}) or standardize the data.")
             return
-        first = self.history[0]["loss"] if self.history else record["loss"]
+        first = self.initial_loss
         if record["loss"] > max(DIVERGENCE_FACTOR * abs(first), DIVERGENCE_FLOOR):
             self._stop("diverged", f"The loss grew from {first:.3g} to {record['loss']:.3g} by epoch "
                                    f"{record['epoch']}: training diverged, so it was stopped and the "

@@ -88,3 +88,9 @@ def test_bad_data_is_refused(moons):
         Trainer(bad, ModelConfig(), TrainConfig())
     with pytest.raises(ValueError, match="shape"):
         Trainer(moons, ModelConfig(input_dim=3), TrainConfig())
+
+
+def test_a_huge_adam_learning_rate_is_caught_not_completed(moons):
+    result = fit(moons, ModelConfig(), TrainConfig(epochs=20, learning_rate=1.0))
+    assert result.stop_reason in ("nan", "diverged"), [r["loss"] for r in result.history]
+    assert result.weights.is_finite()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.ui import state
+from vae.ui import state, training
 
 
 def render() -> None:
+    training.sync()  # never blocks: every page sees the latest epoch and weights
     dataset, run = state.get_dataset(), state.get_run()
     with st.sidebar:
         st.markdown("**This session**")
