@@ -1,0 +1,417 @@
+"""Hostile bundles (property-based): any mutation of a real bundle raises BundleError, nothing else.
+
+A real bundle is saved once per module from a small Keras model
+(``build_model`` + ``get_network_weights``), then mutated: bytes flipped,
+truncated, members dropped / duplicated / renamed, config values swapped or
+replaced, member payloads corrupted, declared sizes inflated. ``load_bundle``
+must either raise ``BundleError`` or return a run whose weights and data are
+finite and fit its settings (some mutations, e.g. a digit of a loss in
+history.csv, leave a valid bundle).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import traceback
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from vae import bundle
+from vae.bundle import BundleError, load_bundle, save_bundle
+from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data import generate
+from vae.decode import decode, encode
+from vae.run import Run
+
+# pandas warns about mutated CSV rows wider than their header (the bundle reader drops the extra
+# field, like vae.data; see test_hostile_csv.py); not the point here.
+pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.ParserWarning")
+
+SETTINGS = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+MODEL = ModelConfig(encoder_units=(8,), decoder_units=(8,))
+
+
+def _saved() -> tuple[bytes, dict[str, bytes], Run]:
+    from vae.models import build_model, get_network_weights  # TensorFlow: once per module
+
+    dataset = generate(DataConfig(preset="blobs", n_samples=40, noise=0.5, seed=1, params={"k": 3}))
+    weights = get_network_weights(build_model(MODEL, seed=0))
+    history = [
+        {"epoch": 1, "loss": 2.5, "recon": 2.0, "kl": 0.5, "penalty": 0.0, "beta": 1.0, "seconds": 0.1},
+        {"epoch": 2, "loss": 1.5, "recon": 1.2, "kl": 0.3, "penalty": 0.0, "beta": 1.0, "seconds": 0.1},
+    ]
+    run = Run(
+        data_config=dataset.config,
+        model_config=MODEL,
+        train_config=TrainConfig(epochs=2, batch_size=8),
+        history=history,
+        weights=weights,
+        status="finished",
+        message="done",
+    )
+    data = save_bundle(run, dataset)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    return data, members, run
+
+
+ORIGINAL, MEMBERS, RUN = _saved()
+CONFIG = json.loads(MEMBERS[bundle.CONFIG])
+NAMES = list(MEMBERS)
+
+
+def rezip(items: list[tuple[str, bytes]], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as zf:
+        for name, payload in items:
+            zf.writestr(zipfile.ZipInfo(name), payload, compress_type=compression)
+    return buffer.getvalue()
+
+
+def check(data: bytes) -> None:
+    """load_bundle raises BundleError, or returns something usable."""
+    try:
+        run, dataset = load_bundle(data)
+    except BundleError as err:
+        assert str(err).strip()
+        return
+    except OverflowError as err:  # the bug of test_h5_overflow_is_a_bundle_error; remove once fixed
+        assert "weights_from_h5" in "".join(traceback.format_tb(err.__traceback__))
+        return
+    assert run.weights is not None and run.weights.is_finite()
+    assert run.model_config.input_dim == dataset.n_dims
+    assert np.isfinite(dataset.values).all() and dataset.n_rows >= 2
+    assert np.isfinite(dataset.standardized()).all()
+    z_mean, _ = encode(run.weights, dataset.standardized())
+    assert z_mean.shape == (dataset.n_rows, run.model_config.latent_dim)
+    assert decode(run.weights, z_mean).shape == (dataset.n_rows, dataset.n_dims)
+    assert not run.is_active  # a loaded bundle never trains
+
+
+def test_the_original_loads_exactly():
+    run, _ = load_bundle(ORIGINAL)
+    assert run.model_config == MODEL and run.history == RUN.history
+    for a, b in zip(run.weights.arrays(), RUN.weights.arrays(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    again, _ = load_bundle(rezip(list(MEMBERS.items())))  # the test's own rezip makes valid bundles
+    assert again.history == RUN.history
+
+
+# -- raw bytes -------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, len(ORIGINAL) - 1), st.integers(1, 255)), min_size=1, max_size=8))
+def test_flipped_bytes(flips):
+    data = bytearray(ORIGINAL)
+    for offset, mask in flips:
+        data[offset] ^= mask
+    check(bytes(data))
+
+
+@SETTINGS
+@given(st.integers(0, len(ORIGINAL) - 1))
+@example(0)
+@example(4)
+@example(len(ORIGINAL) - 22)  # just before the end-of-central-directory record
+def test_truncated(cut):
+    check(ORIGINAL[:cut])
+
+
+@SETTINGS
+@given(st.binary(max_size=64), st.integers(0, len(ORIGINAL)))
+def test_inserted_garbage(garbage, at):
+    check(ORIGINAL[:at] + garbage + ORIGINAL[at:])
+
+
+# -- members ---------------------------------------------------------------------------------------
+
+HOSTILE_NAMES = st.one_of(
+    st.sampled_from(NAMES),
+    st.sampled_from(
+        [
+            "../config.json",
+            "/etc/passwd",
+            "C:\\x",
+            "a/../../b",
+            "config.json/",
+            "CONFIG.JSON",
+            "model.weights.h5 ",
+            "dir/",
+            "",
+            "\x00",
+            "config.json\x00.txt",
+            "..",
+            "./config.json",
+        ]
+    ),
+    st.text(max_size=20),
+)
+
+
+@SETTINGS
+@given(st.data())
+def test_dropped_duplicated_renamed_and_reordered_members(data):
+    items = list(MEMBERS.items())
+    for _ in range(data.draw(st.integers(1, 4))):
+        action = data.draw(st.sampled_from(["drop", "duplicate", "rename", "shuffle", "swap_payloads"]))
+        if not items:
+            break
+        i = data.draw(st.integers(0, len(items) - 1))
+        if action == "drop":
+            items.pop(i)
+        elif action == "duplicate":
+            items.insert(data.draw(st.integers(0, len(items))), items[i])
+        elif action == "rename":
+            items[i] = (data.draw(HOSTILE_NAMES), items[i][1])
+        elif action == "shuffle":
+            items = data.draw(st.permutations(items))
+        else:
+            j = data.draw(st.integers(0, len(items) - 1))
+            items[i], items[j] = (items[i][0], items[j][1]), (items[j][0], items[i][1])
+    try:
+        archive = rezip(items)
+    except (ValueError, UnicodeEncodeError):
+        return  # zipfile refuses to write this name; nothing to load
+    check(archive)
+
+
+@SETTINGS
+@given(st.sampled_from(NAMES), st.data())
+def test_corrupted_member_payloads(name, data):
+    """The zip is intact (CRCs match) but one member's content is damaged."""
+    payload = bytearray(MEMBERS[name])
+    how = data.draw(st.sampled_from(["flip", "truncate", "append", "replace"]))
+    if how == "flip" and payload:
+        for _ in range(data.draw(st.integers(1, 6))):
+            payload[data.draw(st.integers(0, len(payload) - 1))] ^= data.draw(st.integers(1, 255))
+    elif how == "truncate":
+        payload = payload[: data.draw(st.integers(0, len(payload)))]
+    elif how == "append":
+        payload += data.draw(st.binary(max_size=64))
+    else:
+        payload = bytearray(data.draw(st.binary(max_size=256)))
+    check(rezip([(n, bytes(payload) if n == name else p) for n, p in MEMBERS.items()]))
+
+
+# -- config.json values ----------------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**64), 2**64)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(value, prefix=()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+CONFIG_PATHS = [p for p in _paths(CONFIG) if p]
+
+
+def _get(tree, path):
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def _set(tree, path, value):
+    _get(tree, path[:-1])[path[-1]] = value
+
+
+def _known_bug(config: dict) -> bool:
+    """config.json shapes that hit the bug of test_columns_that_are_not_a_list (remove once fixed)."""
+    for path in (("data", "columns"), ("dataset", "config", "columns")):
+        try:
+            value = _get(config, path)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if value is None or isinstance(value, (int, float)):
+            return True
+    return False
+
+
+def _with_config(config_bytes: bytes) -> bytes:
+    return rezip([(n, config_bytes if n == bundle.CONFIG else p) for n, p in MEMBERS.items()])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(CONFIG_PATHS), JSON), min_size=1, max_size=3))
+def test_config_values_replaced(changes):
+    config = json.loads(MEMBERS[bundle.CONFIG])
+    for path, value in changes:
+        try:
+            _set(config, path, value)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed the parent
+    assume(not _known_bug(config))
+    check(_with_config(json.dumps(config).encode()))
+
+
+@SETTINGS
+@given(st.sampled_from(CONFIG_PATHS), st.sampled_from(CONFIG_PATHS))
+def test_config_values_swapped(a, b):
+    config = json.loads(MEMBERS[bundle.CONFIG])
+    try:
+        va, vb = _get(config, a), _get(config, b)
+        _set(config, a, json.loads(json.dumps(vb)))
+        _set(config, b, json.loads(json.dumps(va)))
+    except (KeyError, IndexError, TypeError):
+        return  # one path is inside the other
+    assume(not _known_bug(config))
+    check(_with_config(json.dumps(config).encode()))
+
+
+@SETTINGS
+@given(
+    st.sampled_from(CONFIG_PATHS),
+    st.sampled_from(
+        [
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "1e400",
+            "-0",
+            "1.0",
+            "true",
+            "null",
+            '"2"',
+            "[]",
+            "{}",
+            '"\\ud800"',
+            "9" * 5000,
+            "[" * 2000 + "]" * 2000,
+        ]
+    ),
+)
+def test_config_values_outside_strict_json(path, literal):
+    """Non-standard JSON literals, huge numbers, lone surrogates and deep nesting."""
+    config = json.loads(MEMBERS[bundle.CONFIG])
+    marker = "\x01MARK\x01"
+    _set(config, path, marker)
+    assume(path[-1] != "columns" or literal.startswith(('"', "[", "{")))  # see _known_bug
+    text = json.dumps(config).replace(json.dumps(marker), literal)
+    check(_with_config(text.encode()))
+
+
+@SETTINGS
+@given(st.sampled_from(CONFIG_PATHS))
+def test_config_keys_dropped(path):
+    config = json.loads(MEMBERS[bundle.CONFIG])
+    parent = _get(config, path[:-1])
+    if isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent.pop(path[-1])
+    check(_with_config(json.dumps(config).encode()))
+
+
+# -- declared sizes --------------------------------------------------------------------------------
+
+
+def _headers(data: bytes, signature: bytes) -> list[int]:
+    out, at = [], data.find(signature)
+    while at >= 0:
+        out.append(at)
+        at = data.find(signature, at + 1)
+    return out
+
+
+CENTRAL = _headers(ORIGINAL, b"PK\x01\x02")  # central directory entries: sizes at +20 and +24
+LOCAL = _headers(ORIGINAL, b"PK\x03\x04")  # local headers: sizes at +18 and +22
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["central", "local"]),
+    st.integers(0, len(NAMES) - 1),
+    st.sampled_from(["compressed", "uncompressed"]),
+    st.one_of(
+        st.sampled_from([0, 1, 2**31 - 1, 2**31, 2**32 - 1, 400 * 2**20 + 1]), st.integers(0, 2**32 - 1)
+    ),
+)
+def test_inflated_declared_sizes(where, index, field, size):
+    offsets = CENTRAL if where == "central" else LOCAL
+    base = 20 if where == "central" else 18
+    at = offsets[index] + base + (4 if field == "uncompressed" else 0)
+    data = bytearray(ORIGINAL)
+    data[at : at + 4] = struct.pack("<I", size)
+    check(bytes(data))
+
+
+def test_a_small_cap_refuses_a_bundle_that_expands_past_it():
+    """A member that expands past max_total_bytes is refused while reading, not after."""
+    bomb = rezip(
+        [
+            *((n, p) for n, p in MEMBERS.items() if n != bundle.HISTORY),
+            (bundle.HISTORY, b"epoch\n" + b"1\n" * 600_000),
+        ]
+    )
+    assert len(bomb) < 200_000
+    with pytest.raises(BundleError, match="limit"):
+        load_bundle(bomb, max_total_bytes=len(bomb) + 500_000)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, zipfile.ZIP_STORED])
+def test_other_compressions(compression):
+    data = rezip(list(MEMBERS.items()), compression)
+    if compression == zipfile.ZIP_STORED:
+        check(data)
+        load_bundle(data)  # stored members are fine
+    else:
+        with pytest.raises(BundleError, match="compression"):
+            load_bundle(data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason=(
+        "vae/bundle.py _data_config (line ~544): list(config.columns) raises TypeError when config.json "
+        "data.columns (or dataset.config.columns) is a number or null, because DataConfig.from_dict "
+        "accepts any value for columns; load_bundle must raise BundleError"
+    ),
+)
+@pytest.mark.parametrize("where", [("data", "columns"), ("dataset", "config", "columns")], ids="/".join)
+@pytest.mark.parametrize("value", [3, 1.5, None, True], ids=repr)
+def test_columns_that_are_not_a_list(where, value):
+    config = json.loads(MEMBERS[bundle.CONFIG])
+    _set(config, where, value)
+    with pytest.raises(BundleError):
+        load_bundle(_with_config(json.dumps(config).encode()))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OverflowError,
+    reason=(
+        "vae/bundle.py weights_from_h5 (h5py.File(...) block, ~line 210) catches OSError, ValueError, KeyError, "
+        "TypeError and RuntimeError but not OverflowError, which h5py raises for some damaged headers "
+        "(one flipped bit at byte 49 of model.weights.h5); load_bundle must raise BundleError"
+    ),
+)
+def test_h5_overflow_is_a_bundle_error():
+    weights = bytearray(MEMBERS[bundle.WEIGHTS])
+    weights[49] ^= 1
+    with pytest.raises(BundleError):
+        bundle.weights_from_h5(MODEL, bytes(weights))
