@@ -122,28 +122,34 @@ class Trainer:
         self._since_best = 0
         self._seed = tf.constant(train_config.seed, tf.int32)
         self._epoch_fn = self._compile_epoch()
-        self._eval_fn = tf.function(self._evaluate, jit_compile=train_config.jit_compile)
+        self._eval_fn = tf.function(self._evaluate, jit_compile=train_config.jit_compile, autograph=False)
         variables = [v for layer in dense_layers(self.model) for v in (layer.kernel, layer.bias)]
         # One call reads every weight (per-variable reads cost ~0.3 ms each).
-        self._read_fn = tf.function(lambda: [tf.identity(v) for v in variables])
+        self._read_fn = tf.function(lambda: [tf.identity(v) for v in variables], autograph=False)
 
     def _compile_epoch(self):
         model, optimizer = self.model, self.optimizer
         variables = model.trainable_variables
 
         def epoch(batches, beta, first_step):
-            totals = tf.zeros((len(TERMS),), tf.float32)
-            for i in tf.range(tf.shape(batches)[0]):
+            n_batches = tf.shape(batches)[0]
+
+            def step(i, totals):
                 # Noise seeds (seed, 2 * step): a different, reproducible draw per step.
                 rng_seed = tf.stack([self._seed, 2 * (first_step + i)])
                 with tf.GradientTape() as tape:
                     terms = model.loss_terms(batches[i], beta, training=True, rng_seed=rng_seed)
                 grads = tape.gradient(terms["loss"], variables)
                 optimizer.apply_gradients(zip(grads, variables, strict=True))
-                totals += tf.stack([terms[k] for k in TERMS])
-            return totals / tf.cast(tf.shape(batches)[0], tf.float32)
+                return i + 1, totals + tf.stack([terms[k] for k in TERMS])
 
-        return tf.function(epoch, jit_compile=self.train_config.jit_compile)
+            start = (tf.constant(0, tf.int32), tf.zeros((len(TERMS),), tf.float32))
+            _, totals = tf.while_loop(lambda i, _: i < n_batches, step, start)
+            return totals / tf.cast(n_batches, tf.float32)
+
+        # An explicit while_loop rather than AutoGraph: no dependence on reading
+        # this file's source at trace time.
+        return tf.function(epoch, jit_compile=self.train_config.jit_compile, autograph=False)
 
     def _evaluate(self, x, beta):
         # A fixed noise seed, so validation figures differ only as the model does.
