@@ -232,7 +232,7 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
                 arrays.append(np.array(ds[()], np.float32))
     except BundleError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, OverflowError) as err:
         raise BundleError(f"model.weights.h5 is not a readable HDF5 weights file ({_short(err)}). "
                           f"Re-save the run from Latent Lab.") from err
     for path, array in zip(expected, arrays, strict=True):

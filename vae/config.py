@@ -71,6 +71,13 @@ def _check_layers(name: str, value: Any) -> None:
             _fail(name, value, f"must hold layer sizes in [1, {MAX_UNITS}]")
 
 
+def _is_plain_value(value: Any) -> bool:
+    """A JSON scalar that round-trips: text, a bool, an int or a finite float."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, bool, int))
+
+
 class _Settings:
     """Shared dict round trip for the frozen settings dataclasses."""
 
@@ -210,5 +217,14 @@ class DataConfig(_Settings):
         _check_float("noise", self.noise, 0.0, 10.0)
         _check_int("seed", self.seed, 0, 2**31 - 1)
         _check_choice("scaling", self.scaling, SCALINGS)
-        if not isinstance(self.params, dict):
-            _fail("params", self.params, "must be a mapping")
+        for name in ("preset", "name"):
+            if not isinstance(getattr(self, name), str):
+                _fail(name, getattr(self, name), "must be text")
+        if self.label_column is not None and not isinstance(self.label_column, str):
+            _fail("label_column", self.label_column, "must be text or null")
+        if not isinstance(self.columns, tuple) or not all(isinstance(c, str) for c in self.columns):
+            _fail("columns", self.columns, "must be a list of column names")
+        if not isinstance(self.params, dict) or not all(
+            isinstance(k, str) and _is_plain_value(v) for k, v in self.params.items()
+        ):
+            _fail("params", self.params, "must map names to numbers, text or true/false")

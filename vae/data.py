@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -584,7 +585,10 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
         try:
             if isinstance(raw, io.BytesIO):
                 raw.seek(0)
-            frame = pd.read_csv(raw, encoding="utf-8-sig" if enc == "utf-8" else enc, **kwargs)
+            with warnings.catch_warnings():
+                # Rows wider than the header only warn, and pandas drops their last fields.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(raw, encoding="utf-8-sig" if enc == "utf-8" else enc, **kwargs)
             if enc != encoding:
                 notes.append("The file is not valid UTF-8; it was read as Latin-1.")
             break
@@ -594,6 +598,12 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
             raise DataError(
                 f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.",
                 "empty",
+            ) from exc
+        except pd.errors.ParserWarning as exc:
+            raise DataError(
+                f"{label} has rows with more fields than its header has names (often an unnamed "
+                "row-index column). Give every column a name in the header, or remove the extra fields.",
+                "parse",
             ) from exc
         except (pd.errors.ParserError, ValueError) as exc:
             detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
