@@ -204,17 +204,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"--only takes engine, parse, ui. Received: {', '.join(sorted(unknown))}")
     result: dict[str, Any] = {"quick": args.quick, "cpus": os.cpu_count()}
-    if "engine" in sections:
-        result.update(bench.run_engine_bench(quick=args.quick))
+    # Sections that must not have TensorFlow in this process come first: the memory
+    # figure stands for the Streamlit process, which never imports it.
+    if "ui" in sections:
+        from vae import bench_ui
+
+        memory = bench_ui.bench_memory(n_runs=5 if args.quick else 20)
+        result.update({"memory_growth_mb": memory["growth_mb"], "memory_runs": memory["n_runs"],
+                       "memory_rss_start_mb": memory["rss_start_mb"], "memory_rss_end_mb": memory["rss_end_mb"]})
     if "parse" in sections:
         from vae.bench_data import bench_parse
 
         result.update(bench_parse(quick=args.quick))
     if "ui" in sections:
-        from vae import bench_ui
-
-        result.update(bench_ui.bench_worker_vs_engine(quick=args.quick))
-        result.update(bench_ui.bench_memory(n_runs=5 if args.quick else 20))
+        speed = bench_ui.bench_worker_vs_engine(quick=args.quick)
+        result.update({"worker_vs_engine": speed["ratio"], "worker_epochs_per_s": speed["worker_epochs_per_s"],
+                       "engine_epochs_per_s": speed["engine_epochs_per_s"], "worker_bench_epochs": speed["epochs"]})
+    if "engine" in sections:
+        result.update(bench.run_engine_bench(quick=args.quick))
     result["peak_rss_mb"] = bench.peak_rss_mb()
     text = json.dumps(result, indent=None if args.json else 2, default=float)
     if args.out:
