@@ -1,0 +1,383 @@
+"""Load and soak benchmarks: many browser sessions at once, many trainings in a row.
+
+Benchmarks, not tests: they report numbers (``python -m vae bench`` prints
+them); tests/e2e/test_load.py and tests/unit/test_soak.py check the
+correctness parts (every session finishes, none sees another's data; file
+descriptors and child processes return to their baseline).
+
+- ``bench_sessions(n)``: starts the app server, opens ``n`` Playwright browser
+  contexts at once; each generates a different preset, trains it (default
+  settings, fewer epochs) and checks that its sidebar names its own dataset and
+  no other's. Reports every interaction's time from click to the app's script
+  state ``notRunning`` (measured in the browser), the slowest one, and how
+  often the server's training cap (``vae.worker.MAX_CONCURRENT_JOBS``) asked a
+  session to wait.
+- ``bench_soak(n)``: ``n`` consecutive trainings through
+  ``vae.worker.TrainingJob`` in this process, polled like the page does;
+  reports RSS, open file descriptors, live children and zombies before/after.
+
+Needs Playwright and Debian's Chromium (/usr/bin/chromium) for
+``bench_sessions``; ``bench_soak`` needs only the library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PRESETS = ("two_moons", "circles", "blobs", "spirals", "pinwheel", "checkerboard", "swiss_roll", "ring")
+
+# Installed in every page: counts script runs and stamps the moment each one ends (performance.now).
+_OBSERVER = """
+(() => {
+  if (window.__llObs) return;
+  window.__llIdle = 0; window.__llIdleAt = performance.now();
+  const app = () => document.querySelector("[data-testid='stApp']");
+  let last = null;
+  window.__llObs = setInterval(() => {}, 1 << 30);
+  const check = () => {
+    const el = app(); if (!el) return;
+    const s = el.getAttribute('data-test-script-state');
+    if (s === 'notRunning' && last !== 'notRunning') { window.__llIdle += 1; window.__llIdleAt = performance.now(); }
+    last = s;
+  };
+  new MutationObserver(check).observe(document, {subtree: true, attributes: true, childList: true,
+                                                 attributeFilter: ['data-test-script-state']});
+  check();
+})()
+"""
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_server(timeout: float = 120.0) -> tuple[subprocess.Popen, str, Path]:
+    """``streamlit run app.py`` on a free port in its own process group: (process, url, log path)."""
+    port = _free_port()
+    log = Path(tempfile.mkstemp(prefix="latent-lab-load-", suffix=".log")[1])
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while not _healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.25)
+    return process, url, log
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+class _Session:
+    """One browser context driving the app, with timed interactions."""
+
+    def __init__(self, browser, url: str, preset: str, title: str):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.context.set_default_timeout(60_000)
+        self.context.add_init_script(_OBSERVER)
+        self.page = self.context.new_page()
+        self.url, self.preset, self.title = url, preset, title
+        self.timings: list[tuple[str, float]] = []
+        self.capacity_waits = 0
+        self.finished = False
+        self.sidebar_text = ""
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_selector(APP_READY, timeout=120_000)
+
+    def timed_click(self, what: str, locator) -> float:
+        """Click, then wait for the script run it triggers to end; ms from click to ``notRunning``."""
+        locator.wait_for(state="visible")
+        before = self.page.evaluate("() => [window.__llIdle, performance.now()]")
+        locator.click()
+        self.page.wait_for_function(
+            f'() => window.__llIdle > {before[0]} && document.querySelector("{APP_READY}") !== null',
+            timeout=120_000,
+        )
+        ms = self.page.evaluate("() => window.__llIdleAt") - before[1]
+        self.timings.append((what, ms))
+        return ms
+
+    @property
+    def sidebar(self):
+        return self.page.locator("[data-testid='stSidebar']")
+
+
+def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict[str, Any]:
+    """``n`` browser sessions at once: generate different data, train, check isolation.
+
+    Args:
+        n: concurrent browser contexts (at most ``len(PRESETS)``).
+        epochs: training epochs per session (default settings otherwise).
+        timeout: seconds for the whole benchmark.
+
+    Returns:
+        ``{"sessions", "all_finished", "isolated", "slowest_ms", "slowest", "interactions",
+        "capacity_waits", "per_session"}``; ``interactions`` lists every timed click
+        (ms from click to the script state ``notRunning``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from vae.data import DEFAULT_PRESET
+    from vae.data import PRESETS as SPECS
+
+    if not 1 <= n <= len(PRESETS):
+        raise ValueError(f"n must be in [1, {len(PRESETS)}]. Received: n={n}")
+    server, url, log = start_server()
+    started = time.monotonic()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                sessions = [_Session(browser, url, name, SPECS[name].title) for name in PRESETS[:n]]
+                # 1. All open the Data page at once.
+                for s in sessions:
+                    s.page.goto(f"{url}/data", wait_until="commit")
+                for s in sessions:
+                    s.wait_ready()
+                # 2. Each picks its own preset and uses it.
+                for s in sessions:
+                    s.page.get_by_role("combobox", name="Shape").first.click()
+                    if s.preset == DEFAULT_PRESET:  # already selected: choosing it again reruns nothing
+                        s.page.keyboard.press("Escape")
+                    else:
+                        s.timed_click("choose preset", s.page.get_by_role("option", name=s.title, exact=True))
+                for s in sessions:
+                    s.timed_click("use dataset", s.page.get_by_role("button", name="Use this dataset").first)
+                # 3. Train page, fewer epochs, Start (all at once; the server's cap may ask some to wait).
+                for s in sessions:
+                    s.timed_click("open Train", s.page.get_by_role("link", name=re.compile(r"Train$")).first)
+                for s in sessions:
+                    box = s.page.get_by_role("spinbutton", name="Epochs", exact=True)
+                    box.fill(str(epochs))
+                    before = s.page.evaluate("() => window.__llIdle")
+                    box.press("Enter")
+                    s.page.wait_for_function(f"() => window.__llIdle > {before}", timeout=120_000)
+                pending = list(sessions)
+                for s in pending:
+                    s.timed_click("start", s.page.get_by_role("button", name="Start", exact=True))
+                finished_re = re.compile(r"Model: .* · (finished|diverged|stopped|failed)")
+                deadline = started + timeout
+                while pending and time.monotonic() < deadline:
+                    for s in list(pending):
+                        text = s.sidebar.inner_text()
+                        if finished_re.search(text):
+                            s.finished = "· finished" in text
+                            pending.remove(s)
+                        elif "Model:" not in text or "not trained" in text:
+                            # Refused by the training cap (a warning says so): try again shortly.
+                            if s.page.get_by_text(re.compile("trainings are already running")).count():
+                                s.capacity_waits += 1
+                            start = s.page.get_by_role("button", name=re.compile(r"^(Start|Train again)"))
+                            if start.count() and start.first.is_enabled():
+                                s.timed_click("start (retry)", start.first)
+                    time.sleep(1.0)
+                # 4. Isolation: each sidebar names its own dataset and no other session's.
+                for s in sessions:
+                    s.page.wait_for_selector(APP_READY, timeout=60_000)
+                    s.sidebar_text = s.sidebar.inner_text()
+                isolated = all(
+                    f"Dataset: {s.title}" in s.sidebar_text
+                    and not any(f"Dataset: {o.title}" in s.sidebar_text for o in sessions if o is not s)
+                    for s in sessions
+                )
+                interactions = [(s.preset, what, ms) for s in sessions for what, ms in s.timings]
+                slowest = max(interactions, key=lambda t: t[2])
+                result = {
+                    "sessions": n,
+                    "epochs": epochs,
+                    "all_finished": all(s.finished for s in sessions),
+                    "isolated": isolated,
+                    "slowest_ms": round(slowest[2], 1),
+                    "slowest": f"{slowest[0]}: {slowest[1]}",
+                    "interactions": [
+                        {"session": a, "what": b, "ms": round(c, 1)} for a, b, c in interactions
+                    ],
+                    "capacity_waits": sum(s.capacity_waits for s in sessions),
+                    "page_errors": sum(len(s.errors) for s in sessions),
+                    "wall_s": round(time.monotonic() - started, 1),
+                    "per_session": {
+                        s.preset: {
+                            "finished": s.finished,
+                            "sidebar": s.sidebar_text.split("This session", 1)[-1].strip(),
+                        }
+                        for s in sessions
+                    },
+                }
+                for s in sessions:
+                    s.context.close()
+                return result
+            finally:
+                browser.close()
+    finally:
+        stop_server(server)
+        with contextlib.suppress(OSError):
+            log.unlink()
+
+
+# -- soak ------------------------------------------------------------------------------------------
+
+
+def rss_mib() -> float:
+    """This process's resident memory (VmRSS), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def child_processes() -> dict[str, list[int]]:
+    """This process's children from /proc: ``{"alive": [...], "zombies": [...]}``."""
+    me, alive, zombies = os.getpid(), [], []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me:
+            (zombies if fields[0] == "Z" else alive).append(int(proc.name))
+    return {"alive": alive, "zombies": zombies}
+
+
+def bench_soak(
+    n: int = 30, epochs: int = 5, n_samples: int = 512, poll_s: float = 0.1, jit_compile: bool = True
+) -> dict[str, Any]:
+    """``n`` consecutive trainings through ``TrainingJob``, like the Train page (start, poll until done).
+
+    Returns:
+        RSS (MiB), open file descriptors and child processes before and after,
+        zombies after, how many runs completed, and seconds per run.
+    """
+    from vae.config import DataConfig, ModelConfig, TrainConfig
+    from vae.data import generate
+    from vae.worker import TrainingJob, active_jobs
+
+    x = generate(DataConfig(n_samples=n_samples)).standardized()
+    model, train = (
+        ModelConfig(encoder_units=(16,), decoder_units=(16,)),
+        TrainConfig(epochs=epochs, batch_size=64, jit_compile=jit_compile),
+    )
+    before = {
+        "rss_mib": rss_mib(),
+        "fds": open_fds(),
+        "children": len(child_processes()["alive"]),
+        "mp_children": len(multiprocessing.active_children()),
+    }
+    completed, seconds, rss_trace = 0, [], []
+    for _ in range(n):
+        t0 = time.monotonic()
+        job = TrainingJob(x, model, train)
+        job.start()
+        end = None
+        while end is None:
+            end = next((m for m in job.poll() if m["type"] in ("done", "error")), None)
+            time.sleep(poll_s)
+        job.stop()
+        completed += end["type"] == "done" and end.get("reason") == "completed"
+        seconds.append(time.monotonic() - t0)
+        rss_trace.append(round(rss_mib(), 1))
+    children = child_processes()
+    after = {
+        "rss_mib": rss_mib(),
+        "fds": open_fds(),
+        "children": len(children["alive"]),
+        "mp_children": len(multiprocessing.active_children()),
+    }
+    return {
+        "runs": n,
+        "completed": completed,
+        "rss_mib_before": round(before["rss_mib"], 1),
+        "rss_mib_after": round(after["rss_mib"], 1),
+        "rss_mib_trace": rss_trace,
+        "fds_before": before["fds"],
+        "fds_after": after["fds"],
+        "children_before": before["children"],
+        "children_after": after["children"],
+        "mp_children_after": after["mp_children"],
+        "zombies_after": len(children["zombies"]),
+        "active_jobs_after": active_jobs(),
+        "seconds_per_run": round(sum(seconds) / len(seconds), 2) if seconds else float("nan"),
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover - manual run: python -m vae.bench_load [sessions|soak]
+    import json
+
+    which = sys.argv[1] if len(sys.argv) > 1 else "both"
+    if which in ("sessions", "both"):
+        print(json.dumps(bench_sessions(), indent=2))
+    if which in ("soak", "both"):
+        print(json.dumps(bench_soak(), indent=2))
