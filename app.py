@@ -22,5 +22,5 @@ PAGES = [
 page = st.navigation(PAGES)
 share.read_query_params()  # a shared link's settings, applied once per session
 share.sync_query_params()
-sidebar.render()
+sidebar.render(page.url_path)
 page.run()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from vae.config import DataConfig
 from vae.data import generate
-from vae.ui import state, train_charts, train_form, training
+from vae.ui import handover, palette, state, train_charts, train_form, training
 from vae.ui.shell import require_app_shell
 
 require_app_shell()
@@ -35,6 +35,12 @@ training.sync()
 if state.take_autostart() and not training.job_running():
     st.session_state.update(train_form.DEFAULTS)  # the form shows what is training
     st.session_state[ERROR_KEY] = training.start(dataset, *train_form.default_settings(dataset.n_dims))
+_run = state.get_run()
+if _run is not None and not _run.is_active and state.take_then_explore() and _run.status == "finished" and _run.usable:
+    # Home's "try it now" ends on the latent plane. The browser opens it (vae/ui/handover.py):
+    # st.switch_page while the live view polls can land on a blank page.
+    st.caption("Training finished: opening the latent plane…")
+    handover.go_to("explore")
 
 
 def current_settings() -> train_form.FormResult:
@@ -149,8 +155,6 @@ with right:
 
     @st.fragment(run_every=POLL_S if running else None)
     def live_view() -> None:
-        run = state.get_run()
-        was_active = run is not None and run.is_active
         training.sync()
         run = state.get_run()
         show_status(run)
@@ -162,12 +166,13 @@ with right:
         with st.container(key="train_charts"):
             st.plotly_chart(train_charts.loss_figure(history, log_y=log_y, total_epochs=total),
                             key="tr_loss_chart", config={"displayModeBar": False})
-        st.markdown("**Live panel** · data (grey), their reconstructions (blue) and samples from the prior "
-                    "(red), in the data's original units")
+        st.markdown(f"**Live panel** · data ({palette.NAMES['data']}), their reconstructions "
+                    f"({palette.NAMES['reconstruction']}) and samples from the prior "
+                    f"({palette.NAMES['prior_samples']}), in the data's original units")
         st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
-        if was_active and (run is None or not run.is_active):
-            if run is not None and run.status == "finished" and run.usable and state.take_then_explore():
-                st.switch_page("pages/explore.py")  # Home's "try it now": straight to the latent plane
-            st.rerun(scope="app")  # the run ended: refresh the controls and stop polling
+        # `running` is what this fragment was registered with: polling. Compare with the run's state
+        # now, not with the previous tick's, since the sidebar may have drained the last epoch first.
+        if running and (run is None or not run.is_active):
+            st.rerun(scope="app")  # the run ended: refresh the controls, stop polling, maybe hand over
 
     live_view()

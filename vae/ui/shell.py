@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+_RERUN_DONE = "ll_shell_rerun_done"
+
 
 def require_app_shell() -> None:
     """Call first on every page: reruns through app.py if Streamlit skipped it."""
@@ -21,4 +23,8 @@ def require_app_shell() -> None:
         return
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        # Once per session is enough (the flag is a start-up leftover). AppTest sets it again on
+        # every run, and a rerun there would swallow the button click under test.
+        if not st.session_state.get(_RERUN_DONE):
+            st.session_state[_RERUN_DONE] = True
+            st.rerun()

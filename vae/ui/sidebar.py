@@ -1,4 +1,11 @@
-"""The sidebar every page shares: the session's dataset and model at a glance."""
+"""The sidebar every page shares: the session's dataset and model at a glance, and the next step.
+
+While a training runs (or is about to start, on Train's autostart), the status
+is a fragment that polls once a second, so it follows the run on every page
+without rerunning the page. When the run ends it reruns the app once (except
+on Train, whose own live view hands over: to Explore on Home's tour), so the
+page's controls and captions catch up and polling stops.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,43 @@ import streamlit as st
 
 from vae.ui import state, training
 
+POLL_S = 1.0
 
-def render() -> None:
+
+def render(page_path: str = "") -> None:
+    """Draw the session status into the sidebar.
+
+    Args:
+        page_path: the current page's url path ("" for Home, "train", ...).
+    """
     training.sync()  # never blocks: every page sees the latest epoch and weights
+    live = training.job_running() or state.autostart_pending()
+    with st.sidebar, st.container(key="ll_session"):
+        st.fragment(_status, run_every=POLL_S if live else None)(live, page_path)
+
+
+def _status(live: bool, page_path: str) -> None:
+    if live:
+        training.sync()
     dataset, run = state.get_dataset(), state.get_run()
-    with st.sidebar:
-        st.markdown("**This session**")
-        if dataset is None:
-            st.caption("Dataset: none yet")
-            st.page_link("pages/data.py", label="Choose a dataset →")
-            return
-        st.caption(f"Dataset: {dataset.name} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
-        if run is None:
-            st.caption("Model: not trained yet")
-            st.page_link("pages/train.py", label="Train a model →")
-            return
-        loss = f"{run.last_loss:.3f}" if run.history else "—"
-        st.caption(f"Model: {run.model_config.label} · {run.status} · epoch {run.epochs_done} · loss {loss}")
-        if run.usable:
-            st.page_link("pages/explore.py", label="Explore the latent plane →")
+    st.markdown("**This session**")
+    if dataset is None:
+        st.caption("📊 Dataset: none yet")
+        st.page_link("pages/data.py", label="Choose a dataset →")
+        st.page_link("pages/home.py", label="…or try the one-click tour →")
+        return
+    st.caption(f"📊 Dataset: {dataset.name} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
+    if run is None:
+        st.caption("🧠 Model: not trained yet")
+        st.page_link("pages/train.py", label="Train a model →")
+        return
+    loss = f"{run.last_loss:.3f}" if run.history else "—"
+    icon = "⏳" if run.is_active else "🧠"
+    st.caption(f"{icon} Model: {run.model_config.label} · {run.status} · epoch {run.epochs_done} · loss {loss}")
+    if run.is_active:
+        st.page_link("pages/train.py", label="Watch it train →")
+    if run.usable:
+        st.page_link("pages/explore.py", label="Explore the latent plane →")
+    if live and not run.is_active and not training.job_running() and page_path != "train":
+        state.take_then_explore()  # the tour's run ended while the user was elsewhere: no surprise jump
+        st.rerun(scope="app")  # the run ended: let the page catch up, and stop polling

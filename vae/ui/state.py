@@ -115,6 +115,11 @@ def request_autostart() -> None:
     st.session_state[AUTOSTART] = True
 
 
+def autostart_pending() -> bool:
+    """True if a training start was requested and not yet taken (the flag stays)."""
+    return bool(_get(AUTOSTART, False))
+
+
 def take_autostart() -> bool:
     """True once if a training start was requested (the flag is consumed)."""
     return bool(st.session_state.pop(AUTOSTART, False))
