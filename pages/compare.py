@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.ui import compare_view as view
-from vae.ui import state
+from vae.ui import palette, state
 from vae.ui.shell import require_app_shell
 
 require_app_shell()
@@ -55,9 +55,10 @@ if not entries or not comparison.matches(dataset):
     st.stop()
 
 st.subheader("Generation: decode z ~ N(0, I)")
-st.caption("Grey: held-out data. Green: 500 points decoded from the prior N(0, I). A model that can "
-           "generate puts the green points on the grey ones; the title gives its energy distance to the "
-           "data (lower is better; 0 = indistinguishable).")
+data, samples = palette.NAMES["data"], palette.NAMES["prior_samples"]
+st.caption(f"{data.capitalize()}: held-out data. {samples.capitalize()}: 500 points decoded from the prior "
+           f"N(0, I). A model that can generate puts the {samples} points on the {data} ones; the title gives "
+           "its energy distance to the data (lower is better; 0 = indistinguishable).")
 st.caption(f"For scale: real training rows score {view.reference_energy(comparison, dataset):.3f} against "
            "the same held-out rows — what a perfect generator would get.")
 st.plotly_chart(view.prior_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_prior")

@@ -17,7 +17,7 @@ from vae.config import DataConfig
 from vae.data import Dataset, generate
 from vae.decode import encode
 from vae.run import Run
-from vae.ui import state, training
+from vae.ui import palette, state, training
 from vae.ui.latent_pad import latent_pad, view_kind
 from vae.ui.shell import require_app_shell
 
@@ -148,6 +148,6 @@ if run.status == "diverged":
 if run.data_config.replace(name="") != dataset.config.replace(name=""):
     st.warning("The dataset changed since this model was trained: the encoded points may not match.")
 st.caption(f"{run.model_config.label} on {dataset.name} · {dataset.n_rows:,} rows × {dataset.n_dims} "
-           f"columns · epoch {run.epochs_done}. Drag the crimson point; the output is decoded as you move.")
+           f"columns · epoch {run.epochs_done}. Drag the {palette.NAMES['point']} point; the output is decoded as you move.")
 mode = controls(run, dataset)
 st.fragment(explore_view, run_every=1.0 if run.is_active else None)(mode)

@@ -27,7 +27,7 @@ from vae.decode import encode
 from vae.explore import decode_original, refuse_reason
 from vae.ui import palette, state
 
-DATA_GREY = "#A8A8A8"
+DATA_GREY = palette.DATA
 SAMPLE_COLOR = palette.PRIOR_SAMPLES
 VARIANT_COLORS = {"ae": "#0072B2", "denoising": "#56B4E9", "sparse": "#CC79A7", "vae": "#D55E00",
                   "beta_vae": "#E69F00"}

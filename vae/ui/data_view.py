@@ -1,8 +1,7 @@
 """Plotly figures for datasets: a WebGL scatter of 2-D data, a mosaic of digit images.
 
 Pure figure builders (no ``st.*``): pages call them and pass the figure to
-``st.plotly_chart``. Colours live in ``DATA_COLORS`` so other pages can draw
-data in the same colours.
+``st.plotly_chart``. Colours come from ``vae.ui.palette``, shared by every page.
 """
 
 from __future__ import annotations
@@ -12,21 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-# Qualitative palette for labels (colour-blind friendly; Okabe-Ito plus the app's purple).
-DATA_COLORS: tuple[str, ...] = (
-    "#6C4BD8",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#0072B2",
-    "#CC79A7",
-    "#56B4E9",
-    "#8C6D31",
-    "#000000",
-    "#999999",
-)
-POINT_COLOR = "#6C4BD8"  # unlabelled points: the theme's primary colour
-DRAWN_COLOR = "#0072B2"
+from vae.ui import palette
+
+# Colours come from vae/ui/palette.py (one palette for every page).
+DATA_COLORS: tuple[str, ...] = palette.LABEL_COLORS
+POINT_COLOR = palette.DATA  # unlabelled points
+DRAWN_COLOR = palette.DRAWN
 MAX_DISPLAY_POINTS = 50_000  # above this the preview shows a seeded subsample
 MAX_LABEL_GROUPS = len(DATA_COLORS)  # more distinct labels than colours: one colour, no legend
 

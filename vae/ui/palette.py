@@ -1,23 +1,50 @@
-"""Colours shared by every view of the data, so a point looks the same everywhere.
+"""The app's colours, in one place, so a thing looks the same on every page.
 
-Roles (reconstruction, prior samples, the dragged point, paths) get one
-mid-luminance colour each that reads on the light and the dark theme; labels
-reuse the Data page's ``DATA_COLORS`` (vae/ui/data_view.py).
+Roles (used by the Data, Train, Explore, Compare and Runs pages and the latent pad):
+
+    data              slate grey    the dataset's points (unlabelled), and the backdrop
+                                    under reconstructions and samples
+    reconstructions   blue          decoder(encoder(x)), and a point's posterior on the pad
+    prior samples     green         decoder(z) for z ~ N(0, I): what the model generates
+    dragged point     crimson       the latent point you drag and what it decodes to
+    path              orange        interpolation paths
+
+Every colour is mid-luminance so it reads on the light and the dark theme (no
+black, no white). Labelled data (clusters, classes) use ``LABEL_COLORS``, whose
+first entries avoid the role colours, so a two- or three-cluster dataset never
+looks like reconstructions or samples. Captions name these colours through
+``NAMES`` so text and plots cannot drift apart.
 """
 
 from __future__ import annotations
 
-from vae.ui.data_view import DATA_COLORS, POINT_COLOR
+DATA = "#7D8797"  # slate grey
+RECONSTRUCTION = "#2F80D1"  # blue
+PRIOR_SAMPLES = "#12A37A"  # green
+POINT = "#E0356E"  # crimson
+PATH = "#E69F00"  # orange
+DRAWN = "#6C4BD8"  # points being drawn on the Data page: the theme's primary colour
 
-DATA = POINT_COLOR  # data points without labels (as on the Data page)
-RECONSTRUCTION = "#E69F00"  # decoder(encoder(x)): orange
-PRIOR_SAMPLES = "#009E73"  # decoder(z), z ~ N(0, I): green
-POINT = "#E0356E"  # the dragged latent point and its decoded image: crimson
-PATH = "#17A2B8"  # interpolation paths: teal
+NAMES = {"data": "grey", "reconstruction": "blue", "prior_samples": "green", "point": "crimson",
+         "path": "orange"}
 
-# Labels (cluster, class, digit) use the Data page's colours, in the same order
-# (sorted label text), so a cluster has one colour on every page.
-LABEL_COLORS: tuple[str, ...] = DATA_COLORS
+# Labels (cluster, class, digit), in sorted label order on every page. Ten, for the digits.
+LABEL_COLORS: tuple[str, ...] = (
+    "#6C4BD8",  # purple (the theme's primary colour)
+    "#C99A06",  # gold
+    "#CC79A7",  # pink
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#8C6D31",  # brown
+    "#9A9A2F",  # olive
+    "#A05CC8",  # violet
+    "#12A37A",  # green (shared with prior samples: only datasets with 9+ labels reach it)
+    "#2F80D1",  # blue
+)
+
+# Curves that are not roles (loss terms, runs, model variants).
+TRAIN_CURVE = "#2F80D1"
+VAL_CURVE = "#E69F00"
 
 
 def label_color(index: int) -> str:

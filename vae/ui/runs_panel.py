@@ -29,8 +29,7 @@ RESULT_KEY = "ll_runs_restore"  # {"id": upload file id, "error": str | None, "n
 CACHE_KEY = "ll_runs_bundle"  # (run fingerprint, bytes): the bundle of the current run, built once
 FORMAT_KEY = "runs_figure_format"
 MAX_CURVES = 10
-COLORS = ("#1f77b4", palette.RECONSTRUCTION, palette.PRIOR_SAMPLES, palette.POINT, palette.PATH,
-          "#9467bd", "#8c564b", "#7f7f7f", "#bcbd22", "#e377c2")
+COLORS = palette.LABEL_COLORS  # one colour per run
 
 
 def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:

@@ -18,14 +18,15 @@ from plotly.subplots import make_subplots
 from vae import decode
 from vae.data import Dataset
 from vae.decode import NetworkWeights
+from vae.ui import palette
 
 LOSS_HEIGHT = 300
 PANEL_HEIGHT = 320
-TRAIN_COLOR = "#1f77b4"
-VAL_COLOR = "#ff7f0e"
-DATA_COLOR = "rgba(120, 120, 120, 0.35)"
-RECON_COLOR = "#1f77b4"
-SAMPLE_COLOR = "#d62728"
+TRAIN_COLOR = palette.TRAIN_CURVE
+VAL_COLOR = palette.VAL_CURVE
+DATA_COLOR = palette.DATA
+RECON_COLOR = palette.RECONSTRUCTION
+SAMPLE_COLOR = palette.PRIOR_SAMPLES
 
 TERMS = (("loss", "Total loss"), ("recon", "Reconstruction"), ("kl", "KL"))
 
@@ -103,7 +104,7 @@ def live_panel_figure(dataset: Dataset, weights: NetworkWeights | None, n_points
     cols = dataset.columns
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=shown[:, 0], y=shown[:, 1], mode="markers", name="data",
-                             marker={"color": DATA_COLOR, "size": 5}, hoverinfo="skip"))
+                             marker={"color": DATA_COLOR, "size": 5, "opacity": 0.35}, hoverinfo="skip"))
     if weights is not None and weights.is_finite():
         x_std = dataset.standardizer.transform(shown)
         recon = dataset.standardizer.inverse_transform(decode.reconstruct(weights, x_std))
