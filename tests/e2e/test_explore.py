@@ -37,7 +37,7 @@ def train_default_model(page: Page, app_url: str) -> None:
     page.get_by_role("link", name=re.compile(r"Explore$")).click()
     wait_for_app(page)
     page.get_by_role("button", name=re.compile("Train a quick default model")).click()
-    expect(page).to_have_url(re.compile(r"/train$"), timeout=60_000)
+    expect(page).to_have_url(re.compile(r"/train(\?|$)"), timeout=60_000)
     sidebar = page.locator("[data-testid='stSidebar']")
     expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     page.get_by_role("link", name=re.compile(r"Explore$")).first.click()
