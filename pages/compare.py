@@ -12,6 +12,7 @@ import streamlit as st
 from vae.ui import compare_view as view
 from vae.ui import palette, state
 from vae.ui.shell import require_app_shell
+from vae.ui.text import plain
 
 require_app_shell()
 
@@ -27,7 +28,7 @@ if dataset is None:
     st.stop()
 
 comparison = state.get_comparison()
-st.markdown(f"Dataset: **{dataset.name}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
+st.markdown(f"Dataset: **{plain(dataset.name)}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
 if comparison is not None and not comparison.matches(dataset):
     st.warning("The dataset changed since these models were trained; train them again to compare "
                "them on the current data.", icon="⚠️")

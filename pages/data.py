@@ -12,6 +12,7 @@ from vae.config import SCALINGS, DataConfig
 from vae.ui import data_view, state
 from vae.ui.draw_canvas import draw_canvas, points_from_state
 from vae.ui.shell import require_app_shell
+from vae.ui.text import plain
 
 require_app_shell()
 
@@ -39,14 +40,14 @@ def show_preview(dataset: data.Dataset, key: str) -> None:
     fig, note = data_view.scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)
     st.plotly_chart(fig, key=key)
     if dataset.n_dims > 2:
-        st.caption(f"Showing columns {dataset.columns[0]!r} and {dataset.columns[1]!r} of {dataset.n_dims}.")
+        st.caption(plain(f"Showing columns {dataset.columns[0]!r} and {dataset.columns[1]!r} of {dataset.n_dims}."))
     if note:
-        st.caption(note)
+        st.caption(plain(note))
 
 
 def use(dataset: data.Dataset) -> None:
     state.set_dataset(dataset)
-    st.toast(f"Now using {dataset.name}: {dataset.n_rows:,} rows.", icon="✅")
+    st.toast(plain(f"Now using {dataset.name}: {dataset.n_rows:,} rows."), icon="✅")
 
 
 def on_scaling_change() -> None:
@@ -163,7 +164,7 @@ def draw_tab(scaling: str) -> None:
             try:
                 dataset = data.from_points(points, scaling)
             except data.DataError as exc:
-                st.error(str(exc), icon="🚫")
+                st.error(plain(str(exc)), icon="🚫")
         else:
             st.caption(f"Draw at least {data.MIN_ROWS} points to use the drawing.")
         st.button(
@@ -190,7 +191,7 @@ def read_upload(uploaded) -> data.Table | None:
             entry["error"] = str(exc)
         state.set_upload(entry)
     if entry["error"]:
-        st.error(entry["error"] + " The current dataset is unchanged.", icon="🚫")
+        st.error(plain(entry["error"]) + " The current dataset is unchanged.", icon="🚫")
     return entry["table"]
 
 
@@ -234,16 +235,16 @@ def upload_tab(scaling: str) -> None:
         except data.DataError as exc:
             if exc.kind != "too_many_rows":
                 raise
-            st.warning(str(exc), icon="⚠️")
+            st.warning(plain(str(exc)), icon="⚠️")
             subsample = st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed")
             dataset = data.build_dataset(table, columns, subsample_seed=int(subsample), **options)
     except data.DataError as exc:
-        st.error(f"{exc} The current dataset is unchanged.", icon="🚫")
+        st.error(f"{plain(str(exc))} The current dataset is unchanged.", icon="🚫")
         return
     for note in dataset.notes:
-        st.caption(note)
+        st.caption(plain(note))
     for warning in dataset.warnings:
-        st.warning(warning, icon="⚠️")
+        st.warning(plain(warning), icon="⚠️")
     show_preview(dataset, "data_upload_preview")
     verb = (
         f"Use a seeded subsample of {dataset.n_rows:,} rows" if subsample is not None else "Use this dataset"
@@ -259,7 +260,7 @@ def active_summary(active: data.Dataset | None) -> None:
         )
         return
     st.success(
-        f"**Active dataset: {active.name}** — {active.n_rows:,} rows × {active.n_dims} columns, "
+        f"**Active dataset: {plain(active.name)}** — {active.n_rows:,} rows × {active.n_dims} columns, "
         f"scaling {SCALING_LABELS[active.config.scaling]}.",
         icon="✅",
     )

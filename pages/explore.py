@@ -20,6 +20,7 @@ from vae.run import Run
 from vae.ui import palette, state, training
 from vae.ui.latent_pad import latent_pad, view_kind
 from vae.ui.shell import require_app_shell
+from vae.ui.text import plain
 
 require_app_shell()
 
@@ -147,7 +148,7 @@ if run.status == "diverged":
     st.warning(f"This run diverged; you are exploring its last finite weights. {run.message}")
 if run.data_config.replace(name="") != dataset.config.replace(name=""):
     st.warning("The dataset changed since this model was trained: the encoded points may not match.")
-st.caption(f"{run.model_config.label} on {dataset.name} · {dataset.n_rows:,} rows × {dataset.n_dims} "
+st.caption(f"{run.model_config.label} on {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} "
            f"columns · epoch {run.epochs_done}. Drag the {palette.NAMES['point']} point; the output is decoded as you move.")
 mode = controls(run, dataset)
 st.fragment(explore_view, run_every=1.0 if run.is_active else None)(mode)

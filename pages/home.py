@@ -6,6 +6,7 @@ from vae.config import DataConfig
 from vae.data import generate
 from vae.ui import state
 from vae.ui.shell import require_app_shell
+from vae.ui.text import plain
 
 require_app_shell()
 
@@ -36,7 +37,7 @@ with col1.container(border=True, height="stretch"):
     if dataset is None:
         st.caption("⬜ No dataset yet.")
     else:
-        st.caption(f"✅ {dataset.name}: {dataset.n_rows:,} rows × {dataset.n_dims} columns.")
+        st.caption(f"✅ {plain(dataset.name)}: {dataset.n_rows:,} rows × {dataset.n_dims} columns.")
     st.page_link("pages/data.py", label="Choose data →")
 with col2.container(border=True, height="stretch"):
     st.subheader("2 · Train")

@@ -13,6 +13,7 @@ from vae.config import DataConfig
 from vae.data import generate
 from vae.ui import handover, palette, state, train_charts, train_form, training
 from vae.ui.shell import require_app_shell
+from vae.ui.text import plain
 
 require_app_shell()
 
@@ -121,7 +122,7 @@ def show_status(run) -> None:
 
 
 running = training.job_running()
-st.caption(f"Dataset: **{dataset.name}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns, "
+st.caption(f"Dataset: **{plain(dataset.name)}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns, "
            "standardized for training. Losses are in nats per point on standardized data.")
 left, right = st.columns([1, 2], gap="large")
 with left:

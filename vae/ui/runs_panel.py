@@ -23,6 +23,7 @@ from vae.bundle import BundleError
 from vae.data import MAX_UPLOAD_MB, Dataset
 from vae.run import Run
 from vae.ui import palette, state
+from vae.ui.text import plain
 
 UPLOAD_KEY = "runs_upload"
 RESULT_KEY = "ll_runs_restore"  # {"id": upload file id, "error": str | None, "name": str}: each file handled once
@@ -82,11 +83,6 @@ def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
     if log_y and losses and min(losses) > 0:
         fig.update_yaxes(type="log")
     return fig
-
-
-def plain(text: str) -> str:
-    """``text`` with every Markdown-active character escaped, for st.error / st.success (no links, no HTML)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\\\1", text)
 
 
 def _safe_name(text: str) -> str:

@@ -25,7 +25,7 @@ from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import DataError, generate
 from vae.share import SharedSettings
 from vae.ui import state, train_form
-from vae.ui.runs_panel import plain
+from vae.ui.text import plain
 
 APPLIED = "ll_share_applied"  # bool: this session has read its link
 SHARED = "ll_shared"  # SharedSettings | None: what the link held (for pages that want to know)

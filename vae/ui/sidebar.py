@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.ui import state, training
+from vae.ui.text import plain
 
 POLL_S = 1.0
 
@@ -38,7 +39,7 @@ def _status(live: bool, page_path: str) -> None:
         st.page_link("pages/data.py", label="Choose a dataset →")
         st.page_link("pages/home.py", label="…or try the one-click tour →")
         return
-    st.caption(f"📊 Dataset: {dataset.name} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
+    st.caption(f"📊 Dataset: {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
     if run is None:
         st.caption("🧠 Model: not trained yet")
         st.page_link("pages/train.py", label="Train a model →")
