@@ -144,6 +144,7 @@ class _Session:
         self.url, self.preset, self.title = url, preset, title
         self.timings: list[tuple[str, float]] = []
         self.capacity_waits = 0
+        self.timeouts: list[str] = []
         self.finished = False
         self.sidebar_text = ""
         self.errors: list[str] = []
@@ -152,15 +153,24 @@ class _Session:
     def wait_ready(self) -> None:
         self.page.wait_for_selector(APP_READY, timeout=120_000)
 
-    def timed_click(self, what: str, locator) -> float:
-        """Click, then wait for the script run it triggers to end; ms from click to ``notRunning``."""
+    def timed_click(self, what: str, locator, timeout_ms: float = 120_000) -> float | None:
+        """Click, then wait for the script run it triggers to end; ms from click to ``notRunning``.
+
+        A click whose run does not end within ``timeout_ms`` is recorded in ``timeouts`` (None).
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         locator.wait_for(state="visible")
         before = self.page.evaluate("() => [window.__llIdle, performance.now()]")
         locator.click()
-        self.page.wait_for_function(
-            f'() => window.__llIdle > {before[0]} && document.querySelector("{APP_READY}") !== null',
-            timeout=120_000,
-        )
+        try:
+            self.page.wait_for_function(
+                f'() => window.__llIdle > {before[0]} && document.querySelector("{APP_READY}") !== null',
+                timeout=timeout_ms,
+            )
+        except PlaywrightTimeout:
+            self.timeouts.append(what)
+            return None
         ms = self.page.evaluate("() => window.__llIdleAt") - before[1]
         self.timings.append((what, ms))
         return ms
@@ -262,6 +272,7 @@ def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict
                     ],
                     "capacity_waits": sum(s.capacity_waits for s in sessions),
                     "page_errors": sum(len(s.errors) for s in sessions),
+                    "timeouts": [f"{s.preset}: {what}" for s in sessions for what in s.timeouts],
                     "wall_s": round(time.monotonic() - started, 1),
                     "per_session": {
                         s.preset: {
