@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from vae.data import MAX_ABS_VALUE, DataError, Dataset, load_csv, read_table
 
-# pandas warns when rows are wider than the header (see the xfail below); not the point here.
+# pandas may warn about rows wider than the header (refused since e9a800c); not the point here.
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.ParserWarning")
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -210,14 +210,6 @@ def test_too_few_rows_is_a_data_error(size):
         check_dataset(load_csv(data))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "vae/data.py read_table: a header with fewer names than every data row has fields is read with "
-        "index_col=False, which silently drops the extra (last) field of every row (pandas only emits a "
-        "ParserWarning); it should raise DataError like other ragged files"
-    ),
-)
 @pytest.mark.parametrize(
     "data",
     [
