@@ -16,6 +16,14 @@ import re
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>!$~|#])")
 
 
+# GitHub-flavoured Markdown also links bare addresses (http://..., www.... and e-mail)
+# after escapes are resolved, so a backslash cannot stop it: an invisible word
+# joiner (U+2060) inside the pattern does, and the text still reads the same.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(?=:)|\b(www)(?=\.)|(?=@)")
+
+
 def plain(text: str) -> str:
     """``text`` with Markdown-active characters escaped (no emphasis, links, images, HTML or math)."""
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", str(text))
+    text = _MARKDOWN_ACTIVE.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text)
