@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="finish in under a minute")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--only", default="engine,parse,ui",
-                       help="comma-separated sections: engine, parse, ui (default all)")
+                       help="comma-separated sections: engine, parse, ui, load (default engine,parse,ui; "
+                            "load drives 4 browser sessions and 30 trainings, and needs the test extras)")
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
     bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
 
@@ -200,9 +201,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from vae import bench
 
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"engine", "parse", "ui"}
+    unknown = sections - {"engine", "parse", "ui", "load"}
     if unknown:
-        raise UsageError(f"--only takes engine, parse, ui. Received: {', '.join(sorted(unknown))}")
+        raise UsageError(f"--only takes engine, parse, ui, load. Received: {', '.join(sorted(unknown))}")
     result: dict[str, Any] = {"quick": args.quick, "cpus": os.cpu_count()}
     # Sections that must not have TensorFlow in this process come first: the memory
     # figure stands for the Streamlit process, which never imports it.
@@ -220,6 +221,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         speed = bench_ui.bench_worker_vs_engine(quick=args.quick)
         result.update({"worker_vs_engine": speed["ratio"], "worker_epochs_per_s": speed["worker_epochs_per_s"],
                        "engine_epochs_per_s": speed["engine_epochs_per_s"], "worker_bench_epochs": speed["epochs"]})
+    if "load" in sections:
+        from vae import bench_load
+
+        soak = bench_load.bench_soak(n=8 if args.quick else 30)
+        result.update({f"soak_{key}": value for key, value in soak.items() if key != "rss_mib_trace"})
+        sessions = bench_load.bench_sessions(n=2 if args.quick else 4, epochs=5 if args.quick else 20)
+        result.update({f"sessions_{key}": value for key, value in sessions.items() if key != "interactions"})
     if "engine" in sections:
         result.update(bench.run_engine_bench(quick=args.quick))
     result["peak_rss_mb"] = bench.peak_rss_mb()
@@ -227,7 +235,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.out:
         args.out.write_text(text + "\n")
     if args.markdown:
-        command = "python -m vae bench" + (" --quick" if args.quick else "") + f" --markdown {args.markdown}"
+        only = "" if args.only == "engine,parse,ui" else f" --only {args.only}"
+        command = f"python -m vae bench{' --quick' if args.quick else ''}{only} --markdown {args.markdown}"
         args.markdown.write_text(bench.format_markdown(result, command))
     print(text if args.json else bench.format_report(result))
     return 0

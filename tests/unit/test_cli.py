@@ -18,7 +18,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     (["train", "--data", "no_such_file.csv"], "error: --data must be a preset"),
     (["train", "--batch-size", "5000", "--n-samples", "100"], "error: batch_size must not exceed"),
     (["frobnicate"], "error: argument command"),
-    (["bench", "--only", "gpu"], "error: --only takes engine, parse, ui"),
+    (["bench", "--only", "gpu"], "error: --only takes engine, parse, ui, load"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args, expected):
     result = run_cli(*args)
