@@ -79,7 +79,8 @@ def _time_epochs(run_epoch, epochs: int, rows: int) -> float:
 def bench_engine(x: np.ndarray, batch_size: int, epochs: int) -> float:
     from vae.engine import Trainer
 
-    trainer = Trainer(x, ModelConfig(), TrainConfig(epochs=epochs + 1, batch_size=batch_size))
+    # Forced on: this measures steady-state throughput, which is what XLA is for.
+    trainer = Trainer(x, ModelConfig(), TrainConfig(epochs=epochs + 1, batch_size=batch_size), xla=True)
     rows = trainer.n_batches * batch_size
     return _time_epochs(trainer.run_epoch, epochs, rows)
 

@@ -37,6 +37,10 @@ from vae.models import (
 # means the optimizer is ascending, not descending.
 DIVERGENCE_FACTOR = 100.0
 DIVERGENCE_FLOOR = 1e4
+# XLA compilation costs ~3 s once and then trains ~2.3x faster at batch 128 (measured
+# on 2 CPU cores): it repays itself from about a million samples processed. Shorter
+# runs (the default two-moons run is ~120,000) start faster without it.
+XLA_MIN_SAMPLES = 1_000_000
 
 TERMS = ("loss", "recon", "kl", "penalty")
 
@@ -84,13 +88,16 @@ class Trainer:
         model_config: the architecture and objective.
         train_config: the optimizer, budget and schedule.
         x_val: optional (m, D) standardized validation data.
+        xla: compile with XLA (True), or not (False); None (the default) uses
+            XLA when ``train_config.jit_compile`` allows it and the run is long
+            enough to repay the compilation (``XLA_MIN_SAMPLES``).
 
     Raises:
         ValueError: if the settings do not fit the data.
     """
 
     def __init__(self, x_train: np.ndarray, model_config: ModelConfig, train_config: TrainConfig,
-                 x_val: np.ndarray | None = None):
+                 x_val: np.ndarray | None = None, xla: bool | None = None):
         x_train = np.asarray(x_train, np.float32)
         if x_train.ndim != 2 or x_train.shape[1] != model_config.input_dim:
             raise ValueError(f"x_train must have shape (n, {model_config.input_dim}). "
@@ -109,6 +116,8 @@ class Trainer:
         self.optimizer.build(self.model.trainable_variables)
         self.rng = np.random.default_rng(train_config.seed)
         self.n_batches = len(x_train) // train_config.batch_size
+        samples = train_config.epochs * self.n_batches * train_config.batch_size
+        self.xla = (train_config.jit_compile and samples >= XLA_MIN_SAMPLES) if xla is None else xla
         self.epoch = 0
         self.history: list[Record] = []
         self.stop_reason: str | None = None
@@ -122,7 +131,7 @@ class Trainer:
         self._since_best = 0
         self._seed = tf.constant(train_config.seed, tf.int32)
         self._epoch_fn = self._compile_epoch()
-        self._eval_fn = tf.function(self._evaluate, jit_compile=train_config.jit_compile, autograph=False)
+        self._eval_fn = tf.function(self._evaluate, jit_compile=self.xla, autograph=False)
         variables = [v for layer in dense_layers(self.model) for v in (layer.kernel, layer.bias)]
         # One call reads every weight (per-variable reads cost ~0.3 ms each).
         self._read_fn = tf.function(lambda: [tf.identity(v) for v in variables], autograph=False)
@@ -149,7 +158,7 @@ class Trainer:
 
         # An explicit while_loop rather than AutoGraph: no dependence on reading
         # this file's source at trace time.
-        return tf.function(epoch, jit_compile=self.train_config.jit_compile, autograph=False)
+        return tf.function(epoch, jit_compile=self.xla, autograph=False)
 
     def _evaluate(self, x, beta):
         # A fixed noise seed, so validation figures differ only as the model does.

@@ -94,3 +94,11 @@ def test_a_huge_adam_learning_rate_is_caught_not_completed(moons):
     result = fit(moons, ModelConfig(), TrainConfig(epochs=20, learning_rate=1.0))
     assert result.stop_reason in ("nan", "diverged"), [r["loss"] for r in result.history]
     assert result.weights.is_finite()
+
+
+def test_xla_only_for_runs_long_enough_to_repay_compiling(moons):
+    assert Trainer(moons, ModelConfig(), TrainConfig(epochs=5)).xla is False
+    assert Trainer(moons, ModelConfig(), TrainConfig(epochs=2000)).xla is True  # 2000 x 1000 rows
+    assert Trainer(moons, ModelConfig(), TrainConfig(epochs=2000, jit_compile=False)).xla is False
+    forced = Trainer(moons, ModelConfig(), TrainConfig(epochs=5), xla=True)
+    assert forced.xla is True and np.isfinite(forced.run_epoch()["loss"])
