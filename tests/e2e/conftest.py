@@ -135,3 +135,16 @@ def page(browser):
 def wait_for_app(page, timeout: float = 60_000) -> None:
     """Wait until the app has rendered and its script run has finished."""
     page.wait_for_selector(APP_READY, timeout=timeout)
+
+
+def in_own_thread(fn, *args, **kwargs):
+    """Run ``fn`` in a fresh thread and return its result.
+
+    For code that starts its own ``sync_playwright()`` (the load benchmark, the
+    screenshot tool): Playwright's sync API refuses to start in a thread whose
+    event loop the session's ``browser`` fixture already runs.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()

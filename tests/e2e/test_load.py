@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import CHROMIUM, in_own_thread
 from vae.bench_load import PRESETS, bench_sessions
 from vae.data import PRESETS as SPECS
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_four_sessions_at_once_all_finish_in_isolation():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
-    result = bench_sessions(n=4, epochs=5)
+    result = in_own_thread(bench_sessions, n=4, epochs=5)
     assert result["sessions"] == 4
     sessions = result["per_session"]
     assert list(sessions) == list(PRESETS[:4])

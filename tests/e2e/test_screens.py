@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, in_own_thread
 from tools.screenshots import PAGES, capture
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ OUT = ROOT / "artifacts" / "screens"
 
 
 def test_every_page_in_both_themes_has_no_exception_box():
-    found = capture(OUT, ("light", "dark"), drag=False)
+    found = in_own_thread(capture, OUT, ("light", "dark"), drag=False)
     expected = {f"{name}{suffix}.png" for name in PAGES for suffix in ("", "-dark")}
     assert set(found) == expected
     assert all((OUT / name).stat().st_size > 10_000 for name in expected)
