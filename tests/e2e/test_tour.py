@@ -83,6 +83,15 @@ def test_try_it_now_reaches_a_dragged_point(app_url, page):
     assert after["x"] != before["x"]
     assert abs(after["z"][0] + 1.0) < 0.05 and abs(after["z"][1] - 1.0) < 0.05
 
+    # The keyboard moves it too: Shift+Right is a big step (0.5), Up a small one (0.05).
+    canvas.focus()
+    page.keyboard.press("Shift+ArrowRight")
+    keyed = wait_for_readout(page, after)
+    assert abs(keyed["z"][0] - (after["z"][0] + 0.5)) < 1e-6 and keyed["z"][1] == after["z"][1]
+    page.keyboard.press("ArrowUp")
+    stepped = wait_for_readout(page, keyed)
+    assert abs(stepped["z"][1] - (keyed["z"][1] + 0.05)) < 1e-6 and stepped["z"][0] == keyed["z"][0]
+
     # What must not happen, at the end either: an exception box, or a worker left running.
     _no_exception(page)
     assert len(_workers_of(server)) == 0
