@@ -18,68 +18,30 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT))  # `python tools/screenshots.py` from anywhere can import vae
+
+from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+
 VIEWPORT = {"width": 1400, "height": 1000}
-APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PAGES = ("home", "data", "train", "explore", "compare", "learn", "runs")  # sidebar order
 MARGIN = {"l": 40, "r": 12, "t": 12, "b": 34}  # the latent pad's plot margins (pad.js), CSS pixels
 DRAG_FRAMES = 6
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def serve(theme: str = "light", timeout: float = 90.0) -> Iterator[str]:
     """Run the app on a free port in its own process group; yield its URL; stop it on exit."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    if theme == "dark":
-        cmd += ["--theme.base", "dark"]
-    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_server(*(["--theme.base", "dark"] if theme == "dark" else []), timeout=timeout)
     try:
-        deadline = time.monotonic() + timeout
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start (exit code {process.poll()})")
-            time.sleep(0.25)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_server(process)
 
 
 def settle(page, pause_ms: int = 600) -> None:

@@ -1,0 +1,91 @@
+"""Start and stop ``streamlit run app.py`` for browser tests, benchmarks and screenshots.
+
+One place for the free port, the health check, the process-group start and
+stop, and the headless-Chromium settings that work on this offline machine
+(Debian's /usr/bin/chromium, no background networking). No Streamlit import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """True when the server at ``url`` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_server(*extra_args: str, port: int | None = None, log: Path | None = None,
+                 timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` in its own process group; returns (process, url) once healthy.
+
+    Args:
+        extra_args: more ``streamlit run`` options, e.g. ``"--theme.base", "dark"``.
+        port: the port (default: a free one).
+        log: where the server's output goes (default: discarded).
+        timeout: seconds to wait for the health check.
+
+    Raises:
+        RuntimeError: the server exited or did not answer in time (with its log's tail).
+    """
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false", *extra_args]
+    with open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as out:
+        process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(process)
+            tail = log.read_text(errors="replace")[-2000:] if log else f"exit code {process.poll()}"
+            raise RuntimeError(f"streamlit did not start:\n{tail}")
+        time.sleep(0.25)
+    return process, url
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
