@@ -21,7 +21,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, SERVER_START_TIMEOUT, VIEWPORT, _healthy, free_port, wait_for_app
+from tests.e2e.conftest import (
+    ROOT,
+    SERVER_START_TIMEOUT,
+    VIEWPORT,
+    _healthy,
+    free_port,
+    wait_for_app,
+    workers_of,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -63,21 +71,6 @@ def _kill(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def _workers_of(parent: int) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent and b"vae.worker" in args:
-            found.append(int(proc.name))
-    return found
-
-
 def _alive(pid: int) -> bool:
     try:
         return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -106,7 +99,7 @@ def test_server_restart_under_an_open_tab(browser, tmp_path):
         expect(page.locator("[data-testid='stProgress']").first).to_contain_text(EPOCH, timeout=120_000)
         sidebar = page.locator("[data-testid='stSidebar']")
         expect(sidebar).to_contain_text("Dataset: Two moons")
-        workers = _workers_of(server.pid)
+        workers = workers_of(server.pid)
         assert len(workers) == 1
 
         # The server dies without any cleanup.
@@ -140,7 +133,7 @@ def test_server_restart_under_an_open_tab(browser, tmp_path):
         if url_has_data:
             expect(sidebar).to_contain_text("Dataset: Two moons")
         expect(page.locator("[data-testid='stException']")).to_have_count(0)
-        assert _workers_of(server.pid) == []
+        assert workers_of(server.pid) == []
 
         # And it works again: training starts in the new session.
         if not url_has_data:
@@ -148,7 +141,7 @@ def test_server_restart_under_an_open_tab(browser, tmp_path):
             wait_for_app(page)
         page.get_by_role("button", name="Start", exact=True).click()
         expect(page.locator("[data-testid='stProgress']").first).to_contain_text(EPOCH, timeout=120_000)
-        assert len(_workers_of(server.pid)) == 1
+        assert len(workers_of(server.pid)) == 1
         page.get_by_role("button", name="Stop", exact=True).click()
         wait_for_app(page)
         expect(sidebar).to_contain_text(re.compile(r"Model: VAE · stopped"), timeout=30_000)

@@ -16,9 +16,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, wait_for_app
+from tests.e2e.conftest import ROOT, wait_for_app, workers_of
 from tests.e2e.test_explore import drag, exact_readout, pad_state, wait_for_readout, z_to_px
-from tests.e2e.test_train import _server_pid, _workers_of
+from tests.e2e.test_train import _server_pid
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +49,7 @@ def test_try_it_now_reaches_a_dragged_point(app_url, page):
     workers = set()
     deadline = time.monotonic() + 60
     while len(seen) < 2 and time.monotonic() < deadline and "/train" in page.url:
-        workers.update(_workers_of(server))
+        workers.update(workers_of(server))
         match = EPOCH.search(progress.inner_text()) if progress.count() else None
         if match:
             seen.add(int(match.group(1)))
@@ -94,4 +94,4 @@ def test_try_it_now_reaches_a_dragged_point(app_url, page):
 
     # What must not happen, at the end either: an exception box, or a worker left running.
     _no_exception(page)
-    assert len(_workers_of(server)) == 0
+    assert len(workers_of(server)) == 0

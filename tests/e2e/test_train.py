@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import wait_for_app, workers_of
 
 EPOCH = re.compile(r"Epoch (\d+) / 5000")  # long enough to still run when the tab closes
 
@@ -25,22 +25,6 @@ def _server_pid(app_url: str) -> int:
         if b"streamlit" in b" ".join(args) and port.encode() in args:
             return int(proc.name)
     raise AssertionError(f"no streamlit server on port {port}")
-
-
-def _workers_of(parent: int) -> list[int]:
-    """Training processes (python -m vae.worker) whose parent is ``parent``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent and b"vae.worker" in args:
-            found.append(int(proc.name))
-    return found
 
 
 def _epoch(page) -> int:
@@ -77,12 +61,12 @@ def test_training_advances_live_and_closing_the_tab_ends_the_worker(app_url, bro
     # What must not happen: a second job (Start is disabled while training), or an exception.
     server = _server_pid(app_url)
     expect(page.get_by_role("button", name="Start")).to_be_disabled()
-    assert len(_workers_of(server)) == 1
+    assert len(workers_of(server)) == 1
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
     # Closing the tab (the websocket goes away) ends this session's worker within a few seconds.
     context.close()
     deadline = time.monotonic() + 8
-    while _workers_of(server) and time.monotonic() < deadline:
+    while workers_of(server) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _workers_of(server) == []
+    assert workers_of(server) == []
