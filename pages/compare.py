@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.ui import compare_view as view
-from vae.ui import palette, state
+from vae.ui import empty_state, palette, state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
@@ -22,9 +22,8 @@ st.caption("Same data, same seed, same architecture and budget: the models diffe
 
 dataset = state.get_dataset()
 if dataset is None:
-    st.info("There is no dataset yet. Choose or draw one on the Data page, then come back to compare "
-            "models on it.", icon="📊")
-    st.page_link("pages/data.py", label="Choose a dataset", icon="📊")
+    empty_state.offer_dataset("There is no dataset yet. Compare the models on the classic two moons, or "
+                              "choose, draw or upload data on the Data page.", key="cmp_use_moons")
     st.stop()
 
 comparison = state.get_comparison()

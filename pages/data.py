@@ -125,7 +125,8 @@ def on_stroke() -> None:
 
 
 def draw_tab(scaling: str) -> None:
-    st.caption("Click and drag on the canvas to spray points with the brush; switch to erase to remove them.")
+    st.caption("Click and drag on the canvas to spray points with the brush; switch to erase to remove them. "
+               "Keyboard: Tab to the canvas, move the brush with the arrow keys (Shift: big steps), hold Space to paint.")
     c1, c2, c3 = st.columns(3)
     mode = c1.radio(
         "Brush",

@@ -13,11 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from vae import explore
-from vae.config import DataConfig
-from vae.data import Dataset, generate
+from vae.data import Dataset
 from vae.decode import encode
 from vae.run import Run
-from vae.ui import palette, state, training
+from vae.ui import empty_state, palette, state, training
 from vae.ui.latent_pad import latent_pad, view_kind
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
@@ -30,18 +29,10 @@ SAMPLES = "ll_explore_samples"  # (z, x) prior samples drawn over the data, or a
 st.title("Explore the latent plane")
 
 
-def no_model(dataset: Dataset | None) -> None:
-    st.info("There is no trained model yet. The pad shows a model's latent plane, so train one first: "
-            "on the Train page, or in one click here with the default settings.")
-    left, right = st.columns([1, 2])
-    with left:
-        if st.button("Train a quick default model", type="primary", icon="⚡"):
-            if dataset is None:
-                state.set_dataset(generate(DataConfig()))  # two moons
-            state.request_autostart()
-            st.switch_page("pages/train.py")
-    with right:
-        st.page_link("pages/train.py", label="Choose the settings on the Train page", icon="🏋️")
+def no_model() -> None:
+    empty_state.offer_model("There is no trained model yet. The pad shows a model's latent plane, so train "
+                            "one first: in one click here with the default settings, or on the Train page.",
+                            key="ex_quick_train")
 
 
 def refuse(run: Run, dataset: Dataset) -> str | None:
@@ -137,7 +128,7 @@ def explore_view(mode: str) -> None:
 
 dataset, run = state.get_dataset(), state.get_run()
 if run is None or dataset is None:
-    no_model(dataset)
+    no_model()
     st.stop()
 reason = refuse(run, dataset)
 if reason:

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from vae import learn
-from vae.ui import state
+from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
 
 require_app_shell()
@@ -56,9 +56,9 @@ if not live:
         st.warning(f"The dataset has {dataset.n_dims} columns but the model was trained on "
                    f"{run.weights.input_dim}: train a model on this dataset to see live numbers.")
     else:
-        st.info("Train a model to see live numbers: pick a data point and watch its $\\mu$, $\\sigma$, "
-                "sampled $z$, reconstruction and both loss terms plugged into the formulas above.")
-    st.page_link("pages/train.py", label="Train a model →", icon="🏋️")
+        empty_state.offer_model("Train a model to see live numbers: pick a data point and watch its "
+                                "$\\mu$, $\\sigma$, sampled $z$, reconstruction and both loss terms plugged "
+                                "into the formulas above.", key="learn_quick_train")
 else:
     cfg, weights = run.model_config, run.weights
     x_std = dataset.standardized()

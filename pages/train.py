@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.config import DataConfig
-from vae.data import generate
-from vae.ui import handover, palette, state, train_charts, train_form, training
+from vae.ui import empty_state, handover, palette, state, train_charts, train_form, training
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
@@ -25,11 +23,8 @@ st.title("Train a VAE")
 
 dataset = state.get_dataset()
 if dataset is None:
-    st.info("There is no dataset yet. Choose, draw or upload one on the Data page — or start with the "
-            "classic two moons.")
-    st.page_link("pages/data.py", label="Choose a dataset", icon="📊")
-    st.button("Use two moons (2,000 points)", type="primary", key="tr_use_moons",
-              on_click=lambda: state.set_dataset(generate(DataConfig())))
+    empty_state.offer_dataset("There is no dataset yet. Start with the classic two moons, or choose, "
+                              "draw or upload one on the Data page.", key="tr_use_moons")
     st.stop()
 
 training.sync()

@@ -220,7 +220,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if "ui" in sections:
         speed = bench_ui.bench_worker_vs_engine(quick=args.quick)
         result.update({"worker_vs_engine": speed["ratio"], "worker_epochs_per_s": speed["worker_epochs_per_s"],
-                       "engine_epochs_per_s": speed["engine_epochs_per_s"], "worker_bench_epochs": speed["epochs"]})
+                       "engine_epochs_per_s": speed["engine_epochs_per_s"], "worker_bench_epochs": speed["epochs"],
+                       "worker_bench_pairs": speed["pairs"]})
     if "load" in sections:
         from vae import bench_load
 

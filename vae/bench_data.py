@@ -31,13 +31,13 @@ def bench_parse(quick: bool = False) -> dict:
     """Time ``load_csv`` against a bare ``pandas.read_csv`` of the same file.
 
     Args:
-        quick: 100,000 rows and 2 repeats instead of 1,000,000 rows and 3.
+        quick: 100,000 rows and 2 repeats instead of 1,000,000 rows and 5.
 
     Returns:
         ``{"parse_rows", "parse_s", "read_csv_s", "parse_vs_read_csv",
         "parse_target"}``: seconds are the best of the repeats.
     """
-    n_rows, repeats = (100_000, 2) if quick else (1_000_000, 3)
+    n_rows, repeats = (100_000, 2) if quick else (1_000_000, 5)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.csv"
         _write_csv(path, n_rows)

@@ -22,7 +22,7 @@ from vae import bundle, reproduce
 from vae.bundle import BundleError
 from vae.data import MAX_UPLOAD_MB, Dataset
 from vae.run import Run
-from vae.ui import palette, state
+from vae.ui import empty_state, palette, state
 from vae.ui.text import plain
 
 UPLOAD_KEY = "runs_upload"
@@ -138,7 +138,8 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
 def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
     st.subheader("Current run")
     if run is None or not run.usable:
-        st.info("No trained run yet. Train one on the Train page, or restore a bundle below.")
+        empty_state.offer_model("No trained run yet. Train one, or restore a saved bundle below.",
+                                key="runs_quick_train")
         return
     m, t = run.model_config, run.train_config
     c1, c2, c3, c4 = st.columns(4)

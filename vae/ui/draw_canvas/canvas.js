@@ -62,10 +62,13 @@ export default function (component) {
     for (const [x, y] of s.points) {
       ctx.fillRect((x + s.range) * sx - r / 2, (s.range - y) * sy - r / 2, r, r);
     }
-    if (s.hover) {
+    // The brush ring follows the mouse, or the keyboard cursor while the canvas has keyboard focus.
+    const ring = s.hover || (s.keyFocus ? keyCursor() : null);
+    if (ring) {
       ctx.strokeStyle = s.mode === "erase" ? "#D55E00" : "rgba(108,75,216,0.6)";
+      ctx.lineWidth = s.hover ? 1 : 2 * dpr;
       ctx.beginPath();
-      ctx.arc(s.hover[0] * dpr, s.hover[1] * dpr, s.size * dpr, 0, 2 * Math.PI);
+      ctx.arc(ring[0] * dpr, ring[1] * dpr, s.size * dpr, 0, 2 * Math.PI);
       ctx.stroke();
     }
     const full = s.points.length >= s.maxPoints ? ` (the maximum; erase or clear to draw more)` : "";
@@ -91,6 +94,14 @@ export default function (component) {
         s.points.push([Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4]);
       }
     }
+  }
+
+  // Keyboard drawing: the cursor is kept in [0, 1] fractions of the canvas so it
+  // survives resizes; it starts in the middle.
+  function keyCursor() {
+    const rect = canvas.getBoundingClientRect();
+    const [fx, fy] = s.cursor || (s.cursor = [0.5, 0.5]);
+    return [fx * rect.width, fy * rect.height];
   }
 
   function local(e) {
@@ -133,6 +144,46 @@ export default function (component) {
     canvas.addEventListener("pointercancel", finish);
     canvas.addEventListener("pointerleave", () => {
       root.__llState.hover = null;
+      root.__llDraw();
+    });
+    const MOVES = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    canvas.addEventListener("keydown", (e) => {
+      const st = root.__llState;
+      const move = MOVES[e.key];
+      if (move) {
+        e.preventDefault();
+        const step = e.shiftKey ? 0.1 : 0.025; // of the canvas width
+        const [fx, fy] = st.cursor || [0.5, 0.5];
+        st.cursor = [Math.min(1, Math.max(0, fx + move[0] * step)), Math.min(1, Math.max(0, fy + move[1] * step))];
+        if (st.keyPainting) dab(...keyCursor()); // Space held: paint a stroke
+      } else if (e.key === " " || e.key === "Enter") {
+        e.preventDefault();
+        st.keyPainting = true;
+        dab(...keyCursor());
+      } else {
+        return;
+      }
+      st.keyFocus = true;
+      root.__llDraw();
+    });
+    canvas.addEventListener("keyup", (e) => {
+      const st = root.__llState;
+      if ((e.key === " " || e.key === "Enter") && st.keyPainting) {
+        st.keyPainting = false;
+        st.send("points", st.points); // once per stroke, as on pointer release
+      }
+    });
+    canvas.addEventListener("focus", () => {
+      root.__llState.keyFocus = canvas.matches(":focus-visible");
+      root.__llDraw();
+    });
+    canvas.addEventListener("blur", () => {
+      const st = root.__llState;
+      st.keyFocus = false;
+      if (st.keyPainting) {
+        st.keyPainting = false;
+        st.send("points", st.points);
+      }
       root.__llDraw();
     });
     if (typeof ResizeObserver !== "undefined") {
