@@ -5,9 +5,10 @@ Entrypoint: page config, navigation over pages/, and the shared sidebar.
 
 import streamlit as st
 
-from vae.ui import share, sidebar
+from vae.ui import focus, share, sidebar
 
 st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+focus.apply()
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),

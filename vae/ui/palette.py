@@ -23,7 +23,8 @@ RECONSTRUCTION = "#2F80D1"  # blue
 PRIOR_SAMPLES = "#12A37A"  # green
 POINT = "#E0356E"  # crimson
 PATH = "#E69F00"  # orange
-DRAWN = "#6C4BD8"  # points being drawn on the Data page: the theme's primary colour
+PRIMARY = "#6C4BD8"  # the theme's primary colour (.streamlit/config.toml): buttons, focus rings
+DRAWN = PRIMARY  # points being drawn on the Data page
 
 NAMES = {"data": "grey", "reconstruction": "blue", "prior_samples": "green", "point": "crimson",
          "path": "orange"}
