@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app, workers_of
+from tests.e2e.steadiness import assert_live_view_steady
 
 EPOCH = re.compile(r"Epoch (\d+) / 5000")  # long enough to still run when the tab closes
 
@@ -58,6 +59,7 @@ def test_training_advances_live_and_closing_the_tab_ends_the_worker(app_url, bro
     # The loss chart has drawn a curve.
     curve = page.locator(".st-key-train_charts .scatterlayer .trace path.js-line").first
     expect(curve).to_have_attribute("d", re.compile(r"^M.+L"))
+    assert_live_view_steady(page)  # and nothing jumps or fades as it redraws
     # What must not happen: a second job (Start is disabled while training), or an exception.
     server = _server_pid(app_url)
     expect(page.get_by_role("button", name="Start")).to_be_disabled()

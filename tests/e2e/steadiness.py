@@ -1,0 +1,71 @@
+"""A check for browser tests: nothing on the Train page jumps or flickers while it trains.
+
+While a run trains, the live view redraws about three times a second.
+Chromium's Layout Instability API reports every unexpected layout shift; the
+check also samples where the charts and the progress bar are, and whether
+either fades (Streamlit dims stale elements during a full rerun), ten times
+over two seconds. Used by test_train.py (a wide window) and test_steady.py
+(a narrow one).
+"""
+
+from __future__ import annotations
+
+import re
+
+EPOCH = re.compile(r"Epoch (\d+) / 5000")
+
+WATCH_SHIFTS = """() => {
+  window.__llShifts = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (!e.hadRecentInput) window.__llShifts.push({value: e.value,
+        sources: (e.sources || []).map((s) => (s.node && (s.node.getAttribute?.('data-testid') || s.node.className || s.node.nodeName)) + '')});
+    }
+  }).observe({type: 'layout-shift'});
+}"""
+
+# The live view's parts: where they are and how opaque they look right now.
+SAMPLE = """() => {
+  const out = {};
+  const parts = {charts: '.st-key-train_charts', progress: '[data-testid="stProgress"]'};
+  for (const [name, selector] of Object.entries(parts)) {
+    const e = document.querySelector(selector);
+    if (!e) { out[name] = null; continue; }
+    const r = e.getBoundingClientRect();
+    let opacity = 1;
+    for (let n = e; n && n.nodeType === 1; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
+    out[name] = {y: Math.round(r.y + window.scrollY), h: Math.round(r.height), w: Math.round(r.width), opacity};
+  }
+  return out;
+}"""
+
+
+def epoch_shown(page) -> int:
+    """The epoch the progress bar shows (0 before the first)."""
+    match = EPOCH.search(page.locator("[data-testid='stProgress']").first.inner_text())
+    return int(match.group(1)) if match else 0
+
+
+def assert_live_view_steady(page) -> None:
+    """Watch a Train page that is training; fail on any layout shift, move, vanishing or fading."""
+    page.locator(".st-key-train_charts").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(1000)  # the first charts and panel have drawn
+
+    page.evaluate(WATCH_SHIFTS)
+    start_epoch = epoch_shown(page)
+    samples = []
+    for _ in range(10):
+        samples.append(page.evaluate(SAMPLE))
+        page.wait_for_timeout(200)
+    shifts = page.evaluate("window.__llShifts")
+    assert epoch_shown(page) > start_epoch, "training did not advance while watched"
+
+    assert sum(s["value"] for s in shifts) < 0.01, shifts
+    for part in ("charts", "progress"):
+        seen = [s[part] for s in samples]
+        assert all(seen), f"{part} vanished during a redraw: {seen}"
+        for key in ("y", "h", "w"):
+            values = [s[key] for s in seen]
+            assert max(values) - min(values) <= 2, f"{part} {key} moved: {values}"
+        assert min(s["opacity"] for s in seen) > 0.9, f"{part} faded: {seen}"
