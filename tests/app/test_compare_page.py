@@ -7,37 +7,20 @@ session, as the page's own pump would after training.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
+from tests.weights import random_weights
 from vae import compare
 from vae.compare import CompareSpec, Entry, Variant
-from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.config import DataConfig, TrainConfig
 from vae.data import generate
-from vae.decode import NetworkWeights, decode
+from vae.decode import decode
 from vae.ui import state
 from vae.ui.compare_view import Comparison
 
 PAGE = "pages/compare.py"
 
-
-def random_weights(config: ModelConfig, seed: int) -> NetworkWeights:
-    rng = np.random.default_rng(seed)
-
-    def dense(n_in: int, n_out: int):
-        return (rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
-                np.zeros(n_out, np.float32))
-
-    enc, dec = config.encoder_units, config.decoder_units
-    sizes = [config.input_dim, *enc]
-    encoder = [dense(a, b) for a, b in itertools.pairwise(sizes)]
-    sizes = [config.latent_dim, *dec]
-    decoder = [dense(a, b) for a, b in itertools.pairwise(sizes)]
-    return NetworkWeights(encoder=encoder, z_mean=dense(enc[-1], config.latent_dim),
-                          z_log_var=dense(enc[-1], config.latent_dim), decoder=decoder,
-                          x_mean=dense(dec[-1], config.input_dim), activation=config.activation)
 
 
 @pytest.fixture

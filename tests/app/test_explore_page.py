@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import numpy as np
 import pytest
 
+from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate
-from vae.decode import NetworkWeights, decode
+from vae.decode import decode
 from vae.run import Run
 
 EXPLORE = "pages/explore.py"
 
-
-def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
-    """Weights of the right shapes, without TensorFlow (the page never imports it)."""
-    rng = np.random.default_rng(seed)
-
-    def dense(n_in: int, n_out: int):
-        return (rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
-                rng.normal(0, 0.1, n_out).astype(np.float32))
-
-    enc_sizes = [config.input_dim, *config.encoder_units]
-    dec_sizes = [config.latent_dim, *config.decoder_units]
-    return NetworkWeights(
-        encoder=[dense(a, b) for a, b in itertools.pairwise(enc_sizes)],
-        z_mean=dense(enc_sizes[-1], config.latent_dim),
-        z_log_var=dense(enc_sizes[-1], config.latent_dim),
-        decoder=[dense(a, b) for a, b in itertools.pairwise(dec_sizes)],
-        x_mean=dense(dec_sizes[-1], config.input_dim),
-        activation=config.activation,
-    )
 
 
 @pytest.fixture

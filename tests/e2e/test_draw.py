@@ -10,12 +10,18 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import wait_for_app
 
 
-def test_drawing_on_the_canvas_adds_points_and_uses_them(app_url, page):
+def open_draw_canvas(page, app_url: str):
+    """Open the Data page's Draw tab; the canvas, visible."""
     page.goto(f"{app_url}/data")
     wait_for_app(page)
     page.get_by_role("tab", name=re.compile("Draw")).click()
     canvas = page.locator("canvas.ll-draw-canvas")
     expect(canvas).to_be_visible()
+    return canvas
+
+
+def test_drawing_on_the_canvas_adds_points_and_uses_them(app_url, page):
+    canvas = open_draw_canvas(page, app_url)
     box = canvas.bounding_box()
     assert box and box["width"] > 100
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)

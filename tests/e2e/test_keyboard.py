@@ -17,6 +17,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
+from tests.e2e.test_draw import open_draw_canvas
 
 MAX_TABS = 90
 MIN_CHANGED_PIXELS = 40  # a 3-pixel ring around even a small control changes far more
@@ -55,7 +56,7 @@ def tab_through(page) -> list[dict]:
     page.mouse.move(0, 0)  # no hover effects in the photographs
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        page.wait_for_timeout(120)  # focus transitions
+        page.wait_for_timeout(60)  # focus transitions
         stop = page.evaluate(DESCRIBE)
         if stop is None:
             continue
@@ -66,7 +67,7 @@ def tab_through(page) -> list[dict]:
         focused = _shot(page, stop)
         element = page.evaluate_handle("document.activeElement")
         element.evaluate("e => e.blur()")
-        page.wait_for_timeout(120)
+        page.wait_for_timeout(60)
         blurred = _shot(page, stop)
         changed = int((np.abs(focused - blurred).sum(axis=2) > 60).sum()) if focused.shape == blurred.shape else 10**6
         stop["changed_pixels"] = changed
@@ -84,20 +85,17 @@ def names(stops: list[dict]) -> str:
     return " | ".join(s["name"] for s in stops)
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_home_every_stop_shows_focus_and_the_main_actions_are_reachable(app_url, browser, theme):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme=theme)
-    page = context.new_page()
-    try:
-        page.goto(app_url)
-        wait_for_app(page)
-        stops = tab_through(page)
-        assert not invisible(stops), invisible(stops)
-        reached = names(stops)
-        for control in ("Skip to main content", "Data", "Train", "Explore", "Try it now", "Choose data"):
-            assert control in reached, f"{control!r} not reachable by Tab: {reached}"
-    finally:
-        context.close()
+def test_home_every_stop_shows_focus_and_the_main_actions_are_reachable(app_url, page):
+    # One theme: the app's theme comes from the server (.streamlit/config.toml, or --theme.base dark),
+    # not from the browser. The ring is the primary purple, 5.8:1 on white and 3.3:1 on the dark
+    # theme's background (WCAG asks 3:1 for focus indicators).
+    page.goto(app_url)
+    wait_for_app(page)
+    stops = tab_through(page)
+    assert not invisible(stops), invisible(stops)
+    reached = names(stops)
+    for control in ("Skip to main content", "Data", "Train", "Explore", "Try it now", "Choose data"):
+        assert control in reached, f"{control!r} not reachable by Tab: {reached}"
 
 
 def test_train_page_every_control_is_reachable_and_shows_focus(app_url, page):
@@ -109,7 +107,7 @@ def test_train_page_every_control_is_reachable_and_shows_focus(app_url, page):
     stops = tab_through(page)
     assert not invisible(stops), invisible(stops)
     reached = names(stops)
-    controls = ("Start", "Step", "Log-scale", "Classic", "Encoder layers", "Activation", "Decoder layers", "beta",
+    controls = ("Start", "Step", "Classic", "Encoder layers", "Activation", "Decoder layers", "beta",
                 "KL warm-up", "Learning rate", "Optimizer", "Batch size", "Validation split", "Epochs",
                 "Early stopping", "Seed")
     labels = [re.sub(r"^\W+", "", stop["name"]).lower() for stop in stops]  # emoji icons dropped
@@ -119,11 +117,7 @@ def test_train_page_every_control_is_reachable_and_shows_focus(app_url, page):
 
 
 def test_the_canvas_draws_from_the_keyboard_alone(app_url, page):
-    page.goto(f"{app_url}/data")
-    wait_for_app(page)
-    page.get_by_role("tab", name=re.compile("Draw")).click()
-    canvas = page.locator("canvas.ll-draw-canvas")
-    expect(canvas).to_be_visible()
+    canvas = open_draw_canvas(page, app_url)
     for _ in range(MAX_TABS):  # Tab to it, as a keyboard user would
         page.keyboard.press("Tab")
         if canvas.evaluate("c => c.matches(':focus')"):

@@ -1,4 +1,4 @@
-"""Train from the browser: the live view advances while training, and closing the tab ends the worker."""
+"""Train from the browser: the live view advances and stays put (wide and narrow), and closing the tab ends the worker."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app, workers_of
-from tests.e2e.steadiness import assert_live_view_steady
-
-EPOCH = re.compile(r"Epoch (\d+) / 5000")  # long enough to still run when the tab closes
+from tests.e2e.conftest import workers_of
+from tests.e2e.live_view import assert_live_view_steady, start_long_run, wait_for_epochs
 
 
 def _server_pid(app_url: str) -> int:
@@ -28,38 +26,20 @@ def _server_pid(app_url: str) -> int:
     raise AssertionError(f"no streamlit server on port {port}")
 
 
-def _epoch(page) -> int:
-    text = page.locator("[data-testid='stProgress']").first.inner_text()
-    match = EPOCH.search(text)
-    return int(match.group(1)) if match else 0
-
-
 def test_training_advances_live_and_closing_the_tab_ends_the_worker(app_url, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(f"{app_url}/train")
-    wait_for_app(page)
-    page.get_by_role("button", name="Use two moons").click()
-    wait_for_app(page)
-    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
-    epochs.fill("5000")
-    epochs.press("Enter")
-    wait_for_app(page)
-    start = page.get_by_role("button", name="Start")
-    expect(start).to_be_enabled()
-    start.click()
-
     # The fragment polls the worker: the progress label reaches an epoch, then moves on.
-    expect(page.locator("[data-testid='stProgress']").first).to_contain_text(EPOCH, timeout=120_000)
-    first = _epoch(page)
-    deadline = time.monotonic() + 30
-    while _epoch(page) <= first and time.monotonic() < deadline:
-        time.sleep(0.3)
-    assert _epoch(page) > first
+    start_long_run(page, app_url)
+    wait_for_epochs(page, 1)
     # The loss chart has drawn a curve.
     curve = page.locator(".st-key-train_charts .scatterlayer .trace path.js-line").first
     expect(curve).to_have_attribute("d", re.compile(r"^M.+L"))
     assert_live_view_steady(page)  # and nothing jumps or fades as it redraws
+    # The same in a narrow window (a phone, a split screen), which must not scroll sideways either.
+    page.set_viewport_size({"width": 600, "height": 900})
+    assert_live_view_steady(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     # What must not happen: a second job (Start is disabled while training), or an exception.
     server = _server_pid(app_url)
     expect(page.get_by_role("button", name="Start")).to_be_disabled()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import math
 import struct
@@ -16,32 +15,16 @@ import h5py
 import numpy as np
 import pytest
 
+from tests.weights import random_weights
 from vae import bundle
 from vae.bundle import BundleError, load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate, load_csv
-from vae.decode import NetworkWeights, encode
+from vae.decode import encode
 from vae.run import Run
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
-    rng = np.random.default_rng(seed)
-
-    def dense(n_in: int, n_out: int):
-        return (rng.normal(size=(n_in, n_out)).astype(np.float32), rng.normal(size=n_out).astype(np.float32))
-
-    enc_sizes = [config.input_dim, *config.encoder_units]
-    dec_sizes = [config.latent_dim, *config.decoder_units]
-    return NetworkWeights(
-        encoder=[dense(a, b) for a, b in itertools.pairwise(enc_sizes)],
-        z_mean=dense(enc_sizes[-1], config.latent_dim),
-        z_log_var=dense(enc_sizes[-1], config.latent_dim),
-        decoder=[dense(a, b) for a, b in itertools.pairwise(dec_sizes)],
-        x_mean=dense(dec_sizes[-1], config.input_dim),
-        activation=config.activation,
-    )
 
 
 HISTORY = [

@@ -7,7 +7,6 @@ last tests train real models with ``vae.engine.fit`` (TensorFlow) and are slow.
 from __future__ import annotations
 
 import io
-import itertools
 import math
 
 import numpy as np
@@ -15,25 +14,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.weights import random_weights
 from vae import compare
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate
-from vae.decode import NetworkWeights, decode, encode
-
-
-def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
-    rng = np.random.default_rng(seed)
-
-    def dense(n_in: int, n_out: int):
-        return (rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
-                rng.normal(0, 0.1, n_out).astype(np.float32))
-
-    enc, dec = [config.input_dim, *config.encoder_units], [config.latent_dim, *config.decoder_units]
-    return NetworkWeights(encoder=[dense(a, b) for a, b in itertools.pairwise(enc)],
-                          z_mean=dense(enc[-1], config.latent_dim), z_log_var=dense(enc[-1], config.latent_dim),
-                          decoder=[dense(a, b) for a, b in itertools.pairwise(dec)],
-                          x_mean=dense(dec[-1], config.input_dim), activation=config.activation)
+from vae.decode import decode, encode
 
 
 # --- energy distance and MMD ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""A check for browser tests: nothing on the Train page jumps or flickers while it trains.
+"""Browser-test helpers for the Train page's live view: start a long run, and check it stays put.
 
-While a run trains, the live view redraws about three times a second.
+``assert_live_view_steady``: while a run trains, the live view redraws about three times a second.
 Chromium's Layout Instability API reports every unexpected layout shift; the
 check also samples where the charts and the progress bar are, and whether
 either fades (Streamlit dims stale elements during a full rerun), ten times
@@ -11,6 +11,11 @@ over two seconds. Used by test_train.py (a wide window) and test_steady.py
 from __future__ import annotations
 
 import re
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import wait_for_app
 
 EPOCH = re.compile(r"Epoch (\d+) / 5000")
 
@@ -44,6 +49,31 @@ def epoch_shown(page) -> int:
     """The epoch the progress bar shows (0 before the first)."""
     match = EPOCH.search(page.locator("[data-testid='stProgress']").first.inner_text())
     return int(match.group(1)) if match else 0
+
+
+def start_long_run(page, app_url: str) -> None:
+    """Open Train, use two moons, start 5,000 epochs and wait until the progress bar counts them."""
+    page.goto(f"{app_url}/train")
+    wait_for_app(page)
+    page.get_by_role("button", name="Use two moons").click()
+    wait_for_app(page)
+    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
+    epochs.fill("5000")
+    epochs.press("Enter")
+    wait_for_app(page)
+    start = page.get_by_role("button", name="Start")
+    expect(start).to_be_enabled()
+    start.click()
+    expect(page.locator("[data-testid='stProgress']").first).to_contain_text(EPOCH, timeout=120_000)
+
+
+def wait_for_epochs(page, n: int, timeout: float = 30.0) -> None:
+    """Wait until the progress bar shows ``n`` epochs more than now."""
+    target = epoch_shown(page) + n
+    deadline = time.monotonic() + timeout
+    while epoch_shown(page) < target and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert epoch_shown(page) >= target, f"training did not reach epoch {target} within {timeout:g} s"
 
 
 def assert_live_view_steady(page) -> None:
