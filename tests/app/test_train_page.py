@@ -181,6 +181,10 @@ def test_loss_figure_has_train_and_validation_curves():
     log = train_charts.loss_figure(history, log_y=True)
     assert log.layout.yaxis.type == "log"
     assert len(log.data[5].x) == 0  # KL of exactly 0 cannot be drawn on a log axis
+    # Total loss spans 2 to 11: labelled 2, 5, 10 (whole 1-2-5 numbers, not bare digits), per panel.
+    labels = dict(zip(log.layout.yaxis.tickvals, log.layout.yaxis.ticktext, strict=True))
+    assert [labels[v] for v in sorted(labels) if 2.0 <= v <= 11.0] == ["2", "5", "10"]
+    assert log.layout.yaxis2.tickvals != log.layout.yaxis.tickvals  # reconstruction: its own range
 
 
 def test_progress_label_has_epoch_rate_and_eta():

@@ -26,6 +26,7 @@ from vae.data import Dataset
 from vae.decode import encode
 from vae.explore import decode_original, refuse_reason
 from vae.ui import palette, state
+from vae.ui.axes import log_axis
 
 DATA_GREY = palette.DATA
 SAMPLE_COLOR = palette.PRIOR_SAMPLES
@@ -197,10 +198,11 @@ def loss_figure(comparison: Comparison, term: str) -> go.Figure:
                                      mode="lines", name=entry.variant.label,
                                      line={"color": VARIANT_COLORS[key], "width": 2}))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 60, "b": 10}, xaxis_title="epoch",
-                      yaxis_title=f"{term} (nats per point)", yaxis_type="log",
+                      yaxis_title=f"{term} (nats per point)",
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
                       title={"text": "Training loss, all models", "font": {"size": 14}})
     fig.update_xaxes(range=[0.5, comparison.spec.train.epochs + 0.5])
+    fig.update_yaxes(**log_axis(y for trace in fig.data for y in trace.y))
     return fig
 
 

@@ -23,6 +23,7 @@ from vae.bundle import BundleError
 from vae.data import MAX_UPLOAD_MB, Dataset
 from vae.run import Run
 from vae.ui import empty_state, palette, state
+from vae.ui.axes import log_axis
 from vae.ui.text import plain
 
 UPLOAD_KEY = "runs_upload"
@@ -81,7 +82,7 @@ def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
                       legend={"orientation": "h", "y": -0.25}, title="Loss curves of this session's runs")
     losses = [y for trace in fig.data for y in (trace.y or ())]
     if log_y and losses and min(losses) > 0:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(**log_axis(losses))
     return fig
 
 

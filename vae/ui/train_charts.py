@@ -19,6 +19,7 @@ from vae import decode
 from vae.data import Dataset
 from vae.decode import NetworkWeights
 from vae.ui import palette
+from vae.ui.axes import log_axis
 
 LOSS_HEIGHT = 300
 PANEL_HEIGHT = 320
@@ -71,7 +72,8 @@ def loss_figure(history: list[dict[str, Any]], log_y: bool = False, total_epochs
                                      showlegend=col == 1,
                                      hovertemplate=f"epoch %{{x}}<br>{name} %{{y:.4g}}<extra></extra>"),
                           row=1, col=col)
-        fig.update_yaxes(type="log" if log_y else "linear", row=1, col=col)
+        shown = [v for trace in fig.select_traces(row=1, col=col) for v in trace.y]
+        fig.update_yaxes(**(log_axis(shown) if log_y else {"type": "linear"}), row=1, col=col)
         if total_epochs:
             fig.update_xaxes(range=[1, max(total_epochs, 2)], row=1, col=col)
     fig.update_xaxes(title_text="epoch")
