@@ -53,8 +53,9 @@ st.latex(r"\mathrm{KL} = -\tfrac12 \textstyle\sum_{j} \big(1 + \log\sigma_j^2 - 
 st.header("3 · Your model, one point")
 if not live:
     if run is not None and run.usable and dataset is not None:
-        st.warning(f"The dataset has {dataset.n_dims} columns but the model was trained on "
-                   f"{run.weights.input_dim}: train a model on this dataset to see live numbers.")
+        empty_state.offer_model(f"The dataset has {dataset.n_dims} columns but the model was trained on "
+                                f"{run.weights.input_dim}: train a model on this dataset to see live numbers.",
+                                key="learn_quick_train")
     else:
         empty_state.offer_model("Train a model to see live numbers: pick a data point and watch its "
                                 "$\\mu$, $\\sigma$, sampled $z$, reconstruction and both loss terms plugged "

@@ -55,3 +55,4 @@ def test_a_page_without_a_model_trains_the_default_in_one_click(app_test, monkey
     dataset = at.session_state["ll_dataset"]
     # The user's own data is kept; two moons only fills a gap.
     assert dataset.config.preset == ("circles" if with_data else "two_moons")
+
