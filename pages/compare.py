@@ -17,20 +17,28 @@ from vae.ui.text import plain
 require_app_shell()
 
 st.title("Compare autoencoders")
-st.caption("Same data, same seed, same architecture and budget: the models differ only in their loss "
-           "and sampling. Which of them can *generate* — decode a random z ~ N(0, I) into a data-like point?")
+st.caption(
+    "Same data, same seed, same architecture and budget: the models differ only in their loss "
+    "and sampling. Which of them can *generate* — decode a random z ~ N(0, I) into a data-like point?"
+)
 
 dataset = state.get_dataset()
 if dataset is None:
-    empty_state.offer_dataset("There is no dataset yet. Compare the models on the classic two moons, or "
-                              "choose, draw or upload data on the Data page.", key="cmp_use_moons")
+    empty_state.offer_dataset(
+        "There is no dataset yet. Compare the models on the classic two moons, or "
+        "choose, draw or upload data on the Data page.",
+        key="cmp_use_moons",
+    )
     st.stop()
 
 comparison = state.get_comparison()
 st.markdown(f"Dataset: **{plain(dataset.name)}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
 if comparison is not None and not comparison.matches(dataset):
-    st.warning("The dataset changed since these models were trained; train them again to compare "
-               "them on the current data.", icon="⚠️")
+    st.warning(
+        "The dataset changed since these models were trained; train them again to compare "
+        "them on the current data.",
+        icon="⚠️",
+    )
 
 running = comparison is not None and comparison.is_active
 spec = view.settings_form(dataset, disabled=running)
@@ -39,8 +47,11 @@ if spec is not None:
     running = comparison.is_active
 
 if comparison is None:
-    st.info("Tick the models to compare and press **Train the ticked models**. Each trains in its own "
-            "background process; two at a time, the rest wait in a queue.", icon="👆")
+    st.info(
+        "Tick the models to compare and press **Train the ticked models**. Each trains in its own "
+        "background process; two at a time, the rest wait in a queue.",
+        icon="👆",
+    )
     st.stop()
 
 if running and st.button("Stop all", icon="⏹️", key="ll_cmp_stop"):
@@ -56,23 +67,31 @@ if not entries or not comparison.matches(dataset):
 
 st.subheader("Generation: decode z ~ N(0, I)")
 data, samples = palette.NAMES["data"], palette.NAMES["prior_samples"]
-st.caption(f"{data.capitalize()}: held-out data. {samples.capitalize()}: 500 points decoded from the prior "
-           f"N(0, I). A model that can generate puts the {samples} points on the {data} ones; the title gives "
-           "its energy distance to the data (lower is better; 0 = indistinguishable).")
-st.caption(f"For scale: real training rows score {view.reference_energy(comparison, dataset):.3f} against "
-           "the same held-out rows — what a perfect generator would get.")
+st.caption(
+    f"{data.capitalize()}: held-out data. {samples.capitalize()}: 500 points decoded from the prior "
+    f"N(0, I). A model that can generate puts the {samples} points on the {data} ones; the title gives "
+    "its energy distance to the data (lower is better; 0 = indistinguishable)."
+)
+st.caption(
+    f"For scale: real training rows score {view.reference_energy(comparison, dataset):.3f} against "
+    "the same held-out rows — what a perfect generator would get."
+)
 st.plotly_chart(view.prior_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_prior")
 
 st.subheader("Latent planes")
-st.caption("Held-out data encoded to E[z|x]. A VAE's codes fill the prior's circles, because its KL "
-           "term pulls them there; nothing constrains where a plain autoencoder puts its codes, so "
-           "N(0, I) may land where no data was ever encoded.")
+st.caption(
+    "Held-out data encoded to E[z|x]. A VAE's codes fill the prior's circles, because its KL "
+    "term pulls them there; nothing constrains where a plain autoencoder puts its codes, so "
+    "N(0, I) may land where no data was ever encoded."
+)
 st.plotly_chart(view.latent_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_latent")
 
 st.subheader("Metrics on held-out data")
 view.metrics_table(comparison, entries)
 
 st.subheader("One latent cursor for all models")
-st.caption("Drag the point in any pad (or use the arrow keys): every pad moves to the same z and shows "
-           "what its decoder makes of it.")
+st.caption(
+    "Drag the point in any pad (or use the arrow keys): every pad moves to the same z and shows "
+    "what its decoder makes of it."
+)
 st.fragment(view.cursor_pads)(comparison, dataset, entries)

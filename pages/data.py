@@ -40,7 +40,9 @@ def show_preview(dataset: data.Dataset, key: str) -> None:
     fig, note = data_view.scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)
     st.plotly_chart(fig, key=key)
     if dataset.n_dims > 2:
-        st.caption(plain(f"Showing columns {dataset.columns[0]!r} and {dataset.columns[1]!r} of {dataset.n_dims}."))
+        st.caption(
+            plain(f"Showing columns {dataset.columns[0]!r} and {dataset.columns[1]!r} of {dataset.n_dims}.")
+        )
     if note:
         st.caption(plain(note))
 
@@ -125,8 +127,10 @@ def on_stroke() -> None:
 
 
 def draw_tab(scaling: str) -> None:
-    st.caption("Click and drag on the canvas to spray points with the brush; switch to erase to remove them. "
-               "Keyboard: Tab to the canvas, move the brush with the arrow keys (Shift: big steps), hold Space to paint.")
+    st.caption(
+        "Click and drag on the canvas to spray points with the brush; switch to erase to remove them. "
+        "Keyboard: Tab to the canvas, move the brush with the arrow keys (Shift: big steps), hold Space to paint."
+    )
     c1, c2, c3 = st.columns(3)
     mode = c1.radio(
         "Brush",

@@ -30,16 +30,20 @@ st.title("Explore the latent plane")
 
 
 def no_model() -> None:
-    empty_state.offer_model("There is no trained model yet. The pad shows a model's latent plane, so train "
-                            "one first: in one click here with the default settings, or on the Train page.",
-                            key="ex_quick_train")
+    empty_state.offer_model(
+        "There is no trained model yet. The pad shows a model's latent plane, so train "
+        "one first: in one click here with the default settings, or on the Train page.",
+        key="ex_quick_train",
+    )
 
 
 def refuse(run: Run, dataset: Dataset) -> str | None:
     reason = explore.refuse_reason(run.weights, run.status, run.message)
     if reason is None and run.weights.input_dim != dataset.n_dims:
-        reason = (f"This model was trained on {run.weights.input_dim} columns, but the current dataset "
-                  f"has {dataset.n_dims}. Train a model on this dataset to explore it.")
+        reason = (
+            f"This model was trained on {run.weights.input_dim} columns, but the current dataset "
+            f"has {dataset.n_dims}. Train a model on this dataset to explore it."
+        )
     return reason
 
 
@@ -70,22 +74,29 @@ def show_posterior(run: Run, dataset: Dataset, row: int) -> None:
     recon = explore.decode_original(run.weights, dataset.standardizer, z_mean)
     kl = -0.5 * float(np.sum(1.0 + z_log_var - z_mean**2 - np.exp(z_log_var)))
     with st.container(border=True):
-        st.markdown(f"**Data point #{row}**: its posterior q(z|x) = N(μ, diag σ²), "
-                    "shown as 1σ and 2σ ellipses on the pad")
+        st.markdown(
+            f"**Data point #{row}**: its posterior q(z|x) = N(μ, diag σ²), "
+            "shown as 1σ and 2σ ellipses on the pad"
+        )
         cols = st.columns(3)
         cols[0].metric("μ", f"{z_mean[0]:.3f}, {z_mean[1]:.3f}")
         cols[1].metric("σ", f"{sigma[0]:.3f}, {sigma[1]:.3f}")
         cols[2].metric("KL(q ‖ prior)", f"{kl:.3f} nats")
         if dataset.n_dims <= 12:
-            st.dataframe(pd.DataFrame({"column": list(dataset.columns), "x": x, "reconstruction": recon}),
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame({"column": list(dataset.columns), "x": x, "reconstruction": recon}),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def show_path(run: Run, dataset: Dataset, path) -> None:
     zs = explore.interpolation_path(path[0], path[1], steps=16)
     xs = explore.decode_original(run.weights, dataset.standardizer, zs)
-    st.markdown(f"**Interpolation** from A = ({path[0][0]:.2f}, {path[0][1]:.2f}) "
-                f"to B = ({path[1][0]:.2f}, {path[1][1]:.2f}): decoded values along the path")
+    st.markdown(
+        f"**Interpolation** from A = ({path[0][0]:.2f}, {path[0][1]:.2f}) "
+        f"to B = ({path[1][0]:.2f}, {path[1][1]:.2f}): decoded values along the path"
+    )
     shown = min(dataset.n_dims, 10)
     frame = pd.DataFrame(xs[:, :shown], columns=list(dataset.columns[:shown]))
     frame.index = np.round(np.linspace(0.0, 1.0, len(zs)), 3)
@@ -96,8 +107,12 @@ def show_path(run: Run, dataset: Dataset, path) -> None:
 def controls(run: Run, dataset: Dataset) -> str:
     left, mid, right = st.columns([2, 1, 2], vertical_alignment="bottom")
     mode = left.segmented_control(
-        "Mode", ["Drag", "Interpolate"], default="Drag", key="ll_explore_mode",
-        help="Interpolate: click two places on the plane (A, then B) to decode the straight path between them.")
+        "Mode",
+        ["Drag", "Interpolate"],
+        default="Drag",
+        key="ll_explore_mode",
+        help="Interpolate: click two places on the plane (A, then B) to decode the straight path between them.",
+    )
     n = mid.number_input("Samples", 1, 2000, 200, step=50, key="ll_explore_n")
     with right:
         a, b = st.columns(2)
@@ -115,10 +130,18 @@ def explore_view(mode: str) -> None:
     if run is None or dataset is None or refuse(run, dataset):
         st.rerun()  # the model changed under us (a new run started): re-check from the top
     if run.is_active:
-        st.caption(f"Training in progress ({run.status}, epoch {run.epochs_done}): the pad follows the "
-                   "latest weights every second.")
-    pad = latent_pad(run.weights, dataset, key=PAD_KEY, mode=mode,
-                     samples=st.session_state.get(SAMPLES), variational=run.model_config.is_variational)
+        st.caption(
+            f"Training in progress ({run.status}, epoch {run.epochs_done}): the pad follows the "
+            "latest weights every second."
+        )
+    pad = latent_pad(
+        run.weights,
+        dataset,
+        key=PAD_KEY,
+        mode=mode,
+        samples=st.session_state.get(SAMPLES),
+        variational=run.model_config.is_variational,
+    )
     show_readout(run, dataset, pad.z, pad.limit)
     if pad.selected is not None and mode == "drag":
         show_posterior(run, dataset, pad.selected)
@@ -139,7 +162,9 @@ if run.status == "diverged":
     st.warning(f"This run diverged; you are exploring its last finite weights. {run.message}")
 if run.data_config.replace(name="") != dataset.config.replace(name=""):
     st.warning("The dataset changed since this model was trained: the encoded points may not match.")
-st.caption(f"{run.model_config.label} on {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} "
-           f"columns · epoch {run.epochs_done}. Drag the {palette.NAMES['point']} point; the output is decoded as you move.")
+st.caption(
+    f"{run.model_config.label} on {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} "
+    f"columns · epoch {run.epochs_done}. Drag the {palette.NAMES['point']} point; the output is decoded as you move."
+)
 mode = controls(run, dataset)
 st.fragment(explore_view, run_every=1.0 if run.is_active else None)(mode)

@@ -22,8 +22,10 @@ dataset, run = state.get_dataset(), state.get_run()
 
 with st.container(border=True, key="tour"):
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.markdown("**New here?** One click generates two moons, trains the default VAE "
-                  "(about 10 seconds, with live charts) and opens the latent plane for you to drag.")
+    left.markdown(
+        "**New here?** One click generates two moons, trains the default VAE "
+        "(about 10 seconds, with live charts) and opens the latent plane for you to drag."
+    )
     if right.button("▶ Try it now", type="primary", width="stretch", key="try_it_now"):
         if dataset is None:
             state.set_dataset(generate(DataConfig(name="Two moons")))
@@ -46,9 +48,11 @@ with col2.container(border=True, height="stretch"):
         st.caption("⬜ No model yet.")
     elif run.history:
         last = run.history[-1]
-        st.caption(f"{'⏳' if run.is_active else '✅'} {run.model_config.label}, {run.status}: "
-                   f"epoch {run.epochs_done}, loss {last['loss']:.3f} nats/point "
-                   f"(reconstruction {last['recon']:.3f}, KL {last['kl']:.3f}).")
+        st.caption(
+            f"{'⏳' if run.is_active else '✅'} {run.model_config.label}, {run.status}: "
+            f"epoch {run.epochs_done}, loss {last['loss']:.3f} nats/point "
+            f"(reconstruction {last['recon']:.3f}, KL {last['kl']:.3f})."
+        )
     else:
         st.caption(f"⏳ {run.model_config.label}: {run.status}.")
     st.page_link("pages/train.py", label="Train →")
@@ -61,8 +65,10 @@ with col3.container(border=True, height="stretch"):
         st.caption("⬜ Needs a trained model.")
     st.page_link("pages/explore.py", label="Explore →")
 
-st.markdown("Then see **how a VAE differs** from plain, denoising and sparse autoencoders on "
-            "the same data, and read the math with your model's own numbers plugged in.")
+st.markdown(
+    "Then see **how a VAE differs** from plain, denoising and sparse autoencoders on "
+    "the same data, and read the math with your model's own numbers plugged in."
+)
 c1, c2, _ = st.columns([1, 1, 2])
 c1.page_link("pages/compare.py", label="Compare autoencoders →")
 c2.page_link("pages/learn.py", label="Learn the math →")

@@ -8,6 +8,8 @@ from vae.ui.shell import require_app_shell
 require_app_shell()
 
 st.title("Runs")
-st.caption("Save a run as one zip and restore it later, reproduce it from a terminal, compare this session's "
-           "loss curves, and export latents and decoded grids.")
+st.caption(
+    "Save a run as one zip and restore it later, reproduce it from a terminal, compare this session's "
+    "loss curves, and export latents and decoded grids."
+)
 render_runs_panel()

@@ -23,8 +23,11 @@ st.title("Train a VAE")
 
 dataset = state.get_dataset()
 if dataset is None:
-    empty_state.offer_dataset("There is no dataset yet. Start with the classic two moons, or choose, "
-                              "draw or upload one on the Data page.", key="tr_use_moons")
+    empty_state.offer_dataset(
+        "There is no dataset yet. Start with the classic two moons, or choose, "
+        "draw or upload one on the Data page.",
+        key="tr_use_moons",
+    )
     st.stop()
 
 training.sync()
@@ -32,7 +35,13 @@ if state.take_autostart() and not training.job_running():
     st.session_state.update(train_form.DEFAULTS)  # the form shows what is training
     st.session_state[ERROR_KEY] = training.start(dataset, *train_form.default_settings(dataset.n_dims))
 _run = state.get_run()
-if _run is not None and not _run.is_active and state.take_then_explore() and _run.status == "finished" and _run.usable:
+if (
+    _run is not None
+    and not _run.is_active
+    and state.take_then_explore()
+    and _run.status == "finished"
+    and _run.usable
+):
     # Home's "try it now" ends on the latent plane. The browser opens it (vae/ui/handover.py):
     # st.switch_page while the live view polls can land on a blank page.
     st.caption("Training finished: opening the latent plane…")
@@ -76,8 +85,14 @@ def panel_figure(run):
     """The live panel, redrawn every PANEL_EVERY epochs (and when the run ends)."""
     epoch = run.epochs_done if run is not None else -1
     cached = st.session_state.get(state.TRAIN_PANEL)  # (dataset id, epoch, figure)
-    redraw = cached is None or cached[0] != id(dataset) or (cached[1] != epoch and (
-        run is None or not run.is_active or cached[1] <= 0 or abs(epoch - cached[1]) >= PANEL_EVERY))
+    redraw = (
+        cached is None
+        or cached[0] != id(dataset)
+        or (
+            cached[1] != epoch
+            and (run is None or not run.is_active or cached[1] <= 0 or abs(epoch - cached[1]) >= PANEL_EVERY)
+        )
+    )
     if redraw:
         fig = train_charts.live_panel_figure(dataset, run.weights if run is not None else None)
         st.session_state[state.TRAIN_PANEL] = (id(dataset), epoch, fig)
@@ -90,8 +105,9 @@ def show_status(run) -> None:
         st.progress(0.0, text="Not started. Pick settings (or a preset) and press Start.")
         return
     active = run.status in ("training", "paused")
-    fraction, label = train_charts.progress(run.epochs_done, run.train_config.epochs,
-                                            training.epochs_per_s(run), eta=active)
+    fraction, label = train_charts.progress(
+        run.epochs_done, run.train_config.epochs, training.epochs_per_s(run), eta=active
+    )
     status = {
         "starting": "Starting the training process (loading TensorFlow takes a few seconds)…",
         "training": label if run.epochs_done else "Compiling the model and running the first epoch…",
@@ -106,19 +122,26 @@ def show_status(run) -> None:
         st.success(f"{run.message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
         st.page_link("pages/explore.py", label="Explore the latent plane →", icon="🧭")
     elif run.status == "diverged":
-        st.error(f"{run.message} Tip: lower the learning rate, or rescale the data to z-scores on "
-                 "the Data page.")
+        st.error(
+            f"{run.message} Tip: lower the learning rate, or rescale the data to z-scores on the Data page."
+        )
     elif run.status == "failed":
         st.error(f"{run.message} Your dataset, settings and earlier runs are untouched.")
-        st.button("Restart training", icon="🔁", key="tr_restart",
-                  on_click=lambda: st.session_state.update({ERROR_KEY: training.restart()}))
+        st.button(
+            "Restart training",
+            icon="🔁",
+            key="tr_restart",
+            on_click=lambda: st.session_state.update({ERROR_KEY: training.restart()}),
+        )
     elif run.status == "stopped" and run.message:
         st.info(run.message)
 
 
 running = training.job_running()
-st.caption(f"Dataset: **{plain(dataset.name)}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns, "
-           "standardized for training. Losses are in nats per point on standardized data.")
+st.caption(
+    f"Dataset: **{plain(dataset.name)}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns, "
+    "standardized for training. Losses are in nats per point on standardized data."
+)
 left, right = st.columns([1, 2], gap="large")
 with left:
     form = train_form.render(dataset.n_dims, disabled=running)
@@ -133,17 +156,47 @@ with right:
     run = state.get_run()
     paused = run is not None and run.status == "paused"
     with st.container(key="train_controls", horizontal=True):
-        st.button("Train again" if run is not None and not running else "Start", type="primary", icon="▶️",
-                  on_click=on_start, disabled=running or problem is not None, key="tr_start",
-                  help="Train a new model with these settings (the current one is kept in this session).")
-        st.button("Resume" if paused else "Pause", icon="⏯️", on_click=on_pause_resume,
-                  disabled=not running, key="tr_pause", help="Pause after this epoch; resume where it left off.")
-        st.button("Step", icon="⏭️", on_click=on_step, disabled=(running and not paused) or problem is not None,
-                  key="tr_step", help="Train exactly one epoch, then pause.")
-        st.button("Stop", icon="⏹️", on_click=training.stop, disabled=not running, key="tr_stop",
-                  help="End this run; its weights so far are kept and can be explored.")
-        st.button("Reset", icon="🔄", on_click=on_reset, disabled=run is None and not running, key="tr_reset",
-                  help="Stop and clear the current model (it stays in this session's past runs).")
+        st.button(
+            "Train again" if run is not None and not running else "Start",
+            type="primary",
+            icon="▶️",
+            on_click=on_start,
+            disabled=running or problem is not None,
+            key="tr_start",
+            help="Train a new model with these settings (the current one is kept in this session).",
+        )
+        st.button(
+            "Resume" if paused else "Pause",
+            icon="⏯️",
+            on_click=on_pause_resume,
+            disabled=not running,
+            key="tr_pause",
+            help="Pause after this epoch; resume where it left off.",
+        )
+        st.button(
+            "Step",
+            icon="⏭️",
+            on_click=on_step,
+            disabled=(running and not paused) or problem is not None,
+            key="tr_step",
+            help="Train exactly one epoch, then pause.",
+        )
+        st.button(
+            "Stop",
+            icon="⏹️",
+            on_click=training.stop,
+            disabled=not running,
+            key="tr_stop",
+            help="End this run; its weights so far are kept and can be explored.",
+        )
+        st.button(
+            "Reset",
+            icon="🔄",
+            on_click=on_reset,
+            disabled=run is None and not running,
+            key="tr_reset",
+            help="Stop and clear the current model (it stays in this session's past runs).",
+        )
     if problem is not None:
         st.error(f"These settings cannot train yet: {problem}")
     if st.session_state.get(ERROR_KEY):
@@ -155,16 +208,25 @@ with right:
         run = state.get_run()
         show_status(run)
         st.session_state.setdefault("tr_log", True)  # the first epochs' loss dwarfs the rest on a linear axis
-        log_y = st.toggle("Log-scale loss axes", key="tr_log", persist_state="session",
-                          help="Show the loss on a logarithmic axis: early and late epochs both stay readable.")
+        log_y = st.toggle(
+            "Log-scale loss axes",
+            key="tr_log",
+            persist_state="session",
+            help="Show the loss on a logarithmic axis: early and late epochs both stay readable.",
+        )
         history = run.history if run is not None else []
         total = run.train_config.epochs if run is not None else None
         with st.container(key="train_charts"):
-            st.plotly_chart(train_charts.loss_figure(history, log_y=log_y, total_epochs=total),
-                            key="tr_loss_chart", config={"displayModeBar": False})
-        st.markdown(f"**Live panel** · data ({palette.NAMES['data']}), their reconstructions "
-                    f"({palette.NAMES['reconstruction']}) and samples from the prior "
-                    f"({palette.NAMES['prior_samples']}), in the data's original units")
+            st.plotly_chart(
+                train_charts.loss_figure(history, log_y=log_y, total_epochs=total),
+                key="tr_loss_chart",
+                config={"displayModeBar": False},
+            )
+        st.markdown(
+            f"**Live panel** · data ({palette.NAMES['data']}), their reconstructions "
+            f"({palette.NAMES['reconstruction']}) and samples from the prior "
+            f"({palette.NAMES['prior_samples']}), in the data's original units"
+        )
         st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
         # `running` is what this fragment was registered with: polling. Compare with the run's state
         # now, not with the previous tick's, since the sidebar may have drained the last epoch first.

@@ -15,8 +15,10 @@ def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:
     rng = np.random.default_rng(seed)
 
     def dense(n_in: int, n_out: int):
-        return (rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
-                rng.normal(0, 0.1, n_out).astype(np.float32))
+        return (
+            rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)).astype(np.float32),
+            rng.normal(0, 0.1, n_out).astype(np.float32),
+        )
 
     enc_sizes = [config.input_dim, *config.encoder_units]
     dec_sizes = [config.latent_dim, *config.decoder_units]

@@ -94,8 +94,10 @@ def shoot_pages(page, out: Path, suffix: str = "") -> dict[str, int]:
 def _z_to_px(box: dict, limit: float, z1: float, z2: float) -> tuple[float, float]:
     pw = box["width"] - MARGIN["l"] - MARGIN["r"]
     ph = box["height"] - MARGIN["t"] - MARGIN["b"]
-    return (box["x"] + MARGIN["l"] + (z1 + limit) / (2 * limit) * pw,
-            box["y"] + MARGIN["t"] + (limit - z2) / (2 * limit) * ph)
+    return (
+        box["x"] + MARGIN["l"] + (z1 + limit) / (2 * limit) * pw,
+        box["y"] + MARGIN["t"] + (limit - z2) / (2 * limit) * ph,
+    )
 
 
 def shoot_drag(page, out: Path, frames: int = DRAG_FRAMES) -> list[Path]:
@@ -109,8 +111,10 @@ def shoot_drag(page, out: Path, frames: int = DRAG_FRAMES) -> list[Path]:
     z = pad.evaluate("el => el.__llPad.z")
     page.mouse.move(*_z_to_px(box, limit, *z))
     page.mouse.down()
-    stops = [(-1.8 + 3.6 * i / (frames - 1), 1.4 * (1 - (2 * i / (frames - 1) - 1) ** 2) - 0.4)
-             for i in range(frames)]
+    stops = [
+        (-1.8 + 3.6 * i / (frames - 1), 1.4 * (1 - (2 * i / (frames - 1) - 1) ** 2) - 0.4)
+        for i in range(frames)
+    ]
     paths = []
     for i, stop in enumerate(stops, start=1):
         page.mouse.move(*_z_to_px(box, limit, *stop), steps=12)

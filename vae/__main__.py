@@ -37,7 +37,9 @@ def _units(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 64,32, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes like 64,32, got {text!r}"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,13 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model on a preset or a CSV file")
     data = train.add_argument_group("data")
-    data.add_argument("--data", default="two_moons", help="a preset name or a CSV/TSV path (default two_moons)")
+    data.add_argument(
+        "--data", default="two_moons", help="a preset name or a CSV/TSV path (default two_moons)"
+    )
     data.add_argument("--columns", help="CSV columns to use, comma-separated (default: first two numeric)")
     data.add_argument("--label-column", help="CSV column used only for colour")
     data.add_argument("--n-samples", type=int, default=2000, help="points to generate (presets)")
-    data.add_argument("--noise", type=float, default=None, help="generator noise (presets; default per preset)")
+    data.add_argument(
+        "--noise", type=float, default=None, help="generator noise (presets; default per preset)"
+    )
     data.add_argument("--data-seed", type=int, default=0, help="generator seed (presets)")
-    data.add_argument("--param", type=int, default=None, help="preset shape parameter: blobs, arms, petals, k")
+    data.add_argument(
+        "--param", type=int, default=None, help="preset shape parameter: blobs, arms, petals, k"
+    )
     data.add_argument("--scaling", choices=SCALINGS, default="zscore")
     model = train.add_argument_group("model")
     model.add_argument("--kind", choices=MODEL_KINDS, default="vae")
@@ -63,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--decoder-std", type=float, default=0.1, help="std of p(x|z), standardized units")
     model.add_argument("--noise-std", type=float, default=0.2, help="input noise (denoising AE)")
     model.add_argument("--sparsity", type=float, default=0.01, help="L1 weight on the code (sparse AE)")
-    model.add_argument("--latent-dim", type=int, default=2, help="size of the code (the pad shows 2)")  # issue 8
+    model.add_argument(
+        "--latent-dim", type=int, default=2, help="size of the code (the pad shows 2)"
+    )  # issue 8
     fit = train.add_argument_group("training")
     fit.add_argument("--epochs", type=int, default=60)
     fit.add_argument("--batch-size", type=int, default=128)
@@ -82,9 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training, decoding, parsing and UI overhead")
     bench.add_argument("--quick", action="store_true", help="finish in under a minute")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--only", default="engine,parse,ui",
-                       help="comma-separated sections: engine, parse, ui, load (default engine,parse,ui; "
-                            "load drives 4 browser sessions and 30 trainings, and needs the test extras)")
+    bench.add_argument(
+        "--only",
+        default="engine,parse,ui",
+        help="comma-separated sections: engine, parse, ui, load (default engine,parse,ui; "
+        "load drives 4 browser sessions and 30 trainings, and needs the test extras)",
+    )
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
     bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
 
@@ -100,12 +113,24 @@ def data_config_from_args(args: argparse.Namespace) -> DataConfig:
     if args.data in PRESETS:
         noise = PRESETS[args.data].noise if args.noise is None else args.noise
         params = {} if args.param is None else {"k": args.param}
-        return DataConfig(source="preset", preset=args.data, n_samples=args.n_samples, noise=noise,
-                          seed=args.data_seed, params=params, scaling=args.scaling,
-                          name=PRESETS[args.data].title)
+        return DataConfig(
+            source="preset",
+            preset=args.data,
+            n_samples=args.n_samples,
+            noise=noise,
+            seed=args.data_seed,
+            params=params,
+            scaling=args.scaling,
+            name=PRESETS[args.data].title,
+        )
     columns = tuple(c.strip() for c in args.columns.split(",")) if args.columns else ()
-    return DataConfig(source="upload", columns=columns, label_column=args.label_column,
-                      scaling=args.scaling, name=Path(args.data).name)
+    return DataConfig(
+        source="upload",
+        columns=columns,
+        label_column=args.label_column,
+        scaling=args.scaling,
+        name=Path(args.data).name,
+    )
 
 
 def load_data(args: argparse.Namespace, config: DataConfig):
@@ -115,23 +140,47 @@ def load_data(args: argparse.Namespace, config: DataConfig):
         return generate(config)
     path = Path(args.data)
     if not path.is_file():
-        raise UsageError(f"--data must be a preset ({', '.join(PRESETS)}) or an existing CSV file. "
-                         f"Received: {args.data!r}")
-    return load_csv(path, columns=list(config.columns) or None, label_column=config.label_column,
-                    scaling=config.scaling, name=path.name)
+        raise UsageError(
+            f"--data must be a preset ({', '.join(PRESETS)}) or an existing CSV file. Received: {args.data!r}"
+        )
+    return load_csv(
+        path,
+        columns=list(config.columns) or None,
+        label_column=config.label_column,
+        scaling=config.scaling,
+        name=path.name,
+    )
 
 
 def model_config_from_args(args: argparse.Namespace, input_dim: int) -> ModelConfig:
-    return ModelConfig(input_dim=input_dim, encoder_units=args.encoder, decoder_units=args.decoder,
-                       activation=args.activation, kind=args.kind, beta=args.beta, latent_dim=args.latent_dim,
-                       decoder_std=args.decoder_std, noise_std=args.noise_std, sparsity=args.sparsity)
+    return ModelConfig(
+        input_dim=input_dim,
+        encoder_units=args.encoder,
+        decoder_units=args.decoder,
+        activation=args.activation,
+        kind=args.kind,
+        beta=args.beta,
+        latent_dim=args.latent_dim,
+        decoder_std=args.decoder_std,
+        noise_std=args.noise_std,
+        sparsity=args.sparsity,
+    )
 
 
 def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                       optimizer=args.optimizer, momentum=args.momentum, validation_split=args.val_split,
-                       seed=args.seed, kl_warmup_epochs=args.warmup, early_stopping_patience=args.patience,
-                       jit_compile=not args.no_xla, clip_norm=args.clip_norm)
+    return TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        optimizer=args.optimizer,
+        momentum=args.momentum,
+        validation_split=args.val_split,
+        seed=args.seed,
+        kl_warmup_epochs=args.warmup,
+        early_stopping_patience=args.patience,
+        jit_compile=not args.no_xla,
+        clip_norm=args.clip_norm,
+    )
 
 
 class ProgressBar:
@@ -152,9 +201,11 @@ class ProgressBar:
         filled = int(self.width * done / self.total)
         bar = "#" * filled + "." * (self.width - filled)
         val = f" val {record['val_loss']:.4f}" if "val_loss" in record else ""
-        self.stream.write(f"\repoch {done:>{len(str(self.total))}}/{self.total} [{bar}] "
-                          f"loss {record['loss']:.4f} (recon {record['recon']:.4f}, kl {record['kl']:.4f})"
-                          f"{val}  ETA {eta:5.1f}s ")
+        self.stream.write(
+            f"\repoch {done:>{len(str(self.total))}}/{self.total} [{bar}] "
+            f"loss {record['loss']:.4f} (recon {record['recon']:.4f}, kl {record['kl']:.4f})"
+            f"{val}  ETA {eta:5.1f}s "
+        )
         self.stream.flush()
 
     def close(self) -> None:
@@ -179,9 +230,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if bar:
         bar.close()
     last = result.history[-1] if result.history else {}
-    print(f"{model_config.label} on {dataset.name} ({dataset.n_rows:,} rows): {result.stop_reason} "
-          f"after {len(result.history)} epochs; loss {last.get('loss', math.nan):.4f} nats/point "
-          f"(recon {last.get('recon', math.nan):.4f} + beta x KL {last.get('kl', math.nan):.4f})")
+    print(
+        f"{model_config.label} on {dataset.name} ({dataset.n_rows:,} rows): {result.stop_reason} "
+        f"after {len(result.history)} epochs; loss {last.get('loss', math.nan):.4f} nats/point "
+        f"(recon {last.get('recon', math.nan):.4f} + beta x KL {last.get('kl', math.nan):.4f})"
+    )
     if result.message:
         print(result.message)
     if args.out:
@@ -190,8 +243,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         status = "finished" if result.stop_reason in ("completed", "early_stopping") else "stopped"
         if result.stop_reason in ("nan", "diverged"):
             status = "diverged"
-        run = Run(data_config=data_config, model_config=model_config, train_config=train_config,
-                  history=result.history, weights=result.weights, status=status, message=result.message)
+        run = Run(
+            data_config=data_config,
+            model_config=model_config,
+            train_config=train_config,
+            history=result.history,
+            weights=result.weights,
+            status=status,
+            message=result.message,
+        )
         args.out.write_bytes(save_bundle(run, dataset))
         print(f"wrote {args.out}")
     return 0 if result.stop_reason in ("completed", "early_stopping") else 1
@@ -211,17 +271,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from vae import bench_ui
 
         memory = bench_ui.bench_memory(n_runs=5 if args.quick else 20)
-        result.update({"memory_growth_mb": memory["growth_mb"], "memory_runs": memory["n_runs"],
-                       "memory_rss_start_mb": memory["rss_start_mb"], "memory_rss_end_mb": memory["rss_end_mb"]})
+        result.update(
+            {
+                "memory_growth_mb": memory["growth_mb"],
+                "memory_runs": memory["n_runs"],
+                "memory_rss_start_mb": memory["rss_start_mb"],
+                "memory_rss_end_mb": memory["rss_end_mb"],
+            }
+        )
     if "parse" in sections:
         from vae.bench_data import bench_parse
 
         result.update(bench_parse(quick=args.quick))
     if "ui" in sections:
         speed = bench_ui.bench_worker_vs_engine(quick=args.quick)
-        result.update({"worker_vs_engine": speed["ratio"], "worker_epochs_per_s": speed["worker_epochs_per_s"],
-                       "engine_epochs_per_s": speed["engine_epochs_per_s"], "worker_bench_epochs": speed["epochs"],
-                       "worker_bench_pairs": speed["pairs"]})
+        result.update(
+            {
+                "worker_vs_engine": speed["ratio"],
+                "worker_epochs_per_s": speed["worker_epochs_per_s"],
+                "engine_epochs_per_s": speed["engine_epochs_per_s"],
+                "worker_bench_epochs": speed["epochs"],
+                "worker_bench_pairs": speed["pairs"],
+            }
+        )
     if "load" in sections:
         from vae import bench_load
 
@@ -250,8 +322,10 @@ def cmd_info(args: argparse.Namespace) -> int:  # issue 8
     if not path.is_file():
         raise UsageError(f"no such bundle file: {str(path)!r}")
     if path.stat().st_size > MAX_TOTAL_BYTES:
-        raise UsageError(f"{path.name} is {path.stat().st_size:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte "
-                         f"bundle limit; it is not a Latent Lab run bundle.")
+        raise UsageError(
+            f"{path.name} is {path.stat().st_size:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte "
+            f"bundle limit; it is not a Latent Lab run bundle."
+        )
     print(summarize_bundle(path.read_bytes()))  # BundleError is a ValueError: exit 2
     return 0
 

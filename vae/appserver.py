@@ -47,8 +47,9 @@ def healthy(url: str) -> bool:
         return False
 
 
-def start_server(*extra_args: str, port: int | None = None, log: Path | None = None,
-                 timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+def start_server(
+    *extra_args: str, port: int | None = None, log: Path | None = None, timeout: float = 120.0
+) -> tuple[subprocess.Popen, str]:
     """``streamlit run app.py`` in its own process group; returns (process, url) once healthy.
 
     Args:
@@ -61,11 +62,24 @@ def start_server(*extra_args: str, port: int | None = None, log: Path | None = N
         RuntimeError: the server exited or did not answer in time (with its log's tail).
     """
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--browser.gatherUsageStats", "false", *extra_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        *extra_args,
+    ]
     with open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while not healthy(url):

@@ -112,7 +112,7 @@ def bench_eager(x: np.ndarray, batch_size: int, max_batches: int) -> float:
     import tensorflow as tf
 
     _, step = _step_parts(batch_size)
-    batches = [tf.constant(x[i: i + batch_size]) for i in range(0, len(x) - batch_size + 1, batch_size)]
+    batches = [tf.constant(x[i : i + batch_size]) for i in range(0, len(x) - batch_size + 1, batch_size)]
     batches = batches[:max_batches]
     step(batches[0], 0)
     times = []
@@ -130,7 +130,7 @@ def bench_tf_function(x: np.ndarray, batch_size: int, epochs: int) -> float:
     _, step = _step_parts(batch_size)
     step = tf.function(step)
     n = len(x) // batch_size
-    batches = [tf.constant(x[i * batch_size: (i + 1) * batch_size]) for i in range(n)]
+    batches = [tf.constant(x[i * batch_size : (i + 1) * batch_size]) for i in range(n)]
 
     def run_epoch():
         for i, batch in enumerate(batches):
@@ -195,7 +195,9 @@ def run_engine_bench(quick: bool = False) -> dict[str, Any]:
     result["pct_peak"] = 100.0 * result["engine_1024"] * FLOP_PER_SAMPLE / result["peak_flops"]
     result["engine_fastest"] = all(
         result[f"engine_{bs}"] >= result[f"{way}_{bs}"]
-        for bs in (128, 1024) for way in ("eager", "tf_function", "fit"))
+        for bs in (128, 1024)
+        for way in ("eager", "tf_function", "fit")
+    )
     result["decode_us"] = measure_decode_us()
     return result
 
@@ -209,11 +211,15 @@ def format_report(result: dict[str, Any]) -> str:
     lines = ["Training throughput (samples/s, higher is better):"]
     for bs in (128, 1024):
         if f"engine_{bs}" in result:
-            parts = [f"{way} {result[f'{way}_{bs}']:>10,.0f}" for way in ("eager", "tf_function", "fit", "engine")]
+            parts = [
+                f"{way} {result[f'{way}_{bs}']:>10,.0f}" for way in ("eager", "tf_function", "fit", "engine")
+            ]
             lines.append(f"  batch {bs:>4}:  " + "   ".join(parts))
     for key in sorted(result):
-        if key.startswith(("engine_", "pct_", "decode_", "peak_", "parse", "ui_", "worker_", "memory_")) \
-                and not key[-1].isdigit():
+        if (
+            key.startswith(("engine_", "pct_", "decode_", "peak_", "parse", "ui_", "worker_", "memory_"))
+            and not key[-1].isdigit()
+        ):
             value = result[key]
             lines.append(f"  {key}: {value:,.3g}" if isinstance(value, float) else f"  {key}: {value}")
     return "\n".join(lines)
@@ -238,8 +244,13 @@ def machine_info() -> dict[str, str]:
             versions[package] = "not installed"
     import os
 
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "os": platform.platform(), **versions}
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        **versions,
+    }
 
 
 TARGETS = {
@@ -257,10 +268,15 @@ def format_markdown(result: dict[str, Any], command: str) -> str:
     """BENCHMARKS.md: every figure, the targets, and the machine it ran on."""
     import datetime
 
-    lines = ["# Benchmarks", "",
-             f"Regenerate with `{command}`. Ratios are measured in one run on one machine, so they "
-             "hold even when the absolute numbers move with the machine's load.", "",
-             f"Measured {datetime.date.today().isoformat()} on:", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Regenerate with `{command}`. Ratios are measured in one run on one machine, so they "
+        "hold even when the absolute numbers move with the machine's load.",
+        "",
+        f"Measured {datetime.date.today().isoformat()} on:",
+        "",
+    ]
     lines += [f"- {key}: {value}" for key, value in machine_info().items()]
     lines += ["", "## Targets", "", "| figure | measured | target | what |", "|---|---|---|---|"]
     for key, (op, target, what) in TARGETS.items():
@@ -268,26 +284,51 @@ def format_markdown(result: dict[str, Any], command: str) -> str:
             value = result[key]
             ok = {">=": value >= target, "<": value < target, "<=": value <= target}[op]
             lines.append(f"| `{key}` | {value:,.3g} {'✅' if ok else '❌'} | {op} {target:g} | {what} |")
-    lines += ["", "## Training throughput (samples/s)", "", "| batch | eager | tf.function | Keras fit | engine |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Training throughput (samples/s)",
+        "",
+        "| batch | eager | tf.function | Keras fit | engine |",
+        "|---|---|---|---|---|",
+    ]
     for bs in (128, 1024):
         if f"engine_{bs}" in result:
-            cells = " | ".join(f"{result[f'{way}_{bs}']:,.0f}" for way in ("eager", "tf_function", "fit", "engine"))
+            cells = " | ".join(
+                f"{result[f'{way}_{bs}']:,.0f}" for way in ("eager", "tf_function", "fit", "engine")
+            )
             lines.append(f"| {bs} | {cells} |")
     if "engine_fastest" in result:
-        lines += ["", f"Engine no slower than every other way at both batch sizes: "
-                      f"{'yes ✅' if result['engine_fastest'] else 'no ❌'}.", "",
-                  "All four ways train the same model on the same data in the same TensorFlow runtime, "
-                  "configured as the app's worker configures it (one intra-op thread: these matmuls are "
-                  "too small to split). Each figure is the fastest of several timed epochs after a "
-                  "warm-up epoch; the float32 peak is the best of five 2048 x 2048 NumPy matmuls on "
-                  "all cores, so `pct_peak` compares a one-thread engine with the whole CPU."]
+        lines += [
+            "",
+            f"Engine no slower than every other way at both batch sizes: "
+            f"{'yes ✅' if result['engine_fastest'] else 'no ❌'}.",
+            "",
+            "All four ways train the same model on the same data in the same TensorFlow runtime, "
+            "configured as the app's worker configures it (one intra-op thread: these matmuls are "
+            "too small to split). Each figure is the fastest of several timed epochs after a "
+            "warm-up epoch; the float32 peak is the best of five 2048 x 2048 NumPy matmuls on "
+            "all cores, so `pct_peak` compares a one-thread engine with the whole CPU.",
+        ]
     pad = Path("artifacts/bench_pad.json")
     if pad.is_file():
-        lines += ["", "## Latent pad in the browser", "",
-                  "Decode + redraw per pointer move, measured with performance.now() by the Playwright "
-                  "test `tests/e2e/test_explore.py` (target: at most 4 ms for the default model):", "",
-                  "```json", pad.read_text().strip(), "```"]
-    lines += ["", "## Every figure", "", "```json", __import__("json").dumps(result, indent=2, default=float),
-              "```", ""]
+        lines += [
+            "",
+            "## Latent pad in the browser",
+            "",
+            "Decode + redraw per pointer move, measured with performance.now() by the Playwright "
+            "test `tests/e2e/test_explore.py` (target: at most 4 ms for the default model):",
+            "",
+            "```json",
+            pad.read_text().strip(),
+            "```",
+        ]
+    lines += [
+        "",
+        "## Every figure",
+        "",
+        "```json",
+        __import__("json").dumps(result, indent=2, default=float),
+        "```",
+        "",
+    ]
     return "\n".join(lines)

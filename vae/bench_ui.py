@@ -77,7 +77,9 @@ def _engine_rate(x, model_config: ModelConfig, train_config: TrainConfig) -> flo
 
     x_train, x_val = engine.split_data(x, train_config)
     times: list[float] = []
-    engine.fit(x_train, model_config, train_config, x_val, on_epoch=lambda record: times.append(time.monotonic()))
+    engine.fit(
+        x_train, model_config, train_config, x_val, on_epoch=lambda record: times.append(time.monotonic())
+    )
     return _rate(times)
 
 
@@ -106,9 +108,15 @@ def bench_worker_vs_engine(quick: bool = False) -> dict[str, Any]:
             rates.append(measure(x, model_config, train_config))
     worker_rate, engine_rate = max(worker_rates), max(engine_rates)
     ratio = worker_rate / engine_rate
-    return {"epochs": epochs, "pairs": pairs, "worker_epochs_per_s": round(worker_rate, 2),
-            "engine_epochs_per_s": round(engine_rate, 2), "ratio": round(ratio, 3),
-            "target": RATIO_TARGET, "passed": bool(ratio >= RATIO_TARGET)}
+    return {
+        "epochs": epochs,
+        "pairs": pairs,
+        "worker_epochs_per_s": round(worker_rate, 2),
+        "engine_epochs_per_s": round(engine_rate, 2),
+        "ratio": round(ratio, 3),
+        "target": RATIO_TARGET,
+        "passed": bool(ratio >= RATIO_TARGET),
+    }
 
 
 def bench_memory(n_runs: int = 20) -> dict[str, Any]:
@@ -133,9 +141,14 @@ def bench_memory(n_runs: int = 20) -> dict[str, Any]:
     gc.collect()
     end = _rss_mb()
     growth = end - start
-    return {"n_runs": n_runs, "rss_start_mb": round(start, 1), "rss_end_mb": round(end, 1),
-            "growth_mb": round(growth, 1), "target_mb": MEMORY_TARGET_MB,
-            "passed": bool(growth < MEMORY_TARGET_MB)}
+    return {
+        "n_runs": n_runs,
+        "rss_start_mb": round(start, 1),
+        "rss_end_mb": round(end, 1),
+        "growth_mb": round(growth, 1),
+        "target_mb": MEMORY_TARGET_MB,
+        "passed": bool(growth < MEMORY_TARGET_MB),
+    }
 
 
 if __name__ == "__main__":

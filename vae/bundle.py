@@ -68,8 +68,20 @@ _CHUNK = 1024 * 1024
 
 _STATUSES: tuple[str, ...] = get_args(RunStatus)
 _LIBRARIES = ("numpy", "pandas", "h5py", "streamlit", "keras", "tensorflow", "plotly")
-_LABEL_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                 "float32", "float64", "bool", "str")
+_LABEL_DTYPES = (
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "bool",
+    "str",
+)
 _HISTORY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
@@ -105,14 +117,20 @@ def weight_layout(config: ModelConfig) -> dict[str, tuple[str, tuple[int, int], 
         size = units
     n_enc = len(config.encoder_units)
     for j, head in enumerate(("z_mean", "z_log_var")):
-        layout[f"encoder/layers/{_dense_group(n_enc + j)}/vars"] = (head, (size, config.latent_dim),
-                                                                     config.latent_dim)
+        layout[f"encoder/layers/{_dense_group(n_enc + j)}/vars"] = (
+            head,
+            (size, config.latent_dim),
+            config.latent_dim,
+        )
     size = config.latent_dim
     for i, units in enumerate(config.decoder_units):
         layout[f"decoder/layers/{_dense_group(i)}/vars"] = (f"decoder_dense_{i + 1}", (size, units), units)
         size = units
     layout[f"decoder/layers/{_dense_group(len(config.decoder_units))}/vars"] = (
-        "x_mean", (size, config.input_dim), config.input_dim)
+        "x_mean",
+        (size, config.input_dim),
+        config.input_dim,
+    )
     return layout
 
 
@@ -153,28 +171,36 @@ def _check_weights_fit(config: ModelConfig, weights: NetworkWeights) -> None:
     layout = weight_layout(config)
     arrays = weights.arrays()
     if len(arrays) != 2 * len(layout):
-        raise BundleError(f"The weights have {len(arrays) // 2} layers but the model settings imply "
-                          f"{len(layout)}; save the run the weights came from.")
+        raise BundleError(
+            f"The weights have {len(arrays) // 2} layers but the model settings imply "
+            f"{len(layout)}; save the run the weights came from."
+        )
     for i, (name, kernel, bias) in enumerate(layout.values()):
         got = (tuple(arrays[2 * i].shape), tuple(arrays[2 * i + 1].shape))
         if got != (kernel, (bias,)):
-            raise BundleError(f"Layer {name} has weights of shapes {got[0]} and {got[1]}, but the model "
-                              f"settings imply {kernel} and ({bias},); save the run the weights came from.")
+            raise BundleError(
+                f"Layer {name} has weights of shapes {got[0]} and {got[1]}, but the model "
+                f"settings imply {kernel} and ({bias},); save the run the weights came from."
+            )
     if weights.activation != config.activation:
-        raise BundleError(f"The weights use activation {weights.activation!r} but the settings say "
-                          f"{config.activation!r}.")
+        raise BundleError(
+            f"The weights use activation {weights.activation!r} but the settings say {config.activation!r}."
+        )
 
 
-def _walk_h5(group: h5py.Group, prefix: str, groups: dict[str, h5py.Group],
-             datasets: dict[str, h5py.Dataset]) -> None:
+def _walk_h5(
+    group: h5py.Group, prefix: str, groups: dict[str, h5py.Group], datasets: dict[str, h5py.Dataset]
+) -> None:
     # Walk by links, not objects: a soft or external link (which could point at
     # another file on this computer) is refused instead of followed.
     for key in group:
         path = f"{prefix}{key}"
         link = group.get(key, getlink=True)
         if not isinstance(link, h5py.HardLink):
-            raise BundleError(f"model.weights.h5 has a link at {path!r}; a weights file holds only "
-                              f"groups and arrays. Re-save the run from Latent Lab.")
+            raise BundleError(
+                f"model.weights.h5 has a link at {path!r}; a weights file holds only "
+                f"groups and arrays. Re-save the run from Latent Lab."
+            )
         item = group.get(key)
         if isinstance(item, h5py.Group):
             groups[path] = item
@@ -204,8 +230,10 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
     for path in [*layout, *_empty_groups(config)]:
         parts = path.split("/")
         allowed_groups.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
-    hint = ("The weights do not match the model settings in config.json (another architecture?); "
-            "save the bundle again from the run that made these weights.")
+    hint = (
+        "The weights do not match the model settings in config.json (another architecture?); "
+        "save the bundle again from the run that made these weights."
+    )
     try:
         with h5py.File(io.BytesIO(data), "r") as f:
             groups: dict[str, h5py.Group] = {}
@@ -215,34 +243,52 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
             extra = sorted(set(datasets) - set(expected))
             missing = sorted(set(expected) - set(datasets))
             if extra or extra_groups:
-                raise BundleError(f"model.weights.h5 has arrays or groups the model does not have "
-                                  f"({', '.join((extra + extra_groups)[:3])}). {hint}")
+                raise BundleError(
+                    f"model.weights.h5 has arrays or groups the model does not have "
+                    f"({', '.join((extra + extra_groups)[:3])}). {hint}"
+                )
             if missing:
-                raise BundleError(f"model.weights.h5 lacks {len(missing)} array(s) the model needs "
-                                  f"(first: {missing[0]}). {hint}")
+                raise BundleError(
+                    f"model.weights.h5 lacks {len(missing)} array(s) the model needs "
+                    f"(first: {missing[0]}). {hint}"
+                )
             arrays: list[np.ndarray] = []
             for path, shape in expected.items():
                 ds = datasets[path]
                 if tuple(ds.shape) != shape:
-                    raise BundleError(f"model.weights.h5 array {path} has shape {tuple(ds.shape)}, the "
-                                      f"model settings imply {shape}. {hint}")
+                    raise BundleError(
+                        f"model.weights.h5 array {path} has shape {tuple(ds.shape)}, the "
+                        f"model settings imply {shape}. {hint}"
+                    )
                 if ds.dtype != np.float32:
-                    raise BundleError(f"model.weights.h5 array {path} has dtype {ds.dtype}; expected "
-                                      f"float32. Re-save the run from Latent Lab.")
+                    raise BundleError(
+                        f"model.weights.h5 array {path} has dtype {ds.dtype}; expected "
+                        f"float32. Re-save the run from Latent Lab."
+                    )
                 arrays.append(np.array(ds[()], np.float32))
     except BundleError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, OverflowError) as err:
-        raise BundleError(f"model.weights.h5 is not a readable HDF5 weights file ({_short(err)}). "
-                          f"Re-save the run from Latent Lab.") from err
+        raise BundleError(
+            f"model.weights.h5 is not a readable HDF5 weights file ({_short(err)}). "
+            f"Re-save the run from Latent Lab."
+        ) from err
     for path, array in zip(expected, arrays, strict=True):
         if not np.isfinite(array).all():
-            raise BundleError(f"model.weights.h5 array {path} holds NaN or infinite values; this run "
-                              f"cannot be explored. Retrain (e.g. with a lower learning rate) and save again.")
+            raise BundleError(
+                f"model.weights.h5 array {path} holds NaN or infinite values; this run "
+                f"cannot be explored. Retrain (e.g. with a lower learning rate) and save again."
+            )
     pairs = [(arrays[i], arrays[i + 1]) for i in range(0, len(arrays), 2)]
     n_enc = len(config.encoder_units)
-    return NetworkWeights(encoder=pairs[:n_enc], z_mean=pairs[n_enc], z_log_var=pairs[n_enc + 1],
-                          decoder=pairs[n_enc + 2:-1], x_mean=pairs[-1], activation=config.activation)
+    return NetworkWeights(
+        encoder=pairs[:n_enc],
+        z_mean=pairs[n_enc],
+        z_log_var=pairs[n_enc + 1],
+        decoder=pairs[n_enc + 2 : -1],
+        x_mean=pairs[-1],
+        activation=config.activation,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -295,20 +341,21 @@ def _plain(value: Any) -> int | float:
 
 def latent_columns(latent_dim: int) -> list[str]:
     """Column names of latents.csv: ``z_mean_1 .. z_mean_k, z_log_var_1 .. z_log_var_k``."""
-    return ([f"z_mean_{i + 1}" for i in range(latent_dim)]
-            + [f"z_log_var_{i + 1}" for i in range(latent_dim)])
+    return [f"z_mean_{i + 1}" for i in range(latent_dim)] + [f"z_log_var_{i + 1}" for i in range(latent_dim)]
 
 
 def latents_csv(weights: NetworkWeights, dataset: Dataset) -> bytes:
     """The encoder's posterior parameters of every row of ``dataset`` as CSV bytes."""
     z_mean, z_log_var = encode(weights, dataset.standardized())
-    frame = pd.DataFrame(np.hstack([z_mean, z_log_var]).astype(np.float64),
-                         columns=latent_columns(weights.latent_dim))
+    frame = pd.DataFrame(
+        np.hstack([z_mean, z_log_var]).astype(np.float64), columns=latent_columns(weights.latent_dim)
+    )
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def decoded_grid_csv(weights: NetworkWeights, dataset: Dataset, *, low: float = -3.0, high: float = 3.0,
-                     steps: int = 21) -> bytes:
+def decoded_grid_csv(
+    weights: NetworkWeights, dataset: Dataset, *, low: float = -3.0, high: float = 3.0, steps: int = 21
+) -> bytes:
     """The decoder's output over a square grid of the 2-D latent plane, in original units, as CSV.
 
     Columns ``z1, z2`` then the dataset's columns; rows go along z1 first
@@ -346,8 +393,10 @@ def save_bundle(run: Run, dataset: Dataset) -> bytes:
     if not run.weights.is_finite():
         raise BundleError("This run's weights hold NaN or infinite values; retrain, then save.")
     if dataset.n_dims != run.model_config.input_dim:
-        raise BundleError(f"The dataset has {dataset.n_dims} columns but the model takes "
-                          f"{run.model_config.input_dim}; save the run with the data it was trained on.")
+        raise BundleError(
+            f"The dataset has {dataset.n_dims} columns but the model takes "
+            f"{run.model_config.input_dim}; save the run with the data it was trained on."
+        )
     weights_h5 = weights_to_h5(run.model_config, run.weights)
     dataset_csv = to_csv_bytes(dataset)
     label_column = _csv_header(dataset_csv)[-1] if dataset.labels is not None else None
@@ -417,50 +466,73 @@ def _read_members(data: bytes, max_total_bytes: int) -> dict[str, bytes]:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise BundleError(f"A bundle must be bytes. Received: {type(data).__name__}")
     if len(data) > max_total_bytes:
-        raise BundleError(f"The bundle is {len(data):,} bytes, over the {max_total_bytes:,}-byte limit; "
-                          f"this is not a Latent Lab bundle (or a far larger one than it writes).")
+        raise BundleError(
+            f"The bundle is {len(data):,} bytes, over the {max_total_bytes:,}-byte limit; "
+            f"this is not a Latent Lab bundle (or a far larger one than it writes)."
+        )
     if bytes(data[:4]) != b"PK\x03\x04":
         raise BundleError("This file is not a zip archive; choose a run bundle (.zip) saved by Latent Lab.")
     try:
         zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as err:
-        raise BundleError(f"The zip archive is damaged or truncated ({_short(err)}); download the "
-                          f"bundle again.") from err
+        raise BundleError(
+            f"The zip archive is damaged or truncated ({_short(err)}); download the bundle again."
+        ) from err
     with zf:
         infos = zf.infolist()
         names = [info.filename for info in infos]
         for name in names:
-            if name.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", name) or re.match(r"^[A-Za-z]:", name):
-                raise BundleError(f"The bundle has a member with an unsafe path ({name[:80]!r}); refusing "
-                                  f"to read it. Use a bundle saved by Latent Lab.")
+            if (
+                name.startswith(("/", "\\"))
+                or ".." in re.split(r"[\\/]", name)
+                or re.match(r"^[A-Za-z]:", name)
+            ):
+                raise BundleError(
+                    f"The bundle has a member with an unsafe path ({name[:80]!r}); refusing "
+                    f"to read it. Use a bundle saved by Latent Lab."
+                )
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise BundleError(f"The bundle has two members named {duplicates[0][:80]!r}; it was tampered "
-                              f"with. Use a bundle saved by Latent Lab.")
+            raise BundleError(
+                f"The bundle has two members named {duplicates[0][:80]!r}; it was tampered "
+                f"with. Use a bundle saved by Latent Lab."
+            )
         unknown = [n for n in names if n not in MEMBERS]
         if unknown:
-            raise BundleError(f"The bundle has an unknown member {unknown[0][:80]!r}; a run bundle holds "
-                              f"only {', '.join(MEMBERS)}.")
+            raise BundleError(
+                f"The bundle has an unknown member {unknown[0][:80]!r}; a run bundle holds "
+                f"only {', '.join(MEMBERS)}."
+            )
         missing = [n for n in MEMBERS if n not in names]
         if missing:
-            raise BundleError(f"The bundle lacks {', '.join(missing)}; it is incomplete. Save the run "
-                              f"again (Runs page, or python -m vae train ... --out run.zip).")
+            raise BundleError(
+                f"The bundle lacks {', '.join(missing)}; it is incomplete. Save the run "
+                f"again (Runs page, or python -m vae train ... --out run.zip)."
+            )
         declared = sum(info.file_size for info in infos)
         if declared > max_total_bytes:
-            raise BundleError(f"The bundle would expand to {declared:,} bytes, over the "
-                              f"{max_total_bytes:,}-byte limit; refusing to extract it (a zip bomb?).")
+            raise BundleError(
+                f"The bundle would expand to {declared:,} bytes, over the "
+                f"{max_total_bytes:,}-byte limit; refusing to extract it (a zip bomb?)."
+            )
         out: dict[str, bytes] = {}
         total = 0
         for info in infos:
             if info.flag_bits & 0x1:
-                raise BundleError(f"Bundle member {info.filename} is encrypted; save it again without a password.")
+                raise BundleError(
+                    f"Bundle member {info.filename} is encrypted; save it again without a password."
+                )
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise BundleError(f"Bundle member {info.filename} uses an unsupported compression; "
-                                  f"save the run again from Latent Lab.")
+                raise BundleError(
+                    f"Bundle member {info.filename} uses an unsupported compression; "
+                    f"save the run again from Latent Lab."
+                )
             cap = MAX_JSON_BYTES if info.filename.endswith(".json") else max_total_bytes
             if info.file_size > cap:
-                raise BundleError(f"Bundle member {info.filename} declares {info.file_size:,} bytes, "
-                                  f"over its {cap:,}-byte limit; refusing to extract it.")
+                raise BundleError(
+                    f"Bundle member {info.filename} declares {info.file_size:,} bytes, "
+                    f"over its {cap:,}-byte limit; refusing to extract it."
+                )
             # Bounded read: never trust the declared size, stop at the cap.
             parts: list[bytes] = []
             size = 0
@@ -473,19 +545,32 @@ def _read_members(data: bytes, max_total_bytes: int) -> dict[str, bytes]:
                         size += len(chunk)
                         total += len(chunk)
                         if size > cap or total > max_total_bytes:
-                            raise BundleError(f"Bundle member {info.filename} expands past the "
-                                              f"{min(cap, max_total_bytes):,}-byte limit; refusing to "
-                                              f"extract it (a zip bomb?).")
+                            raise BundleError(
+                                f"Bundle member {info.filename} expands past the "
+                                f"{min(cap, max_total_bytes):,}-byte limit; refusing to "
+                                f"extract it (a zip bomb?)."
+                            )
                         parts.append(chunk)
             except BundleError:
                 raise
-            except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError,
-                    NotImplementedError) as err:
-                raise BundleError(f"Bundle member {info.filename} is damaged or truncated "
-                                  f"({_short(err)}); download the bundle again.") from err
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                ValueError,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ) as err:
+                raise BundleError(
+                    f"Bundle member {info.filename} is damaged or truncated "
+                    f"({_short(err)}); download the bundle again."
+                ) from err
             if size != info.file_size:
-                raise BundleError(f"Bundle member {info.filename} holds {size:,} bytes but declares "
-                                  f"{info.file_size:,}; the zip is damaged or tampered with.")
+                raise BundleError(
+                    f"Bundle member {info.filename} holds {size:,} bytes but declares "
+                    f"{info.file_size:,}; the zip is damaged or tampered with."
+                )
             out[info.filename] = b"".join(parts)
     return out
 
@@ -506,8 +591,10 @@ def _expect_keys(where: str, value: Any, required: set[str], optional: set[str] 
         raise BundleError(f"{where} must be a JSON object. Received: {type(value).__name__}")
     unknown = sorted(set(value) - required - optional)
     if unknown:
-        raise BundleError(f"{where} has unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}; "
-                          f"this app does not read them. Use a bundle saved by Latent Lab.")
+        raise BundleError(
+            f"{where} has unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}; "
+            f"this app does not read them. Use a bundle saved by Latent Lab."
+        )
     missing = sorted(required - set(value))
     if missing:
         raise BundleError(f"{where} lacks {', '.join(missing)}; the bundle is incomplete.")
@@ -518,8 +605,9 @@ def _text(where: str, value: Any, *, allow_none: bool = False) -> str | None:
     if value is None and allow_none:
         return None
     if not isinstance(value, str) or len(value) > MAX_TEXT:
-        raise BundleError(f"{where} must be a string of at most {MAX_TEXT} characters. "
-                          f"Received: {type(value).__name__}")
+        raise BundleError(
+            f"{where} must be a string of at most {MAX_TEXT} characters. Received: {type(value).__name__}"
+        )
     return value
 
 
@@ -545,34 +633,50 @@ def _data_config(where: str, values: Any) -> DataConfig:
     for key, value in config.params.items():
         scalar = isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 100)
         if not isinstance(key, str) or len(key) > 40 or not scalar:
-            raise BundleError(f"config.json {where}.params must map short names to numbers or short "
-                              f"strings. Received: {key[:40]!r}")
+            raise BundleError(
+                f"config.json {where}.params must map short names to numbers or short "
+                f"strings. Received: {key[:40]!r}"
+            )
     return config
 
 
 def _check_format(config: dict) -> None:
     fmt, version = config.get("format"), config.get("format_version")
     if fmt != FORMAT:
-        raise BundleError(f"config.json is not a Latent Lab run (format {str(fmt)[:40]!r}); choose a "
-                          f"bundle saved by Latent Lab.")
+        raise BundleError(
+            f"config.json is not a Latent Lab run (format {str(fmt)[:40]!r}); choose a "
+            f"bundle saved by Latent Lab."
+        )
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise BundleError(f"config.json has an invalid format_version {str(version)[:20]!r}; the bundle "
-                          f"is damaged.")
+        raise BundleError(
+            f"config.json has an invalid format_version {str(version)[:20]!r}; the bundle is damaged."
+        )
     if version > FORMAT_VERSION:
-        raise BundleError(f"This bundle was saved by a newer Latent Lab (format version {version}; this "
-                          f"app reads up to {FORMAT_VERSION}). Update Latent Lab to open it.")
+        raise BundleError(
+            f"This bundle was saved by a newer Latent Lab (format version {version}; this "
+            f"app reads up to {FORMAT_VERSION}). Update Latent Lab to open it."
+        )
 
 
 def _read_csv(name: str, payload: bytes, expected_columns: list[str]) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, index_col=False,
-                            on_bad_lines="error", encoding="utf-8", engine="c")
+        frame = pd.read_csv(
+            io.BytesIO(payload),
+            dtype=str,
+            keep_default_na=False,
+            index_col=False,
+            on_bad_lines="error",
+            encoding="utf-8",
+            engine="c",
+        )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BundleError(f"{name} is not a readable CSV ({_short(err)}); the bundle is damaged.") from err
     if list(frame.columns) != expected_columns:
         got = ", ".join(map(str, list(frame.columns)[:6]))
-        raise BundleError(f"{name} has columns [{got[:200]}], expected [{', '.join(expected_columns)[:200]}]; "
-                          f"the bundle is damaged or tampered with.")
+        raise BundleError(
+            f"{name} has columns [{got[:200]}], expected [{', '.join(expected_columns)[:200]}]; "
+            f"the bundle is damaged or tampered with."
+        )
     return frame
 
 
@@ -580,34 +684,46 @@ def _floats(name: str, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     try:
         values = np.array(frame[columns].to_numpy(dtype=object), dtype=str).astype(np.float64)
     except ValueError as err:
-        raise BundleError(f"{name} holds a value that is not a number ({_short(err)}); the bundle is "
-                          f"damaged.") from err
+        raise BundleError(
+            f"{name} holds a value that is not a number ({_short(err)}); the bundle is damaged."
+        ) from err
     return values.reshape(len(frame), len(columns))
 
 
 def _dataset(config: dict, members: dict[str, bytes], data_config: DataConfig, input_dim: int) -> Dataset:
-    info = _expect_keys("config.json dataset", config["dataset"],
-                        {"config", "columns", "n_rows", "label_column", "label_dtype", "notes", "warnings"})
+    info = _expect_keys(
+        "config.json dataset",
+        config["dataset"],
+        {"config", "columns", "n_rows", "label_column", "label_dtype", "notes", "warnings"},
+    )
     ds_config = _data_config("dataset.config", info["config"])
     columns = list(_text_list("config.json dataset.columns", info["columns"], 4096))
     if len(columns) != input_dim or len(set(columns)) != len(columns):
-        raise BundleError(f"config.json dataset.columns lists {len(columns)} column(s) (unique names "
-                          f"needed) but the model takes {input_dim}; the bundle is inconsistent.")
+        raise BundleError(
+            f"config.json dataset.columns lists {len(columns)} column(s) (unique names "
+            f"needed) but the model takes {input_dim}; the bundle is inconsistent."
+        )
     n_rows = info["n_rows"]
     if isinstance(n_rows, bool) or not isinstance(n_rows, int) or not 2 <= n_rows <= MAX_ROWS:
-        raise BundleError(f"config.json dataset.n_rows must be an integer in [2, {MAX_ROWS:,}]. "
-                          f"Received: {str(n_rows)[:20]}")
+        raise BundleError(
+            f"config.json dataset.n_rows must be an integer in [2, {MAX_ROWS:,}]. "
+            f"Received: {str(n_rows)[:20]}"
+        )
     label_column = _text("config.json dataset.label_column", info["label_column"], allow_none=True)
     label_dtype = info["label_dtype"]
-    if (label_column is None) != (label_dtype is None) or (label_dtype is not None
-                                                          and label_dtype not in _LABEL_DTYPES):
-        raise BundleError(f"config.json dataset.label_dtype must be one of {', '.join(_LABEL_DTYPES)} "
-                          f"(or null with no label column). Received: {str(label_dtype)[:20]!r}")
+    if (label_column is None) != (label_dtype is None) or (
+        label_dtype is not None and label_dtype not in _LABEL_DTYPES
+    ):
+        raise BundleError(
+            f"config.json dataset.label_dtype must be one of {', '.join(_LABEL_DTYPES)} "
+            f"(or null with no label column). Received: {str(label_dtype)[:20]!r}"
+        )
     header = columns + ([label_column] if label_column is not None else [])
     frame = _read_csv(DATASET, members[DATASET], header)
     if len(frame) != n_rows:
-        raise BundleError(f"dataset.csv has {len(frame):,} rows but config.json says {n_rows:,}; "
-                          f"the bundle is damaged.")
+        raise BundleError(
+            f"dataset.csv has {len(frame):,} rows but config.json says {n_rows:,}; the bundle is damaged."
+        )
     values = _floats(DATASET, frame, columns)
     if not np.isfinite(values).all():
         raise BundleError("dataset.csv holds NaN or infinite values; the bundle is damaged.")
@@ -615,46 +731,81 @@ def _dataset(config: dict, members: dict[str, bytes], data_config: DataConfig, i
     if label_column is not None:
         raw = frame[label_column].to_numpy(dtype=object)
         try:
-            labels = raw.astype(str).astype(object) if label_dtype == "str" else \
-                np.array([float(v) for v in raw] if label_dtype.startswith("float") else
-                         [v == "True" for v in raw] if label_dtype == "bool" else
-                         [int(v) for v in raw], dtype=label_dtype)
+            labels = (
+                raw.astype(str).astype(object)
+                if label_dtype == "str"
+                else np.array(
+                    [float(v) for v in raw]
+                    if label_dtype.startswith("float")
+                    else [v == "True" for v in raw]
+                    if label_dtype == "bool"
+                    else [int(v) for v in raw],
+                    dtype=label_dtype,
+                )
+            )
         except (ValueError, OverflowError) as err:
-            raise BundleError(f"dataset.csv column {label_column[:40]!r} does not hold {label_dtype} "
-                              f"labels ({_short(err)}); the bundle is damaged.") from err
-    scaler = _expect_keys("standardizer.json", _parse_json(STANDARDIZER, members[STANDARDIZER]),
-                          {"method", "offset", "scale"})
+            raise BundleError(
+                f"dataset.csv column {label_column[:40]!r} does not hold {label_dtype} "
+                f"labels ({_short(err)}); the bundle is damaged."
+            ) from err
+    scaler = _expect_keys(
+        "standardizer.json", _parse_json(STANDARDIZER, members[STANDARDIZER]), {"method", "offset", "scale"}
+    )
     try:
         standardizer = Standardizer.from_dict(scaler)
-        ok = (scaler["method"] in SCALINGS and standardizer.offset.shape == (input_dim,)
-              and standardizer.scale.shape == (input_dim,) and np.isfinite(standardizer.offset).all()
-              and np.isfinite(standardizer.scale).all() and (standardizer.scale > 0).all())
+        ok = (
+            scaler["method"] in SCALINGS
+            and standardizer.offset.shape == (input_dim,)
+            and standardizer.scale.shape == (input_dim,)
+            and np.isfinite(standardizer.offset).all()
+            and np.isfinite(standardizer.scale).all()
+            and (standardizer.scale > 0).all()
+        )
     except (ValueError, TypeError) as err:
         raise BundleError(f"standardizer.json is invalid ({_short(err)}); the bundle is damaged.") from err
     if not ok:
-        raise BundleError(f"standardizer.json must hold a method ({', '.join(SCALINGS)}) and {input_dim} "
-                          f"finite offsets and positive scales; the bundle is damaged.")
+        raise BundleError(
+            f"standardizer.json must hold a method ({', '.join(SCALINGS)}) and {input_dim} "
+            f"finite offsets and positive scales; the bundle is damaged."
+        )
     if standardizer.method != ds_config.scaling:
-        raise BundleError(f"standardizer.json says {standardizer.method!r} scaling but the dataset "
-                          f"settings say {ds_config.scaling!r}; the bundle is inconsistent.")
+        raise BundleError(
+            f"standardizer.json says {standardizer.method!r} scaling but the dataset "
+            f"settings say {ds_config.scaling!r}; the bundle is inconsistent."
+        )
     del data_config  # the run's own data settings; the dataset carries its own copy
-    return Dataset(values=np.ascontiguousarray(values), columns=tuple(columns), standardizer=standardizer,
-                   config=ds_config, labels=labels,
-                   notes=_text_list("config.json dataset.notes", info["notes"], 100),
-                   warnings=_text_list("config.json dataset.warnings", info["warnings"], 100))
+    return Dataset(
+        values=np.ascontiguousarray(values),
+        columns=tuple(columns),
+        standardizer=standardizer,
+        config=ds_config,
+        labels=labels,
+        notes=_text_list("config.json dataset.notes", info["notes"], 100),
+        warnings=_text_list("config.json dataset.warnings", info["warnings"], 100),
+    )
 
 
 def _history(payload: bytes) -> list[dict[str, Any]]:
     try:
-        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, index_col=False,
-                            on_bad_lines="error", encoding="utf-8")
+        frame = pd.read_csv(
+            io.BytesIO(payload),
+            dtype=str,
+            keep_default_na=False,
+            index_col=False,
+            on_bad_lines="error",
+            encoding="utf-8",
+        )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise BundleError(f"history.csv is not a readable CSV ({_short(err)}); the bundle is damaged.") from err
+        raise BundleError(
+            f"history.csv is not a readable CSV ({_short(err)}); the bundle is damaged."
+        ) from err
     keys = [str(k) for k in frame.columns]
     bad = [k for k in keys if not _HISTORY_KEY.match(k)]
     if bad or "epoch" not in keys:
-        raise BundleError(f"history.csv needs an epoch column and lower-case metric names. "
-                          f"Received: {', '.join(keys)[:200]}")
+        raise BundleError(
+            f"history.csv needs an epoch column and lower-case metric names. "
+            f"Received: {', '.join(keys)[:200]}"
+        )
     if len(frame) > 1_000_000:
         raise BundleError("history.csv has more rows than any run could have; the bundle is damaged.")
     history: list[dict[str, Any]] = []
@@ -669,8 +820,9 @@ def _history(payload: bytes) -> list[dict[str, Any]]:
                 raise ValueError("a row has no epoch")
             history.append(record)
     except ValueError as err:
-        raise BundleError(f"history.csv holds a value that is not a number ({_short(err)}); the bundle "
-                          f"is damaged.") from err
+        raise BundleError(
+            f"history.csv holds a value that is not a number ({_short(err)}); the bundle is damaged."
+        ) from err
     return history
 
 
@@ -681,9 +833,12 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
         BundleError: with a one-line message saying what is wrong and what to do.
     """
     members = _read_members(data, max_total_bytes)
-    config = _expect_keys("config.json", _parse_json(CONFIG, members[CONFIG]),
-                          {"format", "format_version", "data", "model", "train", "dataset", "run"},
-                          {"app", "libraries", "saved_at"})
+    config = _expect_keys(
+        "config.json",
+        _parse_json(CONFIG, members[CONFIG]),
+        {"format", "format_version", "data", "model", "train", "dataset", "run"},
+        {"app", "libraries", "saved_at"},
+    )
     _check_format(config)
     data_config = _data_config("data", config["data"])
     model_config = _settings("model", ModelConfig, config["model"])
@@ -691,16 +846,19 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
     run_info = _expect_keys("config.json run", config["run"], {"status", "message", "epochs"})
     status = run_info["status"]
     if status not in _STATUSES:
-        raise BundleError(f"config.json run.status must be one of {', '.join(_STATUSES)}. "
-                          f"Received: {str(status)[:40]!r}")
+        raise BundleError(
+            f"config.json run.status must be one of {', '.join(_STATUSES)}. Received: {str(status)[:40]!r}"
+        )
     message = _text("config.json run.message", run_info["message"]) or ""
     weights = weights_from_h5(model_config, members[WEIGHTS])
     dataset = _dataset(config, members, data_config, model_config.input_dim)
     history = _history(members[HISTORY])
     frame = _read_csv(LATENTS, members[LATENTS], latent_columns(model_config.latent_dim))
     if len(frame) != dataset.n_rows:
-        raise BundleError(f"latents.csv has {len(frame):,} rows but the dataset has {dataset.n_rows:,}; "
-                          f"the bundle is damaged.")
+        raise BundleError(
+            f"latents.csv has {len(frame):,} rows but the dataset has {dataset.n_rows:,}; "
+            f"the bundle is damaged."
+        )
     latents = _floats(LATENTS, frame, latent_columns(model_config.latent_dim))
     meta = {k: config.get(k) for k in ("format_version", "app", "libraries", "saved_at")}
     for key in ("app", "libraries"):
@@ -709,8 +867,15 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
     # A bundle never trains: a run saved mid-training comes back stopped.
     if status in ("starting", "training", "paused"):
         status = "stopped"
-    run = Run(data_config=data_config, model_config=model_config, train_config=train_config,
-              history=history, weights=weights, status=status, message=message)
+    run = Run(
+        data_config=data_config,
+        model_config=model_config,
+        train_config=train_config,
+        history=history,
+        weights=weights,
+        status=status,
+        message=message,
+    )
     return BundleContents(run=run, dataset=dataset, meta=meta, latents=latents)
 
 

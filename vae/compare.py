@@ -115,18 +115,27 @@ class CompareSpec:
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.variants) <= len(VARIANT_KEYS):
-            raise ValueError(f"variants must list 1 to {len(VARIANT_KEYS)} models. "
-                             f"Received: {len(self.variants)} variants")
+            raise ValueError(
+                f"variants must list 1 to {len(VARIANT_KEYS)} models. Received: {len(self.variants)} variants"
+            )
         keys = [v.key for v in self.variants]
         if len(set(keys)) != len(keys):
             raise ValueError(f"variants must have distinct keys. Received: keys={keys}")
         if not (isinstance(self.holdout, (int, float)) and 0.05 <= self.holdout <= 0.5):
             raise ValueError(f"holdout must be in [0.05, 0.5]. Received: holdout={self.holdout!r}")
-        if isinstance(self.n_prior, bool) or not isinstance(self.n_prior, int) or not 10 <= self.n_prior <= 10_000:
-            raise ValueError(f"n_prior must be an integer in [10, 10,000]. Received: n_prior={self.n_prior!r}")
+        if (
+            isinstance(self.n_prior, bool)
+            or not isinstance(self.n_prior, int)
+            or not 10 <= self.n_prior <= 10_000
+        ):
+            raise ValueError(
+                f"n_prior must be an integer in [10, 10,000]. Received: n_prior={self.n_prior!r}"
+            )
         if self.train.validation_split != 0:
-            raise ValueError("train.validation_split must be 0: the comparison holds out its own rows. "
-                             f"Received: validation_split={self.train.validation_split}")
+            raise ValueError(
+                "train.validation_split must be 0: the comparison holds out its own rows. "
+                f"Received: validation_split={self.train.validation_split}"
+            )
 
     def model_configs(self) -> dict[str, ModelConfig]:
         """Each variant's full model config, by key, in the order of ``variants``."""
@@ -136,8 +145,10 @@ class CompareSpec:
         """Raise ``ValueError`` if ``n_rows`` rows cannot be split and trained on."""
         n_train, n_test = split_sizes(n_rows, self.holdout)
         if n_test < 2:
-            raise ValueError(f"The held-out part needs at least 2 rows. Received: {n_rows} rows "
-                             f"with holdout={self.holdout:g}")
+            raise ValueError(
+                f"The held-out part needs at least 2 rows. Received: {n_rows} rows "
+                f"with holdout={self.holdout:g}"
+            )
         self.train.check_against_data(n_train)
 
 
@@ -161,15 +172,17 @@ def holdout_split(n_rows: int, holdout: float, seed: int) -> tuple[np.ndarray, n
 # --- distances between samples -------------------------------------------------------------------
 def _pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    squared = (np.sum(a * a, axis=1)[:, None] + np.sum(b * b, axis=1)[None, :] - 2.0 * a @ b.T)
+    squared = np.sum(a * a, axis=1)[:, None] + np.sum(b * b, axis=1)[None, :] - 2.0 * a @ b.T
     return np.sqrt(np.maximum(squared, 0.0))
 
 
 def _check_samples(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.atleast_2d(np.asarray(a, np.float64)), np.atleast_2d(np.asarray(b, np.float64))
     if a.shape[1] != b.shape[1] or len(a) == 0 or len(b) == 0:
-        raise ValueError(f"Samples must be non-empty with the same number of columns. "
-                         f"Received: shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"Samples must be non-empty with the same number of columns. "
+            f"Received: shapes {a.shape} and {b.shape}"
+        )
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         raise ValueError("Samples must be finite. Received: NaN or Inf values")
     return a, b
@@ -306,8 +319,15 @@ class Metrics:
     active_units: int
 
 
-def evaluate(weights: NetworkWeights, model_config: ModelConfig, x_test: np.ndarray,
-             standardizer: Standardizer, *, n_prior: int = 1000, seed: int = 0) -> Metrics:
+def evaluate(
+    weights: NetworkWeights,
+    model_config: ModelConfig,
+    x_test: np.ndarray,
+    standardizer: Standardizer,
+    *,
+    n_prior: int = 1000,
+    seed: int = 0,
+) -> Metrics:
     """Score a trained model on held-out rows (NumPy; no TensorFlow).
 
     Args:
@@ -341,16 +361,29 @@ def evaluate(weights: NetworkWeights, model_config: ModelConfig, x_test: np.ndar
         eps = np.random.default_rng(seed + 1).standard_normal(z_mean.shape).astype(np.float32)
         z = z_mean + np.exp(0.5 * z_log_var) * eps
         elbo = float(np.mean(losses.elbo(x_std, decode(weights, z), z_mean, z_log_var, sigma)))
-        iwae = float(np.mean(losses.iwae_bound(x_std, lambda zz: decode(weights, zz), z_mean, z_log_var,
-                                               sigma, k=IWAE_K, seed=seed + 2)))
+        iwae = float(
+            np.mean(
+                losses.iwae_bound(
+                    x_std, lambda zz: decode(weights, zz), z_mean, z_log_var, sigma, k=IWAE_K, seed=seed + 2
+                )
+            )
+        )
 
     _, generated = sample_prior(weights, n_prior, seed + 3)
     if np.isfinite(generated).all():
         energy, mmd = energy_distance(generated, x_std), mmd_rbf(generated, x_std)
     else:
         energy = mmd = math.nan
-    return Metrics(recon_mse=recon_mse, recon_mse_std=recon_mse_std, kl=kl, elbo=elbo, iwae=iwae,
-                   energy=energy, mmd=mmd, active_units=active_units(z_mean))
+    return Metrics(
+        recon_mse=recon_mse,
+        recon_mse_std=recon_mse_std,
+        kl=kl,
+        elbo=elbo,
+        iwae=iwae,
+        energy=energy,
+        mmd=mmd,
+        active_units=active_units(z_mean),
+    )
 
 
 # --- one model's progress ------------------------------------------------------------------------
@@ -405,7 +438,9 @@ class Entry:
                 self.weights = message["weights"]
         elif kind == "done":
             reason = message.get("reason", "completed")
-            self.status = {"nan": "diverged", "diverged": "diverged", "stopped": "stopped"}.get(reason, "finished")
+            self.status = {"nan": "diverged", "diverged": "diverged", "stopped": "stopped"}.get(
+                reason, "finished"
+            )
             self.message = message.get("message", "")
         elif kind == "error":
             self.status = "failed"
@@ -421,22 +456,22 @@ def slots_free(own_running: int, server_running: int, cap: int) -> int:
 COLUMNS: dict[str, str] = {
     "Model": "The variant and its one setting. All share the data, seed, architecture and budget.",
     "Recon MSE": "Mean squared error between held-out points and their reconstructions "
-                 "decoder(E[z|x]), in the data's original units². Lower is better.",
+    "decoder(E[z|x]), in the data's original units². Lower is better.",
     "Recon MSE (std)": "The same on standardized data (each column has std 1), so columns on "
-                       "different scales count equally. Lower is better.",
+    "different scales count equally. Lower is better.",
     "KL (nats)": "Mean KL(q(z|x) ‖ N(0, I)) on held-out points: how much information the code "
-                 "carries beyond the prior. VAEs only.",
+    "carries beyond the prior. VAEs only.",
     "ELBO (nats)": "Evidence lower bound on log p(x), per held-out point, standardized data, one "
-                   "sample of z. Higher is better. VAEs only.",
+    "sample of z. Higher is better. VAEs only.",
     "IWAE K=64 (nats)": "Importance-weighted bound on log p(x) with 64 samples: tighter than the "
-                        "ELBO, so it compares VAEs more fairly. Higher is better. VAEs only.",
+    "ELBO, so it compares VAEs more fairly. Higher is better. VAEs only.",
     "Energy distance": "How far 1,000 decoded prior samples x = decoder(z), z ~ N(0, I), lie from "
-                       "held-out data (2E|X−Y| − E|X−X′| − E|Y−Y′|, standardized units). 0 = same "
-                       "distribution. Lower means the model generates data-like points.",
+    "held-out data (2E|X−Y| − E|X−X′| − E|Y−Y′|, standardized units). 0 = same "
+    "distribution. Lower means the model generates data-like points.",
     "MMD²": "Maximum mean discrepancy² between the same prior samples and held-out data (RBF "
-            "kernel, bandwidth by the median heuristic). 0 = same distribution; at most 2.",
+    "kernel, bandwidth by the median heuristic). 0 = same distribution; at most 2.",
     "Active units": "Latent dimensions the encoder uses: variance over the data of E[z|x] above "
-                    "0.01. A collapsed VAE dimension is inactive.",
+    "0.01. A collapsed VAE dimension is inactive.",
     "Train time (s)": "Seconds spent in training epochs (without starting TensorFlow).",
     "Epochs": "Epochs trained (fewer than asked if the run stopped early).",
 }
@@ -449,12 +484,21 @@ def metrics_frame(entries: list[Entry]) -> pd.DataFrame:
         m = entry.metrics
         if m is None:
             continue
-        rows.append({
-            "Model": entry.variant.label, "Recon MSE": m.recon_mse, "Recon MSE (std)": m.recon_mse_std,
-            "KL (nats)": m.kl, "ELBO (nats)": m.elbo, "IWAE K=64 (nats)": m.iwae,
-            "Energy distance": m.energy, "MMD²": m.mmd, "Active units": m.active_units,
-            "Train time (s)": entry.train_seconds, "Epochs": entry.epochs_done,
-        })
+        rows.append(
+            {
+                "Model": entry.variant.label,
+                "Recon MSE": m.recon_mse,
+                "Recon MSE (std)": m.recon_mse_std,
+                "KL (nats)": m.kl,
+                "ELBO (nats)": m.elbo,
+                "IWAE K=64 (nats)": m.iwae,
+                "Energy distance": m.energy,
+                "MMD²": m.mmd,
+                "Active units": m.active_units,
+                "Train time (s)": entry.train_seconds,
+                "Epochs": entry.epochs_done,
+            }
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

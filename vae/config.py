@@ -45,8 +45,9 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None
         _fail(name, value, rule)
 
 
-def _check_float(name: str, value: Any, low: float, high: float, *, low_open: bool = False,
-                 high_open: bool = False) -> None:
+def _check_float(
+    name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         _fail(name, value, "must be a finite number")
     too_low = value <= low if low_open else value < low
@@ -92,8 +93,10 @@ class _Settings:
         known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"{cls.__name__} has no setting named {', '.join(map(repr, unknown))}. "
-                             f"Known: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"{cls.__name__} has no setting named {', '.join(map(repr, unknown))}. "
+                f"Known: {', '.join(sorted(known))}"
+            )
         cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return cls(**cleaned)
 
@@ -190,12 +193,16 @@ class TrainConfig(_Settings):
         """Raise ``ValueError`` if these settings cannot train on ``n_rows`` rows."""
         n_train, _ = self.split_sizes(n_rows)
         if n_train < 2:
-            raise ValueError(f"Training needs at least 2 rows after the validation split. "
-                             f"Received: {n_rows} rows with validation_split={self.validation_split}")
+            raise ValueError(
+                f"Training needs at least 2 rows after the validation split. "
+                f"Received: {n_rows} rows with validation_split={self.validation_split}"
+            )
         if self.batch_size > n_train:
-            raise ValueError(f"batch_size must not exceed the {n_train:,} training rows. "
-                             f"Received: batch_size={self.batch_size}. Lower the batch size "
-                             f"(or the validation split), or use more data.")
+            raise ValueError(
+                f"batch_size must not exceed the {n_train:,} training rows. "
+                f"Received: batch_size={self.batch_size}. Lower the batch size "
+                f"(or the validation split), or use more data."
+            )
 
 
 @dataclass(frozen=True)

@@ -103,17 +103,26 @@ class Trainer:
         ValueError: if the settings do not fit the data.
     """
 
-    def __init__(self, x_train: np.ndarray, model_config: ModelConfig, train_config: TrainConfig,
-                 x_val: np.ndarray | None = None, xla: bool | None = None):
+    def __init__(
+        self,
+        x_train: np.ndarray,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        x_val: np.ndarray | None = None,
+        xla: bool | None = None,
+    ):
         x_train = np.asarray(x_train, np.float32)
         if x_train.ndim != 2 or x_train.shape[1] != model_config.input_dim:
-            raise ValueError(f"x_train must have shape (n, {model_config.input_dim}). "
-                             f"Received: shape={x_train.shape}")
+            raise ValueError(
+                f"x_train must have shape (n, {model_config.input_dim}). Received: shape={x_train.shape}"
+            )
         if not np.isfinite(x_train).all():
             raise ValueError("x_train must be finite. Received: NaN or Inf values")
         if train_config.batch_size > len(x_train):
-            raise ValueError(f"batch_size must not exceed the {len(x_train):,} training rows. "
-                             f"Received: batch_size={train_config.batch_size}")
+            raise ValueError(
+                f"batch_size must not exceed the {len(x_train):,} training rows. "
+                f"Received: batch_size={train_config.batch_size}"
+            )
         self.model_config = model_config
         self.train_config = train_config
         self.x_train = x_train
@@ -205,8 +214,9 @@ class Trainer:
         order = self.rng.permutation(len(self.x_train))[: self.n_batches * bs]
         batches = self.x_train[order].reshape(self.n_batches, bs, -1)
         first_step = tf.constant(self.n_batches * self.epoch, tf.int32)
-        values, weight_tensors = self._epoch_fn(tf.constant(batches), tf.constant(beta, tf.float32),
-                                                first_step)
+        values, weight_tensors = self._epoch_fn(
+            tf.constant(batches), tf.constant(beta, tf.float32), first_step
+        )
         values = values.numpy()
         record: Record = {"epoch": epoch, "beta": beta}
         record.update({k: float(v) for k, v in zip(TERMS, values, strict=True)})
@@ -227,15 +237,21 @@ class Trainer:
         if finite:
             weights = weights_from_arrays(self.model_config, [a.numpy() for a in weight_tensors])
         if weights is None or not weights.is_finite():
-            self._stop("nan", f"The loss became NaN or infinite at epoch {record['epoch']}; the "
-                              f"weights from the last good epoch were kept. Try a lower learning "
-                              f"rate (now {self.train_config.learning_rate:g}) or standardize the data.")
+            self._stop(
+                "nan",
+                f"The loss became NaN or infinite at epoch {record['epoch']}; the "
+                f"weights from the last good epoch were kept. Try a lower learning "
+                f"rate (now {self.train_config.learning_rate:g}) or standardize the data.",
+            )
             return
         first = self.initial_loss
         if record["loss"] > max(DIVERGENCE_FACTOR * abs(first), DIVERGENCE_FLOOR):
-            self._stop("diverged", f"The loss grew from {first:.3g} to {record['loss']:.3g} by epoch "
-                                   f"{record['epoch']}: training diverged, so it was stopped and the "
-                                   f"last good weights were kept. Try a lower learning rate.")
+            self._stop(
+                "diverged",
+                f"The loss grew from {first:.3g} to {record['loss']:.3g} by epoch "
+                f"{record['epoch']}: training diverged, so it was stopped and the "
+                f"last good weights were kept. Try a lower learning rate.",
+            )
             return
         self._good_weights = weights
         monitor = record.get("val_loss", record["loss"])
@@ -246,8 +262,7 @@ class Trainer:
         patience = self.train_config.early_stopping_patience
         if patience and self._since_best >= patience:
             self.stop_reason = "early_stopping"
-            self.message = (f"Stopped early at epoch {record['epoch']}: no improvement for "
-                            f"{patience} epochs.")
+            self.message = f"Stopped early at epoch {record['epoch']}: no improvement for {patience} epochs."
         elif self.epoch >= self.train_config.epochs:
             self.stop_reason = "completed"
 
@@ -256,9 +271,14 @@ class Trainer:
         set_network_weights(self.model, self._good_weights)
 
 
-def fit(x_train: np.ndarray, model_config: ModelConfig, train_config: TrainConfig,
-        x_val: np.ndarray | None = None, on_epoch: Callable[[Record], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> TrainResult:
+def fit(
+    x_train: np.ndarray,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    x_val: np.ndarray | None = None,
+    on_epoch: Callable[[Record], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
     """Train until done (epochs, early stopping, NaN or divergence) or ``should_stop()``.
 
     Args:
@@ -273,5 +293,4 @@ def fit(x_train: np.ndarray, model_config: ModelConfig, train_config: TrainConfi
         record = trainer.run_epoch()
         if on_epoch is not None:
             on_epoch(record)
-    return TrainResult(trainer.history, trainer.weights(), trainer.stop_reason or "stopped",
-                       trainer.message)
+    return TrainResult(trainer.history, trainer.weights(), trainer.stop_reason or "stopped", trainer.message)

@@ -126,8 +126,14 @@ def readout(weights: NetworkWeights, standardizer: Standardizer, z, limit: float
     x_std = decode(weights, z_used.astype(np.float32)[None])[0]
     x = standardizer.inverse_transform(x_std[None])[0]
     log_p = float(prior_log_density(z_used))
-    return Readout(z=z_used, clamped=clamped, x_standardized=np.asarray(x_std, np.float64), x=x,
-                   density=math.exp(log_p), log_density=log_p)
+    return Readout(
+        z=z_used,
+        clamped=clamped,
+        x_standardized=np.asarray(x_std, np.float64),
+        x=x,
+        density=math.exp(log_p),
+        log_density=log_p,
+    )
 
 
 def ellipse_radii(z_log_var: np.ndarray, k: float) -> np.ndarray:
@@ -190,8 +196,9 @@ def decode_original(weights: NetworkWeights, standardizer: Standardizer, z: np.n
     return standardizer.inverse_transform(flat).reshape(*z.shape[:-1], -1)
 
 
-def prior_samples(weights: NetworkWeights, standardizer: Standardizer, n: int,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def prior_samples(
+    weights: NetworkWeights, standardizer: Standardizer, n: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Generate like a VAE does: z ~ N(0, I), x = decoder(z).
 
     Returns:
@@ -224,11 +231,14 @@ def refuse_reason(weights: NetworkWeights | None, status: str = "", message: str
     if weights is None:
         return "The model has no weights yet: wait for the first epoch to finish."
     if weights.latent_dim != 2:
-        return (f"The latent pad is a plane, so it needs latent_dim = 2. "
-                f"This model has latent_dim = {weights.latent_dim}.")
+        return (
+            f"The latent pad is a plane, so it needs latent_dim = 2. "
+            f"This model has latent_dim = {weights.latent_dim}."
+        )
     if not weights.is_finite():
-        reason = ("This run diverged: its weights are not finite (NaN or infinity), so there is "
-                  "nothing to decode.")
+        reason = (
+            "This run diverged: its weights are not finite (NaN or infinity), so there is nothing to decode."
+        )
         if message:
             reason += f" {message}"
         return reason + " Lower the learning rate or the batch size and train again."

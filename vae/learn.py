@@ -78,9 +78,16 @@ def sample_eps(latent_dim: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
 
 
-def point_breakdown(weights: NetworkWeights, x_std: np.ndarray, index: int, *, seed: int = 0,
-                    decoder_std: float = 0.1, beta: float = 1.0,
-                    variational: bool = True) -> PointBreakdown:
+def point_breakdown(
+    weights: NetworkWeights,
+    x_std: np.ndarray,
+    index: int,
+    *,
+    seed: int = 0,
+    decoder_std: float = 0.1,
+    beta: float = 1.0,
+    variational: bool = True,
+) -> PointBreakdown:
     """Encode, sample, decode and score one row of standardized data.
 
     Args:
@@ -103,8 +110,10 @@ def point_breakdown(weights: NetworkWeights, x_std: np.ndarray, index: int, *, s
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
         raise ValueError(f"index must be an integer in [0, {n - 1}]. Received: index={index!r}")
     if x_std.shape[1] != weights.input_dim:
-        raise ValueError(f"The data have {x_std.shape[1]} columns but the model expects "
-                         f"{weights.input_dim}. Received: x_std.shape={x_std.shape}")
+        raise ValueError(
+            f"The data have {x_std.shape[1]} columns but the model expects "
+            f"{weights.input_dim}. Received: x_std.shape={x_std.shape}"
+        )
     x = x_std[index : index + 1]
     z_mean, z_log_var = encode(weights, x)
     if variational:
@@ -121,10 +130,20 @@ def point_breakdown(weights: NetworkWeights, x_std: np.ndarray, index: int, *, s
     recon = float(losses.reconstruction_loss(x, x_hat, decoder_std)[0])
     f64 = lambda a: np.asarray(a, np.float64).reshape(-1)
     return PointBreakdown(
-        index=int(index), x=f64(x), z_mean=f64(z_mean), z_log_var=f64(z_log_var),
-        sigma=f64(np.exp(0.5 * z_log_var)), eps=f64(eps), z=f64(z), x_hat=f64(x_hat),
-        decoder_std=float(decoder_std), beta=float(beta), recon=recon, kl=kl,
-        kl_per_dim=f64(kl_terms), variational=variational,
+        index=int(index),
+        x=f64(x),
+        z_mean=f64(z_mean),
+        z_log_var=f64(z_log_var),
+        sigma=f64(np.exp(0.5 * z_log_var)),
+        eps=f64(eps),
+        z=f64(z),
+        x_hat=f64(x_hat),
+        decoder_std=float(decoder_std),
+        beta=float(beta),
+        recon=recon,
+        kl=kl,
+        kl_per_dim=f64(kl_terms),
+        variational=variational,
     )
 
 
@@ -196,8 +215,9 @@ def kl_general(z_mean: np.ndarray, z_log_var: np.ndarray, *, log_identity_bug: b
         return float(0.5 * (np.exp(log_var).sum() + mu @ mu - k + log_det_prior - log_var.sum()))
 
 
-def recon_gradient_wrt_mean(weights: NetworkWeights, b: PointBreakdown, *, reparameterized: bool = True,
-                            step: float = 1e-2) -> np.ndarray:
+def recon_gradient_wrt_mean(
+    weights: NetworkWeights, b: PointBreakdown, *, reparameterized: bool = True, step: float = 1e-2
+) -> np.ndarray:
     """d(reconstruction term)/d(mu), by central differences, for the point's eps.
 
     With the reparameterization z = mu + sigma * eps, moving mu moves z, so the
@@ -265,42 +285,58 @@ def _aligned(*rows: str) -> str:
 
 def latex_posterior(b: PointBreakdown) -> str:
     """The point and its posterior parameters, two per row."""
-    return _aligned(rf"x &= {vec(b.x)} & \mu &= {vec(b.z_mean)}",
-                    rf"\log\sigma^2 &= {vec(b.z_log_var)} & \sigma = e^{{\frac12\log\sigma^2}} &= {vec(b.sigma)}")
+    return _aligned(
+        rf"x &= {vec(b.x)} & \mu &= {vec(b.z_mean)}",
+        rf"\log\sigma^2 &= {vec(b.z_log_var)} & \sigma = e^{{\frac12\log\sigma^2}} &= {vec(b.sigma)}",
+    )
 
 
 def latex_reparameterization(b: PointBreakdown) -> str:
-    return _aligned(r"z &= \mu + \sigma \odot \varepsilon",
-                    rf"&= {vec(b.z_mean)} + {vec(b.sigma)} \odot {vec(b.eps)}",
-                    rf"&= {vec(b.z)}")
+    return _aligned(
+        r"z &= \mu + \sigma \odot \varepsilon",
+        rf"&= {vec(b.z_mean)} + {vec(b.sigma)} \odot {vec(b.eps)}",
+        rf"&= {vec(b.z)}",
+    )
 
 
 def latex_reconstruction(b: PointBreakdown) -> str:
-    terms = _join_terms([
-        rf"\left(\frac{{{fmt(x)} - {_paren(xh)}}}{{{fmt(b.decoder_std)}}}\right)^2"
-        for x, xh in zip(b.x, b.x_hat, strict=True)
-    ])
-    return _aligned(r"\text{recon} &= \tfrac12 \textstyle\sum_d \left(\frac{x_d - \hat x_d}{\sigma_x}\right)^2",
-                    rf"&= \tfrac12\left[{terms}\right]",
-                    rf"&= {fmt(b.recon)}")
+    terms = _join_terms(
+        [
+            rf"\left(\frac{{{fmt(x)} - {_paren(xh)}}}{{{fmt(b.decoder_std)}}}\right)^2"
+            for x, xh in zip(b.x, b.x_hat, strict=True)
+        ]
+    )
+    return _aligned(
+        r"\text{recon} &= \tfrac12 \textstyle\sum_d \left(\frac{x_d - \hat x_d}{\sigma_x}\right)^2",
+        rf"&= \tfrac12\left[{terms}\right]",
+        rf"&= {fmt(b.recon)}",
+    )
 
 
 def latex_kl(b: PointBreakdown) -> str:
-    terms = _join_terms([
-        rf"\left(1 + {_paren(lv)} - {_paren(m)}^2 - {fmt(math.exp(lv))}\right)"
-        for m, lv in zip(b.z_mean, b.z_log_var, strict=True)
-    ])
-    return _aligned(r"\text{KL} &= -\tfrac12 \textstyle\sum_j \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)",
-                    rf"&= -\tfrac12\left[{terms}\right]",
-                    rf"&= {fmt(b.kl)}")
+    terms = _join_terms(
+        [
+            rf"\left(1 + {_paren(lv)} - {_paren(m)}^2 - {fmt(math.exp(lv))}\right)"
+            for m, lv in zip(b.z_mean, b.z_log_var, strict=True)
+        ]
+    )
+    return _aligned(
+        r"\text{KL} &= -\tfrac12 \textstyle\sum_j \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)",
+        rf"&= -\tfrac12\left[{terms}\right]",
+        rf"&= {fmt(b.kl)}",
+    )
 
 
 def latex_loss(b: PointBreakdown) -> str:
-    return (rf"\mathcal{{L}} = \text{{recon}} + \beta\,\text{{KL}} = {fmt(b.recon)} + {fmt(b.beta)}"
-            rf" \times {fmt(b.kl)} = {fmt(b.loss)}\ \text{{nats}}")
+    return (
+        rf"\mathcal{{L}} = \text{{recon}} + \beta\,\text{{KL}} = {fmt(b.recon)} + {fmt(b.beta)}"
+        rf" \times {fmt(b.kl)} = {fmt(b.loss)}\ \text{{nats}}"
+    )
 
 
 def latex_elbo(b: PointBreakdown) -> str:
-    return _aligned(r"\text{ELBO} &= -\left(\text{recon} + D\log\sigma_x + \tfrac{D}{2}\log 2\pi\right) - \text{KL}",
-                    rf"&= -\left({fmt(b.recon)} + {_paren(b.nll_constant)}\right) - {fmt(b.kl)}"
-                    rf" = {fmt(b.elbo)}\ \text{{nats}}")
+    return _aligned(
+        r"\text{ELBO} &= -\left(\text{recon} + D\log\sigma_x + \tfrac{D}{2}\log 2\pi\right) - \text{KL}",
+        rf"&= -\left({fmt(b.recon)} + {_paren(b.nll_constant)}\right) - {fmt(b.kl)}"
+        rf" = {fmt(b.elbo)}\ \text{{nats}}",
+    )

@@ -70,15 +70,13 @@ def squared_error(x: Any, x_hat: Any, xp: ModuleType = np) -> Any:
     return xp.mean(xp.square(x - x_hat), axis=-1)
 
 
-def elbo(x: Any, x_hat: Any, z_mean: Any, z_log_var: Any, decoder_std: float,
-         xp: ModuleType = np) -> Any:
+def elbo(x: Any, x_hat: Any, z_mean: Any, z_log_var: Any, decoder_std: float, xp: ModuleType = np) -> Any:
     """Evidence lower bound on log p(x) per point, from one decoded sample.
 
     ``-(reconstruction + constant) - KL`` nats (higher is better).
     """
     constant = gaussian_nll_constant(int(x.shape[-1]), decoder_std)
-    return -(reconstruction_loss(x, x_hat, decoder_std, xp) + constant) - kl_divergence(
-        z_mean, z_log_var, xp)
+    return -(reconstruction_loss(x, x_hat, decoder_std, xp) + constant) - kl_divergence(z_mean, z_log_var, xp)
 
 
 def log_normal(x: np.ndarray, mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
@@ -86,8 +84,15 @@ def log_normal(x: np.ndarray, mean: np.ndarray, log_var: np.ndarray) -> np.ndarr
     return -0.5 * np.sum(LOG_2PI + log_var + np.square(x - mean) / np.exp(log_var), axis=-1)
 
 
-def iwae_bound(x: np.ndarray, decode_fn, z_mean: np.ndarray, z_log_var: np.ndarray,
-               decoder_std: float, k: int = 64, seed: int = 0) -> np.ndarray:
+def iwae_bound(
+    x: np.ndarray,
+    decode_fn,
+    z_mean: np.ndarray,
+    z_log_var: np.ndarray,
+    decoder_std: float,
+    k: int = 64,
+    seed: int = 0,
+) -> np.ndarray:
     """Importance-weighted bound on log p(x) with K samples, per point (NumPy).
 
     ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with z_k ~ q(z|x). It is

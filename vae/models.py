@@ -120,7 +120,9 @@ class Autoencoder(keras.Model):
         z_mean, z_log_var = self.encode(inputs)
         zero = ops.zeros_like(z_mean[:, 0])
         if cfg.kind == "vae":
-            z = self.sampling([z_mean, z_log_var], epsilon=normal(ops.shape(z_mean), 0, self.sampling.seed_generator))
+            z = self.sampling(
+                [z_mean, z_log_var], epsilon=normal(ops.shape(z_mean), 0, self.sampling.seed_generator)
+            )
             kl = losses.kl_divergence(z_mean, z_log_var, xp=ops)
         else:
             z = z_mean
@@ -144,19 +146,29 @@ def dense_layers(model: Autoencoder) -> list:
     """The Dense layers in ``NetworkWeights.arrays()`` order."""
     enc, dec = model.encoder, model.decoder
     n_enc, n_dec = len(model.config.encoder_units), len(model.config.decoder_units)
-    return ([enc.get_layer(f"encoder_dense_{i}") for i in range(1, n_enc + 1)]
-            + [enc.get_layer("z_mean"), enc.get_layer("z_log_var")]
-            + [dec.get_layer(f"decoder_dense_{i}") for i in range(1, n_dec + 1)]
-            + [dec.get_layer("x_mean")])
+    return (
+        [enc.get_layer(f"encoder_dense_{i}") for i in range(1, n_enc + 1)]
+        + [enc.get_layer("z_mean"), enc.get_layer("z_log_var")]
+        + [dec.get_layer(f"decoder_dense_{i}") for i in range(1, n_dec + 1)]
+        + [dec.get_layer("x_mean")]
+    )
 
 
 def weights_from_arrays(config: ModelConfig, arrays: list[np.ndarray]) -> NetworkWeights:
     """Inverse of ``NetworkWeights.arrays()`` for a model of ``config``."""
-    pairs = [(np.asarray(arrays[i], np.float32), np.asarray(arrays[i + 1], np.float32))
-             for i in range(0, len(arrays), 2)]
+    pairs = [
+        (np.asarray(arrays[i], np.float32), np.asarray(arrays[i + 1], np.float32))
+        for i in range(0, len(arrays), 2)
+    ]
     n_enc = len(config.encoder_units)
-    return NetworkWeights(encoder=pairs[:n_enc], z_mean=pairs[n_enc], z_log_var=pairs[n_enc + 1],
-                          decoder=pairs[n_enc + 2:-1], x_mean=pairs[-1], activation=config.activation)
+    return NetworkWeights(
+        encoder=pairs[:n_enc],
+        z_mean=pairs[n_enc],
+        z_log_var=pairs[n_enc + 1],
+        decoder=pairs[n_enc + 2 : -1],
+        x_mean=pairs[-1],
+        activation=config.activation,
+    )
 
 
 def get_network_weights(model: Autoencoder) -> NetworkWeights:
@@ -169,4 +181,4 @@ def set_network_weights(model: Autoencoder, weights: NetworkWeights) -> None:
     """Load NumPy weights into the model; shapes must match its config."""
     arrays = weights.arrays()
     for i, layer in enumerate(dense_layers(model)):
-        layer.set_weights(arrays[2 * i: 2 * i + 2])
+        layer.set_weights(arrays[2 * i : 2 * i + 2])

@@ -32,8 +32,16 @@ def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
     ``dataset.csv`` inside the run bundle, or ``csv_path``.
     """
     if config.source == "preset":
-        flags = ["--data", config.preset, "--n-samples", str(config.n_samples), "--noise", _num(config.noise),
-                 "--data-seed", str(config.seed)]
+        flags = [
+            "--data",
+            config.preset,
+            "--n-samples",
+            str(config.n_samples),
+            "--noise",
+            _num(config.noise),
+            "--data-seed",
+            str(config.seed),
+        ]
         if "k" in config.params:
             flags += ["--param", str(config.params["k"])]
     else:
@@ -51,8 +59,16 @@ def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
 
 def model_flags(config: ModelConfig) -> list[str]:
     """Flags for every model setting that affects the result (input_dim comes from the data)."""
-    flags = ["--kind", config.kind, "--encoder", _units(config.encoder_units),
-             "--decoder", _units(config.decoder_units), "--activation", config.activation]
+    flags = [
+        "--kind",
+        config.kind,
+        "--encoder",
+        _units(config.encoder_units),
+        "--decoder",
+        _units(config.decoder_units),
+        "--activation",
+        config.activation,
+    ]
     if config.latent_dim != 2:
         flags += ["--latent-dim", str(config.latent_dim)]
     if config.kind == "vae":
@@ -67,8 +83,16 @@ def model_flags(config: ModelConfig) -> list[str]:
 
 def train_flags(config: TrainConfig) -> list[str]:
     """Flags for every training setting (all of them shape the loss curve)."""
-    flags = ["--epochs", str(config.epochs), "--batch-size", str(config.batch_size),
-             "--lr", _num(config.learning_rate), "--optimizer", config.optimizer]
+    flags = [
+        "--epochs",
+        str(config.epochs),
+        "--batch-size",
+        str(config.batch_size),
+        "--lr",
+        _num(config.learning_rate),
+        "--optimizer",
+        config.optimizer,
+    ]
     if config.optimizer == "sgd":
         flags += ["--momentum", _num(config.momentum)]
     if config.validation_split:
@@ -85,17 +109,34 @@ def train_flags(config: TrainConfig) -> list[str]:
     return flags
 
 
-def cli_arguments(data_config: DataConfig, model_config: ModelConfig, train_config: TrainConfig,
-                  *, out: str | None = "run.zip", csv_path: str = BUNDLE_CSV) -> list[str]:
+def cli_arguments(
+    data_config: DataConfig,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    *,
+    out: str | None = "run.zip",
+    csv_path: str = BUNDLE_CSV,
+) -> list[str]:
     """The argument list after ``python -m vae`` (for tests and subprocesses)."""
-    args = ["train", *data_flags(data_config, csv_path), *model_flags(model_config), *train_flags(train_config)]
+    args = [
+        "train",
+        *data_flags(data_config, csv_path),
+        *model_flags(model_config),
+        *train_flags(train_config),
+    ]
     if out:
         args += ["--out", out]
     return args
 
 
-def cli_command(data_config: DataConfig, model_config: ModelConfig, train_config: TrainConfig,
-                *, out: str | None = "run.zip", csv_path: str = BUNDLE_CSV) -> str:
+def cli_command(
+    data_config: DataConfig,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    *,
+    out: str | None = "run.zip",
+    csv_path: str = BUNDLE_CSV,
+) -> str:
     """A shell command that retrains this run and saves its bundle.
 
     Example::

@@ -117,8 +117,9 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def to_params(data_config: DataConfig | None, model_config: ModelConfig | None,
-              train_config: TrainConfig | None) -> dict[str, str]:
+def to_params(
+    data_config: DataConfig | None, model_config: ModelConfig | None, train_config: TrainConfig | None
+) -> dict[str, str]:
     """Settings as query parameters; only what differs from the defaults (short links).
 
     Args:
@@ -141,8 +142,10 @@ def to_params(data_config: DataConfig | None, model_config: ModelConfig | None,
             params["param"] = str(data_config.params["k"])
         if data_config.scaling != base.scaling:
             params["scaling"] = data_config.scaling
-    for config, table, base in ((model_config, MODEL_PARAMS, ModelConfig()),
-                                (train_config, TRAIN_PARAMS, TrainConfig())):
+    for config, table, base in (
+        (model_config, MODEL_PARAMS, ModelConfig()),
+        (train_config, TRAIN_PARAMS, TrainConfig()),
+    ):
         if config is None:
             continue
         for name, (attr, _) in table.items():
@@ -176,8 +179,12 @@ def _apply(config, attr: str, value: Any, name: str, text: str, warnings: list[s
         return config
 
 
-def from_params(params: Mapping[str, Any], *, model_config: ModelConfig | None = None,
-                train_config: TrainConfig | None = None) -> SharedSettings:
+def from_params(
+    params: Mapping[str, Any],
+    *,
+    model_config: ModelConfig | None = None,
+    train_config: TrainConfig | None = None,
+) -> SharedSettings:
     """Validated settings from query parameters; bad ones are skipped with a warning.
 
     Args:
@@ -212,7 +219,9 @@ def from_params(params: Mapping[str, Any], *, model_config: ModelConfig | None =
         try:
             parsed[name] = parse(text)
         except ValueError:
-            warnings.append(f"Ignored {name}={text!r} from the link: not a valid {parse.__name__.strip('_')}.")
+            warnings.append(
+                f"Ignored {name}={text!r} from the link: not a valid {parse.__name__.strip('_')}."
+            )
 
     for table, which in ((MODEL_PARAMS, "model"), (TRAIN_PARAMS, "train")):
         for name, (attr, _) in table.items():
@@ -228,12 +237,14 @@ def from_params(params: Mapping[str, Any], *, model_config: ModelConfig | None =
                 train = new
 
     data = _data_config(parsed, values, warnings, given)
-    return SharedSettings(data_config=data, model_config=model, train_config=train,
-                          warnings=tuple(warnings), given=tuple(given))
+    return SharedSettings(
+        data_config=data, model_config=model, train_config=train, warnings=tuple(warnings), given=tuple(given)
+    )
 
 
-def _data_config(parsed: dict[str, Any], values: dict[str, str], warnings: list[str],
-                 given: list[str]) -> DataConfig | None:
+def _data_config(
+    parsed: dict[str, Any], values: dict[str, str], warnings: list[str], given: list[str]
+) -> DataConfig | None:
     data_names = [n for n in DATA_PARAMS if n in parsed]
     if not data_names:
         return None
@@ -242,8 +253,10 @@ def _data_config(parsed: dict[str, Any], values: dict[str, str], warnings: list[
         warnings.append(f"Ignored {', '.join(data_names)} from the link: it names no dataset (data=...).")
         return None
     if preset not in PRESETS:
-        warnings.append(f"Ignored data={values['data']!r} from the link: not a preset. "
-                        f"Choose one of {', '.join(PRESETS)}.")
+        warnings.append(
+            f"Ignored data={values['data']!r} from the link: not a preset. "
+            f"Choose one of {', '.join(PRESETS)}."
+        )
         return None
     spec = PRESETS[preset]
     n_default = 1797 if preset == "digits" else DataConfig().n_samples
@@ -253,8 +266,10 @@ def _data_config(parsed: dict[str, Any], values: dict[str, str], warnings: list[
         n = parsed["n_samples"]
         limit = 1797 if preset == "digits" else MAX_PRESET_POINTS
         if isinstance(n, int) and not 10 <= n <= limit:
-            warnings.append(f"Ignored n_samples={values['n_samples']!r} from the link: {spec.title} takes "
-                            f"10 to {limit:,} points.")
+            warnings.append(
+                f"Ignored n_samples={values['n_samples']!r} from the link: {spec.title} takes "
+                f"10 to {limit:,} points."
+            )
         else:
             new = _apply(config, "n_samples", n, "n_samples", values["n_samples"], warnings)
             given += ["n_samples"] if new is not config else []
@@ -262,8 +277,10 @@ def _data_config(parsed: dict[str, Any], values: dict[str, str], warnings: list[
     if "noise" in parsed:
         noise = parsed["noise"]
         if noise > spec.noise_max or noise < 0:
-            warnings.append(f"Ignored noise={values['noise']!r} from the link: {spec.title} takes noise in "
-                            f"[0, {spec.noise_max:g}].")
+            warnings.append(
+                f"Ignored noise={values['noise']!r} from the link: {spec.title} takes noise in "
+                f"[0, {spec.noise_max:g}]."
+            )
         else:
             new = _apply(config, "noise", noise, "noise", values["noise"], warnings)
             given += ["noise"] if new is not config else []
@@ -275,8 +292,9 @@ def _data_config(parsed: dict[str, Any], values: dict[str, str], warnings: list[
             config = new
     if "param" in parsed:
         if not spec.param:
-            warnings.append(f"Ignored param={values['param']!r} from the link: {spec.title} has no shape "
-                            f"parameter.")
+            warnings.append(
+                f"Ignored param={values['param']!r} from the link: {spec.title} has no shape parameter."
+            )
         else:
             candidate = dataclasses.replace(config, params={"k": parsed["param"]})
             try:

@@ -119,8 +119,13 @@ class TrainingJob:
         ...     for message in job.poll(): ...
     """
 
-    def __init__(self, x: np.ndarray, model_config: ModelConfig, train_config: TrainConfig,
-                 heartbeat_timeout: float | None = None):
+    def __init__(
+        self,
+        x: np.ndarray,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        heartbeat_timeout: float | None = None,
+    ):
         x = np.asarray(x, np.float32)
         if x.ndim != 2 or x.shape[1] != model_config.input_dim:
             raise ValueError(f"x must have shape (n, {model_config.input_dim}). Received: shape={x.shape}")
@@ -158,31 +163,52 @@ class TrainingJob:
             if len(_active) >= MAX_CONCURRENT_JOBS:
                 raise CapacityError(
                     f"{len(_active)} trainings are already running on this server (the limit is "
-                    f"{MAX_CONCURRENT_JOBS}). Wait for one to finish, or stop one, then try again.")
+                    f"{MAX_CONCURRENT_JOBS}). Wait for one to finish, or stop one, then try again."
+                )
             control_read, control_write = os.pipe()
             output_read, output_write = os.pipe()
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-                p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+            env = {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p),
+            }
             try:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "vae.worker", str(control_read), str(output_write)],
-                    pass_fds=(control_read, output_write), cwd=_ROOT, env=env,
-                    stdin=subprocess.DEVNULL, start_new_session=True)  # no Ctrl-C from the terminal
+                    pass_fds=(control_read, output_write),
+                    cwd=_ROOT,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )  # no Ctrl-C from the terminal
             finally:
                 # Close our copies of the child's ends: EOF then means "the other side is gone".
                 os.close(control_read)
                 os.close(output_write)
             self._process = process
             self._control = Connection(control_write, readable=False)
-            options = {"paused": paused, "heartbeat_timeout": self.heartbeat_timeout,
-                       "parent_pid": os.getpid(), "engine": ENGINE_MODULE}
-            self._send_obj({"x": self.x, "model_config": self.model_config.to_dict(),
-                            "train_config": self.train_config.to_dict(), "options": options})
+            options = {
+                "paused": paused,
+                "heartbeat_timeout": self.heartbeat_timeout,
+                "parent_pid": os.getpid(),
+                "engine": ENGINE_MODULE,
+            }
+            self._send_obj(
+                {
+                    "x": self.x,
+                    "model_config": self.model_config.to_dict(),
+                    "train_config": self.train_config.to_dict(),
+                    "options": options,
+                }
+            )
             self.paused = paused
             self.started_at = time.monotonic()
             _active.add(self)
-        self._reader = threading.Thread(target=self._read, args=(Connection(output_read, writable=False),),
-                                        name="latent-lab-job-reader", daemon=True)
+        self._reader = threading.Thread(
+            target=self._read,
+            args=(Connection(output_read, writable=False),),
+            name="latent-lab-job-reader",
+            daemon=True,
+        )
         self._reader.start()
 
     def _read(self, conn: Connection) -> None:
@@ -307,17 +333,29 @@ class TrainingJob:
             if self._stop_requested:
                 messages.append({"type": "done", "reason": "stopped", "message": "Stopped."})
             else:
-                messages.append({"type": "error", "message": (
-                    f"The training process ended unexpectedly: {_describe_exit(self._process.poll())}. "
-                    "The last weights it sent are kept.")})
+                messages.append(
+                    {
+                        "type": "error",
+                        "message": (
+                            f"The training process ended unexpectedly: {_describe_exit(self._process.poll())}. "
+                            "The last weights it sent are kept."
+                        ),
+                    }
+                )
         if ended:
             self._close()
         return messages
 
 
 # -- the child process ---------------------------------------------------------------------------
-def _child_main(control: Connection, output: Connection, x: np.ndarray, model_config: dict,
-                train_config: dict, options: dict) -> None:
+def _child_main(
+    control: Connection,
+    output: Connection,
+    x: np.ndarray,
+    model_config: dict,
+    train_config: dict,
+    options: dict,
+) -> None:
     """The training loop of the child process: report, obey control messages, train."""
     parent_pid = int(options["parent_pid"])
     heartbeat_timeout = options.get("heartbeat_timeout")
@@ -364,21 +402,39 @@ def _child_main(control: Connection, output: Connection, x: np.ndarray, model_co
         x_train, x_val = engine.split_data(x, tc)
         trainer = engine.Trainer(x_train, mc, tc, x_val)
         # streamlit_imported: proof for tests that no page code ran in this process.
-        send({"type": "ready", "n_train": len(x_train), "n_val": 0 if x_val is None else len(x_val),
-              "streamlit_imported": "streamlit" in sys.modules})
+        send(
+            {
+                "type": "ready",
+                "n_train": len(x_train),
+                "n_val": 0 if x_val is None else len(x_val),
+                "streamlit_imported": "streamlit" in sys.modules,
+            }
+        )
         last_weights = -math.inf
         while True:
             check_control(0.0)
             if state["orphan"]:
                 return  # nobody to report to
             if state["lost"]:
-                send({"type": "done", "reason": "stopped", "message": (
-                    f"Stopped after epoch {trainer.epoch}: the page stopped checking in for "
-                    f"{heartbeat_timeout:g} s (tab closed?).")})
+                send(
+                    {
+                        "type": "done",
+                        "reason": "stopped",
+                        "message": (
+                            f"Stopped after epoch {trainer.epoch}: the page stopped checking in for "
+                            f"{heartbeat_timeout:g} s (tab closed?)."
+                        ),
+                    }
+                )
                 return
             if state["stop"]:
-                send({"type": "done", "reason": "stopped",
-                      "message": f"Stopped by you after epoch {trainer.epoch}."})
+                send(
+                    {
+                        "type": "done",
+                        "reason": "stopped",
+                        "message": f"Stopped by you after epoch {trainer.epoch}.",
+                    }
+                )
                 return
             if paused and steps == 0:
                 check_control(0.1)  # idle without spinning

@@ -22,7 +22,6 @@ from vae.ui.compare_view import Comparison
 PAGE = "pages/compare.py"
 
 
-
 @pytest.fixture
 def dataset():
     return generate(DataConfig(n_samples=300))
@@ -36,8 +35,9 @@ def finished_comparison(dataset) -> Comparison:
         entry = Entry(variant=spec.variants[i], model_config=mc, status="finished")
         entry.history = [{"epoch": e, "loss": 10.0 / e, "recon": 8.0 / e, "seconds": 0.1} for e in (1, 2, 3)]
         entry.weights = random_weights(mc, seed=i)
-        entry.metrics = compare.evaluate(entry.weights, mc, dataset.values[test_rows], dataset.standardizer,
-                                         n_prior=200)
+        entry.metrics = compare.evaluate(
+            entry.weights, mc, dataset.values[test_rows], dataset.standardizer, n_prior=200
+        )
         entries[key] = entry
     return Comparison(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
 
@@ -105,6 +105,8 @@ def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
     assert list(decoded.index) == ["Autoencoder", "VAE"]
     comparison = at.session_state[state.COMPARE]
     for label, entry in zip(decoded.index, comparison.entries.values(), strict=False):
-        expected = dataset.standardizer.inverse_transform(decode(entry.weights, np.zeros((1, 2), np.float32)))[0]
+        expected = dataset.standardizer.inverse_transform(
+            decode(entry.weights, np.zeros((1, 2), np.float32))
+        )[0]
         np.testing.assert_allclose(decoded.loc[label].to_numpy(float), expected, rtol=1e-5, atol=1e-6)
     assert any("energy distance" in c.value.lower() for c in at.caption)

@@ -8,8 +8,11 @@ from vae.config import DataConfig
 from vae.data import generate
 
 NEEDS_DATA = [("pages/train.py", "tr_use_moons"), ("pages/compare.py", "cmp_use_moons")]
-NEEDS_MODEL = [("pages/explore.py", "ex_quick_train"), ("pages/learn.py", "learn_quick_train"),
-               ("pages/runs.py", "runs_quick_train")]
+NEEDS_MODEL = [
+    ("pages/explore.py", "ex_quick_train"),
+    ("pages/learn.py", "learn_quick_train"),
+    ("pages/runs.py", "runs_quick_train"),
+]
 
 
 def open_page(app_test, page: str, dataset=None):
@@ -55,4 +58,3 @@ def test_a_page_without_a_model_trains_the_default_in_one_click(app_test, monkey
     dataset = at.session_state["ll_dataset"]
     # The user's own data is kept; two moons only fills a gap.
     assert dataset.config.preset == ("circles" if with_data else "two_moons")
-

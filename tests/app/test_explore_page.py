@@ -16,15 +16,19 @@ from vae.run import Run
 EXPLORE = "pages/explore.py"
 
 
-
 @pytest.fixture
 def trained_session():
     data_config = DataConfig(n_samples=400)
     dataset = generate(data_config)
     model_config = ModelConfig(input_dim=2)
-    run = Run(data_config=dataset.config, model_config=model_config, train_config=TrainConfig(epochs=5),
-              history=[{"epoch": 5, "loss": 3.0, "recon": 1.0, "kl": 2.0}],
-              weights=random_weights(model_config), status="finished")
+    run = Run(
+        data_config=dataset.config,
+        model_config=model_config,
+        train_config=TrainConfig(epochs=5),
+        history=[{"epoch": 5, "loss": 3.0, "recon": 1.0, "kl": 2.0}],
+        weights=random_weights(model_config),
+        status="finished",
+    )
     return dataset, run
 
 

@@ -28,11 +28,15 @@ def test_steps_report_the_session_state(app_test):
     at = app_test("app.py")
     dataset = generate(DataConfig(n_samples=300, name="Two moons"))
     at.session_state["ll_dataset"] = dataset
-    at.session_state["ll_run"] = Run(DataConfig(), ModelConfig(), TrainConfig(), status="finished",
-                                     history=[{"epoch": 7, "loss": 5.25, "recon": 1.5, "kl": 3.75}])
+    at.session_state["ll_run"] = Run(
+        DataConfig(),
+        ModelConfig(),
+        TrainConfig(),
+        status="finished",
+        history=[{"epoch": 7, "loss": 5.25, "recon": 1.5, "kl": 3.75}],
+    )
     at.run()
     captions = " | ".join(c.value for c in at.caption)
     assert "Two moons: 300 rows × 2 columns" in captions
     assert "epoch 7, loss 5.250 nats/point (reconstruction 1.500, KL 3.750)" in captions
     assert "Needs a trained model" in captions  # no weights yet: Explore not ready
-

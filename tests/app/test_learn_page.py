@@ -38,14 +38,24 @@ def learn_page(app_test, run=None, dataset=None):
 
 
 def make_run(weights, **model_changes) -> Run:
-    return Run(DataConfig(), ModelConfig(**model_changes), TrainConfig(), weights=weights, status="finished",
-               history=[{"epoch": 1, "loss": 1.0, "recon": 1.0, "kl": 0.0, "penalty": 0.0, "beta": 1.0,
-                         "seconds": 0.1}])
+    return Run(
+        DataConfig(),
+        ModelConfig(**model_changes),
+        TrainConfig(),
+        weights=weights,
+        status="finished",
+        history=[
+            {"epoch": 1, "loss": 1.0, "recon": 1.0, "kl": 0.0, "penalty": 0.0, "beta": 1.0, "seconds": 0.1}
+        ],
+    )
 
 
 def metric_values(at) -> dict[str, float]:
-    return {m.label: float(m.value) for m in at.metric if m.label in
-            ("Reconstruction", "KL", "Loss = recon + β·KL", "ELBO (one sample)")}
+    return {
+        m.label: float(m.value)
+        for m in at.metric
+        if m.label in ("Reconstruction", "KL", "Loss = recon + β·KL", "ELBO (one sample)")
+    }
 
 
 def test_renders_without_a_model_and_points_to_training(app_test):

@@ -22,8 +22,18 @@ from vae.ui import runs_panel, state
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/runs.py"
-HISTORY = [{"epoch": e, "loss": 3.0 / e, "recon": 2.0 / e, "kl": 1.0 / e, "penalty": 0.0, "beta": 1.0,
-            "seconds": 0.01} for e in range(1, 6)]
+HISTORY = [
+    {
+        "epoch": e,
+        "loss": 3.0 / e,
+        "recon": 2.0 / e,
+        "kl": 1.0 / e,
+        "penalty": 0.0,
+        "beta": 1.0,
+        "seconds": 0.01,
+    }
+    for e in range(1, 6)
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +51,14 @@ def dataset():
 def make_run(weights, dataset, seed: int = 0, scale: float = 1.0) -> Run:
     model_config = ModelConfig(encoder_units=(16,), decoder_units=(16,))
     history = [{**r, "loss": r["loss"] * scale} for r in HISTORY]
-    return Run(dataset.config, model_config, TrainConfig(seed=seed, epochs=5), history=history, weights=weights,
-               status="finished")
+    return Run(
+        dataset.config,
+        model_config,
+        TrainConfig(seed=seed, epochs=5),
+        history=history,
+        weights=weights,
+        status="finished",
+    )
 
 
 def runs_page(app_test, run=None, dataset=None, past=None):
@@ -72,7 +88,9 @@ def test_current_run_download_command_and_curves(app_test, weights, dataset):
     assert labels == ["Download run bundle (.zip)", "Latents CSV", "Decoded grid CSV"]
     assert [m.value for m in at.metric][1:] == ["5", "0.6000", "7"]
     command = at.code[0].value
-    assert command.startswith("python -m vae train --data two_moons --n-samples 300") and "--seed 7" in command
+    assert (
+        command.startswith("python -m vae train --data two_moons --n-samples 300") and "--seed 7" in command
+    )
     # The bundle the button serves loads back as this run.
     run2, dataset2 = bundle.load_bundle(at.session_state[runs_panel.CACHE_KEY][1])
     assert run2.history == run.history and run2.train_config.seed == 7
@@ -93,7 +111,11 @@ def test_svg_export_format(app_test, weights, dataset):
     at.segmented_control(key=runs_panel.FORMAT_KEY).set_value("svg").run()
     assert not at.exception
     config = json.loads(at.get("plotly_chart")[0].proto.config)
-    assert config["toImageButtonOptions"] == {"format": "svg", "filename": "latent-lab-loss-curves", "scale": 2}
+    assert config["toImageButtonOptions"] == {
+        "format": "svg",
+        "filename": "latent-lab-loss-curves",
+        "scale": 2,
+    }
 
 
 def test_restore_a_bundle(app_test, weights, dataset):
@@ -116,11 +138,14 @@ def test_restore_a_bundle(app_test, weights, dataset):
     assert len(at.session_state[state.RUNS]) == 1
 
 
-@pytest.mark.parametrize("payload, words", [
-    (b"not a zip at all", "not a zip"),
-    (None, "damaged or truncated"),  # a truncated bundle
-    (b"PK\x03\x04" + b"\x00" * 40, "damaged or truncated"),
-])
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        (b"not a zip at all", "not a zip"),
+        (None, "damaged or truncated"),  # a truncated bundle
+        (b"PK\x03\x04" + b"\x00" * 40, "damaged or truncated"),
+    ],
+)
 def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, dataset, payload, words):
     current = make_run(weights, dataset, seed=3)
     if payload is None:
@@ -128,7 +153,9 @@ def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, datase
         payload = full[: len(full) // 2]
     at = runs_page(app_test, current, dataset)
     before_run, before_data = at.session_state[state.RUN], at.session_state[state.DATASET]
-    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("<b>evil</b>.zip", payload, "application/zip")).run()
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(
+        ("<b>evil</b>.zip", payload, "application/zip")
+    ).run()
     assert not at.exception
     assert len(at.error) == 1 and words in at.error[0].value
     assert "\\<b\\>evil\\</b\\>" in at.error[0].value  # the file name is escaped, never HTML
@@ -151,7 +178,9 @@ def test_newer_bundle_is_refused(app_test, weights, dataset):
         for name, data in members.items():
             zf.writestr(name, data)
     at = runs_page(app_test, make_run(weights, dataset, seed=4), dataset)
-    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("new.zip", buffer.getvalue(), "application/zip")).run()
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(
+        ("new.zip", buffer.getvalue(), "application/zip")
+    ).run()
     assert "newer Latent Lab" in at.error[0].value
     assert at.session_state[state.RUN].train_config.seed == 4
 
@@ -165,9 +194,13 @@ def test_run_on_another_dataset_cannot_be_saved(app_test, weights, dataset):
 
 
 def test_exports_are_correct(weights, dataset):
-    latents = np.loadtxt(bundle.latents_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
+    latents = np.loadtxt(
+        bundle.latents_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1
+    )
     assert latents.shape == (300, 4)
-    grid = np.loadtxt(bundle.decoded_grid_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
+    grid = np.loadtxt(
+        bundle.decoded_grid_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1
+    )
     assert grid.shape == (21 * 21, 4)
     from vae.decode import decode
 
@@ -176,11 +209,13 @@ def test_exports_are_correct(weights, dataset):
 
 
 def test_page_never_imports_tensorflow(tmp_path):
-    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
-            f"at = AppTest.from_file({str(ROOT / 'app.py')!r}).run()\n"
-            f"at.switch_page({PAGE!r}).run()\n"
-            "assert not at.exception\n"
-            "sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))\n")
+    code = (
+        "import sys\nfrom streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}).run()\n"
+        f"at.switch_page({PAGE!r}).run()\n"
+        "assert not at.exception\n"
+        "sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
 

@@ -172,8 +172,18 @@ def test_a_killed_worker_is_reported_with_a_restart_button(app_test):
 
 
 def test_loss_figure_has_train_and_validation_curves():
-    history = [{"epoch": e, "loss": 10.0 / e, "recon": 5.0 / e, "kl": 1.0, "val_loss": 11.0 / e,
-                "val_recon": 6.0 / e, "val_kl": 0.0} for e in range(1, 6)]
+    history = [
+        {
+            "epoch": e,
+            "loss": 10.0 / e,
+            "recon": 5.0 / e,
+            "kl": 1.0,
+            "val_loss": 11.0 / e,
+            "val_recon": 6.0 / e,
+            "val_kl": 0.0,
+        }
+        for e in range(1, 6)
+    ]
     fig = train_charts.loss_figure(history, total_epochs=60)
     assert len(fig.data) == 6
     assert list(fig.data[0].x) == [1, 2, 3, 4, 5] and fig.data[0].y[-1] == pytest.approx(2.0)

@@ -56,9 +56,11 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser():
     """Headless Debian Chromium driven by Playwright (fails loudly if it is missing)."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: browser tests need Debian's chromium "
-                    "(`apt-get install -y chromium`; .ci/run installs it). "
-                    "Do not use `playwright install`.")
+        pytest.fail(
+            f"{CHROMIUM} not found: browser tests need Debian's chromium "
+            "(`apt-get install -y chromium`; .ci/run installs it). "
+            "Do not use `playwright install`."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

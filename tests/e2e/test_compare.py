@@ -89,5 +89,7 @@ def test_train_ae_and_vae_side_by_side(app_url, page):
     assert moved != pytest.approx([0.0, 0.0]), "the drag did not move the point"
     assert moved[0] > 0 and moved[1] > 0  # right and up
     assert pad_z(page, "vae") == pytest.approx(moved, abs=1e-9), "the VAE's pad did not follow the cursor"
-    expect(main.get_by_text(re.compile(rf"decoding of z = \({moved[0]:.2f}, {moved[1]:.2f}\)"))).to_be_visible()
+    expect(
+        main.get_by_text(re.compile(rf"decoding of z = \({moved[0]:.2f}, {moved[1]:.2f}\)"))
+    ).to_be_visible()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)

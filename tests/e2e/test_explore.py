@@ -72,8 +72,10 @@ def wait_for_readout(page: Page, previous: dict, timeout: float = 30.0) -> dict:
 def z_to_px(box: dict, limit: float, z1: float, z2: float) -> tuple[float, float]:
     pw = box["width"] - MARGIN["l"] - MARGIN["r"]
     ph = box["height"] - MARGIN["t"] - MARGIN["b"]
-    return (box["x"] + MARGIN["l"] + (z1 + limit) / (2 * limit) * pw,
-            box["y"] + MARGIN["t"] + (limit - z2) / (2 * limit) * ph)
+    return (
+        box["x"] + MARGIN["l"] + (z1 + limit) / (2 * limit) * pw,
+        box["y"] + MARGIN["t"] + (limit - z2) / (2 * limit) * ph,
+    )
 
 
 def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -89,8 +91,14 @@ def weights_from_pad(decoder: dict) -> NetworkWeights:
 
     layers = [dense(layer) for layer in decoder["layers"]]
     unused = (np.zeros((1, 2), np.float32), np.zeros(2, np.float32))
-    return NetworkWeights(encoder=[], z_mean=unused, z_log_var=unused, decoder=layers[:-1],
-                          x_mean=layers[-1], activation=decoder["activation"])
+    return NetworkWeights(
+        encoder=[],
+        z_mean=unused,
+        z_log_var=unused,
+        decoder=layers[:-1],
+        x_mean=layers[-1],
+        activation=decoder["activation"],
+    )
 
 
 def keras_decode(weights: NetworkWeights, z: np.ndarray) -> np.ndarray:
@@ -98,8 +106,11 @@ def keras_decode(weights: NetworkWeights, z: np.ndarray) -> np.ndarray:
     from vae.config import ModelConfig
     from vae.models import build_decoder
 
-    config = ModelConfig(input_dim=weights.input_dim, decoder_units=tuple(k.shape[1] for k, _ in weights.decoder),
-                         activation=weights.activation)
+    config = ModelConfig(
+        input_dim=weights.input_dim,
+        decoder_units=tuple(k.shape[1] for k, _ in weights.decoder),
+        activation=weights.activation,
+    )
     model = build_decoder(config)
     for i, layer in enumerate([*weights.decoder, weights.x_mean]):
         name = "x_mean" if i == len(weights.decoder) else f"decoder_dense_{i + 1}"
@@ -150,15 +161,20 @@ def explore_by_dragging(page: Page) -> None:
     timings = pad_state(page)["timings"]
     assert len(timings) >= 30  # one frame per pointer move at least
     BENCH.parent.mkdir(exist_ok=True)
-    BENCH.write_text(json.dumps({
-        "what": "latent pad: decode + redraw per pointer move in the browser (performance.now), ms",
-        "model": "default VAE, decoder 2-32-64-2 (relu), two moons",
-        "frames": len(timings),
-        "median_ms": statistics.median(timings),
-        "p95_ms": float(np.percentile(timings, 95)),
-        "max_ms": max(timings),
-        "budget_ms": 4.0,
-    }, indent=2))
+    BENCH.write_text(
+        json.dumps(
+            {
+                "what": "latent pad: decode + redraw per pointer move in the browser (performance.now), ms",
+                "model": "default VAE, decoder 2-32-64-2 (relu), two moons",
+                "frames": len(timings),
+                "median_ms": statistics.median(timings),
+                "p95_ms": float(np.percentile(timings, 95)),
+                "max_ms": max(timings),
+                "budget_ms": 4.0,
+            },
+            indent=2,
+        )
+    )
 
 
 def test_drag_the_latent_point_after_training(app_url, page):
@@ -172,7 +188,9 @@ if __name__ == "__main__":  # pragma: no cover - dev helper: run the drag checks
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         dev_page = browser.new_page(viewport={"width": 1400, "height": 1000})
         dev_page.goto(sys.argv[1])
         wait_for_app(dev_page)

@@ -44,8 +44,9 @@ def _shot(page, box, pad: int = 8) -> np.ndarray:
     x0, y0 = max(0, box["x"] - pad), max(0, box["y"] - pad)
     x1 = min(viewport["width"], box["x"] + box["w"] + pad)
     y1 = min(viewport["height"], box["y"] + box["h"] + pad)
-    png = page.screenshot(clip={"x": x0, "y": y0, "width": max(1, x1 - x0), "height": max(1, y1 - y0)},
-                          animations="disabled")
+    png = page.screenshot(
+        clip={"x": x0, "y": y0, "width": max(1, x1 - x0), "height": max(1, y1 - y0)}, animations="disabled"
+    )
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
 
@@ -69,7 +70,11 @@ def tab_through(page) -> list[dict]:
         element.evaluate("e => e.blur()")
         page.wait_for_timeout(60)
         blurred = _shot(page, stop)
-        changed = int((np.abs(focused - blurred).sum(axis=2) > 60).sum()) if focused.shape == blurred.shape else 10**6
+        changed = (
+            int((np.abs(focused - blurred).sum(axis=2) > 60).sum())
+            if focused.shape == blurred.shape
+            else 10**6
+        )
         stop["changed_pixels"] = changed
         stops.append(stop)
         element.evaluate("e => e.focus()")  # so the next Tab goes on from here
@@ -77,8 +82,11 @@ def tab_through(page) -> list[dict]:
 
 
 def invisible(stops: list[dict]) -> list[str]:
-    return [f"{s['tag']} {s['name']!r} ({s['changed_pixels']} px)" for s in stops
-            if s["changed_pixels"] < MIN_CHANGED_PIXELS]
+    return [
+        f"{s['tag']} {s['name']!r} ({s['changed_pixels']} px)"
+        for s in stops
+        if s["changed_pixels"] < MIN_CHANGED_PIXELS
+    ]
 
 
 def names(stops: list[dict]) -> str:
@@ -107,13 +115,28 @@ def test_train_page_every_control_is_reachable_and_shows_focus(app_url, page):
     stops = tab_through(page)
     assert not invisible(stops), invisible(stops)
     reached = names(stops)
-    controls = ("Start", "Step", "Classic", "Encoder layers", "Activation", "Decoder layers", "beta",
-                "KL warm-up", "Learning rate", "Optimizer", "Batch size", "Validation split", "Epochs",
-                "Early stopping", "Seed")
+    controls = (
+        "Start",
+        "Step",
+        "Classic",
+        "Encoder layers",
+        "Activation",
+        "Decoder layers",
+        "beta",
+        "KL warm-up",
+        "Learning rate",
+        "Optimizer",
+        "Batch size",
+        "Validation split",
+        "Epochs",
+        "Early stopping",
+        "Seed",
+    )
     labels = [re.sub(r"^\W+", "", stop["name"]).lower() for stop in stops]  # emoji icons dropped
     for control in controls:
-        assert any(label.startswith(control.lower()) for label in labels), \
+        assert any(label.startswith(control.lower()) for label in labels), (
             f"{control!r} not reachable by Tab: {reached}"
+        )
 
 
 def test_the_canvas_draws_from_the_keyboard_alone(app_url, page):

@@ -57,7 +57,8 @@ def test_try_it_now_reaches_a_dragged_point(app_url, page):
     assert len(seen) >= 2, f"the epoch did not advance on the Train page: {seen}"
     # The sidebar follows the run while it trains (or already says it finished).
     expect(sidebar.get_by_text(re.compile(r"Model: VAE · (training · epoch [1-9]|finished)"))).to_be_visible(
-        timeout=10_000)
+        timeout=10_000
+    )
     # What must not happen: a second worker for this one session.
     assert len(workers) <= 1, f"more than one training process: {workers}"
 

@@ -28,7 +28,12 @@ def test_many_decades_get_powers_of_ten_only():
 
 
 def test_small_values_and_junk():
-    assert shown(log_axis([0.012, 0.3, 0.0, -1.0, math.nan, math.inf]), 0.012, 0.3) == ["0.02", "0.05", "0.1", "0.2"]
+    assert shown(log_axis([0.012, 0.3, 0.0, -1.0, math.nan, math.inf]), 0.012, 0.3) == [
+        "0.02",
+        "0.05",
+        "0.1",
+        "0.2",
+    ]
     assert log_axis([]) == {"type": "log"}
     assert log_axis([-2.0, 0.0]) == {"type": "log"}
     assert log_axis([6.1, 6.2]) == {"type": "log"}  # a sliver: Plotly's own ticks

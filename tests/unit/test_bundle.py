@@ -26,11 +26,26 @@ from vae.run import Run
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 HISTORY = [
-    {"epoch": 1, "loss": 2.5, "recon": 2.0, "kl": 0.5, "penalty": 0.0, "beta": 1.0, "seconds": 0.25,
-     "val_loss": 2.6},
-    {"epoch": 2, "loss": 1.0 / 3.0, "recon": 0.1, "kl": 0.2333, "penalty": 0.0, "beta": 1.0, "seconds": 0.125},
+    {
+        "epoch": 1,
+        "loss": 2.5,
+        "recon": 2.0,
+        "kl": 0.5,
+        "penalty": 0.0,
+        "beta": 1.0,
+        "seconds": 0.25,
+        "val_loss": 2.6,
+    },
+    {
+        "epoch": 2,
+        "loss": 1.0 / 3.0,
+        "recon": 0.1,
+        "kl": 0.2333,
+        "penalty": 0.0,
+        "beta": 1.0,
+        "seconds": 0.125,
+    },
 ]
 
 
@@ -39,9 +54,15 @@ def make_run(model_config: ModelConfig | None = None, n: int = 200, seed: int = 
     dataset = generate(data_config)
     model_config = model_config or ModelConfig(encoder_units=(8, 4), decoder_units=(5,))
     train_config = TrainConfig(epochs=2, batch_size=32, learning_rate=3e-3, seed=seed)
-    run = Run(data_config=dataset.config, model_config=model_config, train_config=train_config,
-              history=[dict(r) for r in HISTORY], weights=random_weights(model_config, seed), status="finished",
-              message="done")
+    run = Run(
+        data_config=dataset.config,
+        model_config=model_config,
+        train_config=train_config,
+        history=[dict(r) for r in HISTORY],
+        weights=random_weights(model_config, seed),
+        status="finished",
+        message="done",
+    )
     return run, dataset
 
 
@@ -210,16 +231,16 @@ def _lie_about_size(data: bytes, name: bytes, size: int) -> bytes:
     out = bytearray(data)
     local = out.index(b"PK\x03\x04")  # first local header
     while True:
-        (name_len,) = struct.unpack("<H", out[local + 26: local + 28])
-        if out[local + 30: local + 30 + name_len] == name:
-            out[local + 22: local + 26] = struct.pack("<I", size)
+        (name_len,) = struct.unpack("<H", out[local + 26 : local + 28])
+        if out[local + 30 : local + 30 + name_len] == name:
+            out[local + 22 : local + 26] = struct.pack("<I", size)
             break
         local = out.index(b"PK\x03\x04", local + 4)
     central = out.index(b"PK\x01\x02")
     while True:
-        (name_len,) = struct.unpack("<H", out[central + 28: central + 30])
-        if out[central + 46: central + 46 + name_len] == name:
-            out[central + 24: central + 28] = struct.pack("<I", size)
+        (name_len,) = struct.unpack("<H", out[central + 28 : central + 30])
+        if out[central + 46 : central + 46 + name_len] == name:
+            out[central + 24 : central + 28] = struct.pack("<I", size)
             break
         central = out.index(b"PK\x01\x02", central + 4)
     return bytes(out)
@@ -239,17 +260,26 @@ def test_zip_bomb_lying_about_its_size(saved):
 def test_unknown_keys_are_refused(saved):
     data = saved[2]
     refused(with_config(data, lambda c: c.update(extra=1)), "unknown key", "extra")
-    refused(with_config(data, lambda c: c["model"].update(layers=[{"class_name": "Lambda",
-                                                                    "config": {"function": "os.system"}}])),
-            "no setting named", "layers")
+    refused(
+        with_config(
+            data,
+            lambda c: c["model"].update(
+                layers=[{"class_name": "Lambda", "config": {"function": "os.system"}}]
+            ),
+        ),
+        "no setting named",
+        "layers",
+    )
     refused(with_config(data, lambda c: c["train"].update(callbacks=["x"])), "callbacks")
     refused(with_config(data, lambda c: c["dataset"].update(pickle="gASV")), "unknown key")
 
 
 def test_layer_types_and_code_strings_are_refused(saved):
     data = saved[2]
-    refused(with_config(data, lambda c: c["model"].update(activation="lambda x: __import__('os').system('id')")),
-            "activation must be one of")
+    refused(
+        with_config(data, lambda c: c["model"].update(activation="lambda x: __import__('os').system('id')")),
+        "activation must be one of",
+    )
     refused(with_config(data, lambda c: c["model"].update(kind="Lambda")), "kind must be one of")
     refused(with_config(data, lambda c: c["data"].update(params={"k": {"py/object": "os.system"}})), "params")
     refused(with_config(data, lambda c: c["model"].update(encoder_units="__import__('os')")), "encoder_units")
@@ -257,7 +287,9 @@ def test_layer_types_and_code_strings_are_refused(saved):
 
 def test_sizes_that_do_not_match_the_weights(saved):
     data = saved[2]
-    refused(with_config(data, lambda c: c["model"].update(encoder_units=[16, 4])), "shape", "another architecture")
+    refused(
+        with_config(data, lambda c: c["model"].update(encoder_units=[16, 4])), "shape", "another architecture"
+    )
     refused(with_config(data, lambda c: c["model"].update(decoder_units=[5, 5])), "lacks", "weights")
     refused(with_config(data, lambda c: c["model"].update(encoder_units=[8])), "does not have")
     refused(with_config(data, lambda c: c["model"].update(latent_dim=3)), "shape")
@@ -287,8 +319,9 @@ def test_nan_and_extra_weights(saved):
         f["decoder/layers/dense/vars/0"][0, 0] = np.nan
 
     refused(_edit_h5(data, nan), "NaN", "decoder/layers/dense/vars/0")
-    refused(_edit_h5(data, lambda f: f.create_dataset("encoder/layers/dense/vars/2", data=[1.0])),
-            "does not have")
+    refused(
+        _edit_h5(data, lambda f: f.create_dataset("encoder/layers/dense/vars/2", data=[1.0])), "does not have"
+    )
     refused(_edit_h5(data, lambda f: f.create_group("optimizer/vars")), "does not have")
 
     def float64(f):
@@ -296,16 +329,24 @@ def test_nan_and_extra_weights(saved):
         f["decoder/layers/dense_1/vars/1"] = np.zeros(2, np.float64)
 
     refused(_edit_h5(data, float64), "float32")
-    refused(_edit_h5(data, lambda f: f.__setitem__("encoder/layers/dense/vars/x",
-                                                   h5py.ExternalLink("/etc/passwd", "/"))), "link")
+    refused(
+        _edit_h5(
+            data,
+            lambda f: f.__setitem__("encoder/layers/dense/vars/x", h5py.ExternalLink("/etc/passwd", "/")),
+        ),
+        "link",
+    )
     members = members_of(data)
     members["model.weights.h5"] = b"not hdf5 at all"
     refused(rezip(members), "not a readable HDF5")
 
 
 def test_newer_format_version(saved):
-    message = refused(with_config(saved[2], lambda c: c.update(format_version=bundle.FORMAT_VERSION + 1)),
-                      "newer Latent Lab", "update")
+    message = refused(
+        with_config(saved[2], lambda c: c.update(format_version=bundle.FORMAT_VERSION + 1)),
+        "newer Latent Lab",
+        "update",
+    )
     assert f"format version {bundle.FORMAT_VERSION + 1}" in message
     refused(with_config(saved[2], lambda c: c.update(format_version="1")), "format_version")
     refused(with_config(saved[2], lambda c: c.update(format="keras")), "not a Latent Lab run")
@@ -315,8 +356,9 @@ def test_damaged_csvs_and_json(saved):
     members = members_of(saved[2])
     refused(rezip({**members, "config.json": b"{not json"}), "config.json is not valid JSON")
     refused(rezip({**members, "config.json": b"[" * 100_000}), "not valid JSON")
-    refused(rezip({**members, "dataset.csv": members["dataset.csv"].replace(b"\n", b"\nnan,nan,0\n", 1)}),
-            "rows")
+    refused(
+        rezip({**members, "dataset.csv": members["dataset.csv"].replace(b"\n", b"\nnan,nan,0\n", 1)}), "rows"
+    )
     lines = members["dataset.csv"].split(b"\n")
     lines[1] = b"abc,1.0,0"
     refused(rezip({**members, "dataset.csv": b"\n".join(lines)}), "not a number")
@@ -336,22 +378,34 @@ def _h5_tree(path_or_bytes) -> dict[str, tuple]:
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     tree: dict[str, tuple] = {}
     with h5py.File(source, "r") as f:
+
         def visit(name, obj):
             attrs = tuple(sorted((k, str(v)) for k, v in obj.attrs.items()))
             shape = (tuple(obj.shape), str(obj.dtype)) if isinstance(obj, h5py.Dataset) else None
             tree[name] = (attrs, shape)
+
         f.visititems(visit)
         tree["/"] = (tuple(sorted(f.attrs.items())), None)
     return tree
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config", [
-    ModelConfig(encoder_units=(8, 4), decoder_units=(5,)),
-    ModelConfig(),
-    ModelConfig(input_dim=3, latent_dim=1, encoder_units=(7, 6, 5), decoder_units=(4, 3, 2, 9),
-                activation="leaky_relu", kind="sparse"),
-], ids=["small", "default", "deep-sparse"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        ModelConfig(encoder_units=(8, 4), decoder_units=(5,)),
+        ModelConfig(),
+        ModelConfig(
+            input_dim=3,
+            latent_dim=1,
+            encoder_units=(7, 6, 5),
+            decoder_units=(4, 3, 2, 9),
+            activation="leaky_relu",
+            kind="sparse",
+        ),
+    ],
+    ids=["small", "default", "deep-sparse"],
+)
 def test_keras_layout_and_load_weights(config, tmp_path):
     from vae.models import build_model, get_network_weights
 
@@ -384,8 +438,14 @@ def test_trained_run_round_trips_through_keras(tmp_path):
     model_config = ModelConfig(encoder_units=(16,), decoder_units=(16,))
     train_config = TrainConfig(epochs=2, batch_size=32, jit_compile=False)
     result = fit(dataset.standardized(), model_config, train_config)
-    run = Run(dataset.config, model_config, train_config, history=result.history, weights=result.weights,
-              status="finished")
+    run = Run(
+        dataset.config,
+        model_config,
+        train_config,
+        history=result.history,
+        weights=result.weights,
+        status="finished",
+    )
     run2, _ = load_bundle(save_bundle(run, dataset))
     assert [r["loss"] for r in run2.history] == [r["loss"] for r in result.history]
     assert all(math.isfinite(r["loss"]) for r in run2.history)

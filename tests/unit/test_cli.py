@@ -10,16 +10,19 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "vae", *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["train", "--lr", "0"], "error: learning_rate must be in (0, 1]"),
-    (["train", "--epochs", "0"], "error: epochs must be in [1, 100,000]"),
-    (["train", "--encoder", "64,x"], "error: argument --encoder"),
-    (["train", "--activation", "gelu"], "error: argument --activation"),
-    (["train", "--data", "no_such_file.csv"], "error: --data must be a preset"),
-    (["train", "--batch-size", "5000", "--n-samples", "100"], "error: batch_size must not exceed"),
-    (["frobnicate"], "error: argument command"),
-    (["bench", "--only", "gpu"], "error: --only takes engine, parse, ui, load"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["train", "--lr", "0"], "error: learning_rate must be in (0, 1]"),
+        (["train", "--epochs", "0"], "error: epochs must be in [1, 100,000]"),
+        (["train", "--encoder", "64,x"], "error: argument --encoder"),
+        (["train", "--activation", "gelu"], "error: argument --activation"),
+        (["train", "--data", "no_such_file.csv"], "error: --data must be a preset"),
+        (["train", "--batch-size", "5000", "--n-samples", "100"], "error: batch_size must not exceed"),
+        (["frobnicate"], "error: argument command"),
+        (["bench", "--only", "gpu"], "error: --only takes engine, parse, ui, load"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(args, expected):
     result = run_cli(*args)
     assert result.returncode == 2

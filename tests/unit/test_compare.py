@@ -33,7 +33,8 @@ def test_energy_distance_matches_scipy_in_one_dimension():
     a, b = rng.normal(0, 1, 300), rng.normal(0.5, 2, 200)
     # SciPy returns the square root of the same V-statistic.
     assert compare.energy_distance(a[:, None], b[:, None]) == pytest.approx(
-        stats.energy_distance(a, b) ** 2, rel=1e-9)
+        stats.energy_distance(a, b) ** 2, rel=1e-9
+    )
 
 
 def test_energy_distance_is_zero_for_one_sample_and_small_for_one_distribution():
@@ -92,10 +93,15 @@ def test_distances_refuse_empty_mismatched_or_nan_samples(bad):
 def test_active_units_counts_dimensions_whose_mean_varies_over_the_data():
     rng = np.random.default_rng(4)
     n = 1000
-    codes = np.stack([rng.normal(0, 1.0, n),  # active
-                      rng.normal(0, 0.05, n),  # variance 0.0025: inactive
-                      np.full(n, 3.0),  # constant: inactive
-                      rng.normal(5, 0.2, n)], axis=1)  # variance 0.04: active
+    codes = np.stack(
+        [
+            rng.normal(0, 1.0, n),  # active
+            rng.normal(0, 0.05, n),  # variance 0.0025: inactive
+            np.full(n, 3.0),  # constant: inactive
+            rng.normal(5, 0.2, n),
+        ],
+        axis=1,
+    )  # variance 0.04: active
     assert compare.active_units(codes) == 2
     assert compare.active_units(codes, threshold=0.001) == 3
     assert compare.active_units(np.zeros((10, 2))) == 0
@@ -105,15 +111,22 @@ def test_active_units_counts_dimensions_whose_mean_varies_over_the_data():
 # --- variants, spec, split -----------------------------------------------------------------------
 def test_variants_differ_only_in_kind_and_their_setting():
     base = ModelConfig(encoder_units=(16,), decoder_units=(16,))
-    spec = CompareSpec(variants=tuple(Variant(k, noise_std=0.3, sparsity=0.05, beta=4.0)
-                                      for k in compare.VARIANT_KEYS), model=base)
+    spec = CompareSpec(
+        variants=tuple(Variant(k, noise_std=0.3, sparsity=0.05, beta=4.0) for k in compare.VARIANT_KEYS),
+        model=base,
+    )
     configs = spec.model_configs()
     assert [c.kind for c in configs.values()] == ["ae", "denoising", "sparse", "vae", "vae"]
     assert configs["denoising"].noise_std == 0.3 and configs["sparse"].sparsity == 0.05
     assert configs["vae"].beta == 1.0 and configs["beta_vae"].beta == 4.0
     assert {c.encoder_units for c in configs.values()} == {(16,)}
-    assert [v.label for v in spec.variants] == ["Autoencoder", "Denoising AE (σ=0.3)", "Sparse AE (λ=0.05)",
-                                                "VAE", "β-VAE (β=4)"]
+    assert [v.label for v in spec.variants] == [
+        "Autoencoder",
+        "Denoising AE (σ=0.3)",
+        "Sparse AE (λ=0.05)",
+        "VAE",
+        "β-VAE (β=4)",
+    ]
 
 
 def test_spec_validation_names_the_problem():
@@ -151,14 +164,16 @@ def test_evaluate_matches_the_formulas_and_skips_vae_metrics_for_autoencoders():
     weights = random_weights(config, seed=1)
     x = dataset.values[:150]
     vae_metrics = compare.evaluate(weights, config, x, dataset.standardizer, n_prior=300, seed=5)
-    ae_metrics = compare.evaluate(weights, config.replace(kind="ae"), x, dataset.standardizer, n_prior=300,
-                                  seed=5)
+    ae_metrics = compare.evaluate(
+        weights, config.replace(kind="ae"), x, dataset.standardizer, n_prior=300, seed=5
+    )
     x_std = dataset.standardizer.transform(x)
     z_mean, z_log_var = encode(weights, x_std)
     x_hat = dataset.standardizer.inverse_transform(decode(weights, z_mean))
     assert vae_metrics.recon_mse == pytest.approx(np.mean((x_hat - x) ** 2), rel=1e-5)
-    assert vae_metrics.kl == pytest.approx(np.mean(-0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var),
-                                                                 axis=1)), rel=1e-5)
+    assert vae_metrics.kl == pytest.approx(
+        np.mean(-0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1)), rel=1e-5
+    )
     assert vae_metrics.iwae >= vae_metrics.elbo - 1.0  # IWAE is the tighter bound (up to sampling noise)
     _, generated = compare.sample_prior(weights, 300, seed=5 + 3)
     assert vae_metrics.energy == pytest.approx(compare.energy_distance(generated, x_std), rel=1e-9)
@@ -207,12 +222,23 @@ def test_slots_free_respects_the_server_wide_cap():
 def test_metrics_frame_and_csv_round_trip():
     entries = []
     for key, energy in (("ae", 0.4), ("vae", 0.05)):
-        entry = Entry(Variant(key), ModelConfig(kind=Variant(key).kind), status="finished",
-                      history=[{"epoch": 1, "loss": 1.0, "seconds": 1.5}])
+        entry = Entry(
+            Variant(key),
+            ModelConfig(kind=Variant(key).kind),
+            status="finished",
+            history=[{"epoch": 1, "loss": 1.0, "seconds": 1.5}],
+        )
         is_vae = key == "vae"
-        entry.metrics = compare.Metrics(recon_mse=0.01, recon_mse_std=0.02, kl=4.0 if is_vae else math.nan,
-                                        elbo=-3.0 if is_vae else math.nan, iwae=-2.9 if is_vae else math.nan,
-                                        energy=energy, mmd=energy / 4, active_units=2)
+        entry.metrics = compare.Metrics(
+            recon_mse=0.01,
+            recon_mse_std=0.02,
+            kl=4.0 if is_vae else math.nan,
+            elbo=-3.0 if is_vae else math.nan,
+            iwae=-2.9 if is_vae else math.nan,
+            energy=energy,
+            mmd=energy / 4,
+            active_units=2,
+        )
         entries.append(entry)
     entries.append(Entry(Variant("sparse"), ModelConfig(kind="sparse")))  # not scored: no row
     frame = compare.metrics_frame(entries)
@@ -231,9 +257,11 @@ def test_every_variant_trains_and_its_loss_falls():
     from vae.engine import fit
 
     x = generate(DataConfig(n_samples=256)).standardized()
-    spec = CompareSpec(variants=tuple(Variant(k) for k in compare.VARIANT_KEYS),
-                       model=ModelConfig(encoder_units=(16,), decoder_units=(16,)),
-                       train=TrainConfig(epochs=12, batch_size=32, learning_rate=3e-3))
+    spec = CompareSpec(
+        variants=tuple(Variant(k) for k in compare.VARIANT_KEYS),
+        model=ModelConfig(encoder_units=(16,), decoder_units=(16,)),
+        train=TrainConfig(epochs=12, batch_size=32, learning_rate=3e-3),
+    )
     for key, config in spec.model_configs().items():
         result = fit(x, config, spec.train)
         losses = [r["loss"] for r in result.history]
@@ -260,8 +288,14 @@ def test_on_two_moons_the_vae_generates_closer_to_the_data_than_the_autoencoder(
     scores = {}
     for key, config in spec.model_configs().items():
         result = fit(x[train_rows], config, spec.train)
-        scores[key] = compare.evaluate(result.weights, config, dataset.values[test_rows], dataset.standardizer,
-                                       n_prior=spec.n_prior, seed=spec.train.seed)
+        scores[key] = compare.evaluate(
+            result.weights,
+            config,
+            dataset.values[test_rows],
+            dataset.standardizer,
+            n_prior=spec.n_prior,
+            seed=spec.train.seed,
+        )
     floor = compare.reference_energy(x[train_rows], x[test_rows], spec.n_prior, seed=0)
     assert scores["vae"].energy < 0.5 * scores["ae"].energy, (scores["vae"].energy, scores["ae"].energy)
     assert scores["vae"].mmd < 0.5 * scores["ae"].mmd

@@ -72,8 +72,13 @@ def test_injected_inf_stops_with_previous_weights(moons):
 
 def test_stop_request_and_early_stopping(moons):
     calls = []
-    result = fit(moons, ModelConfig(), TrainConfig(epochs=50), on_epoch=calls.append,
-                 should_stop=lambda: len(calls) >= 3)
+    result = fit(
+        moons,
+        ModelConfig(),
+        TrainConfig(epochs=50),
+        on_epoch=calls.append,
+        should_stop=lambda: len(calls) >= 3,
+    )
     assert result.stop_reason == "stopped" and len(result.history) == 3
     result = fit(moons, ModelConfig(), TrainConfig(epochs=500, early_stopping_patience=1, learning_rate=0.05))
     assert result.stop_reason == "early_stopping" and len(result.history) < 500

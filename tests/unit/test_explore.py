@@ -26,8 +26,14 @@ def keras_model():
     it = iter(arrays)
     pairs = [(next(it), next(it)) for _ in range(len(arrays) // 2)]
     n_enc = len(weights.encoder)
-    weights = NetworkWeights(encoder=pairs[:n_enc], z_mean=pairs[n_enc], z_log_var=pairs[n_enc + 1],
-                             decoder=pairs[n_enc + 2:-1], x_mean=pairs[-1], activation="relu")
+    weights = NetworkWeights(
+        encoder=pairs[:n_enc],
+        z_mean=pairs[n_enc],
+        z_log_var=pairs[n_enc + 1],
+        decoder=pairs[n_enc + 2 : -1],
+        x_mean=pairs[-1],
+        activation="relu",
+    )
     set_network_weights(model, weights)
     return model, weights
 
@@ -157,10 +163,14 @@ def test_refuse_reason_explains_each_unusable_model(keras_model):
     _, weights = keras_model
     assert explore.refuse_reason(weights) is None
     assert "no weights yet" in explore.refuse_reason(None)
-    broken = NetworkWeights(encoder=weights.encoder, z_mean=weights.z_mean, z_log_var=weights.z_log_var,
-                            decoder=weights.decoder,
-                            x_mean=(np.full_like(weights.x_mean[0], np.nan), weights.x_mean[1]),
-                            activation="relu")
+    broken = NetworkWeights(
+        encoder=weights.encoder,
+        z_mean=weights.z_mean,
+        z_log_var=weights.z_log_var,
+        decoder=weights.decoder,
+        x_mean=(np.full_like(weights.x_mean[0], np.nan), weights.x_mean[1]),
+        activation="relu",
+    )
     reason = explore.refuse_reason(broken, "diverged", "Loss became NaN at epoch 3.")
     assert "not finite" in reason and "epoch 3" in reason and "learning rate" in reason
 

@@ -14,18 +14,24 @@ from vae import learn, losses
 from vae.decode import NetworkWeights, decode, encode
 
 
-def random_weights(d: int = 2, latent: int = 2, hidden: int = 8, seed: int = 0,
-                   decoder_hidden: bool = True) -> NetworkWeights:
+def random_weights(
+    d: int = 2, latent: int = 2, hidden: int = 8, seed: int = 0, decoder_hidden: bool = True
+) -> NetworkWeights:
     rng = np.random.default_rng(seed)
 
     def dense(n_in: int, n_out: int, scale: float = 0.7):
-        return (rng.normal(0, scale, (n_in, n_out)).astype(np.float32),
-                rng.normal(0, 0.1, n_out).astype(np.float32))
+        return (
+            rng.normal(0, scale, (n_in, n_out)).astype(np.float32),
+            rng.normal(0, 0.1, n_out).astype(np.float32),
+        )
 
     return NetworkWeights(
-        encoder=[dense(d, hidden)], z_mean=dense(hidden, latent), z_log_var=dense(hidden, latent, 0.3),
+        encoder=[dense(d, hidden)],
+        z_mean=dense(hidden, latent),
+        z_log_var=dense(hidden, latent, 0.3),
         decoder=[dense(latent, hidden)] if decoder_hidden else [],
-        x_mean=dense(hidden if decoder_hidden else latent, d), activation="tanh",
+        x_mean=dense(hidden if decoder_hidden else latent, d),
+        activation="tanh",
     )
 
 
@@ -126,12 +132,15 @@ def test_log_of_identity_matrix_is_not_log_det():
     assert np.all(np.diag(elementwise) == 0)
     assert np.all(np.isneginf(elementwise[~np.eye(2, dtype=bool)]))
     assert total == -math.inf and log_det == 0.0
-    assert not math.isfinite(learn.kl_general(np.array([0.5, -1.0]), np.array([0.1, -0.2]), log_identity_bug=True))
+    assert not math.isfinite(
+        learn.kl_general(np.array([0.5, -1.0]), np.array([0.1, -0.2]), log_identity_bug=True)
+    )
 
 
 def test_shared_head_ties_sigma_to_the_mean():
-    np.testing.assert_allclose(learn.shared_head_sigma(np.array([-2.0, 0.0, 2.0])),
-                               [math.exp(-1), 1.0, math.exp(1)])
+    np.testing.assert_allclose(
+        learn.shared_head_sigma(np.array([-2.0, 0.0, 2.0])), [math.exp(-1), 1.0, math.exp(1)]
+    )
 
 
 def test_reparameterized_gradient_is_the_decoder_gradient_and_the_bug_gives_zero(data):
@@ -160,9 +169,16 @@ def test_long_vectors_are_elided():
     assert text == r"(0,\ 1,\ 2,\ 3,\ \ldots,\ 63)"
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (1.23456, "1.235"), (-0.5, "-0.5"), (2.5e-7, r"2.5\times 10^{-7}"),
-    (math.inf, r"+\infty"), (-math.inf, r"-\infty"), (math.nan, r"\text{NaN}"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.23456, "1.235"),
+        (-0.5, "-0.5"),
+        (2.5e-7, r"2.5\times 10^{-7}"),
+        (math.inf, r"+\infty"),
+        (-math.inf, r"-\infty"),
+        (math.nan, r"\text{NaN}"),
+    ],
+)
 def test_fmt(value, text):
     assert learn.fmt(value) == text

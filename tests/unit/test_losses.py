@@ -47,8 +47,12 @@ def test_iwae_bound_is_above_elbo_and_tightens():
 
     x = rng.normal(size=(200, 2)).astype(np.float32) * 0.5
     mu, log_var = 0.3 * x, np.full_like(x, -1.0)
-    elbos = [losses.elbo(x, decode_fn(mu + np.exp(0.5 * log_var) * rng.standard_normal(mu.shape)),
-                         mu, log_var, 0.5).mean() for _ in range(50)]
+    elbos = [
+        losses.elbo(
+            x, decode_fn(mu + np.exp(0.5 * log_var) * rng.standard_normal(mu.shape)), mu, log_var, 0.5
+        ).mean()
+        for _ in range(50)
+    ]
     k1 = losses.iwae_bound(x, decode_fn, mu, log_var, 0.5, k=1, seed=0).mean()
     k64 = losses.iwae_bound(x, decode_fn, mu, log_var, 0.5, k=64, seed=0).mean()
     assert k1 == pytest.approx(np.mean(elbos), abs=0.15)  # K=1 is the ELBO
@@ -61,7 +65,11 @@ def test_keras_ops_and_numpy_agree():
     rng = np.random.default_rng(3)
     mu, log_var = rng.normal(size=(4, 2)).astype(np.float32), rng.normal(size=(4, 2)).astype(np.float32)
     x, x_hat = rng.normal(size=(4, 2)).astype(np.float32), rng.normal(size=(4, 2)).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(losses.kl_divergence(mu, log_var, xp=ops)),
-                               losses.kl_divergence(mu, log_var), rtol=1e-5)
-    np.testing.assert_allclose(np.asarray(losses.reconstruction_loss(x, x_hat, 0.1, xp=ops)),
-                               losses.reconstruction_loss(x, x_hat, 0.1), rtol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(losses.kl_divergence(mu, log_var, xp=ops)), losses.kl_divergence(mu, log_var), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        np.asarray(losses.reconstruction_loss(x, x_hat, 0.1, xp=ops)),
+        losses.reconstruction_loss(x, x_hat, 0.1),
+        rtol=1e-5,
+    )

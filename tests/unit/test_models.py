@@ -65,8 +65,10 @@ def test_weights_round_trip_through_json_and_set_weights():
 
 def test_variants_differ_only_in_loss():
     x = tf.constant(np.random.default_rng(0).normal(size=(16, 2)), tf.float32)
-    terms = {kind: build_model(ModelConfig(kind=kind), seed=0).loss_terms(x, 1.0)
-             for kind in ("ae", "denoising", "sparse", "vae")}
+    terms = {
+        kind: build_model(ModelConfig(kind=kind), seed=0).loss_terms(x, 1.0)
+        for kind in ("ae", "denoising", "sparse", "vae")
+    }
     assert float(terms["ae"]["kl"]) == 0.0 and float(terms["ae"]["penalty"]) == 0.0
     assert float(terms["sparse"]["penalty"]) > 0.0
     assert float(terms["ae"]["recon"]) == pytest.approx(float(terms["sparse"]["recon"]))

@@ -30,13 +30,33 @@ CASES = [
     (DataConfig(), ModelConfig(), TrainConfig()),
     (
         DataConfig(preset="blobs", n_samples=777, noise=0.3, seed=12, params={"k": 5}, scaling="minmax"),
-        ModelConfig(encoder_units=(16, 8, 4), decoder_units=(4,), activation="tanh", beta=4.0, latent_dim=3,
-                    decoder_std=0.05),
-        TrainConfig(epochs=7, batch_size=64, learning_rate=1e-05, optimizer="sgd", momentum=0.5,
-                    validation_split=0.2, seed=99, kl_warmup_epochs=3, early_stopping_patience=4,
-                    clip_norm=2.5, jit_compile=False),
+        ModelConfig(
+            encoder_units=(16, 8, 4),
+            decoder_units=(4,),
+            activation="tanh",
+            beta=4.0,
+            latent_dim=3,
+            decoder_std=0.05,
+        ),
+        TrainConfig(
+            epochs=7,
+            batch_size=64,
+            learning_rate=1e-05,
+            optimizer="sgd",
+            momentum=0.5,
+            validation_split=0.2,
+            seed=99,
+            kl_warmup_epochs=3,
+            early_stopping_patience=4,
+            clip_norm=2.5,
+            jit_compile=False,
+        ),
     ),
-    (DataConfig(preset="spirals", noise=0.1), ModelConfig(kind="denoising", noise_std=0.35), TrainConfig(seed=3)),
+    (
+        DataConfig(preset="spirals", noise=0.1),
+        ModelConfig(kind="denoising", noise_std=0.35),
+        TrainConfig(seed=3),
+    ),
     (DataConfig(preset="ring"), ModelConfig(kind="sparse", sparsity=0.125), TrainConfig(optimizer="rmsprop")),
 ]
 
@@ -53,8 +73,9 @@ def test_command_parses_back_to_the_same_settings(data_config, model_config, tra
 
 
 def test_upload_points_at_the_bundle_csv_and_quotes_names():
-    data_config = DataConfig(source="upload", columns=("height (cm)", "it's"), label_column="kind",
-                             name="my data.csv")
+    data_config = DataConfig(
+        source="upload", columns=("height (cm)", "it's"), label_column="kind", name="my data.csv"
+    )
     command = cli_command(data_config, ModelConfig(), TrainConfig(), csv_path="my data.csv", out=None)
     args, data2, _ = parse(command)
     assert args.data == "my data.csv" and args.out is None
@@ -64,7 +85,9 @@ def test_upload_points_at_the_bundle_csv_and_quotes_names():
 
 
 def test_floats_are_written_exactly():
-    command = cli_command(DataConfig(noise=0.1 + 0.2), ModelConfig(beta=1 / 3), TrainConfig(learning_rate=3e-4))
+    command = cli_command(
+        DataConfig(noise=0.1 + 0.2), ModelConfig(beta=1 / 3), TrainConfig(learning_rate=3e-4)
+    )
     args, data2, train2 = parse(command)
     assert data2.noise == 0.1 + 0.2 and args.beta == 1 / 3 and train2.learning_rate == 3e-4
 
@@ -91,8 +114,9 @@ def test_cli_train_writes_a_bundle_and_info_reads_it(tmp_path):
     model_config = ModelConfig(encoder_units=(8,), decoder_units=(8,))
     train_config = TrainConfig(epochs=3, batch_size=32, seed=5, jit_compile=False)
     args = cli_arguments(data_config, model_config, train_config, out=str(out))
-    done = subprocess.run([sys.executable, "-m", "vae", *args, "--quiet"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "vae", *args, "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     run, dataset = load_bundle(out.read_bytes())
     assert run.model_config == model_config and run.train_config == train_config
@@ -103,8 +127,9 @@ def test_cli_train_writes_a_bundle_and_info_reads_it(tmp_path):
     again = fit(generate(data_config).standardized(), model_config, train_config)
     assert [r["loss"] for r in run.history] == [r["loss"] for r in again.history]
 
-    info = subprocess.run([sys.executable, "-m", "vae", "info", str(out)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    info = subprocess.run(
+        [sys.executable, "-m", "vae", "info", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert info.returncode == 0 and "seed=5" in info.stdout and "128 rows" in info.stdout
 
 

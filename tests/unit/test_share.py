@@ -10,13 +10,37 @@ from vae.share import from_params, to_params
 
 
 def test_round_trip_of_every_setting():
-    data = DataConfig(preset="blobs", n_samples=750, noise=1.5, seed=42, params={"k": 6}, scaling="minmax",
-                      name="Gaussian mixture")
-    model = ModelConfig(kind="vae", encoder_units=(128, 64, 8), decoder_units=(8, 64), activation="elu",
-                        latent_dim=2, beta=4.0, decoder_std=0.25)
-    train = TrainConfig(epochs=200, batch_size=64, learning_rate=3e-4, optimizer="sgd", momentum=0.5,
-                        validation_split=0.1, seed=17, kl_warmup_epochs=10, early_stopping_patience=5,
-                        clip_norm=1.0, jit_compile=False)
+    data = DataConfig(
+        preset="blobs",
+        n_samples=750,
+        noise=1.5,
+        seed=42,
+        params={"k": 6},
+        scaling="minmax",
+        name="Gaussian mixture",
+    )
+    model = ModelConfig(
+        kind="vae",
+        encoder_units=(128, 64, 8),
+        decoder_units=(8, 64),
+        activation="elu",
+        latent_dim=2,
+        beta=4.0,
+        decoder_std=0.25,
+    )
+    train = TrainConfig(
+        epochs=200,
+        batch_size=64,
+        learning_rate=3e-4,
+        optimizer="sgd",
+        momentum=0.5,
+        validation_split=0.1,
+        seed=17,
+        kl_warmup_epochs=10,
+        early_stopping_patience=5,
+        clip_norm=1.0,
+        jit_compile=False,
+    )
     params = to_params(data, model, train)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in params.items())
     assert params["data"] == "blobs" and params["lr"] == "0.0003" and params["encoder"] == "128,64,8"
@@ -39,17 +63,19 @@ def test_uploads_and_drawings_stay_out_of_links():
 
 
 def test_bad_and_unknown_params_are_ignored_with_warnings():
-    shared = from_params({
-        "lr": "-1",  # fails validation
-        "epochs": "ten",  # not a number
-        "batch_size": "64",  # fine
-        "activation": "lambda x: x",  # not a choice
-        "encoder": "64,abc",
-        "decoder": "16",  # fine
-        "evil": "<script>alert(1)</script>",  # unknown
-        "beta": "x" * 1000,  # too long
-        "embed": "true",  # Streamlit's own: silently ignored
-    })
+    shared = from_params(
+        {
+            "lr": "-1",  # fails validation
+            "epochs": "ten",  # not a number
+            "batch_size": "64",  # fine
+            "activation": "lambda x: x",  # not a choice
+            "encoder": "64,abc",
+            "decoder": "16",  # fine
+            "evil": "<script>alert(1)</script>",  # unknown
+            "beta": "x" * 1000,  # too long
+            "embed": "true",  # Streamlit's own: silently ignored
+        }
+    )
     assert shared.train_config == TrainConfig(batch_size=64)
     assert shared.model_config == ModelConfig(decoder_units=(16,))
     text = "\n".join(shared.warnings)
@@ -65,7 +91,9 @@ def test_bad_data_params():
     assert shared.data_config is None and "not a preset" in shared.warnings[0]
     shared = from_params({"noise": "0.1"})
     assert shared.data_config is None and "names no dataset" in shared.warnings[0]
-    shared = from_params({"data": "spirals", "noise": "99", "n_samples": "5", "param": "40", "data_seed": "-3"})
+    shared = from_params(
+        {"data": "spirals", "noise": "99", "n_samples": "5", "param": "40", "data_seed": "-3"}
+    )
     assert shared.data_config == DataConfig(preset="spirals", noise=0.3, name="Spirals")
     assert len(shared.warnings) == 4
     shared = from_params({"data": "two_moons", "param": "3"})
@@ -99,8 +127,17 @@ def test_link_restores_dataset_and_train_form_once():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_function(_app, default_timeout=60)
-    at.query_params.update({"data": "blobs", "param": "5", "data_seed": "9", "lr": "0.003", "epochs": "10",
-                            "batch_size": "100", "bogus": "<i>x</i>"})
+    at.query_params.update(
+        {
+            "data": "blobs",
+            "param": "5",
+            "data_seed": "9",
+            "lr": "0.003",
+            "epochs": "10",
+            "batch_size": "100",
+            "bogus": "<i>x</i>",
+        }
+    )
     at.run()
     assert not at.exception
     dataset = at.session_state["ll_dataset"]

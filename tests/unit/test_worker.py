@@ -99,8 +99,9 @@ def test_pause_step_and_stop_within_two_seconds(x):
 
 
 def test_nan_loss_stops_and_keeps_finite_weights(x):
-    settings = TrainConfig(epochs=50, batch_size=64, learning_rate=1.0, optimizer="sgd", momentum=0.99,
-                           clip_norm=1e6)
+    settings = TrainConfig(
+        epochs=50, batch_size=64, learning_rate=1.0, optimizer="sgd", momentum=0.99, clip_norm=1e6
+    )
     job = TrainingJob(x, SMALL, settings)
     job.start()
     messages = collect(job, terminal)
@@ -157,7 +158,8 @@ def test_invalid_settings_are_refused_before_a_process_starts(x):
 
 def test_child_exits_when_its_parent_dies(tmp_path):
     script = tmp_path / "parent.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import os, sys, time
         from vae.config import DataConfig, ModelConfig, TrainConfig
         from vae.data import generate
@@ -171,9 +173,16 @@ def test_child_exits_when_its_parent_dies(tmp_path):
             print(job.pid, flush=True)
             time.sleep(1.0)
             os._exit(0)  # no cleanup: as if the server was killed
-    """))
-    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    """)
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     child = int(out.stdout.split()[0])
     deadline = time.monotonic() + 20  # it may still be importing TensorFlow
     while time.monotonic() < deadline and _running(child):
@@ -205,7 +214,8 @@ def test_starting_a_job_does_not_run_page_code_in_the_child(tmp_path, x):
     marker = tmp_path / "ran.txt"
     page = tmp_path / "page.py"
     np.save(tmp_path / "x.npy", x)
-    page.write_text(textwrap.dedent(f"""
+    page.write_text(
+        textwrap.dedent(f"""
         import os, time
         import numpy as np
         import streamlit as st
@@ -219,7 +229,8 @@ def test_starting_a_job_does_not_run_page_code_in_the_child(tmp_path, x):
                           TrainConfig(epochs=1, batch_size=64))
         job.start()
         st.session_state["job"] = job
-    """))
+    """)
+    )
     at = AppTest.from_file(str(page), default_timeout=30).run()
     assert not at.exception
     job = at.session_state["job"]

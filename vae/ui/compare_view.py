@@ -30,8 +30,13 @@ from vae.ui.axes import log_axis
 
 DATA_GREY = palette.DATA
 SAMPLE_COLOR = palette.PRIOR_SAMPLES
-VARIANT_COLORS = {"ae": "#0072B2", "denoising": "#56B4E9", "sparse": "#CC79A7", "vae": "#D55E00",
-                  "beta_vae": "#E69F00"}
+VARIANT_COLORS = {
+    "ae": "#0072B2",
+    "denoising": "#56B4E9",
+    "sparse": "#CC79A7",
+    "vae": "#D55E00",
+    "beta_vae": "#E69F00",
+}
 VARIANT_HELP = {
     "ae": "z = encoder(x); loss = reconstruction only. Nothing shapes the latent plane.",
     "denoising": "Sees x + noise, must reconstruct x: learns to map points back onto the data.",
@@ -76,15 +81,18 @@ class Comparison:
 def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
     """The form: which variants, their one setting each, the shared budget. A spec on submit."""
     with st.form("ll_compare_form", border=True):
-        st.markdown("**Which models?** Same data, seed, architecture (2 → 64 → 32 → z₂ → 32 → 64 → 2 "
-                    "for 2-D data) and budget; they differ only in their loss and sampling.")
+        st.markdown(
+            "**Which models?** Same data, seed, architecture (2 → 64 → 32 → z₂ → 32 → 64 → 2 "
+            "for 2-D data) and budget; they differ only in their loss and sampling."
+        )
         cols = st.columns(5)
         ticks = {}
         with cols[0]:
             ticks["ae"] = st.checkbox("Autoencoder", value=True, key="ll_cmp_ae", help=VARIANT_HELP["ae"])
         with cols[1]:
-            ticks["denoising"] = st.checkbox("Denoising AE", key="ll_cmp_denoising",
-                                             help=VARIANT_HELP["denoising"])
+            ticks["denoising"] = st.checkbox(
+                "Denoising AE", key="ll_cmp_denoising", help=VARIANT_HELP["denoising"]
+            )
             noise = st.number_input("Noise σ (std units)", 0.0, 5.0, 0.2, 0.05, key="ll_cmp_noise")
         with cols[2]:
             ticks["sparse"] = st.checkbox("Sparse AE", key="ll_cmp_sparse", help=VARIANT_HELP["sparse"])
@@ -100,10 +108,18 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
         batch = b[1].number_input("Batch size", 1, 4096, 128, 16, key="ll_cmp_batch")
         lr = b[2].number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.4f", key="ll_cmp_lr")
         seed = b[3].number_input("Seed", 0, 2**31 - 1, 0, key="ll_cmp_seed")
-        holdout = b[4].slider("Held out for metrics", 0.1, 0.5, 0.2, 0.05, key="ll_cmp_holdout",
-                              help="Rows no model trains on; every metric is computed on them.")
-        submitted = st.form_submit_button("Train the ticked models", type="primary", icon="🏋️",
-                                          disabled=disabled)
+        holdout = b[4].slider(
+            "Held out for metrics",
+            0.1,
+            0.5,
+            0.2,
+            0.05,
+            key="ll_cmp_holdout",
+            help="Rows no model trains on; every metric is computed on them.",
+        )
+        submitted = st.form_submit_button(
+            "Train the ticked models", type="primary", icon="🏋️", disabled=disabled
+        )
     if not submitted:
         return None
     keys = [k for k in compare.VARIANT_KEYS if ticks[k]]
@@ -111,11 +127,17 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
         st.error("Tick at least one model to train.")
         return None
     try:
-        variants = tuple(Variant(k, noise_std=float(noise), sparsity=float(l1), beta=float(beta)) for k in keys)
-        spec = CompareSpec(variants=variants, model=ModelConfig(input_dim=dataset.n_dims),
-                           train=TrainConfig(epochs=int(epochs), batch_size=int(batch),
-                                             learning_rate=float(lr), seed=int(seed)),
-                           holdout=float(holdout))
+        variants = tuple(
+            Variant(k, noise_std=float(noise), sparsity=float(l1), beta=float(beta)) for k in keys
+        )
+        spec = CompareSpec(
+            variants=variants,
+            model=ModelConfig(input_dim=dataset.n_dims),
+            train=TrainConfig(
+                epochs=int(epochs), batch_size=int(batch), learning_rate=float(lr), seed=int(seed)
+            ),
+            holdout=float(holdout),
+        )
         spec.check_against_data(dataset.n_rows)
     except ValueError as exc:
         st.error(f"These settings cannot train: {exc}")
@@ -130,8 +152,10 @@ def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
     if old is not None:
         stop_all(old)
     train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, spec.train.seed)
-    entries = {key: Entry(variant=v, model_config=mc)
-               for (key, mc), v in zip(spec.model_configs().items(), spec.variants, strict=False)}
+    entries = {
+        key: Entry(variant=v, model_config=mc)
+        for (key, mc), v in zip(spec.model_configs().items(), spec.variants, strict=False)
+    }
     comparison = Comparison(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
     state.set_comparison(comparison)
     state.set_compare_cursor((0.0, 0.0))
@@ -177,16 +201,33 @@ def pump(comparison: Comparison, dataset: Dataset) -> None:
     for entry in queued[free:]:
         entry.message = f"Queued: at most {worker.MAX_CONCURRENT_JOBS} trainings run at once."
     for entry in comparison.entries.values():
-        if not entry.is_active and entry.metrics is None and entry.weights is not None \
-                and entry.weights.is_finite() and entry.history:
-            entry.metrics = compare.evaluate(entry.weights, entry.model_config,
-                                             dataset.values[comparison.test_rows], dataset.standardizer,
-                                             n_prior=comparison.spec.n_prior, seed=comparison.spec.train.seed)
+        if (
+            not entry.is_active
+            and entry.metrics is None
+            and entry.weights is not None
+            and entry.weights.is_finite()
+            and entry.history
+        ):
+            entry.metrics = compare.evaluate(
+                entry.weights,
+                entry.model_config,
+                dataset.values[comparison.test_rows],
+                dataset.standardizer,
+                n_prior=comparison.spec.n_prior,
+                seed=comparison.spec.train.seed,
+            )
 
 
 # --- progress ------------------------------------------------------------------------------------
-STATUS_ICONS = {"queued": "⏳", "starting": "🚀", "training": "🏃", "finished": "✅", "stopped": "⏹️",
-                "diverged": "💥", "failed": "❌"}
+STATUS_ICONS = {
+    "queued": "⏳",
+    "starting": "🚀",
+    "training": "🏃",
+    "finished": "✅",
+    "stopped": "⏹️",
+    "diverged": "💥",
+    "failed": "❌",
+}
 
 
 def loss_figure(comparison: Comparison, term: str) -> go.Figure:
@@ -194,13 +235,23 @@ def loss_figure(comparison: Comparison, term: str) -> go.Figure:
     fig = go.Figure()
     for key, entry in comparison.entries.items():
         if entry.history:
-            fig.add_trace(go.Scatter(x=[r["epoch"] for r in entry.history], y=[r[term] for r in entry.history],
-                                     mode="lines", name=entry.variant.label,
-                                     line={"color": VARIANT_COLORS[key], "width": 2}))
-    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 60, "b": 10}, xaxis_title="epoch",
-                      yaxis_title=f"{term} (nats per point)",
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
-                      title={"text": "Training loss, all models", "font": {"size": 14}})
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["epoch"] for r in entry.history],
+                    y=[r[term] for r in entry.history],
+                    mode="lines",
+                    name=entry.variant.label,
+                    line={"color": VARIANT_COLORS[key], "width": 2},
+                )
+            )
+    fig.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        xaxis_title="epoch",
+        yaxis_title=f"{term} (nats per point)",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+        title={"text": "Training loss, all models", "font": {"size": 14}},
+    )
     fig.update_xaxes(range=[0.5, comparison.spec.train.epochs + 0.5])
     fig.update_yaxes(**log_axis(y for trace in fig.data for y in trace.y))
     return fig
@@ -218,11 +269,18 @@ def progress(dataset: Dataset) -> None:
         for col, entry in zip(cols, comparison.entries.values(), strict=False):
             with col:
                 st.markdown(f"{STATUS_ICONS.get(entry.status, '')} **{entry.variant.label}**")
-                st.caption(f"{entry.status} · epoch {entry.epochs_done}/{comparison.spec.train.epochs}"
-                           + (f" · {entry.message}" if entry.message else ""))
+                st.caption(
+                    f"{entry.status} · epoch {entry.epochs_done}/{comparison.spec.train.epochs}"
+                    + (f" · {entry.message}" if entry.message else "")
+                )
         if any(e.history for e in comparison.entries.values()):
-            term = st.segmented_control("Curve", ["loss", "recon"], default="loss", key="ll_cmp_term",
-                                        format_func={"loss": "Total loss", "recon": "Reconstruction"}.get)
+            term = st.segmented_control(
+                "Curve",
+                ["loss", "recon"],
+                default="loss",
+                key="ll_cmp_term",
+                format_func={"loss": "Total loss", "recon": "Reconstruction"}.get,
+            )
             st.plotly_chart(loss_figure(comparison, term or "loss"), width="stretch", key="ll_cmp_loss")
     if was_active and not comparison.is_active:
         st.rerun()  # the whole page: results appear
@@ -245,8 +303,9 @@ def _projection(dataset: Dataset):
 def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
     """Energy distance of real training rows to the held-out rows (the metric's floor)."""
     x = dataset.standardized()
-    return compare.reference_energy(x[comparison.train_rows], x[comparison.test_rows],
-                                    comparison.spec.n_prior, comparison.spec.train.seed)
+    return compare.reference_energy(
+        x[comparison.train_rows], x[comparison.test_rows], comparison.spec.n_prior, comparison.spec.train.seed
+    )
 
 
 def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
@@ -257,28 +316,59 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     titles = []
     for e in entries:
         mark = " ★ best" if e.metrics.energy == best else ""
-        times = f"{e.metrics.energy / floor:.0f}× real data" if floor > 0 and math.isfinite(e.metrics.energy) else ""
+        times = (
+            f"{e.metrics.energy / floor:.0f}× real data"
+            if floor > 0 and math.isfinite(e.metrics.energy)
+            else ""
+        )
         titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}<br>{times}{mark}")
-    fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.03,
-                        shared_xaxes=True, shared_yaxes=True)
+    fig = make_subplots(
+        rows=1,
+        cols=len(entries),
+        subplot_titles=titles,
+        horizontal_spacing=0.03,
+        shared_xaxes=True,
+        shared_yaxes=True,
+    )
     data = project(dataset.values[comparison.test_rows])
     lo, hi = data.min(axis=0), data.max(axis=0)
     margin = 0.25 * (hi - lo)
     for i, e in enumerate(entries, start=1):
         _, x_std = compare.sample_prior(e.weights, 500, comparison.spec.train.seed + 3)
         samples = project(dataset.standardizer.inverse_transform(x_std))
-        fig.add_trace(go.Scattergl(x=data[:, 0], y=data[:, 1], mode="markers", name="held-out data",
-                                   marker={"color": DATA_GREY, "size": 4}, showlegend=i == 1,
-                                   legendgroup="data"), row=1, col=i)
-        fig.add_trace(go.Scattergl(x=samples[:, 0], y=samples[:, 1], mode="markers",
-                                   name="decoder(z), z ~ N(0, I)", legendgroup="samples", showlegend=i == 1,
-                                   marker={"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8}), row=1, col=i)
+        fig.add_trace(
+            go.Scattergl(
+                x=data[:, 0],
+                y=data[:, 1],
+                mode="markers",
+                name="held-out data",
+                marker={"color": DATA_GREY, "size": 4},
+                showlegend=i == 1,
+                legendgroup="data",
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_trace(
+            go.Scattergl(
+                x=samples[:, 0],
+                y=samples[:, 1],
+                mode="markers",
+                name="decoder(z), z ~ N(0, I)",
+                legendgroup="samples",
+                showlegend=i == 1,
+                marker={"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8},
+            ),
+            row=1,
+            col=i,
+        )
     fig.update_xaxes(range=[lo[0] - margin[0], hi[0] + margin[0]], title_text=xlabel)
     fig.update_yaxes(range=[lo[1] - margin[1], hi[1] + margin[1]])
     fig.update_yaxes(title_text=ylabel, row=1, col=1)
     fig.update_annotations(font_size=13)
-    fig.update_layout(height=370, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-                      legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(
+        height=370, margin={"l": 10, "r": 10, "t": 80, "b": 10}, legend={"orientation": "h", "y": -0.2}
+    )
     return fig
 
 
@@ -292,38 +382,70 @@ def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]
         z, _ = encode(e.weights, x_std)
         if e.variant.is_variational:
             for r in (1, 2, 3):
-                fig.add_trace(go.Scatter(x=r * np.cos(angle), y=r * np.sin(angle), mode="lines",
-                                         line={"color": "#888888", "width": 1, "dash": "dot"},
-                                         name="prior N(0, I): 1, 2, 3σ", legendgroup="prior",
-                                         showlegend=i == 1 and r == 1, hoverinfo="skip"), row=1, col=i)
-        fig.add_trace(go.Scattergl(x=z[:, 0], y=z[:, 1], mode="markers", name="E[z|x], held-out data",
-                                   legendgroup="codes", showlegend=i == 1,
-                                   marker={"color": VARIANT_COLORS[e.variant.key], "size": 4, "opacity": 0.7}),
-                      row=1, col=i)
+                fig.add_trace(
+                    go.Scatter(
+                        x=r * np.cos(angle),
+                        y=r * np.sin(angle),
+                        mode="lines",
+                        line={"color": "#888888", "width": 1, "dash": "dot"},
+                        name="prior N(0, I): 1, 2, 3σ",
+                        legendgroup="prior",
+                        showlegend=i == 1 and r == 1,
+                        hoverinfo="skip",
+                    ),
+                    row=1,
+                    col=i,
+                )
+        fig.add_trace(
+            go.Scattergl(
+                x=z[:, 0],
+                y=z[:, 1],
+                mode="markers",
+                name="E[z|x], held-out data",
+                legendgroup="codes",
+                showlegend=i == 1,
+                marker={"color": VARIANT_COLORS[e.variant.key], "size": 4, "opacity": 0.7},
+            ),
+            row=1,
+            col=i,
+        )
         fig.update_xaxes(title_text="z₁", row=1, col=i)
         fig.update_yaxes(scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1, row=1, col=i)
     fig.update_yaxes(title_text="z₂", row=1, col=1)
     fig.update_annotations(font_size=13)
-    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10},
-                      legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(
+        height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.2}
+    )
     return fig
 
 
 def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
     frame = compare.metrics_frame(entries)
-    config = {name: st.column_config.NumberColumn(name, help=text, format="%.4g")
-              for name, text in compare.COLUMNS.items() if name != "Model"}
+    config = {
+        name: st.column_config.NumberColumn(name, help=text, format="%.4g")
+        for name, text in compare.COLUMNS.items()
+        if name != "Model"
+    }
     config["Model"] = st.column_config.TextColumn("Model", help=compare.COLUMNS["Model"])
-    config["Active units"] = st.column_config.NumberColumn("Active units", help=compare.COLUMNS["Active units"],
-                                                           format="%d")
+    config["Active units"] = st.column_config.NumberColumn(
+        "Active units", help=compare.COLUMNS["Active units"], format="%d"
+    )
     config["Epochs"] = st.column_config.NumberColumn("Epochs", help=compare.COLUMNS["Epochs"], format="%d")
     with st.container(key="ll-compare-metrics"):
         st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
-        st.download_button("Download the table (CSV)", compare.to_csv_bytes(frame), "latent_lab_compare.csv",
-                           mime="text/csv", icon="⬇️", key="ll_cmp_csv")
+        st.download_button(
+            "Download the table (CSV)",
+            compare.to_csv_bytes(frame),
+            "latent_lab_compare.csv",
+            mime="text/csv",
+            icon="⬇️",
+            key="ll_cmp_csv",
+        )
     n_test = len(comparison.test_rows)
-    st.caption(f"Scored on {n_test:,} held-out rows no model trained on. Hover a column name for what it "
-               "means. “None”: the metric needs a variational model.")
+    st.caption(
+        f"Scored on {n_test:,} held-out rows no model trained on. Hover a column name for what it "
+        "means. “None”: the metric needs a variational model."
+    )
 
 
 def _mark_moved(key: str) -> None:
@@ -364,6 +486,12 @@ def _pad(entry: Entry, dataset: Dataset, comparison: Comparison, cursor: tuple[f
 
     z, x_std = compare.sample_prior(entry.weights, 200, comparison.spec.train.seed + 3)
     samples = (z, dataset.standardizer.inverse_transform(x_std))
-    return latent_pad(entry.weights, dataset, key=PAD_PREFIX + entry.variant.key, z=cursor, samples=samples,
-                      variational=entry.variant.is_variational,
-                      on_change=functools.partial(_mark_moved, entry.variant.key))
+    return latent_pad(
+        entry.weights,
+        dataset,
+        key=PAD_PREFIX + entry.variant.key,
+        z=cursor,
+        samples=samples,
+        variational=entry.variant.is_variational,
+        on_change=functools.partial(_mark_moved, entry.variant.key),
+    )

@@ -26,8 +26,13 @@ PATH = "#E69F00"  # orange
 PRIMARY = "#6C4BD8"  # the theme's primary colour (.streamlit/config.toml): buttons, focus rings
 DRAWN = PRIMARY  # points being drawn on the Data page
 
-NAMES = {"data": "grey", "reconstruction": "blue", "prior_samples": "green", "point": "crimson",
-         "path": "orange"}
+NAMES = {
+    "data": "grey",
+    "reconstruction": "blue",
+    "prior_samples": "green",
+    "point": "crimson",
+    "path": "orange",
+}
 
 # Labels (cluster, class, digit), in sorted label order on every page. Ten, for the digits.
 LABEL_COLORS: tuple[str, ...] = (

@@ -27,7 +27,9 @@ from vae.ui.axes import log_axis
 from vae.ui.text import plain
 
 UPLOAD_KEY = "runs_upload"
-RESULT_KEY = "ll_runs_restore"  # {"id": upload file id, "error": str | None, "name": str}: each file handled once
+RESULT_KEY = (
+    "ll_runs_restore"  # {"id": upload file id, "error": str | None, "name": str}: each file handled once
+)
 CACHE_KEY = "ll_runs_bundle"  # (run fingerprint, bytes): the bundle of the current run, built once
 FORMAT_KEY = "runs_figure_format"
 MAX_CURVES = 10
@@ -36,8 +38,11 @@ COLORS = palette.LABEL_COLORS  # one colour per run
 
 def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:
     """Plotly modebar settings: the camera button downloads ``name``.png/.svg (rendered by the browser)."""
-    return {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-            "toImageButtonOptions": {"format": image_format, "filename": name, "scale": 2}}
+    return {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {"format": image_format, "filename": name, "scale": 2},
+    }
 
 
 def run_label(run: Run, index: int) -> str:
@@ -50,19 +55,21 @@ def settings_table(runs: list[Run]) -> pd.DataFrame:
     rows = []
     for i, run in enumerate(runs, start=1):
         m, t = run.model_config, run.train_config
-        rows.append({
-            "run": f"#{i}",
-            "data": run.data_config.name or run.data_config.preset,
-            "model": m.label,
-            "layers": f"{','.join(map(str, m.encoder_units))} / {','.join(map(str, m.decoder_units))}",
-            "activation": m.activation,
-            "lr": t.learning_rate,
-            "batch": t.batch_size,
-            "seed": t.seed,
-            "epochs": run.epochs_done,
-            "last loss": run.last_loss,
-            "status": run.status,
-        })
+        rows.append(
+            {
+                "run": f"#{i}",
+                "data": run.data_config.name or run.data_config.preset,
+                "model": m.label,
+                "layers": f"{','.join(map(str, m.encoder_units))} / {','.join(map(str, m.decoder_units))}",
+                "activation": m.activation,
+                "lr": t.learning_rate,
+                "batch": t.batch_size,
+                "seed": t.seed,
+                "epochs": run.epochs_done,
+                "last loss": run.last_loss,
+                "status": run.status,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -74,12 +81,23 @@ def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
     fig = go.Figure()
     for i, run in enumerate(runs, start=1):
         points = [(r["epoch"], r["loss"]) for r in run.history if math.isfinite(r.get("loss", math.nan))]
-        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines",
-                                 name=run_label(run, i), line={"color": COLORS[(i - 1) % len(COLORS)],
-                                                               "width": 3 if i == len(runs) else 1.5}))
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      xaxis_title="epoch", yaxis_title="loss (nats per point)",
-                      legend={"orientation": "h", "y": -0.25}, title="Loss curves of this session's runs")
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="lines",
+                name=run_label(run, i),
+                line={"color": COLORS[(i - 1) % len(COLORS)], "width": 3 if i == len(runs) else 1.5},
+            )
+        )
+    fig.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="epoch",
+        yaxis_title="loss (nats per point)",
+        legend={"orientation": "h", "y": -0.25},
+        title="Loss curves of this session's runs",
+    )
     losses = [y for trace in fig.data for y in (trace.y or ())]
     if log_y and losses and min(losses) > 0:
         fig.update_yaxes(**log_axis(losses))
@@ -109,8 +127,11 @@ def _bundle_bytes(run: Run, dataset: Dataset) -> bytes:
 
 
 def _trained_on(run: Run, dataset: Dataset | None) -> bool:
-    return (dataset is not None and dataset.n_dims == run.model_config.input_dim
-            and dataset.config == run.data_config)
+    return (
+        dataset is not None
+        and dataset.n_dims == run.model_config.input_dim
+        and dataset.config == run.data_config
+    )
 
 
 def restore(data: bytes) -> tuple[Run, Dataset]:
@@ -128,7 +149,7 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
     if current is not None and current.history:
         past = state.past_runs()
         past.append(current)
-        del past[:-training.MAX_PAST_RUNS]
+        del past[: -training.MAX_PAST_RUNS]
     state.set_job(None)
     state.set_dataset(dataset)
     state.set_run(run)
@@ -139,8 +160,9 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
 def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
     st.subheader("Current run")
     if run is None or not run.usable:
-        empty_state.offer_model("No trained run yet. Train one, or restore a saved bundle below.",
-                                key="runs_quick_train")
+        empty_state.offer_model(
+            "No trained run yet. Train one, or restore a saved bundle below.", key="runs_quick_train"
+        )
         return
     m, t = run.model_config, run.train_config
     c1, c2, c3, c4 = st.columns(4)
@@ -151,24 +173,35 @@ def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
     if run.is_active:
         st.caption("Training is running: pause or let it finish to download the bundle.")
     elif not _trained_on(run, dataset):
-        st.warning("The active dataset is not the one this run was trained on, so the bundle cannot be "
-                   "saved. Restore the run's dataset (or retrain on the new one).")
+        st.warning(
+            "The active dataset is not the one this run was trained on, so the bundle cannot be "
+            "saved. Restore the run's dataset (or retrain on the new one)."
+        )
     else:
         try:
             payload = _bundle_bytes(run, dataset)  # type: ignore[arg-type]
         except BundleError as err:
             st.error(str(err))
         else:
-            st.download_button("Download run bundle (.zip)", payload, file_name=bundle_name(run),
-                               mime="application/zip", icon="💾", key="runs_download_bundle", on_click="ignore",
-                               help="Settings, weights (.weights.h5), dataset, history and latents in one zip. "
-                                    "Upload it here later, or read it with `python -m vae info`.")
+            st.download_button(
+                "Download run bundle (.zip)",
+                payload,
+                file_name=bundle_name(run),
+                mime="application/zip",
+                icon="💾",
+                key="runs_download_bundle",
+                on_click="ignore",
+                help="Settings, weights (.weights.h5), dataset, history and latents in one zip. "
+                "Upload it here later, or read it with `python -m vae info`.",
+            )
     st.markdown("**Reproduce this run from a terminal**")
     csv_note = "" if run.data_config.source == "preset" else " (dataset.csv is inside the run bundle)"
     st.code(reproduce.cli_command(run.data_config, m, t), language="bash", wrap_lines=True)
-    st.caption(f"The engine seeds weights, shuffling and noise from seed {t.seed}: the same command gives the "
-               f"same loss curve{csv_note}. The address bar holds these settings too: copy the URL to share "
-               f"them.")
+    st.caption(
+        f"The engine seeds weights, shuffling and noise from seed {t.seed}: the same command gives the "
+        f"same loss curve{csv_note}. The address bar holds these settings too: copy the URL to share "
+        f"them."
+    )
 
 
 def _on_upload() -> None:
@@ -179,8 +212,10 @@ def _on_upload() -> None:
     result: dict[str, Any] = {"id": uploaded.file_id, "name": uploaded.name, "error": None}
     try:
         if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise BundleError(f"The file is {uploaded.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB "
-                              f"upload limit; a run bundle is far smaller.")
+            raise BundleError(
+                f"The file is {uploaded.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB "
+                f"upload limit; a run bundle is far smaller."
+            )
         run, _ = restore(uploaded.getvalue())
         result["restored"] = f"{run.model_config.label}, {run.epochs_done} epochs"
     except BundleError as err:
@@ -190,10 +225,14 @@ def _on_upload() -> None:
 
 def _restore_section() -> None:
     st.subheader("Restore a run")
-    uploaded = st.file_uploader("Run bundle (.zip) saved by Latent Lab", type=["zip"], key=UPLOAD_KEY,
-                                on_change=_on_upload,
-                                help="Restores the dataset, the model, its charts and the Explore view. "
-                                     "The current run is kept in this session's history.")
+    uploaded = st.file_uploader(
+        "Run bundle (.zip) saved by Latent Lab",
+        type=["zip"],
+        key=UPLOAD_KEY,
+        on_change=_on_upload,
+        help="Restores the dataset, the model, its charts and the Explore view. "
+        "The current run is kept in this session's history.",
+    )
     result = st.session_state.get(RESULT_KEY)
     if uploaded is None or result is None or result["id"] != uploaded.file_id:
         return
@@ -201,8 +240,11 @@ def _restore_section() -> None:
         # The file name is the user's text: shown inside st.error as plain text (no HTML).
         st.error(plain(f"Could not restore {result['name']!r}: {result['error']}"))
     else:
-        st.success(plain(f"Restored {result['name']!r} ({result.get('restored', '')}). Explore and Learn "
-                         f"now show it."))
+        st.success(
+            plain(
+                f"Restored {result['name']!r} ({result.get('restored', '')}). Explore and Learn now show it."
+            )
+        )
 
 
 def _history_section(runs: list[Run], image_format: str) -> None:
@@ -211,13 +253,25 @@ def _history_section(runs: list[Run], image_format: str) -> None:
     if not runs:
         st.caption("Loss curves of this session's runs appear here, to compare settings.")
         return
-    log_y = st.toggle("Log-scale loss axis", key="runs_log_y", help="Shows the early epochs and the "
-                      "final differences together (only when every loss is positive).")
-    st.plotly_chart(loss_curves_figure(runs, log_y), key="runs_loss_curves",
-                    config=plotly_config("latent-lab-loss-curves", image_format))
-    st.dataframe(settings_table(runs), hide_index=True, key="runs_table",
-                 column_config={"lr": st.column_config.NumberColumn(format="%g"),
-                                "last loss": st.column_config.NumberColumn(format="%.4f")})
+    log_y = st.toggle(
+        "Log-scale loss axis",
+        key="runs_log_y",
+        help="Shows the early epochs and the final differences together (only when every loss is positive).",
+    )
+    st.plotly_chart(
+        loss_curves_figure(runs, log_y),
+        key="runs_loss_curves",
+        config=plotly_config("latent-lab-loss-curves", image_format),
+    )
+    st.dataframe(
+        settings_table(runs),
+        hide_index=True,
+        key="runs_table",
+        column_config={
+            "lr": st.column_config.NumberColumn(format="%g"),
+            "last loss": st.column_config.NumberColumn(format="%.4f"),
+        },
+    )
 
 
 def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
@@ -227,23 +281,45 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
         return
     c1, c2 = st.columns(2)
     fp = hashlib.sha1(repr(_fingerprint(run, dataset)).encode()).hexdigest()[:8]
-    c1.download_button("Latents CSV", lambda: bundle.latents_csv(run.weights, dataset),  # type: ignore[arg-type]
-                       file_name="latents.csv", mime="text/csv", icon="📄", key=f"runs_latents_{fp}",
-                       on_click="ignore", help="z_mean and z_log_var of every data point (the encoder's output).")
+    c1.download_button(
+        "Latents CSV",
+        lambda: bundle.latents_csv(run.weights, dataset),  # type: ignore[arg-type]
+        file_name="latents.csv",
+        mime="text/csv",
+        icon="📄",
+        key=f"runs_latents_{fp}",
+        on_click="ignore",
+        help="z_mean and z_log_var of every data point (the encoder's output).",
+    )
     if run.model_config.latent_dim == 2:
-        c2.download_button("Decoded grid CSV", lambda: bundle.decoded_grid_csv(run.weights, dataset),  # type: ignore[arg-type]
-                           file_name="decoded_grid.csv", mime="text/csv", icon="📄", key=f"runs_grid_{fp}",
-                           on_click="ignore",
-                           help="The decoder's output on a 21 × 21 grid of z in [-3, 3]², in the data's "
-                                "original units.")
-    st.caption("Figures: use the camera button of any chart (top right, on hover) to download it as an image.")
+        c2.download_button(
+            "Decoded grid CSV",
+            lambda: bundle.decoded_grid_csv(run.weights, dataset),  # type: ignore[arg-type]
+            file_name="decoded_grid.csv",
+            mime="text/csv",
+            icon="📄",
+            key=f"runs_grid_{fp}",
+            on_click="ignore",
+            help="The decoder's output on a 21 × 21 grid of z in [-3, 3]², in the data's original units.",
+        )
+    st.caption(
+        "Figures: use the camera button of any chart (top right, on hover) to download it as an image."
+    )
 
 
 def render_runs_panel() -> None:
     """Draw the whole panel (reads and writes the session through ``vae.ui.state``)."""
-    image_format = st.segmented_control("Figure download format", ["png", "svg"], default="png",
-                                        key=FORMAT_KEY, format_func=str.upper,
-                                        help="What the charts' camera button saves.") or "png"
+    image_format = (
+        st.segmented_control(
+            "Figure download format",
+            ["png", "svg"],
+            default="png",
+            key=FORMAT_KEY,
+            format_func=str.upper,
+            help="What the charts' camera button saves.",
+        )
+        or "png"
+    )
     run, dataset = state.get_run(), state.get_dataset()
     _current_run_section(run, dataset)
     st.divider()

@@ -36,8 +36,9 @@ def _nearest(value: float, choices: tuple, log: bool) -> Any:
     return min(choices, key=key)
 
 
-def form_values(model_config: ModelConfig, train_config: TrainConfig,
-                given: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+def form_values(
+    model_config: ModelConfig, train_config: TrainConfig, given: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
     """The Train form's widget values for the settings a link gave.
 
     Values the form's sliders cannot show (a learning rate or batch size off
@@ -70,12 +71,16 @@ def form_values(model_config: ModelConfig, train_config: TrainConfig,
         key, value = by_param[name]
         if key == "tr_lr" and value not in train_form.LEARNING_RATES:
             snapped = _nearest(value, train_form.LEARNING_RATES, log=True)
-            notes.append(f"The learning rate {value:g} from the link is not on the Train page's scale; "
-                         f"using {snapped:g}.")
+            notes.append(
+                f"The learning rate {value:g} from the link is not on the Train page's scale; "
+                f"using {snapped:g}."
+            )
             value = snapped
         if key == "tr_batch" and value not in train_form.BATCH_SIZES:
             snapped = _nearest(value, train_form.BATCH_SIZES, log=True)
-            notes.append(f"The batch size {value} from the link is not on the Train page's scale; using {snapped}.")
+            notes.append(
+                f"The batch size {value} from the link is not on the Train page's scale; using {snapped}."
+            )
             value = snapped
         values[key] = value
     return values, notes
@@ -112,8 +117,10 @@ def read_query_params() -> SharedSettings | None:
     if shared.given:
         st.toast(f"Restored {len(shared.given)} setting(s) from the link.", icon="🔗")
     if notes:
-        st.warning("Some settings in the link were not used:\n\n" + "\n\n".join(f"- {plain(n)}" for n in notes[:8]),
-                   icon="⚠️")
+        st.warning(
+            "Some settings in the link were not used:\n\n" + "\n\n".join(f"- {plain(n)}" for n in notes[:8]),
+            icon="⚠️",
+        )
     return shared
 
 
@@ -132,14 +139,24 @@ def current_settings() -> tuple[DataConfig | None, ModelConfig | None, TrainConf
             fields = ("encoder_units", "decoder_units", "activation", "beta")
             model_config = base_model.replace(**{f: getattr(form.model_config, f) for f in fields})
             base_train = train_config or TrainConfig()
-            train_fields = ("epochs", "batch_size", "learning_rate", "optimizer", "momentum", "validation_split",
-                            "seed", "kl_warmup_epochs", "early_stopping_patience")
+            train_fields = (
+                "epochs",
+                "batch_size",
+                "learning_rate",
+                "optimizer",
+                "momentum",
+                "validation_split",
+                "seed",
+                "kl_warmup_epochs",
+                "early_stopping_patience",
+            )
             train_config = base_train.replace(**{f: getattr(form.train_config, f) for f in train_fields})
     return data_config, model_config, train_config
 
 
-def write_query_params(data_config: DataConfig | None, model_config: ModelConfig | None,
-                       train_config: TrainConfig | None) -> None:
+def write_query_params(
+    data_config: DataConfig | None, model_config: ModelConfig | None, train_config: TrainConfig | None
+) -> None:
     """Show these settings in the address bar (only Latent Lab's parameters change)."""
     wanted = share.to_params(data_config, model_config, train_config)
     current = {k: v for k, v in st.query_params.to_dict().items() if k in share.KNOWN}

@@ -46,7 +46,9 @@ def _status(live: bool, page_path: str) -> None:
         return
     loss = f"{run.last_loss:.3f}" if run.history else "—"
     icon = "⏳" if run.is_active else "🧠"
-    st.caption(f"{icon} Model: {run.model_config.label} · {run.status} · epoch {run.epochs_done} · loss {loss}")
+    st.caption(
+        f"{icon} Model: {run.model_config.label} · {run.status} · epoch {run.epochs_done} · loss {loss}"
+    )
     if run.is_active:
         st.page_link("pages/train.py", label="Watch it train →")
     if run.usable:

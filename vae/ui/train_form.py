@@ -68,12 +68,14 @@ def parse_layers(text: str, name: str) -> tuple[int, ...]:
     """
     parts = [p for p in text.replace(",", " ").split() if p]
     if not parts:
-        raise ValueError(f"{name}: give 1 to {MAX_LAYERS} layer sizes, e.g. \"64, 32\". Received: {text!r}")
+        raise ValueError(f'{name}: give 1 to {MAX_LAYERS} layer sizes, e.g. "64, 32". Received: {text!r}')
     try:
         sizes = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"{name}: layer sizes must be whole numbers separated by commas, "
-                         f"e.g. \"64, 32\". Received: {text!r}") from None
+        raise ValueError(
+            f"{name}: layer sizes must be whole numbers separated by commas, "
+            f'e.g. "64, 32". Received: {text!r}'
+        ) from None
     if not 1 <= len(sizes) <= MAX_LAYERS:
         raise ValueError(f"{name}: use 1 to {MAX_LAYERS} hidden layers. Received: {len(sizes)} ({text!r})")
     if any(not 1 <= s <= MAX_UNITS for s in sizes):
@@ -128,51 +130,143 @@ def render(input_dim: int, disabled: bool = False) -> FormResult:
     """
     init()
     persist: Any = {"persist_state": "session"}
-    st.segmented_control("Preset", PRESET_NAMES, key=PRESET_KEY, on_change=_apply_preset,
-                         disabled=disabled, help="Fill in a tried-and-tested set of hyperparameters.",
-                         **persist)
+    st.segmented_control(
+        "Preset",
+        PRESET_NAMES,
+        key=PRESET_KEY,
+        on_change=_apply_preset,
+        disabled=disabled,
+        help="Fill in a tried-and-tested set of hyperparameters.",
+        **persist,
+    )
     with st.container(border=True):
         st.markdown("**Model**")
         c1, c2 = st.columns(2)
-        c1.text_input("Encoder layers", key="tr_encoder", disabled=disabled, **persist,
-                      help=f"Hidden layer sizes from the input inward, e.g. \"64, 32\" (1-{MAX_LAYERS} layers). "
-                           "A mean head and a log-variance head follow.")
-        c2.text_input("Decoder layers", key="tr_decoder", disabled=disabled, **persist,
-                      help="Hidden layer sizes from the 2-D code outward, e.g. \"32, 64\".")
-        c1.selectbox("Activation", ACTIVATIONS, key="tr_activation", disabled=disabled, **persist,
-                     help="Non-linearity of the hidden layers. relu is a safe default; tanh gives smoother maps.")
-        c2.number_input("beta (KL weight)", min_value=0.0, max_value=100.0, step=0.5, key="tr_beta",
-                        disabled=disabled, **persist,
-                        help="Loss = reconstruction + beta × KL. 1 is the true ELBO; >1 (beta-VAE) pushes "
-                             "codes toward the prior (smoother latent plane, blurrier reconstructions).")
-        st.number_input("KL warm-up epochs", min_value=0, max_value=10_000, step=5, key="tr_warmup",
-                        disabled=disabled, **persist,
-                        help="Ramp beta from 0 to its value over this many epochs, which helps avoid "
-                             "posterior collapse. 0 = off.")
+        c1.text_input(
+            "Encoder layers",
+            key="tr_encoder",
+            disabled=disabled,
+            **persist,
+            help=f'Hidden layer sizes from the input inward, e.g. "64, 32" (1-{MAX_LAYERS} layers). '
+            "A mean head and a log-variance head follow.",
+        )
+        c2.text_input(
+            "Decoder layers",
+            key="tr_decoder",
+            disabled=disabled,
+            **persist,
+            help='Hidden layer sizes from the 2-D code outward, e.g. "32, 64".',
+        )
+        c1.selectbox(
+            "Activation",
+            ACTIVATIONS,
+            key="tr_activation",
+            disabled=disabled,
+            **persist,
+            help="Non-linearity of the hidden layers. relu is a safe default; tanh gives smoother maps.",
+        )
+        c2.number_input(
+            "beta (KL weight)",
+            min_value=0.0,
+            max_value=100.0,
+            step=0.5,
+            key="tr_beta",
+            disabled=disabled,
+            **persist,
+            help="Loss = reconstruction + beta × KL. 1 is the true ELBO; >1 (beta-VAE) pushes "
+            "codes toward the prior (smoother latent plane, blurrier reconstructions).",
+        )
+        st.number_input(
+            "KL warm-up epochs",
+            min_value=0,
+            max_value=10_000,
+            step=5,
+            key="tr_warmup",
+            disabled=disabled,
+            **persist,
+            help="Ramp beta from 0 to its value over this many epochs, which helps avoid "
+            "posterior collapse. 0 = off.",
+        )
     with st.container(border=True):
         st.markdown("**Training**")
-        st.select_slider("Learning rate", LEARNING_RATES, key="tr_lr", disabled=disabled, **persist,
-                         format_func=lambda v: f"{v:g}",
-                         help="Step size of the optimizer (log scale). Too high diverges (NaN), too low crawls.")
+        st.select_slider(
+            "Learning rate",
+            LEARNING_RATES,
+            key="tr_lr",
+            disabled=disabled,
+            **persist,
+            format_func=lambda v: f"{v:g}",
+            help="Step size of the optimizer (log scale). Too high diverges (NaN), too low crawls.",
+        )
         c1, c2 = st.columns(2)
-        c1.selectbox("Optimizer", OPTIMIZERS, key="tr_optimizer", disabled=disabled, **persist,
-                     format_func={"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD + momentum"}.get,
-                     help="Adam adapts the step per weight and is the usual choice.")
-        c2.number_input("Momentum (SGD)", min_value=0.0, max_value=0.99, step=0.05, key="tr_momentum",
-                        disabled=disabled or st.session_state.get("tr_optimizer") != "sgd", **persist,
-                        help="Used by SGD only: how much of the previous step carries over.")
-        c1.select_slider("Batch size", BATCH_SIZES, key="tr_batch", disabled=disabled, **persist,
-                         help="Points per gradient step. Smaller = more, noisier steps per epoch.")
-        c2.number_input("Epochs", min_value=1, max_value=100_000, step=10, key="tr_epochs",
-                        disabled=disabled, **persist, help="Passes over the training data.")
-        c1.slider("Validation split", 0.0, 0.5, step=0.05, key="tr_val_split", disabled=disabled, **persist,
-                  help="Fraction of points held out to check for overfitting (orange curves). 0 = none.")
-        c2.number_input("Early stopping patience", min_value=0, max_value=10_000, step=5, key="tr_patience",
-                        disabled=disabled, **persist,
-                        help="Stop after this many epochs without improvement (validation loss if there "
-                             "is a split). 0 = off.")
-        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="tr_seed", disabled=disabled,
-                        **persist, help="Same seed + same settings = the same run.")
+        c1.selectbox(
+            "Optimizer",
+            OPTIMIZERS,
+            key="tr_optimizer",
+            disabled=disabled,
+            **persist,
+            format_func={"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD + momentum"}.get,
+            help="Adam adapts the step per weight and is the usual choice.",
+        )
+        c2.number_input(
+            "Momentum (SGD)",
+            min_value=0.0,
+            max_value=0.99,
+            step=0.05,
+            key="tr_momentum",
+            disabled=disabled or st.session_state.get("tr_optimizer") != "sgd",
+            **persist,
+            help="Used by SGD only: how much of the previous step carries over.",
+        )
+        c1.select_slider(
+            "Batch size",
+            BATCH_SIZES,
+            key="tr_batch",
+            disabled=disabled,
+            **persist,
+            help="Points per gradient step. Smaller = more, noisier steps per epoch.",
+        )
+        c2.number_input(
+            "Epochs",
+            min_value=1,
+            max_value=100_000,
+            step=10,
+            key="tr_epochs",
+            disabled=disabled,
+            **persist,
+            help="Passes over the training data.",
+        )
+        c1.slider(
+            "Validation split",
+            0.0,
+            0.5,
+            step=0.05,
+            key="tr_val_split",
+            disabled=disabled,
+            **persist,
+            help="Fraction of points held out to check for overfitting (orange curves). 0 = none.",
+        )
+        c2.number_input(
+            "Early stopping patience",
+            min_value=0,
+            max_value=10_000,
+            step=5,
+            key="tr_patience",
+            disabled=disabled,
+            **persist,
+            help="Stop after this many epochs without improvement (validation loss if there "
+            "is a split). 0 = off.",
+        )
+        st.number_input(
+            "Seed",
+            min_value=0,
+            max_value=2**31 - 1,
+            step=1,
+            key="tr_seed",
+            disabled=disabled,
+            **persist,
+            help="Same seed + same settings = the same run.",
+        )
     values = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
     return settings_from(values, input_dim=input_dim)
 

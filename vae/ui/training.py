@@ -31,8 +31,13 @@ from vae.ui import state
 MAX_PAST_RUNS = 10
 
 # How the worker's final reasons map onto Run.status.
-_DONE_STATUS = {"completed": "finished", "early_stopping": "finished", "stopped": "stopped",
-                "nan": "diverged", "diverged": "diverged"}
+_DONE_STATUS = {
+    "completed": "finished",
+    "early_stopping": "finished",
+    "stopped": "stopped",
+    "nan": "diverged",
+    "diverged": "diverged",
+}
 
 
 @dataclass
@@ -110,8 +115,9 @@ def job_running() -> bool:
     return job is not None and job.started and not job.finished
 
 
-def start(dataset: Dataset, model_config: ModelConfig, train_config: TrainConfig,
-          paused: bool = False) -> str | None:
+def start(
+    dataset: Dataset, model_config: ModelConfig, train_config: TrainConfig, paused: bool = False
+) -> str | None:
     """Start training ``dataset`` with these settings, unless a job already runs.
 
     The current run (if any) moves to ``state.past_runs()``.
@@ -133,8 +139,9 @@ def start(dataset: Dataset, model_config: ModelConfig, train_config: TrainConfig
     except ValueError as exc:
         return str(exc)
     _archive_current_run()
-    run = Run(data_config=dataset.config, model_config=model_config, train_config=train_config,
-              status="starting")
+    run = Run(
+        data_config=dataset.config, model_config=model_config, train_config=train_config, status="starting"
+    )
     state.set_run(run)
     state.set_job(job)
     reset_clock()

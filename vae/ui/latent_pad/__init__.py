@@ -75,10 +75,19 @@ def view_kind(n_dims: int) -> Literal["scatter", "image", "bars"]:
     return "image" if n_dims in IMAGE_SHAPES else "bars"
 
 
-def pad_payload(weights: NetworkWeights, dataset: Dataset, *, key: str, z0: Sequence[float],
-                z: Sequence[float] | None = None, mode: PadMode = "drag",
-                samples: tuple[np.ndarray, np.ndarray] | None = None, variational: bool = True,
-                show_view: bool = True, max_points: int = MAX_POINTS) -> dict[str, Any]:
+def pad_payload(
+    weights: NetworkWeights,
+    dataset: Dataset,
+    *,
+    key: str,
+    z0: Sequence[float],
+    z: Sequence[float] | None = None,
+    mode: PadMode = "drag",
+    samples: tuple[np.ndarray, np.ndarray] | None = None,
+    variational: bool = True,
+    show_view: bool = True,
+    max_points: int = MAX_POINTS,
+) -> dict[str, Any]:
     """The JSON the component receives (plain lists only; see pad.js).
 
     Args:
@@ -105,8 +114,9 @@ def pad_payload(weights: NetworkWeights, dataset: Dataset, *, key: str, z0: Sequ
     kind = view_kind(dataset.n_dims)
 
     labels, colors, legend = None, [], []
-    names, inverse = np.unique(np.asarray(
-        dataset.labels if dataset.labels is not None else []).astype(str), return_inverse=True)
+    names, inverse = np.unique(
+        np.asarray(dataset.labels if dataset.labels is not None else []).astype(str), return_inverse=True
+    )
     if 1 < len(names) <= len(palette.LABEL_COLORS):  # as the Data page colours them
         labels = inverse[rows].astype(int).tolist()
         colors = [palette.label_color(i) for i in range(len(names))]
@@ -124,8 +134,11 @@ def pad_payload(weights: NetworkWeights, dataset: Dataset, *, key: str, z0: Sequ
     lo, hi = dataset.values.min(axis=0), dataset.values.max(axis=0)
     pad = 0.08 * np.where(hi > lo, hi - lo, 1.0)
     view_box = [lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]]
-    titles = {"scatter": "Data space (original units)", "image": "Decoded image",
-              "bars": "Decoded values (bar = distance from the column mean)"}
+    titles = {
+        "scatter": "Data space (original units)",
+        "image": "Decoded image",
+        "bars": "Decoded values (bar = distance from the column mean)",
+    }
     return {
         "key": key,
         "z0": [float(v) for v in z0],
@@ -153,12 +166,17 @@ def pad_payload(weights: NetworkWeights, dataset: Dataset, *, key: str, z0: Sequ
         "x_max": hi.tolist(),
         "x_mean": dataset.values.mean(axis=0).tolist(),
         "view_box": [float(v) for v in view_box],
-        "samples": None if samples is None else {"z": _floats(samples[0], 5),
-                                                 "x": _floats(samples[1], decimals)},
+        "samples": None
+        if samples is None
+        else {"z": _floats(samples[0], 5), "x": _floats(samples[1], decimals)},
         "selected_index": None,
-        "palette": {"data": palette.DATA, "reconstruction": palette.RECONSTRUCTION,
-                    "prior_samples": palette.PRIOR_SAMPLES, "point": palette.POINT,
-                    "path": palette.PATH},
+        "palette": {
+            "data": palette.DATA,
+            "reconstruction": palette.RECONSTRUCTION,
+            "prior_samples": palette.PRIOR_SAMPLES,
+            "point": palette.POINT,
+            "path": palette.PATH,
+        },
         "legend": legend,
     }
 
@@ -175,11 +193,19 @@ def _as_pair(value: Any) -> tuple[float, float] | None:
     return (a, b) if math.isfinite(a) and math.isfinite(b) else None
 
 
-def latent_pad(weights: NetworkWeights, dataset: Dataset, *, key: str,
-               z0: Sequence[float] = (0.0, 0.0), z: Sequence[float] | None = None,
-               mode: PadMode = "drag", samples: tuple[np.ndarray, np.ndarray] | None = None,
-               variational: bool = True, show_view: bool = True,
-               on_change: Callable[[], None] | None = None) -> PadState:
+def latent_pad(
+    weights: NetworkWeights,
+    dataset: Dataset,
+    *,
+    key: str,
+    z0: Sequence[float] = (0.0, 0.0),
+    z: Sequence[float] | None = None,
+    mode: PadMode = "drag",
+    samples: tuple[np.ndarray, np.ndarray] | None = None,
+    variational: bool = True,
+    show_view: bool = True,
+    on_change: Callable[[], None] | None = None,
+) -> PadState:
     """Mount a latent pad and return what the user did with it.
 
     Args:
@@ -199,8 +225,17 @@ def latent_pad(weights: NetworkWeights, dataset: Dataset, *, key: str,
         A ``PadState``.
     """
     callback = on_change or _noop
-    data = pad_payload(weights, dataset, key=key, z0=z0, z=z, mode=mode, samples=samples,
-                       variational=variational, show_view=show_view)
+    data = pad_payload(
+        weights,
+        dataset,
+        key=key,
+        z0=z0,
+        z=z,
+        mode=mode,
+        samples=samples,
+        variational=variational,
+        show_view=show_view,
+    )
     result = _COMPONENT(
         key=key,
         data=data,
