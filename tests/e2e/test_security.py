@@ -182,6 +182,8 @@ def markdown_names(app_url, browser):
         payload = b"![t](http://example.invalid/col.png),[link](http://example.invalid/x)\n1,2\n3,5\n4,1\n"
         upload(page, app_url, "![n](http://example.invalid/name.png).csv", payload)
         page.get_by_role("button", name="Use this dataset").last.click()
+        # The click's rerun may not have started yet when the app first looks ready: wait for its result.
+        expect(page.locator("[data-testid='stSidebar']")).not_to_contain_text("Dataset: none yet")
         wait_for_app(page)
         sidebar = page.locator("[data-testid='stSidebar']").inner_text()
         page.wait_for_timeout(1000)  # let any image request fire
