@@ -76,7 +76,8 @@ def start_server(
         "false",
         *extra_args,
     ]
-    with open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as out:
+    # Appended: a test that restarts a server on the same port keeps both servers' output.
+    with open(log, "ab") if log else contextlib.nullcontext(subprocess.DEVNULL) as out:
         process = subprocess.Popen(
             cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )

@@ -14,22 +14,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (
-    ROOT,
-    SERVER_START_TIMEOUT,
-    VIEWPORT,
-    _healthy,
-    free_port,
-    wait_for_app,
-    workers_of,
-)
+from tests.e2e.conftest import SERVER_START_TIMEOUT, VIEWPORT, free_port, wait_for_app, workers_of
+from vae import appserver
 
 pytestmark = pytest.mark.slow
 
@@ -37,31 +29,8 @@ EPOCH = re.compile(r"Epoch (\d+) / 5000")
 
 
 def _start_server(port: int, log: Path) -> subprocess.Popen:
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while not _healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            _kill(process)
-            pytest.fail(f"streamlit did not start on port {port}:\n{log.read_text()[-3000:]}")
-        time.sleep(0.25)
-    return process
+    """A server on this very port (the restart test brings it back where the tab expects it)."""
+    return appserver.start_server(port=port, log=log, timeout=SERVER_START_TIMEOUT)[0]
 
 
 def _kill(process: subprocess.Popen) -> None:
