@@ -45,7 +45,7 @@ import pandas as pd
 import vae
 from vae.config import SCALINGS, DataConfig, ModelConfig, TrainConfig
 from vae.data import MAX_ROWS, Dataset, Standardizer, to_csv_bytes
-from vae.decode import NetworkWeights, decode, encode, latent_grid
+from vae.decode import NetworkWeights, decode, encode, latent_grid, weights_from_arrays
 from vae.run import Run, RunStatus
 
 FORMAT = "latent-lab-run"
@@ -279,16 +279,7 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
                 f"model.weights.h5 array {path} holds NaN or infinite values; this run "
                 f"cannot be explored. Retrain (e.g. with a lower learning rate) and save again."
             )
-    pairs = [(arrays[i], arrays[i + 1]) for i in range(0, len(arrays), 2)]
-    n_enc = len(config.encoder_units)
-    return NetworkWeights(
-        encoder=pairs[:n_enc],
-        z_mean=pairs[n_enc],
-        z_log_var=pairs[n_enc + 1],
-        decoder=pairs[n_enc + 2 : -1],
-        x_mean=pairs[-1],
-        activation=config.activation,
-    )
+    return weights_from_arrays(config, arrays)
 
 
 # ---------------------------------------------------------------------------

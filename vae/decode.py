@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from vae.config import ModelConfig
+
 # The encoder's log-variance is clamped to this range before it is used: sigma
 # stays in [2.5e-3, 55] so exp() cannot overflow and the KL stays finite.
 LOGVAR_MIN = -12.0
@@ -115,6 +117,23 @@ class NetworkWeights:
             x_mean=dense(data["x_mean"]),
             activation=str(data["activation"]),
         )
+
+
+def weights_from_arrays(config: ModelConfig, arrays: list[np.ndarray]) -> NetworkWeights:
+    """Inverse of ``NetworkWeights.arrays()`` for a model of ``config``."""
+    pairs = [
+        (np.asarray(arrays[i], np.float32), np.asarray(arrays[i + 1], np.float32))
+        for i in range(0, len(arrays), 2)
+    ]
+    n_enc = len(config.encoder_units)
+    return NetworkWeights(
+        encoder=pairs[:n_enc],
+        z_mean=pairs[n_enc],
+        z_log_var=pairs[n_enc + 1],
+        decoder=pairs[n_enc + 2 : -1],
+        x_mean=pairs[-1],
+        activation=config.activation,
+    )
 
 
 def encode(weights: NetworkWeights, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,15 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from vae.config import ModelConfig, TrainConfig
-from vae.decode import NetworkWeights
-from vae.models import (
-    Autoencoder,
-    build_model,
-    dense_layers,
-    get_network_weights,
-    set_network_weights,
-    weights_from_arrays,
-)
+from vae.decode import NetworkWeights, weights_from_arrays
+from vae.models import Autoencoder, build_model, dense_layers, get_network_weights, set_network_weights
 
 # One intra-op thread: these matmuls are too small to split, and splitting them made
 # batch-1024 epochs ~1.7x slower on 2 cores (two trainings at once also get a core

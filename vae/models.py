@@ -21,7 +21,7 @@ from keras import layers, ops
 
 from vae import losses
 from vae.config import ModelConfig
-from vae.decode import LOGVAR_MAX, LOGVAR_MIN, NetworkWeights
+from vae.decode import LOGVAR_MAX, LOGVAR_MIN, NetworkWeights, weights_from_arrays
 
 
 class Sampling(layers.Layer):
@@ -151,23 +151,6 @@ def dense_layers(model: Autoencoder) -> list:
         + [enc.get_layer("z_mean"), enc.get_layer("z_log_var")]
         + [dec.get_layer(f"decoder_dense_{i}") for i in range(1, n_dec + 1)]
         + [dec.get_layer("x_mean")]
-    )
-
-
-def weights_from_arrays(config: ModelConfig, arrays: list[np.ndarray]) -> NetworkWeights:
-    """Inverse of ``NetworkWeights.arrays()`` for a model of ``config``."""
-    pairs = [
-        (np.asarray(arrays[i], np.float32), np.asarray(arrays[i + 1], np.float32))
-        for i in range(0, len(arrays), 2)
-    ]
-    n_enc = len(config.encoder_units)
-    return NetworkWeights(
-        encoder=pairs[:n_enc],
-        z_mean=pairs[n_enc],
-        z_log_var=pairs[n_enc + 1],
-        decoder=pairs[n_enc + 2 : -1],
-        x_mean=pairs[-1],
-        activation=config.activation,
     )
 
 
