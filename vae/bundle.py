@@ -649,9 +649,10 @@ def _check_format(config: dict) -> None:
         )
 
 
-def _read_csv(name: str, payload: bytes, expected_columns: list[str]) -> pd.DataFrame:
+def _parse_csv(name: str, payload: bytes) -> pd.DataFrame:
+    """Every cell as text (nothing guessed), or a BundleError naming the file."""
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.BytesIO(payload),
             dtype=str,
             keep_default_na=False,
@@ -662,6 +663,10 @@ def _read_csv(name: str, payload: bytes, expected_columns: list[str]) -> pd.Data
         )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BundleError(f"{name} is not a readable CSV ({_short(err)}); the bundle is damaged.") from err
+
+
+def _read_csv(name: str, payload: bytes, expected_columns: list[str]) -> pd.DataFrame:
+    frame = _parse_csv(name, payload)
     if list(frame.columns) != expected_columns:
         got = ", ".join(map(str, list(frame.columns)[:6]))
         raise BundleError(
@@ -777,19 +782,7 @@ def _dataset(config: dict, members: dict[str, bytes], data_config: DataConfig, i
 
 
 def _history(payload: bytes) -> list[dict[str, Any]]:
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(payload),
-            dtype=str,
-            keep_default_na=False,
-            index_col=False,
-            on_bad_lines="error",
-            encoding="utf-8",
-        )
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise BundleError(
-            f"history.csv is not a readable CSV ({_short(err)}); the bundle is damaged."
-        ) from err
+    frame = _parse_csv("history.csv", payload)
     keys = [str(k) for k in frame.columns]
     bad = [k for k in keys if not _HISTORY_KEY.match(k)]
     if bad or "epoch" not in keys:
