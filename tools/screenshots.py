@@ -91,7 +91,8 @@ def shoot_pages(page, out: Path, suffix: str = "") -> dict[str, int]:
     return found
 
 
-def _z_to_px(box: dict, limit: float, z1: float, z2: float) -> tuple[float, float]:
+def z_to_px(box: dict, limit: float, z1: float, z2: float) -> tuple[float, float]:
+    """Page pixel of latent point (z1, z2) on a pad whose canvas box is ``box`` and half-range ``limit``."""
     pw = box["width"] - MARGIN["l"] - MARGIN["r"]
     ph = box["height"] - MARGIN["t"] - MARGIN["b"]
     return (
@@ -109,7 +110,7 @@ def shoot_drag(page, out: Path, frames: int = DRAG_FRAMES) -> list[Path]:
     box = canvas.bounding_box()
     limit = pad.evaluate("el => el.__llPad.data.limit")
     z = pad.evaluate("el => el.__llPad.z")
-    page.mouse.move(*_z_to_px(box, limit, *z))
+    page.mouse.move(*z_to_px(box, limit, *z))
     page.mouse.down()
     stops = [
         (-1.8 + 3.6 * i / (frames - 1), 1.4 * (1 - (2 * i / (frames - 1) - 1) ** 2) - 0.4)
@@ -117,7 +118,7 @@ def shoot_drag(page, out: Path, frames: int = DRAG_FRAMES) -> list[Path]:
     ]
     paths = []
     for i, stop in enumerate(stops, start=1):
-        page.mouse.move(*_z_to_px(box, limit, *stop), steps=12)
+        page.mouse.move(*z_to_px(box, limit, *stop), steps=12)
         page.wait_for_timeout(150)
         path = out / f"drag-{i:02d}.png"
         pad.screenshot(path=str(path))

@@ -21,11 +21,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ROOT, wait_for_app
+from tools.screenshots import z_to_px  # one mapping from latent to page pixels, shared with the tool
 from vae.decode import NetworkWeights, decode
 
 pytestmark = pytest.mark.slow
 
-MARGIN = {"l": 40, "r": 12, "t": 12, "b": 34}  # pad.js's plot margins, in CSS pixels
 TRAIN_TIMEOUT_MS = 240_000
 BENCH = ROOT / "artifacts" / "bench_pad.json"
 
@@ -67,15 +67,6 @@ def wait_for_readout(page: Page, previous: dict, timeout: float = 30.0) -> dict:
             return current
         page.wait_for_timeout(200)
     raise AssertionError(f"the readout did not change from {previous}")
-
-
-def z_to_px(box: dict, limit: float, z1: float, z2: float) -> tuple[float, float]:
-    pw = box["width"] - MARGIN["l"] - MARGIN["r"]
-    ph = box["height"] - MARGIN["t"] - MARGIN["b"]
-    return (
-        box["x"] + MARGIN["l"] + (z1 + limit) / (2 * limit) * pw,
-        box["y"] + MARGIN["t"] + (limit - z2) / (2 * limit) * ph,
-    )
 
 
 def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
