@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.closeness import assert_same_decoding
 from tests.e2e.conftest import ROOT, wait_for_app
 from tools.screenshots import z_to_px  # one mapping from latent to page pixels, shared with the tool
 from vae.decode import NetworkWeights, decode
@@ -119,10 +120,10 @@ def check_readout_matches_decoding(page: Page, readout: dict) -> None:
     # ...decoded as NumPy and Keras decode it, in original units...
     numpy_x = decode(weights, z.astype(np.float32))[0] * scale + offset
     keras_x = keras_decode(weights, z)[0] * scale + offset
-    np.testing.assert_allclose(readout["x"], numpy_x, atol=1e-4)
-    np.testing.assert_allclose(readout["x"], keras_x, atol=1e-4)
-    # ...and the browser's live decoding agrees.
-    np.testing.assert_allclose(state["last"]["x"], readout["x"], atol=1e-4)
+    assert_same_decoding(readout["x"], numpy_x, scale)
+    assert_same_decoding(readout["x"], keras_x, scale)
+    # ...and the browser's live decoding (float64 JavaScript) agrees.
+    assert_same_decoding(state["last"]["x"], readout["x"], scale)
 
 
 def explore_by_dragging(page: Page) -> None:
