@@ -204,17 +204,26 @@ def test_missing_and_unknown_members(saved):
     members = members_of(saved[2])
     for name in ("model.weights.h5", "config.json", "history.csv"):
         refused(rezip({k: v for k, v in members.items() if k != name}), "lacks", name)
-    refused(rezip({**members, "evil.py": b"import os"}), "unknown member")
-    refused(rezip({**members, "model.keras": b"PK"}), "unknown member")
+    refused(rezip({**members, "evil.py": b"import os"}), "7 members")
+    without_history = {k: v for k, v in members.items() if k != "history.csv"}
+    refused(rezip({**without_history, "evil.py": b"import os"}), "unknown member", "evil.py")
+    refused(rezip({**without_history, "model.keras": b"PK"}), "unknown member", "model.keras")
 
 
 def test_unsafe_and_duplicate_names(saved):
     members = members_of(saved[2])
-    refused(rezip({**members, "../config.json": b"{}"}), "unsafe path")
-    refused(rezip({**members, "/etc/passwd": b""}), "unsafe path")
+    # The whitelist of member names is the path check: a path outside it is an unknown member.
+    for unsafe in ("../config.json", "/etc/passwd", "C:config.json", "a/../config.json"):
+        renamed = {(unsafe if k == "config.json" else k): v for k, v in members.items()}
+        refused(rezip(renamed), "unknown member", unsafe)
+    # One more member than the format has is refused by its count, before any name is looked at.
+    refused(rezip({**members, "../config.json": b"{}"}), "7 members", "holds only 6")
     with pytest.warns(UserWarning):  # zipfile warns about the duplicate it writes
         doubled = rezip([*members.items(), ("config.json", members["config.json"])])
-    refused(doubled, "two members")
+    refused(doubled, "7 members")
+    with pytest.warns(UserWarning):
+        swapped = rezip([*((k, v) for k, v in members.items() if k != "latents.csv"), ("config.json", b"{}")])
+    refused(swapped, "two members", "config.json")
 
 
 def test_zip_bomb_declared_size(saved):

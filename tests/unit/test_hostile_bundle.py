@@ -11,6 +11,7 @@ history.csv, leave a valid bundle).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import struct
@@ -378,3 +379,68 @@ def test_h5_overflow_is_a_bundle_error():
     weights[49] ^= 1
     with pytest.raises(BundleError):
         bundle.weights_from_h5(MODEL, bytes(weights))
+
+
+# -- member counts ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def counted_zip_entries():
+    """Count the ZipInfo objects zipfile builds: one per central-directory entry it parses."""
+    built = [0]
+    original = zipfile.ZipInfo.__init__
+
+    def init(self, *args, **kwargs):
+        built[0] += 1
+        original(self, *args, **kwargs)
+
+    zipfile.ZipInfo.__init__ = init
+    try:
+        yield built
+    finally:
+        zipfile.ZipInfo.__init__ = original
+
+
+def _many_members(n: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for name, payload in MEMBERS.items():
+            zf.writestr(name, payload)
+        for i in range(n - len(MEMBERS)):
+            zf.writestr(f"{i}", b"")
+    return buffer.getvalue()
+
+
+def _claim_count(data: bytes, count: int) -> bytes:
+    """Rewrite the member counts of the end-of-central-directory record (offsets +8 and +10)."""
+    at = data.rfind(b"PK\x05\x06")
+    return data[: at + 8] + struct.pack("<HH", count, count) + data[at + 12 :]
+
+
+FIFTY_THOUSAND = _many_members(50_000)
+
+
+def test_fifty_thousand_members_are_refused_before_any_is_parsed():
+    with counted_zip_entries() as built, pytest.raises(BundleError, match="50,000 members"):
+        load_bundle(FIFTY_THOUSAND)
+    assert built[0] == 0
+
+
+def test_a_directory_that_lies_about_its_count_is_refused_by_its_size():
+    lying = _claim_count(FIFTY_THOUSAND, len(MEMBERS))
+    with counted_zip_entries() as built, pytest.raises(BundleError, match="directory"):
+        load_bundle(lying)
+    assert built[0] == 0
+
+
+@SETTINGS
+@given(st.integers(len(MEMBERS) + 1, 400), st.booleans())
+def test_member_counts(n, lie):
+    """More members than the format has: refused, and zipfile parses a bounded number of entries."""
+    data = _many_members(n)
+    if lie:
+        data = _claim_count(data, len(MEMBERS))
+    with counted_zip_entries() as built, pytest.raises(BundleError, match=r"members|directory"):
+        load_bundle(data)
+    # A central-directory entry takes at least 46 bytes; the directory's size cap bounds the parse.
+    assert built[0] <= bundle.MAX_DIRECTORY_BYTES // 46
