@@ -19,7 +19,8 @@ directory; then only the six names above are accepted, each once (so no
 (declared and actual), never with ``extractall``. ``config.json`` is parsed strictly
 (unknown keys are errors); the weights are read with h5py and every dataset's
 path, shape and dtype is checked against the architecture the config implies,
-then checked finite. Nothing is unpickled and no layer is deserialized: the
+and its storage too (only plain arrays inside the file itself: no external
+files, virtual datasets or filters), then checked finite. Nothing is unpickled and no layer is deserialized: the
 caller rebuilds the model from the validated config and loads the weights
 (Keras's ``load_model`` on an upload can run code; see DESIGN.md).
 
@@ -214,17 +215,57 @@ def _walk_h5(
             groups[path] = item
             _walk_h5(item, f"{path}/", groups, datasets)
         elif isinstance(item, h5py.Dataset):
+            _check_storage(path, item)
             datasets[path] = item
         else:
             raise BundleError(f"model.weights.h5 has an unexpected object at {path!r}.")
+
+
+# Where an array's bytes may live: in the uploaded file itself. HDF5 can also keep them in other
+# files on this computer (external storage: /proc/self/environ reads the server's environment, a
+# FIFO hangs the reader) or map them from other datasets and files (virtual layout).
+_IN_FILE_LAYOUTS = (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED)
+
+
+def _check_storage(path: str, ds: h5py.Dataset) -> None:
+    """Refuse an array whose bytes are not plainly inside the file, before any of them is read.
+
+    Read from the dataset creation property list (metadata only): the layout
+    must be compact, contiguous or chunked (not virtual), with no external
+    storage and no filters (Keras writes none; an unknown filter makes HDF5
+    search its plugin path for a library to load).
+    """
+    dcpl = ds.id.get_create_plist()
+    layout = dcpl.get_layout()
+    if layout not in _IN_FILE_LAYOUTS:
+        kind = (
+            "a virtual dataset (mapped from other datasets or files)"
+            if layout == h5py.h5d.VIRTUAL
+            else "not stored in the file"
+        )
+        raise BundleError(
+            f"model.weights.h5 array {path} is {kind}; a weights file must hold its own "
+            f"values. Re-save the run from Latent Lab."
+        )
+    if dcpl.get_external_count():
+        raise BundleError(
+            f"model.weights.h5 array {path} keeps its values in external files on this computer; "
+            f"refusing to read them. Re-save the run from Latent Lab."
+        )
+    if dcpl.get_nfilters():
+        raise BundleError(
+            f"model.weights.h5 array {path} is compressed or filtered ({dcpl.get_nfilters()} "
+            f"filter(s)); Latent Lab writes plain arrays. Re-save the run from Latent Lab."
+        )
 
 
 def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
     """Read and validate a ``.weights.h5`` file for the architecture ``config`` implies.
 
     Every array must sit where Keras puts it for this architecture, with the
-    right shape and dtype float32; extra or missing arrays, links and
-    non-finite values are errors.
+    right shape and dtype float32, stored inside the file (compact, contiguous
+    or chunked, unfiltered: checked before any value is read); extra or missing
+    arrays, links, other storage and non-finite values are errors.
 
     Raises:
         BundleError: naming the first problem.

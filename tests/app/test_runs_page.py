@@ -6,11 +6,14 @@ page never does, checked in a subprocess).
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -138,12 +141,35 @@ def test_restore_a_bundle(app_test, weights, dataset):
     assert len(at.session_state[state.RUNS]) == 1
 
 
+def hostile_bundle(how: str, good: bytes) -> bytes:
+    """A real bundle made hostile: 20,000 extra members, or weights stored in /proc/self/environ."""
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    if how == "many members":
+        members.update({f"{i}": b"" for i in range(20_000)})
+    else:
+        weights = io.BytesIO(members[bundle.WEIGHTS])
+        with h5py.File(weights, "a") as f:
+            path = "decoder/layers/dense/vars/0"
+            shape = f[path].shape
+            del f[path]
+            f.create_dataset(path, shape, "f4", external=[("/proc/self/environ", 0, h5py.h5f.UNLIMITED)])
+        members[bundle.WEIGHTS] = weights.getvalue()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     "payload, words",
     [
         (b"not a zip at all", "not a zip"),
         (None, "damaged or truncated"),  # a truncated bundle
         (b"PK\x03\x04" + b"\x00" * 40, "damaged or truncated"),
+        ("many members", "20,006 members"),
+        ("weights read from the server's environment", "external files"),
     ],
 )
 def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, dataset, payload, words):
@@ -151,6 +177,8 @@ def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, datase
     if payload is None:
         full = bundle.save_bundle(current, dataset)
         payload = full[: len(full) // 2]
+    elif isinstance(payload, str):
+        payload = hostile_bundle(payload, bundle.save_bundle(current, dataset))
     at = runs_page(app_test, current, dataset)
     before_run, before_data = at.session_state[state.RUN], at.session_state[state.DATASET]
     at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(
@@ -164,9 +192,6 @@ def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, datase
 
 
 def test_newer_bundle_is_refused(app_test, weights, dataset):
-    import io
-    import zipfile
-
     payload = bundle.save_bundle(make_run(weights, dataset), dataset)
     with zipfile.ZipFile(io.BytesIO(payload)) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}

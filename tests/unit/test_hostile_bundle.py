@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import struct
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -444,3 +446,88 @@ def test_member_counts(n, lie):
         load_bundle(data)
     # A central-directory entry takes at least 46 bytes; the directory's size cap bounds the parse.
     assert built[0] <= bundle.MAX_DIRECTORY_BYTES // 46
+
+
+# -- where the weights' bytes are stored -----------------------------------------------------------
+
+WEIGHT_PATHS = list(bundle.weight_layout(MODEL))
+ACCEPTED_STORAGE = ["contiguous", "chunked", "compact"]
+REFUSED_STORAGE = {
+    "external file": "external",
+    "external environ": "external",
+    "external fifo": "external",
+    "virtual other file": "virtual",
+    "virtual same file": "virtual",
+    "gzip": "filter",
+    "shuffle": "filter",
+    "fletcher32": "filter",
+}
+
+
+def restored(path: str, how: str, folder) -> bytes:
+    """The bundle's weights file with array ``path`` stored as ``how``: same shape, dtype and values."""
+    buffer = io.BytesIO(MEMBERS[bundle.WEIGHTS])
+    with h5py.File(buffer, "a") as f:
+        values = f[path][()]
+        del f[path]
+        kwargs: dict = {}
+        if how == "chunked":
+            kwargs["chunks"] = tuple(max(1, n // 2) for n in values.shape)
+        elif how == "compact":
+            kwargs["dcpl"] = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            kwargs["dcpl"].set_layout(h5py.h5d.COMPACT)
+        elif how in ("gzip", "shuffle", "fletcher32"):
+            kwargs = {"compression": "gzip"} if how == "gzip" else {how: True}
+        if how.startswith("external"):
+            target = {
+                "external file": folder / "weights.bin",
+                "external environ": "/proc/self/environ",
+                "external fifo": folder / "fifo",
+            }[how]
+            if how == "external file":
+                target.write_bytes(values.tobytes())
+            elif how == "external fifo" and not target.exists():
+                os.mkfifo(target)
+            f.create_dataset(
+                path, values.shape, values.dtype, external=[(str(target), 0, h5py.h5f.UNLIMITED)]
+            )
+        elif how.startswith("virtual"):
+            if how == "virtual other file":
+                source_file = folder / "source.h5"
+                with h5py.File(source_file, "w") as source:
+                    source["values"] = values
+                source = h5py.VirtualSource(str(source_file), "values", values.shape)
+            else:
+                f["copy_of_values"] = values  # an extra array (also refused); the layout is checked first
+                source = h5py.VirtualSource(".", "copy_of_values", values.shape)
+            layout = h5py.VirtualLayout(values.shape, values.dtype)
+            layout[...] = source
+            f.create_virtual_dataset(path, layout)
+        else:
+            f.create_dataset(path, data=values, **kwargs)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def h5_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("h5")
+
+
+@SETTINGS
+@given(st.sampled_from(WEIGHT_PATHS), st.sampled_from(["0", "1"]), st.sampled_from(ACCEPTED_STORAGE))
+def test_storage_inside_the_file_is_read(h5_folder, group, index, how):
+    weights = bundle.weights_from_h5(MODEL, restored(f"{group}/{index}", how, h5_folder))
+    for a, b in zip(weights.arrays(), RUN.weights.arrays(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@SETTINGS
+@given(st.sampled_from(WEIGHT_PATHS), st.sampled_from(["0", "1"]), st.sampled_from(sorted(REFUSED_STORAGE)))
+def test_storage_outside_the_file_is_refused_before_reading(h5_folder, group, index, how):
+    """External storage (a file, the server's environment, a FIFO that would hang), virtual, filtered."""
+    path = f"{group}/{index}"
+    weights = restored(path, how, h5_folder)
+    with pytest.raises(BundleError, match=REFUSED_STORAGE[how]) as info:
+        bundle.weights_from_h5(MODEL, weights)
+    assert path in str(info.value)
+    check(rezip([(n, weights if n == bundle.WEIGHTS else p) for n, p in MEMBERS.items()]))
