@@ -199,3 +199,28 @@ def test_pad_payload_is_plain_json_with_the_decoder_and_standardizer(keras_model
     np.testing.assert_allclose(back["decoder"]["layers"][-1]["W"], weights.x_mean[0])
     np.testing.assert_allclose(back["scale"], dataset.standardizer.scale)
     assert set(back["labels"]) == {0, 1}
+
+
+def test_pad_offers_the_layers_it_can_draw_with_the_users_choices(keras_model):
+    from vae.ui.latent_pad import HINTS, pad_payload
+    from vae.ui.latent_pad.layers import LAYERS, clean_choices, features, layer_payload
+
+    _, weights = keras_model
+    moons = generate(DataConfig(n_samples=200))
+    data = pad_payload(weights, moons, key="k", z0=(0, 0), layers={"manifold": False})
+    offered = {layer["key"]: layer["on"] for layer in data["layers"]}
+    # No prior samples drawn yet: no toggle for them; the grid is off as the user chose.
+    assert offered == {"data": True, "manifold": False, "trail": True, "posterior": True, "rings": True}
+    samples = (np.zeros((3, 2)), np.zeros((3, 2)))
+    plain_ae = pad_payload(
+        weights, moons, key="k", z0=(0, 0), samples=samples, variational=False, mode="interpolate"
+    )
+    assert [layer["key"] for layer in plain_ae["layers"]] == ["data", "manifold", "trail", "samples", "rings"]
+    assert plain_ae["hint"] == HINTS["interpolate"] and "drag" not in plain_ae["hint"].lower()
+    # An image dataset (8 x 8 digits) has no 2-D manifold grid to hide.
+    image = layer_payload(features(kind="image", variational=True, samples=False), {})
+    assert [layer["key"] for layer in image] == ["data", "trail", "posterior", "rings"]
+    # What the browser sends back is filtered to known layers and booleans.
+    assert clean_choices({"manifold": False, "rings": "no", "<img>": True}) == {"manifold": False}
+    assert clean_choices(["manifold"]) == {}
+    assert len({layer.key for layer in LAYERS}) == len(LAYERS)

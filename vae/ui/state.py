@@ -53,6 +53,19 @@ def past_runs() -> list[Run]:
     return st.session_state.setdefault(RUNS, [])
 
 
+# --- Latent pads (vae/ui/latent_pad) -------------------------------------------------------
+PAD_LAYERS = "ll_pad_layers"  # dict[str, bool]: layers the user switched on or off, for every pad
+
+
+def pad_layers() -> dict[str, bool]:
+    """The user's layer choices (only the layers they toggled; the rest keep their default)."""
+    return dict(_get(PAD_LAYERS) or {})
+
+
+def set_pad_layers(choices: dict[str, bool]) -> None:
+    st.session_state[PAD_LAYERS] = {**pad_layers(), **choices}
+
+
 # --- Data page (vae/ui/state additions by the Data page) ---------------------
 DRAWN_POINTS = "ll_drawn_points"  # list[[x, y]]: the Data page's drawing, kept across page switches
 DRAWN_TOKEN = "ll_drawn_token"  # int: bumped when Python replaces the drawing (Clear)

@@ -16,8 +16,9 @@ there whenever that value changes and otherwise keeps the user's position.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,8 @@ import streamlit as st
 from vae import explore
 from vae.data import Dataset
 from vae.decode import NetworkWeights, encode
-from vae.ui import palette
+from vae.ui import palette, state
+from vae.ui.latent_pad import layers as pad_layers
 
 _HERE = Path(__file__).parent
 _COMPONENT = st.components.v2.component(
@@ -41,6 +43,12 @@ _COMPONENT = st.components.v2.component(
 MAX_POINTS = 2000  # data points sent to the browser; more only slows the first draw
 IMAGE_SHAPES = {64: (8, 8)}  # columns -> image (rows, cols): the digits dataset
 PadMode = Literal["drag", "interpolate"]
+HINTS = {  # under the latent plane: what the mouse and keys do in each mode
+    "drag": "Drag the point, or click the plane to move it · arrow keys (Shift = big steps) · "
+    "click a dot for its posterior · Esc clears",
+    "interpolate": "Click the plane twice: A, then B; the straight path between them is decoded · "
+    "a third click starts a new path · Esc clears",
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ def pad_payload(
     samples: tuple[np.ndarray, np.ndarray] | None = None,
     variational: bool = True,
     show_view: bool = True,
+    layers: Mapping[str, bool] | None = None,
     max_points: int = MAX_POINTS,
 ) -> dict[str, Any]:
     """The JSON the component receives (plain lists only; see pad.js).
@@ -100,6 +109,7 @@ def pad_payload(
         samples: prior samples ``(z (n, 2), x (n, D) original units)`` to draw.
         variational: draw posterior ellipses (a plain autoencoder has no variance).
         show_view: draw the data view beside the latent plane.
+        layers: the user's layer choices (``vae.ui.latent_pad.layers``); missing ones keep their default.
         max_points: cap on data points sent.
 
     Returns:
@@ -123,13 +133,8 @@ def pad_payload(
         legend += [[colors[i], f"label {name}"] for i, name in enumerate(names[:10])]
     else:
         legend.append([palette.DATA, "data"])
-    legend.append([palette.POINT, "decoded point"])
-    if kind == "scatter":
-        legend.append(["#888888", "manifold: decoder(grid in z)"])
-    if variational:
-        legend.append([palette.RECONSTRUCTION, "posterior q(z|x) · reconstruction"])
-    if samples is not None:
-        legend.append([palette.PRIOR_SAMPLES, "prior samples"])
+    legend.append([palette.POINT, "decoded point"])  # the other colours are on the layer toggles
+    has = pad_layers.features(kind=kind, variational=variational, samples=samples is not None)
 
     lo, hi = dataset.values.min(axis=0), dataset.values.max(axis=0)
     pad = 0.08 * np.where(hi > lo, hi - lo, 1.0)
@@ -145,6 +150,8 @@ def pad_payload(
         "z": None if z is None else [float(v) for v in z],
         "limit": explore.pad_limit(means),
         "mode": mode,
+        "hint": HINTS[mode],
+        "layers": pad_layers.layer_payload(has, layers or {}),
         "show_view": show_view,
         "kind": kind,
         "view_title": titles[kind],
@@ -183,6 +190,14 @@ def pad_payload(
 
 def _noop() -> None:
     """State keys need an on_<key>_change callback to exist; the page reads the result instead."""
+
+
+def _remember_layers(key: str) -> None:
+    """Keep a toggle for the session (every pad shows the user's latest choice)."""
+    value = st.session_state.get(key, {})
+    state.set_pad_layers(
+        pad_layers.clean_choices(value.get("layers") if isinstance(value, Mapping) else None)
+    )
 
 
 def _as_pair(value: Any) -> tuple[float, float] | None:
@@ -235,14 +250,16 @@ def latent_pad(
         samples=samples,
         variational=variational,
         show_view=show_view,
+        layers=state.pad_layers(),
     )
     result = _COMPONENT(
         key=key,
         data=data,
-        default={"z": [float(v) for v in z0], "selected": None, "path": None},
+        default={"z": [float(v) for v in z0], "selected": None, "path": None, "layers": None},
         on_z_change=callback,
         on_selected_change=callback,
         on_path_change=callback,
+        on_layers_change=functools.partial(_remember_layers, key),
     )
     pair = _as_pair(result.get("z")) or (float(z0[0]), float(z0[1]))
     selected = result.get("selected")

@@ -15,6 +15,9 @@ const MESH_SAMPLES = 41; // points along each grid line
 const MESH_LIMIT = 3; // the mesh covers the prior's 3-sigma square
 const TIMINGS_KEPT = 500;
 const HIT_RADIUS = 7; // px: how close a click must be to select a dot
+const MIN_DRAWN = 80; // px: below this a panel is hidden or leaving the page; drawing it would be
+// drawing with negative radii (Chromium throws "The radius provided is negative")
+const RING_MASS = { 1: "39%", 2: "86%", 3: "99%" }; // prior mass inside the k-sigma circle (chi2, 2 dof)
 
 // ---------------------------------------------------------------- decoding --
 const ACTIVATIONS = {
@@ -113,6 +116,23 @@ function alpha(color, a) {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
+// A layer is drawn unless the user switched its toggle off (layers a pad does not offer are
+// drawn whenever their data are there). Layers are declared in vae/ui/latent_pad/layers.py.
+function shown(S, key) {
+  return S.layers[key] !== false;
+}
+
+function haloText(ctx, text, x, y, T) {
+  // Text with a background-coloured outline: readable over data, grid and rings on both themes.
+  ctx.save();
+  ctx.lineJoin = "round";
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = T.bg;
+  ctx.strokeText(text, x, y);
+  ctx.restore();
+  ctx.fillText(text, x, y);
+}
+
 function dot(ctx, x, y, r, fill, stroke, lw = 1.5) {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, 2 * Math.PI);
@@ -195,33 +215,28 @@ function drawPadBackground(S) {
   // The prior N(0, I): shaded discs and 1-2-3 sigma circles with their mass.
   const [cx, cy] = F.toPx(0, 0);
   const unit = F.pw / (2 * L);
-  const mass = { 1: "39%", 2: "86%", 3: "99%" };
-  for (const k of [3, 2, 1]) {
-    dot(ctx, cx, cy, k * unit, alpha(T.primary, 0.07), null);
+  if (shown(S, "rings")) {
+    for (const k of [3, 2, 1]) dot(ctx, cx, cy, k * unit, alpha(T.primary, 0.07), null);
+    ctx.save();
+    ctx.setLineDash([5, 4]);
+    for (const k of [1, 2, 3]) dot(ctx, cx, cy, k * unit, null, alpha(T.primary, 0.75), 1.2);
+    ctx.restore();
   }
-  ctx.save();
-  ctx.setLineDash([5, 4]);
-  ctx.font = "11px sans-serif";
-  ctx.textAlign = "left";
-  ctx.textBaseline = "bottom";
-  for (const k of [1, 2, 3]) {
-    dot(ctx, cx, cy, k * unit, null, alpha(T.primary, 0.75), 1.2);
-    ctx.fillStyle = alpha(T.primary, 0.95);
-    const a = -Math.PI / 4;
-    ctx.fillText(`${k}σ · ${mass[k]}`, cx + Math.cos(a) * k * unit + 3, cy + Math.sin(a) * k * unit - 2);
-  }
-  ctx.restore();
   // Encoded means of the data, coloured by label.
   const means = S.data.means || [];
   const labels = S.data.labels;
+  const dataPx = [];
   for (let i = 0; i < means.length; i++) {
     const [px, py] = F.toPx(clamp(means[i][0], -L, L), clamp(means[i][1], -L, L));
+    dataPx.push([px, py]);
+    if (!shown(S, "data")) continue;
     ctx.fillStyle = alpha(labels ? S.data.colors[labels[i]] : P.data, 0.6);
     ctx.fillRect(px - 2, py - 2, 4, 4);
   }
+  if (shown(S, "rings")) ringLabels(S, ctx, F, cx, cy, unit, shown(S, "data") ? dataPx : []);
   // Prior samples' z.
   const samples = S.data.samples;
-  if (samples) {
+  if (samples && shown(S, "samples")) {
     ctx.strokeStyle = P.prior_samples;
     ctx.lineWidth = 1.5;
     for (const z of samples.z) {
@@ -234,30 +249,94 @@ function drawPadBackground(S) {
   }
 }
 
+function ringLabels(S, ctx, F, cx, cy, unit, dataPx) {
+  // Each ring's label goes where it covers the fewest data points (and stays inside the
+  // plot, clear of the other labels and of the live numbers at the top left).
+  const T = S.theme;
+  ctx.save();
+  ctx.font = "11px sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  ctx.fillStyle = T.primary;
+  const taken = [[MARGIN.l, MARGIN.t, MARGIN.l + 170, MARGIN.t + 36]]; // z = ... and p(z) = ...
+  const angles = [-45, -30, -60, -15, -75, 45, 30, 60, 15, 75, -135, 135, -120, 120, -150, 150, 0, 180, 90, -90];
+  for (const k of [1, 2, 3]) {
+    const text = `${k}σ · ${RING_MASS[k]}`;
+    const tw = ctx.measureText(text).width, th = 12;
+    let best = null;
+    for (const deg of angles) {
+      const a = (deg * Math.PI) / 180;
+      const ex = cx + Math.cos(a) * k * unit, ey = cy + Math.sin(a) * k * unit;
+      // Anchor the box outside the ring on the side the angle points to.
+      const x = Math.cos(a) >= 0 ? ex + 3 : ex - 3 - tw;
+      const y = ey + (Math.sin(a) >= 0 ? th / 2 + 2 : -th / 2 - 2);
+      const box = [x, y - th / 2, x + tw, y + th / 2];
+      if (box[0] < MARGIN.l + 2 || box[2] > MARGIN.l + F.pw - 2 || box[1] < MARGIN.t + 2 || box[3] > MARGIN.t + F.ph - 2) {
+        continue;
+      }
+      const overlaps = (o) => box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1];
+      if (taken.some(overlaps)) continue;
+      let covered = 0;
+      for (const [px, py] of dataPx) {
+        if (px >= box[0] - 3 && px <= box[2] + 3 && py >= box[1] - 3 && py <= box[3] + 3) covered++;
+      }
+      if (!best || covered < best.covered) best = { covered, x, y, box };
+      if (covered === 0) break;
+    }
+    if (!best) continue; // the ring is off the pad
+    taken.push(best.box);
+    haloText(ctx, text, best.x, best.y, T);
+  }
+  ctx.restore();
+}
+
+function drawPosterior(S, ctx, F, unit) {
+  // The clicked point's posterior q(z|x): 1- and 2-sigma ellipses, a halo in the background
+  // colour under a solid outline so it reads over data and rings on both themes, and a label
+  // (a posterior is often a few pixels across: the label and the ring say where it is).
+  const T = S.theme, P = S.data.palette, sel = S.selected;
+  const mu = S.data.means[sel], lv = S.data.logvars[sel];
+  const sd = [Math.exp(0.5 * lv[0]), Math.exp(0.5 * lv[1])];
+  const [px, py] = F.toPx(mu[0], mu[1]);
+  ctx.save();
+  for (const k of [2, 1]) {
+    const rx = Math.max(k * sd[0] * unit, 0.5), ry = Math.max(k * sd[1] * unit, 0.5);
+    ctx.beginPath();
+    ctx.ellipse(px, py, rx, ry, 0, 0, 2 * Math.PI);
+    ctx.fillStyle = alpha(P.reconstruction, k === 1 ? 0.35 : 0.15);
+    ctx.fill();
+    ctx.setLineDash([]);
+    ctx.strokeStyle = T.bg;
+    ctx.lineWidth = 5;
+    ctx.stroke();
+    ctx.setLineDash(k === 2 ? [5, 3] : []);
+    ctx.strokeStyle = P.reconstruction;
+    ctx.lineWidth = 2.5;
+    ctx.stroke();
+  }
+  ctx.restore();
+  dot(ctx, px, py, 4, P.reconstruction, T.bg, 1.5);
+  if (Math.min(sd[0], sd[1]) * unit < 8) dot(ctx, px, py, 14, null, P.reconstruction, 2);
+  ctx.save();
+  ctx.font = "bold 11px sans-serif";
+  ctx.fillStyle = P.reconstruction;
+  ctx.textBaseline = "middle";
+  const right = px < MARGIN.l + F.pw - 150;
+  ctx.textAlign = right ? "left" : "right";
+  const offset = Math.max(2 * sd[0] * unit, 14) + 6;
+  haloText(ctx, `q(z|x) · σ = ${sd[0].toFixed(2)}, ${sd[1].toFixed(2)}`, px + (right ? offset : -offset), py, T);
+  ctx.restore();
+}
+
 function drawPadForeground(S) {
   const { ctx, w, h } = fit(S.pad.fg);
   ctx.clearRect(0, 0, w, h);
   const T = S.theme, P = S.data.palette, F = padFrame(S), L = F.L;
   const unit = F.pw / (2 * L);
-  // Selected point's posterior q(z|x): 1- and 2-sigma ellipses.
+  // Selected point's posterior q(z|x).
   const sel = S.selected;
   if (sel !== null && S.data.logvars) {
-    const mu = S.data.means[sel], lv = S.data.logvars[sel];
-    const [px, py] = F.toPx(mu[0], mu[1]);
-    ctx.save();
-    for (const k of [2, 1]) {
-      ctx.setLineDash(k === 2 ? [4, 3] : []);
-      ctx.beginPath();
-      ctx.ellipse(px, py, k * Math.exp(0.5 * lv[0]) * unit, k * Math.exp(0.5 * lv[1]) * unit, 0, 0, 2 * Math.PI);
-      ctx.fillStyle = alpha(P.reconstruction, k === 1 ? 0.22 : 0.1);
-      ctx.fill();
-      // Text-coloured outline: the orange fill alone vanishes over orange-labelled data.
-      ctx.strokeStyle = T.text;
-      ctx.lineWidth = 2;
-      ctx.stroke();
-    }
-    ctx.restore();
-    dot(ctx, px, py, 4, P.reconstruction, T.bg, 1.5);
+    if (shown(S, "posterior")) drawPosterior(S, ctx, F, unit);
   } else if (sel !== null) {
     const [px, py] = F.toPx(S.data.means[sel][0], S.data.means[sel][1]);
     dot(ctx, px, py, 6, null, P.reconstruction, 2.5);
@@ -282,6 +361,7 @@ function drawPadForeground(S) {
     ctx.restore();
   }
   // Trail and the point itself.
+  if (shown(S, "trail")) drawTrail(ctx, S.trail.map((t) => F.toPx(t.z[0], t.z[1])), P.point);
   const [px, py] = F.toPx(S.z[0], S.z[1]);
   ctx.save();
   ctx.strokeStyle = alpha(P.point, 0.45);
@@ -320,7 +400,7 @@ function drawViewBackground(S) {
   ctx.rect(MARGIN.l, MARGIN.t, V.pw, V.ph);
   ctx.clip();
   // The data.
-  const xs = S.data.x || [], labels = S.data.labels;
+  const xs = (shown(S, "data") && S.data.x) || [], labels = S.data.labels;
   for (let i = 0; i < xs.length; i++) {
     const [px, py] = V.toPx(xs[i][0], xs[i][1]);
     ctx.fillStyle = alpha(labels ? S.data.colors[labels[i]] : P.data, 0.45);
@@ -328,7 +408,7 @@ function drawViewBackground(S) {
   }
   // The learned manifold: the decoder's image of a latent grid, as a warped mesh.
   ctx.lineWidth = 1;
-  for (let dir = 0; dir < 2; dir++) {
+  for (let dir = 0; dir < (shown(S, "manifold") ? 2 : 0); dir++) {
     for (let a = 0; a < MESH_LINES; a++) {
       const u = -MESH_LIMIT + (2 * MESH_LIMIT * a) / (MESH_LINES - 1);
       const centre = a === (MESH_LINES - 1) / 2;
@@ -345,11 +425,23 @@ function drawViewBackground(S) {
     }
   }
   // Prior samples, decoded.
-  if (S.data.samples) {
+  if (S.data.samples && shown(S, "samples")) {
     for (const x of S.data.samples.x) {
       const [px, py] = V.toPx(x[0], x[1]);
       dot(ctx, px, py, 3, P.prior_samples, T.bg, 0.8);
     }
+  }
+  ctx.restore();
+}
+
+function drawTrail(ctx, pts, color) {
+  // Older segments fade out.
+  ctx.save();
+  ctx.lineWidth = 3;
+  ctx.lineCap = "round";
+  for (let i = 1; i < pts.length; i++) {
+    ctx.strokeStyle = alpha(color, (0.7 * i) / pts.length);
+    ctx.beginPath(); ctx.moveTo(...pts[i - 1]); ctx.lineTo(...pts[i]); ctx.stroke();
   }
   ctx.restore();
 }
@@ -379,7 +471,7 @@ function drawScatterForeground(S, ctx, x) {
     pts.forEach((p) => dot(ctx, p[0], p[1], 3, P.path, null));
   }
   // Selected data point and its reconstruction.
-  if (S.selected !== null && S.data.x) {
+  if (S.selected !== null && S.data.x && shown(S, "posterior")) {
     const xi = S.data.x[S.selected];
     const rec = toOriginal(S, S.decode(S.data.means[S.selected]));
     const [ax, ay] = V.toPx(xi[0], xi[1]);
@@ -394,14 +486,7 @@ function drawScatterForeground(S, ctx, x) {
     marker(ctx, V, rec[0], rec[1], 5, P.reconstruction, T);
   }
   // Trail of the decoded point.
-  const trail = S.trail;
-  for (let i = 1; i < trail.length; i++) {
-    const [ax, ay] = V.toPx(trail[i - 1][0], trail[i - 1][1]);
-    const [bx, by] = V.toPx(trail[i][0], trail[i][1]);
-    ctx.strokeStyle = alpha(P.point, (0.7 * i) / trail.length);
-    ctx.lineWidth = 3;
-    ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
-  }
+  if (shown(S, "trail")) drawTrail(ctx, S.trail.map((t) => V.toPx(t.x[0], t.x[1])), P.point);
   marker(ctx, V, x[0], x[1], S.dragging ? 9 : 7, P.point, T);
   ctx.font = "12px monospace";
   ctx.fillStyle = T.text;
@@ -444,10 +529,10 @@ function drawImageForeground(S, ctx, x) {
   let row = [];
   if (S.data.mode === "interpolate" && S.path.length === 2) {
     row = pathPoints(S, 8).map((xp, i) => [xp, i === 0 ? "A" : i === 7 ? "B" : ""]);
-  } else if (S.selected !== null && S.data.x) {
+  } else if (S.selected !== null && S.data.x && shown(S, "posterior")) {
     const rec = toOriginal(S, S.decode(S.data.means[S.selected]));
     row = [[S.data.x[S.selected], "data x"], [rec, "reconstruction"]];
-  } else if (S.data.samples) {
+  } else if (S.data.samples && shown(S, "samples")) {
     row = S.data.samples.x.slice(0, 8).map((xs, i) => [xs, i === 0 ? "prior samples" : ""]);
   }
   const gap = small * 0.25;
@@ -512,12 +597,22 @@ function drawViewForeground(S, x) {
 }
 
 // ------------------------------------------------------------------ frames --
+function drawable(S) {
+  const pad = S.pad.fg, view = S.view.fg;
+  return (
+    S.root.isConnected &&
+    pad.clientWidth >= MIN_DRAWN && pad.clientHeight >= MIN_DRAWN &&
+    (!S.data.show_view || (view.clientWidth >= MIN_DRAWN && view.clientHeight >= MIN_DRAWN))
+  );
+}
+
 function frame(S) {
   S.raf = 0;
+  if (!drawable(S)) return; // hidden or leaving the page: the resize observer redraws on return
   const t0 = performance.now();
   const x = toOriginal(S, S.decode(S.z));
   if (S.moved) {
-    S.trail.push(x);
+    S.trail.push({ z: S.z.slice(), x });
     if (S.trail.length > TRAIL) S.trail.shift();
     S.moved = false;
   }
@@ -538,6 +633,7 @@ function requestFrame(S) {
 }
 
 function redrawAll(S) {
+  if (!drawable(S)) return;
   S.theme = theme(S.root);
   drawPadBackground(S);
   if (S.data.show_view) drawViewBackground(S);
@@ -684,7 +780,7 @@ export default function (component) {
       root,
       pad: { bg: root.querySelector(".ll-latent .ll-bg"), fg: root.querySelector(".ll-latent .ll-fg") },
       view: { bg: root.querySelector(".ll-view .ll-bg"), fg: root.querySelector(".ll-view .ll-fg") },
-      z: [0, 0], trail: [], path: [], selected: null, raf: 0,
+      z: [0, 0], trail: [], path: [], selected: null, raf: 0, layers: {}, pushedLayers: null,
       dragging: false, focused: false, press: null, pushedZ: null,
       padSize: { w: 1, h: 1 }, viewSize: { w: 1, h: 1 },
     };
@@ -695,6 +791,9 @@ export default function (component) {
   S.decode = compileDecoder(data.decoder);
   root.classList.toggle("ll-single", !data.show_view);
   root.querySelector(".ll-view .ll-title").textContent = data.view_title || "Decoded output";
+  root.querySelector(".ll-hint").textContent = data.hint;
+  S.pad.fg.setAttribute("aria-label", `Latent plane. ${data.hint}`);
+  syncLayers(S, first);
   const legend = root.querySelector(".ll-legend");
   legend.replaceChildren(
     ...data.legend.map(([color, text]) => {
@@ -735,6 +834,50 @@ export default function (component) {
   // Streamlit may call a stale run's cleanup while the pad lives on (a data update
   // racing another): tear down only once the pad has really left the page.
   return () => setTimeout(() => teardown(S), 0);
+}
+
+function syncLayers(S, first) {
+  // The toggles come from Python (vae/ui/latent_pad/layers.py) with the session's choices.
+  // Python's choice wins when it changes (another pad toggled); otherwise the user's clicks here stand.
+  const layers = S.data.layers || [];
+  const pushed = JSON.stringify(layers.map((l) => [l.key, l.on]));
+  if (first || pushed !== S.pushedLayers) S.layers = Object.fromEntries(layers.map((l) => [l.key, l.on]));
+  S.pushedLayers = pushed;
+  const bar = S.root.querySelector(".ll-layers");
+  const signature = JSON.stringify(layers.map((l) => [l.key, l.label, l.color, l.help]));
+  if (bar.dataset.signature !== signature) {
+    // Rebuilt only when the set of layers changes, so a focused toggle keeps its focus.
+    bar.dataset.signature = signature;
+    const caption = document.createElement("span");
+    caption.className = "ll-layers-caption";
+    caption.textContent = "Show:";
+    bar.replaceChildren(
+      caption,
+      ...layers.map((l) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.dataset.layer = l.key;
+        button.title = l.help;
+        const swatch = document.createElement("b");
+        swatch.style.background = l.color;
+        button.append(swatch, document.createTextNode(l.label));
+        button.addEventListener("click", () => toggleLayer(S, l.key));
+        return button;
+      }),
+    );
+  }
+  for (const button of bar.querySelectorAll("button")) {
+    button.setAttribute("aria-pressed", String(shown(S, button.dataset.layer)));
+  }
+}
+
+function toggleLayer(S, key) {
+  S.layers = { ...S.layers, [key]: !shown(S, key) };
+  for (const button of S.root.querySelectorAll(".ll-layers button")) {
+    button.setAttribute("aria-pressed", String(shown(S, button.dataset.layer)));
+  }
+  redrawAll(S);
+  S.setStateValue("layers", { ...S.layers });
 }
 
 function teardown(S) {
