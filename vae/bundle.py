@@ -11,6 +11,9 @@ A bundle is a zip of plain files a person can open::
     standardizer.json    how the data were scaled for training
     history.csv          one row per epoch (losses in nats per point)
     latents.csv          the encoder's z_mean and z_log_var for every row
+    snapshots.h5         (optional) the weights at the run's snapshot epochs
+                         (``vae.snapshots``): ``epochs`` (n,) and each Keras
+                         layout array stacked along a first axis of n
 
 Loading treats the bytes as hostile. A zip with more members (or a larger
 central directory) than a bundle has is refused before zipfile parses its
@@ -52,6 +55,7 @@ from vae.config import SCALINGS, DataConfig, ModelConfig, TrainConfig
 from vae.data import MAX_ROWS, Dataset, Standardizer, to_csv_bytes
 from vae.decode import NetworkWeights, decode, encode, latent_grid, weights_from_arrays
 from vae.run import Run, RunStatus
+from vae.snapshots import MAX_SNAPSHOTS, SnapshotStore, stacked
 
 FORMAT = "latent-lab-run"
 FORMAT_VERSION = 1
@@ -62,7 +66,10 @@ DATASET = "dataset.csv"
 STANDARDIZER = "standardizer.json"
 HISTORY = "history.csv"
 LATENTS = "latents.csv"
-MEMBERS = (CONFIG, WEIGHTS, DATASET, STANDARDIZER, HISTORY, LATENTS)
+SNAPSHOTS = "snapshots.h5"
+MEMBERS = (CONFIG, WEIGHTS, DATASET, STANDARDIZER, HISTORY, LATENTS)  # every bundle has these
+OPTIONAL_MEMBERS = (SNAPSHOTS,)  # bundles saved before the epoch timeline lack it
+ALLOWED_MEMBERS = MEMBERS + OPTIONAL_MEMBERS
 
 # Caps on untrusted input. The server refuses uploads over 100 MB (compressed);
 # these bound what those bytes may expand to.
@@ -72,7 +79,7 @@ MAX_TEXT = 500  # characters in any name or message string from a bundle
 # A central-directory entry is 46 bytes plus its name, extra fields and comment; Latent Lab writes
 # about 70 per member, other zip tools add timestamps (~30). 1 KiB each leaves room and keeps
 # zipfile from parsing more than ~130 entries of a hostile directory.
-MAX_DIRECTORY_BYTES = len(MEMBERS) * 1024
+MAX_DIRECTORY_BYTES = len(ALLOWED_MEMBERS) * 1024
 _CHUNK = 1024 * 1024
 
 _STATUSES: tuple[str, ...] = get_args(RunStatus)
@@ -331,6 +338,97 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
     return weights_from_arrays(config, arrays)
 
 
+def snapshots_to_h5(config: ModelConfig, items: list[tuple[int, NetworkWeights]]) -> bytes:
+    """The bytes of ``snapshots.h5``: ``epochs`` and each layout array stacked over the snapshots.
+
+    Raises:
+        BundleError: if a snapshot does not fit ``config``.
+    """
+    for _, weights in items:
+        _check_weights_fit(config, weights)
+    epochs, arrays = stacked(items)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f["epochs"] = epochs
+        for i, path in enumerate(weight_layout(config)):
+            group = f.require_group(path)
+            group["0"] = arrays[2 * i].astype(np.float32, copy=False)
+            group["1"] = arrays[2 * i + 1].astype(np.float32, copy=False)
+    return buffer.getvalue()
+
+
+def snapshots_from_h5(config: ModelConfig, data: bytes, last_epoch: int) -> list[tuple[int, NetworkWeights]]:
+    """Read and validate ``snapshots.h5`` for the architecture ``config`` implies.
+
+    ``epochs`` must be int64, strictly ascending, within [1, ``last_epoch``]
+    and at most ``MAX_SNAPSHOTS`` long; every layout array must be float32
+    with that many snapshots of the layer's shape, finite; nothing else may
+    be in the file (checked as strictly as ``weights_from_h5``).
+
+    Returns:
+        ``[(epoch, weights), ...]`` ascending.
+
+    Raises:
+        BundleError: naming the first problem.
+    """
+    layout = weight_layout(config)
+    allowed_groups = set()
+    for path in layout:
+        parts = path.split("/")
+        allowed_groups.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
+    hint = "Save the run again from Latent Lab (or remove snapshots.h5 from the zip to load it without its timeline)."
+    try:
+        with h5py.File(io.BytesIO(data), "r") as f:
+            groups: dict[str, h5py.Group] = {}
+            datasets: dict[str, h5py.Dataset] = {}
+            _walk_h5(f, "", groups, datasets)
+            ds = datasets.get("epochs")
+            if ds is None or ds.ndim != 1 or ds.dtype != np.int64 or not 1 <= ds.shape[0] <= MAX_SNAPSHOTS:
+                raise BundleError(
+                    f"snapshots.h5 needs an int64 array 'epochs' of 1 to {MAX_SNAPSHOTS} entries. {hint}"
+                )
+            n = ds.shape[0]
+            expected: dict[str, tuple[int, ...]] = {}
+            for path, (_, kernel, bias) in layout.items():
+                expected[f"{path}/0"] = (n, *kernel)
+                expected[f"{path}/1"] = (n, bias)
+            extra = sorted((set(datasets) - set(expected) - {"epochs"}) | (set(groups) - allowed_groups))
+            missing = sorted(set(expected) - set(datasets))
+            if extra or missing:
+                raise BundleError(
+                    f"snapshots.h5 does not match the model settings ("
+                    f"{'unexpected ' + extra[0] if extra else 'lacks ' + missing[0]}). {hint}"
+                )
+            for path, shape in expected.items():
+                if tuple(datasets[path].shape) != shape or datasets[path].dtype != np.float32:
+                    raise BundleError(
+                        f"snapshots.h5 array {path} has shape {tuple(datasets[path].shape)} and dtype "
+                        f"{datasets[path].dtype}; the model settings imply float32 {shape}. {hint}"
+                    )
+            epochs = np.array(ds[()], np.int64)
+            arrays = [np.array(datasets[path][()], np.float32) for path in expected]
+    except BundleError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, OverflowError) as err:
+        raise BundleError(f"snapshots.h5 is not a readable HDF5 file ({_short(err)}). {hint}") from err
+    if epochs[0] < 1 or epochs[-1] > last_epoch or np.any(np.diff(epochs) <= 0):
+        raise BundleError(
+            f"snapshots.h5 epochs must ascend within 1..{last_epoch} (the run's epochs). "
+            f"Received: {epochs[:5].tolist()}… {hint}"
+        )
+    for path, array in zip(expected, arrays, strict=True):
+        if not np.isfinite(array).all():
+            raise BundleError(f"snapshots.h5 array {path} holds NaN or infinite values. {hint}")
+    return [
+        (int(epoch), weights_from_arrays(config, [array[i] for array in arrays]))
+        for i, epoch in enumerate(epochs)
+    ]
+
+
+def _last_epoch(history: list[dict[str, Any]]) -> int:
+    return max((int(record["epoch"]) for record in history), default=0)
+
+
 # ---------------------------------------------------------------------------
 # Saving
 # ---------------------------------------------------------------------------
@@ -468,6 +566,8 @@ def save_bundle(run: Run, dataset: Dataset) -> bytes:
         HISTORY: _history_csv(run.history),
         LATENTS: latents_csv(run.weights, dataset),
     }
+    if len(run.snapshots):
+        members[SNAPSHOTS] = snapshots_to_h5(run.model_config, run.snapshots.items())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, payload in members.items():
@@ -503,10 +603,10 @@ def _short(err: BaseException) -> str:
 
 
 def _check_member_count(count: int) -> None:
-    if count > len(MEMBERS):
+    if count > len(ALLOWED_MEMBERS):
         raise BundleError(
-            f"The bundle has {count:,} members; a run bundle holds only {len(MEMBERS)} "
-            f"({', '.join(MEMBERS)}). Use a bundle saved by Latent Lab."
+            f"The bundle has {count:,} members; a run bundle holds at most {len(ALLOWED_MEMBERS)} "
+            f"({', '.join(ALLOWED_MEMBERS)}). Use a bundle saved by Latent Lab."
         )
 
 
@@ -534,7 +634,7 @@ def _check_directory(data: bytes) -> None:
     if end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
         raise BundleError(
             f"The zip's directory is {end[zipfile._ECD_SIZE]:,} bytes, more than a run bundle's "
-            f"{len(MEMBERS)} members need ({MAX_DIRECTORY_BYTES:,}); use a bundle saved by Latent Lab."
+            f"{len(ALLOWED_MEMBERS)} members need ({MAX_DIRECTORY_BYTES:,}); use a bundle saved by Latent Lab."
         )
 
 
@@ -560,11 +660,11 @@ def _read_members(data: bytes, max_total_bytes: int) -> dict[str, bytes]:
         _check_member_count(len(infos))
         # The whitelist is the path check: "../x", "/etc/passwd" or "C:x" is simply not a member name.
         names = [info.filename for info in infos]
-        unknown = [n for n in names if n not in MEMBERS]
+        unknown = [n for n in names if n not in ALLOWED_MEMBERS]
         if unknown:
             raise BundleError(
                 f"The bundle has an unknown member {unknown[0][:80]!r}; a run bundle holds "
-                f"only {', '.join(MEMBERS)}."
+                f"only {', '.join(ALLOWED_MEMBERS)}."
             )
         twice = [name for name, count in Counter(names).items() if count > 1]
         if twice:
@@ -922,6 +1022,11 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
             f"the bundle is damaged."
         )
     latents = _floats(LATENTS, frame, latent_columns(model_config.latent_dim))
+    snapshots = (
+        SnapshotStore.from_items(snapshots_from_h5(model_config, members[SNAPSHOTS], _last_epoch(history)))
+        if SNAPSHOTS in members
+        else SnapshotStore()
+    )
     meta = {k: config.get(k) for k in ("format_version", "app", "libraries", "saved_at")}
     for key in ("app", "libraries"):
         if meta[key] is not None and (not isinstance(meta[key], dict) or len(json.dumps(meta[key])) > 4000):
@@ -937,6 +1042,7 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
         weights=weights,
         status=status,
         message=message,
+        snapshots=snapshots,
     )
     return BundleContents(run=run, dataset=dataset, meta=meta, latents=latents)
 

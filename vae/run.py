@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.decode import NetworkWeights
+from vae.snapshots import SnapshotStore
 
 RunStatus = Literal["starting", "training", "paused", "finished", "stopped", "diverged", "failed"]
 
@@ -29,6 +30,8 @@ class Run:
         weights: the latest finite weights (None before the first epoch).
         status: where the run is.
         message: why it stopped, for the user (empty when all is well).
+        snapshots: weights at a bounded, log-spaced set of epochs (the epoch
+            timeline replays them; see ``vae.snapshots``).
     """
 
     data_config: DataConfig
@@ -38,6 +41,7 @@ class Run:
     weights: NetworkWeights | None = None
     status: RunStatus = "starting"
     message: str = ""
+    snapshots: SnapshotStore = field(default_factory=SnapshotStore)
 
     @property
     def epochs_done(self) -> int:
