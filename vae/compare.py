@@ -12,6 +12,8 @@ here on the held-out rows:
 - active latent units (variance over the data of E[z|x] above 0.01);
 - training time.
 
+The table, its plain words and a verdict per model are in ``vae.compare_report``.
+
 Units: losses are nats per point on standardized data (as in ``vae.losses``);
 distances between samples are in standardized units.
 """
@@ -23,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from vae import losses
 from vae.config import ModelConfig, ModelKind, TrainConfig
@@ -450,58 +451,3 @@ class Entry:
 def slots_free(own_running: int, server_running: int, cap: int) -> int:
     """How many queued models may start now under a server-wide cap of ``cap`` trainings."""
     return max(0, cap - max(own_running, server_running))
-
-
-# --- the table -----------------------------------------------------------------------------------
-COLUMNS: dict[str, str] = {
-    "Model": "The variant and its one setting. All share the data, seed, architecture and budget.",
-    "Recon MSE": "Mean squared error between held-out points and their reconstructions "
-    "decoder(E[z|x]), in the data's original units². Lower is better.",
-    "Recon MSE (std)": "The same on standardized data (each column has std 1), so columns on "
-    "different scales count equally. Lower is better.",
-    "KL (nats)": "Mean KL(q(z|x) ‖ N(0, I)) on held-out points: how much information the code "
-    "carries beyond the prior. VAEs only.",
-    "ELBO (nats)": "Evidence lower bound on log p(x), per held-out point, standardized data, one "
-    "sample of z. Higher is better. VAEs only.",
-    "IWAE K=64 (nats)": "Importance-weighted bound on log p(x) with 64 samples: tighter than the "
-    "ELBO, so it compares VAEs more fairly. Higher is better. VAEs only.",
-    "Energy distance": "How far 1,000 decoded prior samples x = decoder(z), z ~ N(0, I), lie from "
-    "held-out data (2E|X−Y| − E|X−X′| − E|Y−Y′|, standardized units). 0 = same "
-    "distribution. Lower means the model generates data-like points.",
-    "MMD²": "Maximum mean discrepancy² between the same prior samples and held-out data (RBF "
-    "kernel, bandwidth by the median heuristic). 0 = same distribution; at most 2.",
-    "Active units": "Latent dimensions the encoder uses: variance over the data of E[z|x] above "
-    "0.01. A collapsed VAE dimension is inactive.",
-    "Train time (s)": "Seconds spent in training epochs (without starting TensorFlow).",
-    "Epochs": "Epochs trained (fewer than asked if the run stopped early).",
-}
-
-
-def metrics_frame(entries: list[Entry]) -> pd.DataFrame:
-    """The results table: one row per scored entry, columns as in ``COLUMNS``."""
-    rows = []
-    for entry in entries:
-        m = entry.metrics
-        if m is None:
-            continue
-        rows.append(
-            {
-                "Model": entry.variant.label,
-                "Recon MSE": m.recon_mse,
-                "Recon MSE (std)": m.recon_mse_std,
-                "KL (nats)": m.kl,
-                "ELBO (nats)": m.elbo,
-                "IWAE K=64 (nats)": m.iwae,
-                "Energy distance": m.energy,
-                "MMD²": m.mmd,
-                "Active units": m.active_units,
-                "Train time (s)": entry.train_seconds,
-                "Epochs": entry.epochs_done,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV (empty cells where a metric does not apply)."""
-    return frame.to_csv(index=False, float_format="%.6g").encode("utf-8")

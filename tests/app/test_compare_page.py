@@ -96,10 +96,18 @@ def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
     at = compare_page(app_test, dataset, finished_comparison(dataset))
     assert not at.exception
     tables = [df.value for df in at.dataframe]
-    metrics = next(t for t in tables if "Energy distance" in t.columns)
-    assert list(metrics["Model"]) == ["Autoencoder", "VAE"]
-    assert np.isnan(metrics["IWAE K=64 (nats)"][0]) and np.isfinite(metrics["IWAE K=64 (nats)"][1])
-    assert (metrics["Energy distance"] > 0).all()
+    # The scores in plain words: one row per measure, its meaning, one column per model.
+    metrics = next(t for t in tables if "Measure" in t.columns).set_index("Measure")
+    assert list(metrics.columns) == ["What it tells you", "Autoencoder", "VAE"]
+    likelihood = metrics.loc["Likelihood of real data (ELBO)"]
+    assert likelihood["Autoencoder"] == "no likelihood: not a probabilistic model"
+    assert np.isfinite(float(likelihood["VAE"].replace("★ best", "")))
+    assert "lower is better" in metrics.loc["Generated vs real (energy distance)", "What it tells you"]
+    assert not metrics.isin(["None", "nan", ""]).any().any()
+    # One verdict per model, in a sentence.
+    verdicts = at.get("markdown")
+    said = "\n".join(m.value for m in verdicts)
+    assert "**Autoencoder**: " in said and "**VAE**: " in said
     # Each model's decoding of the shared cursor (0, 0), in original units.
     decoded = next(t for t in tables if list(t.columns) == list(dataset.columns))
     assert list(decoded.index) == ["Autoencoder", "VAE"]

@@ -58,12 +58,18 @@ def test_train_ae_and_vae_side_by_side(app_url, page):
     wait_for_app(page)
     expect(progress.get_by_text(f"finished · epoch {EPOCHS}/{EPOCHS}")).to_have_count(2)
 
-    # The metrics table: one row per model (a glide-data-grid canvas; its rows are in the a11y table).
+    # The metrics in plain words: one row per measure, one column per model (a glide-data-grid
+    # canvas; its cells are in the a11y table), and a verdict per model.
     grid = metrics.locator("[data-testid='stDataFrame']")
     expect(grid).to_be_visible()
     cells = grid.locator("td[role='gridcell']")
-    expect(cells.filter(has_text=re.compile(r"^Autoencoder$"))).to_have_count(1)
-    expect(cells.filter(has_text=re.compile(r"^VAE$"))).to_have_count(1)
+    expect(cells.filter(has_text=re.compile(r"^Generated vs real \(energy distance\)$"))).to_have_count(1)
+    expect(cells.filter(has_text="no likelihood: not a probabilistic model")).to_have_count(2)  # ELBO, IWAE
+    headers = grid.locator("[role='columnheader']")
+    expect(headers.filter(has_text=re.compile(r"^Autoencoder$"))).to_have_count(1)
+    expect(headers.filter(has_text=re.compile(r"^VAE$"))).to_have_count(1)
+    verdicts = metrics.locator(".st-key-ll-compare-verdicts")
+    expect(verdicts.get_by_text(re.compile(r"^Autoencoder: (Reconstructs|Is) "))).to_have_count(1)
     expect(metrics.get_by_role("button", name=re.compile("Download the table"))).to_be_visible()
     # The generation figure names both models and their energy distance.
     expect(main.get_by_text(re.compile(r"energy distance \d")).first).to_be_visible()

@@ -6,11 +6,9 @@ last tests train real models with ``vae.engine.fit`` (TensorFlow) and are slow.
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -217,38 +215,6 @@ def test_slots_free_respects_the_server_wide_cap():
     assert compare.slots_free(1, 1, 2) == 1
     assert compare.slots_free(0, 2, 2) == 0  # another page's training holds both slots
     assert compare.slots_free(2, 3, 2) == 0
-
-
-def test_metrics_frame_and_csv_round_trip():
-    entries = []
-    for key, energy in (("ae", 0.4), ("vae", 0.05)):
-        entry = Entry(
-            Variant(key),
-            ModelConfig(kind=Variant(key).kind),
-            status="finished",
-            history=[{"epoch": 1, "loss": 1.0, "seconds": 1.5}],
-        )
-        is_vae = key == "vae"
-        entry.metrics = compare.Metrics(
-            recon_mse=0.01,
-            recon_mse_std=0.02,
-            kl=4.0 if is_vae else math.nan,
-            elbo=-3.0 if is_vae else math.nan,
-            iwae=-2.9 if is_vae else math.nan,
-            energy=energy,
-            mmd=energy / 4,
-            active_units=2,
-        )
-        entries.append(entry)
-    entries.append(Entry(Variant("sparse"), ModelConfig(kind="sparse")))  # not scored: no row
-    frame = compare.metrics_frame(entries)
-    assert list(frame.columns) == list(compare.COLUMNS)
-    assert list(frame["Model"]) == ["Autoencoder", "VAE"]
-    back = pd.read_csv(io.BytesIO(compare.to_csv_bytes(frame)))
-    assert list(back.columns) == list(compare.COLUMNS)
-    assert back["Energy distance"].tolist() == [0.4, 0.05]
-    assert math.isnan(back["IWAE K=64 (nats)"][0]) and back["IWAE K=64 (nats)"][1] == -2.9
-    assert back["Train time (s)"].tolist() == [1.5, 1.5]
 
 
 # --- training (TensorFlow) -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from vae import compare, worker
+from vae import compare, compare_report, worker
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import Dataset
@@ -420,31 +420,35 @@ def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]
 
 
 def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
-    frame = compare.metrics_frame(entries)
-    config = {
-        name: st.column_config.NumberColumn(name, help=text, format="%.4g")
-        for name, text in compare.COLUMNS.items()
-        if name != "Model"
-    }
-    config["Model"] = st.column_config.TextColumn("Model", help=compare.COLUMNS["Model"])
-    config["Active units"] = st.column_config.NumberColumn(
-        "Active units", help=compare.COLUMNS["Active units"], format="%d"
-    )
-    config["Epochs"] = st.column_config.NumberColumn("Epochs", help=compare.COLUMNS["Epochs"], format="%d")
+    """The scores in plain words (one row per measure), a verdict per model, and the CSV."""
+    frame = compare_report.metrics_frame(entries)
     with st.container(key="ll-compare-metrics"):
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        st.dataframe(
+            compare_report.readable_table(frame),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Measure": st.column_config.TextColumn("Measure", pinned=True, width="medium"),
+                "What it tells you": st.column_config.TextColumn("What it tells you", width="large"),
+            },
+        )
+        with st.container(key="ll-compare-verdicts"):
+            st.markdown(
+                "\n".join(
+                    f"- **{label}**: {text}" for label, text in compare_report.verdicts(entries).items()
+                )
+            )
         st.download_button(
             "Download the table (CSV)",
-            compare.to_csv_bytes(frame),
+            compare_report.to_csv_bytes(frame),
             "latent_lab_compare.csv",
             mime="text/csv",
             icon="⬇️",
             key="ll_cmp_csv",
         )
-    n_test = len(comparison.test_rows)
     st.caption(
-        f"Scored on {n_test:,} held-out rows no model trained on. Hover a column name for what it "
-        "means. “None”: the metric needs a variational model."
+        f"Scored on {len(comparison.test_rows):,} held-out rows no model trained on. Likelihoods are in "
+        "nats per point on standardized data; ★ marks the best value of a row where one way is better."
     )
 
 
