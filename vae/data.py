@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vae.config import DataConfig, Scaling
+from vae.config import MAX_INPUT_DIM, DataConfig, Scaling
 
 
 @dataclass(frozen=True)
@@ -377,7 +377,9 @@ MAX_UPLOAD_MB = 100  # the same as server.maxUploadSize in .streamlit/config.tom
 MAX_ROWS = 1_000_000  # more than this: refuse, or take a seeded subsample
 MIN_ROWS = 2
 MAX_ABS_VALUE = 1e15  # beyond this float32 training loses the data (and its squared error overflows)
-_SNIFF_BYTES = 64 * 1024
+_SNIFF_BYTES = 64 * 1024  # the sample sniffing reads, grown for a wide file (see _head)
+# A header line longer than this is refused: 4,096 columns (the widest model) of ~1,000-byte names.
+_MAX_HEADER_BYTES = 4 * 1024 * 1024
 _DELIMITERS = ("\t", ";", ",", "|")  # in order of preference when several fit
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$|^[+-]?(nan|inf|infinity)$", re.I)
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
@@ -424,15 +426,41 @@ class Table:
 
 
 def _head(source: bytes | str | Path) -> tuple[bytes, int]:
+    """The sample sniffing reads, and the file's size in bytes.
+
+    The sample holds the whole first line (so a header of 10,000 names is not
+    cut) and about three more lines of that width, at least ``_SNIFF_BYTES``;
+    a first line longer than ``_MAX_HEADER_BYTES`` is left cut.
+    """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source[:_SNIFF_BYTES])
-        return data, len(source)
+        return _sample(lambda n: bytes(source[:n])), len(source)
     path = Path(source)
     try:
         with path.open("rb") as fh:
-            return fh.read(_SNIFF_BYTES), path.stat().st_size
+
+            def prefix(n: int) -> bytes:
+                fh.seek(0)
+                return fh.read(n)
+
+            return _sample(prefix), path.stat().st_size
     except OSError as exc:
         raise DataError(f"Cannot read {str(path)!r}: {exc.strerror or exc}. Check the path.") from exc
+
+
+def _sample(prefix: Callable[[int], bytes]) -> bytes:
+    head = prefix(_SNIFF_BYTES)
+    end = _first_line_end(head)
+    if end is None and len(head) == _SNIFF_BYTES:
+        head = prefix(_MAX_HEADER_BYTES)
+        end = _first_line_end(head)
+    if end is not None and 4 * end > len(head):
+        head = prefix(4 * end)
+    return head
+
+
+def _first_line_end(head: bytes) -> int | None:
+    match = re.search(rb"[\r\n]", head)
+    return None if match is None else match.end()
 
 
 def _check_not_binary(head: bytes, label: str) -> None:
@@ -460,18 +488,26 @@ def _decode_head(head: bytes, complete: bool) -> tuple[str, str]:
         return head.decode("latin-1"), "latin-1"
 
 
-def _sniff(text: str) -> tuple[str, str, bool, list[str]]:
-    """Delimiter, decimal mark, whether there is a header, and the header fields."""
+def _sniff(text: str, complete: bool) -> tuple[str, str, bool, list[str]]:
+    """Delimiter, decimal mark, whether there is a header, and the header fields.
+
+    ``complete`` says ``text`` is the whole file; otherwise its last line may be cut.
+    """
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
-    if len(text) >= _SNIFF_BYTES - 4 and len(lines) > 1:
-        lines = lines[:-1]  # the last line of a cut sample may be partial
-    best = ","
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]
+    best, rows = ",", None
     for delim in _DELIMITERS:
-        counts = {len(row) for row in csv.reader(lines, delimiter=delim)}
+        try:
+            split = list(csv.reader(lines, delimiter=delim))
+        except csv.Error:  # a field over csv's 131,072-character limit: a wide line split wrongly
+            continue
+        counts = {len(row) for row in split}
         if len(counts) == 1 and counts.pop() >= 2:
-            best = delim
+            best, rows = delim, split
             break
-    rows = list(csv.reader(lines, delimiter=best))
+    if rows is None:
+        rows = list(csv.reader(lines, delimiter=best))
     first = [f.strip() for f in rows[0]] if rows else []
     has_header = not all(_NUMBER.match(f) for f in first) if first else False
     decimal = "."
@@ -559,8 +595,28 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
             f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.", "empty"
         )
     _check_not_binary(head, label)
-    text, encoding = _decode_head(head, complete=size <= _SNIFF_BYTES)
-    delimiter, decimal, has_header, first = _sniff(text)
+    complete = len(head) == size
+    if not complete and _first_line_end(head) is None:
+        raise DataError(
+            f"{label} has a first line longer than {_MAX_HEADER_BYTES // 2**20} MB with no line break; "
+            "a CSV has one row per line. Check that this is a CSV or TSV file.",
+            "parse",
+        )
+    text, encoding = _decode_head(head, complete=complete)
+    try:
+        delimiter, decimal, has_header, first = _sniff(text, complete)
+    except csv.Error as exc:  # e.g. a field longer than csv's 131,072-character limit
+        raise DataError(
+            f"{label} could not be read as delimited text ({exc}). Shorten that cell, or check "
+            "that this is a CSV file.",
+            "parse",
+        ) from exc
+    if len(first) > MAX_INPUT_DIM:
+        raise DataError(
+            f"{label} has {len(first):,} columns; Latent Lab reads at most {MAX_INPUT_DIM:,} (the widest "
+            "model it trains). Keep the columns you need (e.g. in a spreadsheet) and upload that.",
+            "too_many_columns",
+        )
     notes = []
     if encoding == "latin-1":
         notes.append("The file is not valid UTF-8; it was read as Latin-1.")

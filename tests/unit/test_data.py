@@ -229,7 +229,25 @@ def test_reads_a_path(tmp_path):
 
 # --- CSV: bad files -------------------------------------------------------------------------------
 
+
+def wide_csv(
+    n_columns: int, name: str = "column_{}", sep: str = ",", decimal: str = ".", rows: int = 3
+) -> bytes:
+    """A CSV of ``n_columns`` numeric columns: its header alone may outgrow the 64 KB sniffing sample."""
+    rng = np.random.default_rng(0)
+    lines = [sep.join(name.format(j) for j in range(n_columns))]
+    lines += [
+        sep.join(f"{v:.4f}".replace(".", decimal) for v in rng.normal(size=n_columns)) for _ in range(rows)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
 BAD = {
+    "10000_columns": (
+        wide_csv(10_000),
+        "too_many_columns",
+        "has 10,000 columns; Latent Lab reads at most 4,096",
+    ),
     "empty": (b"", "empty", "is empty"),
     "whitespace": (b"  \n\n", "empty", "is empty"),
     "header_only": (b"a,b\n", "no_rows", "no data rows"),
@@ -255,6 +273,26 @@ def test_bad_files_raise_one_line_data_errors(case):
     assert err.kind == kind, str(err)
     assert text in str(err)
     assert isinstance(err, ValueError)
+
+
+@pytest.mark.parametrize("source", ["bytes", "path"])
+def test_a_header_longer_than_the_sniffing_sample_is_read_whole(source, tmp_path):
+    """4,096 columns of long names: a 127 KB header, semicolons and decimal commas."""
+    raw = wide_csv(4096, name="measurement_{:04d}_of_the_sensor", sep=";", decimal=",")
+    assert raw.index(b"\n") > 64 * 1024
+    if source == "path":
+        (tmp_path / "wide.csv").write_bytes(raw)
+    table = data.read_table(raw if source == "bytes" else tmp_path / "wide.csv")
+    assert len(table.columns) == len(table.numeric) == 4096 and table.n_rows == 3
+    assert table.columns[-1] == "measurement_4095_of_the_sensor"
+    assert (table.delimiter, table.decimal, table.has_header) == (";", ",", True)
+    expected = np.random.default_rng(0).normal(size=(3, 4096)).round(4)
+    np.testing.assert_allclose(table.frame.to_numpy(np.float64), expected, atol=1e-12)
+
+
+def test_a_first_line_with_no_end_is_refused():
+    err = error_of(b"a" * (5 * 2**20) + b"\n1\n2\n")
+    assert err.kind == "parse" and "first line longer than 4 MB" in str(err)
 
 
 def test_file_over_the_size_limit():

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from vae.config import MAX_INPUT_DIM
 from vae.data import MAX_ABS_VALUE, DataError, Dataset, load_csv, read_table
 
 # pandas may warn about rows wider than the header (refused since e9a800c); not the point here.
@@ -222,3 +223,26 @@ def test_rows_wider_than_the_header_are_refused_not_truncated(data):
         warnings.simplefilter("ignore")
         with pytest.raises(DataError):
             load_csv(data)
+
+
+# -- wide headers ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 6000), st.integers(1, 40), st.sampled_from([",", ";", "\t"]))
+@example(4096, 40, ",")  # the widest file read, its header 3 times the 64 KB sample
+@example(4097, 1, ",")
+def test_a_header_of_any_width_is_read_whole(n_columns, name_length, delim):
+    """Every column is seen whatever the header's length; past the column cap the message says so."""
+    header = delim.join(f"{j:0{name_length}d}c" for j in range(n_columns))
+    rows = [delim.join(str((i + 1) * (j + 1)) for j in range(n_columns)) for i in range(3)]
+    raw = "\n".join([header, *rows, ""]).encode()
+    try:
+        table = read_table(raw)
+    except DataError as err:
+        assert n_columns > MAX_INPUT_DIM and err.kind == "too_many_columns", err
+        assert f"{n_columns:,} columns" in str(err)
+        return
+    assert n_columns <= MAX_INPUT_DIM
+    assert len(table.numeric) == n_columns and table.n_rows == 3 and table.has_header
+    assert table.frame.iloc[2, n_columns - 1] == 3 * n_columns
