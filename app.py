@@ -5,7 +5,9 @@ Entrypoint: page config, navigation over pages/, and the shared sidebar.
 
 import streamlit as st
 
-from vae.ui import focus, share, sidebar
+from vae.ui import focus, offline, share, sidebar
+
+offline.apply()  # before anything else: Streamlit's origin check must not look up addresses
 
 st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
 focus.apply()

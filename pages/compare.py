@@ -33,18 +33,21 @@ if dataset is None:
 
 comparison = state.get_comparison()
 st.markdown(f"Dataset: **{plain(dataset.name)}** · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
-if comparison is not None and not comparison.matches(dataset):
+# Models trained on another dataset cannot be scored or drawn on this one (it may not even have
+# as many columns): say so, and let the form train them again here.
+stale = comparison is not None and not comparison.matches(dataset)
+if stale:
     st.warning(
-        "The dataset changed since these models were trained; train them again to compare "
-        "them on the current data.",
+        "The dataset changed since these models were trained; press **Train the ticked models** "
+        "to train them on the current data.",
         icon="⚠️",
     )
 
 running = comparison is not None and comparison.is_active
-spec = view.settings_form(dataset, disabled=running)
+spec = view.settings_form(dataset, disabled=running and not stale)
 if spec is not None:
     comparison = view.start(spec, dataset)
-    running = comparison.is_active
+    running, stale = comparison.is_active, False
 
 if comparison is None:
     st.info(
@@ -57,6 +60,8 @@ if comparison is None:
 if running and st.button("Stop all", icon="⏹️", key="ll_cmp_stop"):
     view.stop_all(comparison)
     st.rerun()
+if stale:
+    st.stop()
 
 st.subheader("Training")
 st.fragment(view.progress, run_every=1.0 if running else None)(dataset)

@@ -38,13 +38,9 @@ def no_model() -> None:
 
 
 def refuse(run: Run, dataset: Dataset) -> str | None:
-    reason = explore.refuse_reason(run.weights, run.status, run.message)
-    if reason is None and run.weights.input_dim != dataset.n_dims:
-        reason = (
-            f"This model was trained on {run.weights.input_dim} columns, but the current dataset "
-            f"has {dataset.n_dims}. Train a model on this dataset to explore it."
-        )
-    return reason
+    return empty_state.model_mismatch(run, dataset) or explore.refuse_reason(
+        run.weights, run.status, plain(run.message)
+    )
 
 
 def show_readout(run: Run, dataset: Dataset, z: tuple[float, float], limit: float) -> None:
@@ -153,13 +149,17 @@ dataset, run = state.get_dataset(), state.get_run()
 if run is None or dataset is None:
     no_model()
     st.stop()
+mismatch = empty_state.model_mismatch(run, dataset)
+if mismatch:
+    empty_state.offer_retrain(mismatch, key="ex_retrain")
+    st.stop()
 reason = refuse(run, dataset)
 if reason:
     st.error(f"This model cannot be explored. {reason}", icon="🚫")
     st.page_link("pages/train.py", label="Train again", icon="🏋️")
     st.stop()
 if run.status == "diverged":
-    st.warning(f"This run diverged; you are exploring its last finite weights. {run.message}")
+    st.warning(f"This run diverged; you are exploring its last finite weights. {plain(run.message)}")
 if run.data_config.replace(name="") != dataset.config.replace(name=""):
     st.warning("The dataset changed since this model was trained: the encoded points may not match.")
 st.caption(

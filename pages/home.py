@@ -4,7 +4,7 @@ import streamlit as st
 
 from vae.config import DataConfig
 from vae.data import generate
-from vae.ui import state
+from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
@@ -19,6 +19,7 @@ st.markdown(
 )
 
 dataset, run = state.get_dataset(), state.get_run()
+mismatch = empty_state.model_mismatch(run, dataset)
 
 with st.container(border=True, key="tour"):
     left, right = st.columns([3, 1], vertical_alignment="center")
@@ -55,14 +56,19 @@ with col2.container(border=True, height="stretch"):
         )
     else:
         st.caption(f"⏳ {run.model_config.label}: {run.status}.")
+    if mismatch:
+        st.caption(f"⚠️ {mismatch}")
+        empty_state.train_on_current_data(key="home_retrain")
     st.page_link("pages/train.py", label="Train →")
 with col3.container(border=True, height="stretch"):
     st.subheader("3 · Explore")
     st.write("Drag a point over the latent plane and see the decoded output move as you drag.")
-    if run is not None and run.usable:
+    if run is not None and run.usable and not mismatch:
         st.caption("✅ Ready: the latent plane of your model is waiting.")
     else:
-        st.caption("⬜ Needs a trained model.")
+        st.caption(
+            "⬜ Needs a model trained on the current dataset." if mismatch else "⬜ Needs a trained model."
+        )
     st.page_link("pages/explore.py", label="Explore →")
 
 st.markdown(

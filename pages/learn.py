@@ -13,7 +13,8 @@ require_app_shell()
 ROW_KEY, SEED_KEY, CHART_KEY = "learn_row", "learn_seed", "learn_points"
 
 run, dataset = state.get_run(), state.get_dataset()
-live = run is not None and run.usable and dataset is not None and dataset.n_dims == run.weights.input_dim
+mismatch = empty_state.model_mismatch(run, dataset)
+live = run is not None and run.usable and dataset is not None and mismatch is None
 
 st.title("Learn: the math behind a VAE")
 st.caption(
@@ -69,12 +70,8 @@ st.latex(r"\mathrm{KL} = -\tfrac12 \textstyle\sum_{j} \big(1 + \log\sigma_j^2 - 
 
 st.header("3 · Your model, one point")
 if not live:
-    if run is not None and run.usable and dataset is not None:
-        empty_state.offer_model(
-            f"The dataset has {dataset.n_dims} columns but the model was trained on "
-            f"{run.weights.input_dim}: train a model on this dataset to see live numbers.",
-            key="learn_quick_train",
-        )
+    if mismatch:
+        empty_state.offer_retrain(mismatch, key="learn_retrain")
     else:
         empty_state.offer_model(
             "Train a model to see live numbers: pick a data point and watch its "

@@ -61,6 +61,11 @@ def on_start(paused: bool = False) -> None:
     st.session_state[ERROR_KEY] = training.start(dataset, form.model_config, form.train_config, paused=paused)
 
 
+def on_train_current_data() -> None:
+    training.stop()  # a model of another width may still be training on the old data
+    on_start()
+
+
 def on_step() -> None:
     if not training.job_running():
         on_start(paused=True)
@@ -118,15 +123,14 @@ def show_status(run) -> None:
         "failed": f"Failed · {label}",
     }[run.status]
     st.progress(fraction, text=status)
+    message = plain(run.message)  # from the worker or a loaded bundle: shown as text, never Markdown
     if run.status == "finished":
-        st.success(f"{run.message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
+        st.success(f"{message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
         st.page_link("pages/explore.py", label="Explore the latent plane →", icon="🧭")
     elif run.status == "diverged":
-        st.error(
-            f"{run.message} Tip: lower the learning rate, or rescale the data to z-scores on the Data page."
-        )
+        st.error(f"{message} Tip: lower the learning rate, or rescale the data to z-scores on the Data page.")
     elif run.status == "failed":
-        st.error(f"{run.message} Your dataset, settings and earlier runs are untouched.")
+        st.error(f"{message} Your dataset, settings and earlier runs are untouched.")
         st.button(
             "Restart training",
             icon="🔁",
@@ -134,7 +138,7 @@ def show_status(run) -> None:
             on_click=lambda: st.session_state.update({ERROR_KEY: training.restart()}),
         )
     elif run.status == "stopped" and run.message:
-        st.info(run.message)
+        st.info(message)
 
 
 running = training.job_running()
@@ -222,12 +226,16 @@ with right:
                 key="tr_loss_chart",
                 config={"displayModeBar": False},
             )
-        st.markdown(
-            f"**Live panel** · data ({palette.NAMES['data']}), their reconstructions "
-            f"({palette.NAMES['reconstruction']}) and samples from the prior "
-            f"({palette.NAMES['prior_samples']}), in the data's original units"
-        )
-        st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
+        mismatch = empty_state.model_mismatch(run, dataset)
+        if mismatch:  # the dataset changed under the model: its panel cannot be drawn
+            empty_state.offer_retrain(mismatch, key="tr_retrain", on_click=on_train_current_data)
+        else:
+            st.markdown(
+                f"**Live panel** · data ({palette.NAMES['data']}), their reconstructions "
+                f"({palette.NAMES['reconstruction']}) and samples from the prior "
+                f"({palette.NAMES['prior_samples']}), in the data's original units"
+            )
+            st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
         # `running` is what this fragment was registered with: polling. Compare with the run's state
         # now, not with the previous tick's, since the sidebar may have drained the last epoch first.
         if running and (run is None or not run.is_active):

@@ -99,11 +99,3 @@ def test_a_model_with_nan_weights_is_refused_with_the_reason(app_test, trained_s
     assert not at.exception
     assert "not finite" in at.error[0].value and "epoch 4" in at.error[0].value
     assert not at.code  # no readout
-
-
-def test_a_model_for_other_columns_is_refused(app_test, trained_session):
-    _, run = trained_session
-    digits = generate(DataConfig(preset="digits", n_samples=200))
-    at = open_explore(app_test, digits, run)
-    assert not at.exception
-    assert "trained on 2 columns" in at.error[0].value

@@ -116,13 +116,3 @@ def test_plain_autoencoder_shows_no_kl(app_test, weights):
     assert not at.exception
     assert metric_values(at)["KL"] == 0.0
     assert any("has no sampling and no KL term" in m.value for m in at.markdown)
-
-
-def test_dataset_model_mismatch_says_so_and_offers_to_train_for_this_data(app_test, weights):
-    from vae.data import make_dataset
-
-    wide = make_dataset(np.random.default_rng(0).normal(size=(50, 3)), ("a", "b", "c"), DataConfig())
-    at = learn_page(app_test, make_run(weights), wide)
-    assert not at.exception
-    assert any("3 columns but the model was trained on 2" in info.value for info in at.info)
-    assert at.button(key="learn_quick_train").label == "Train a quick default model"

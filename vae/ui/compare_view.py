@@ -27,6 +27,7 @@ from vae.decode import encode
 from vae.explore import decode_original, refuse_reason
 from vae.ui import palette, state
 from vae.ui.axes import log_axis
+from vae.ui.text import plain
 
 DATA_GREY = palette.DATA
 SAMPLE_COLOR = palette.PRIOR_SAMPLES
@@ -271,7 +272,7 @@ def progress(dataset: Dataset) -> None:
                 st.markdown(f"{STATUS_ICONS.get(entry.status, '')} **{entry.variant.label}**")
                 st.caption(
                     f"{entry.status} · epoch {entry.epochs_done}/{comparison.spec.train.epochs}"
-                    + (f" · {entry.message}" if entry.message else "")
+                    + (f" · {plain(entry.message)}" if entry.message else "")
                 )
         if any(e.history for e in comparison.entries.values()):
             term = st.segmented_control(

@@ -6,11 +6,15 @@ of an empty chart, so a newcomer is never left on a page with nothing to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from vae.config import DataConfig
-from vae.data import generate
+from vae.data import Dataset, generate
+from vae.run import Run
 from vae.ui import state
+from vae.ui.text import plain
 
 
 def _use_two_moons() -> None:
@@ -40,3 +44,50 @@ def offer_model(message: str, key: str) -> None:
             state.request_autostart()
             st.switch_page("pages/train.py")
     right.page_link("pages/train.py", label="Or choose the settings on the Train page", icon="🏋️")
+
+
+def model_mismatch(run: Run | None, dataset: Dataset | None) -> str | None:
+    """Why the session's model cannot read the current dataset (another number of columns), or None.
+
+    A model takes rows of exactly ``input_dim`` columns: after a new dataset
+    with another width (two moons, then a 4-column CSV) every decoder, encoder
+    and chart of that model would fail, so pages ask this first.
+    """
+    if run is None or dataset is None or run.model_config.input_dim == dataset.n_dims:
+        return None
+    return (
+        f"This model was trained on {run.model_config.input_dim} columns, but the current dataset "
+        f"({plain(dataset.name)}) has {dataset.n_dims}, so the model cannot read it."
+    )
+
+
+def _stop_and_autostart() -> None:
+    from vae.ui import training  # the worker glue (no TensorFlow); imported late as pages do
+
+    if training.job_running():
+        training.stop()  # the running model reads the old columns: Start on new data must not wait for it
+    state.request_autostart()
+
+
+def train_on_current_data(key: str, on_click: Callable[[], None] | None = None, label: str = "") -> None:
+    """One click that trains the default model on the current dataset (on the Train page).
+
+    Args:
+        key: the button's widget key.
+        on_click: what the click does instead (the Train page starts its own form's settings).
+        label: the button's text (default: names the current dataset).
+    """
+    dataset = state.get_dataset()
+    name = plain(dataset.name) if dataset is not None else "this dataset"
+    label = label or f"Train a model on {name}"
+    if on_click is not None:
+        st.button(label, type="primary", icon="⚡", key=key, on_click=on_click)
+    elif st.button(label, type="primary", icon="⚡", key=key):
+        _stop_and_autostart()
+        st.switch_page("pages/train.py")
+
+
+def offer_retrain(message: str, key: str, on_click: Callable[[], None] | None = None) -> None:
+    """Say why the model does not fit the current data and offer the one click that trains one that does."""
+    st.warning(f"{message} Train a model on the current data to go on.", icon="🔁")
+    train_on_current_data(key, on_click)

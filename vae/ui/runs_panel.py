@@ -170,7 +170,9 @@ def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
     c2.metric("Epochs", f"{run.epochs_done:,}")
     c3.metric("Last loss", f"{run.last_loss:.4f}", help="nats per point, standardized data")
     c4.metric("Seed", str(t.seed), help="The same settings and seed give the same loss curve.")
-    if run.is_active:
+    if mismatch := empty_state.model_mismatch(run, dataset):
+        empty_state.offer_retrain(mismatch, key="runs_retrain")
+    elif run.is_active:
         st.caption("Training is running: pause or let it finish to download the bundle.")
     elif not _trained_on(run, dataset):
         st.warning(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.ui import state, training
+from vae.ui import empty_state, state, training
 from vae.ui.text import plain
 
 POLL_S = 1.0
@@ -27,6 +27,12 @@ def render(page_path: str = "") -> None:
     live = training.job_running() or state.autostart_pending()
     with st.sidebar, st.container(key="ll_session"):
         st.fragment(_status, run_every=POLL_S if live else None)(live, page_path)
+        # Outside the polling fragment: a mismatch appears only on a new dataset or run (full reruns),
+        # and a click here must open the Train page, which a fragment's rerun would not.
+        mismatch = empty_state.model_mismatch(state.get_run(), state.get_dataset())
+        if mismatch:
+            st.caption(f"⚠️ {mismatch}")
+            empty_state.train_on_current_data(key="ll_sidebar_retrain", label="Train on this dataset")
 
 
 def _status(live: bool, page_path: str) -> None:
@@ -51,7 +57,7 @@ def _status(live: bool, page_path: str) -> None:
     )
     if run.is_active:
         st.page_link("pages/train.py", label="Watch it train →")
-    if run.usable:
+    if run.usable and run.model_config.input_dim == dataset.n_dims:
         st.page_link("pages/explore.py", label="Explore the latent plane →")
     if live and not run.is_active and not training.job_running() and page_path != "train":
         state.take_then_explore()  # the tour's run ended while the user was elsewhere: no surprise jump
