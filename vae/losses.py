@@ -70,18 +70,38 @@ def squared_error(x: Any, x_hat: Any, xp: ModuleType = np) -> Any:
     return xp.mean(xp.square(x - x_hat), axis=-1)
 
 
+def gaussian_log_likelihood(x: Any, x_hat: Any, decoder_std: float, xp: ModuleType = np) -> Any:
+    """log p(x|z) = log N(x; x_hat, sigma^2 I) per point: ``-(reconstruction + constant)`` nats.
+
+    Args:
+        x: data, shape (..., D); broadcasts against ``x_hat``.
+        x_hat: decoder means, shape (..., D).
+        decoder_std: sigma, in standardized units.
+        xp: ``numpy`` or ``keras.ops``.
+
+    Returns:
+        Shape (...), nats.
+    """
+    constant = gaussian_nll_constant(int(x.shape[-1]), decoder_std)
+    return -(reconstruction_loss(x, x_hat, decoder_std, xp) + constant)
+
+
 def elbo(x: Any, x_hat: Any, z_mean: Any, z_log_var: Any, decoder_std: float, xp: ModuleType = np) -> Any:
     """Evidence lower bound on log p(x) per point, from one decoded sample.
 
     ``-(reconstruction + constant) - KL`` nats (higher is better).
     """
-    constant = gaussian_nll_constant(int(x.shape[-1]), decoder_std)
-    return -(reconstruction_loss(x, x_hat, decoder_std, xp) + constant) - kl_divergence(z_mean, z_log_var, xp)
+    return gaussian_log_likelihood(x, x_hat, decoder_std, xp) - kl_divergence(z_mean, z_log_var, xp)
 
 
 def log_normal(x: np.ndarray, mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
     """log N(x; mean, diag exp(log_var)), summed over the last axis."""
     return -0.5 * np.sum(LOG_2PI + log_var + np.square(x - mean) / np.exp(log_var), axis=-1)
+
+
+def log_prior(z: np.ndarray) -> np.ndarray:
+    """log p(z) = log N(z; 0, I), summed over the last axis."""
+    return log_normal(z, np.zeros_like(z), np.zeros_like(z))
 
 
 def iwae_bound(
@@ -115,9 +135,8 @@ def iwae_bound(
     eps = rng.standard_normal((k, n, latent)).astype(np.float32)
     z = z_mean[None] + np.exp(0.5 * z_log_var)[None] * eps
     x_hat = decode_fn(z.reshape(k * n, latent)).reshape(k, n, -1)
-    var = decoder_std**2
-    log_px_z = log_normal(x[None], x_hat, np.full_like(x_hat, math.log(var)))
-    log_pz = log_normal(z, np.zeros_like(z), np.zeros_like(z))
+    log_px_z = gaussian_log_likelihood(x[None], x_hat, decoder_std)
+    log_pz = log_prior(z)
     log_qz = log_normal(z, z_mean[None], z_log_var[None])
     log_w = log_px_z + log_pz - log_qz
     peak = log_w.max(axis=0)
