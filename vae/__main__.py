@@ -213,7 +213,42 @@ class ProgressBar:
         self.stream.flush()
 
 
+def check_out_path(path: Path | None, option: str = "--out") -> None:
+    """Raise ``UsageError`` if a file cannot be written at ``path``, before any long work would be lost.
+
+    Checked before training: the trained run exists only in memory until it is written.
+    """
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(
+            f"{option} {str(path)!r} is a folder; give a file name in it, e.g. {str(path / 'run.zip')!r}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{option} {str(path)!r}: the folder {str(folder)!r} does not exist; create it or choose another path"
+        )
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {str(path)!r} cannot be written (permission denied); choose another path")
+
+
+def _write_or_keep(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path``; if that fails after all, keep it in a temporary file and say where."""
+    try:
+        path.write_bytes(payload)
+    except OSError as error:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(prefix="latent-lab-run-", suffix=".zip", delete=False) as kept:
+            kept.write(payload)
+        raise UsageError(
+            f"could not write {str(path)!r} ({error.strerror or error}); the run was saved to {kept.name!r} instead"
+        ) from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    check_out_path(args.out)
     data_config = data_config_from_args(args)
     train_config = train_config_from_args(args)
     dataset = load_data(args, data_config)
@@ -252,7 +287,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             status=status,
             message=result.message,
         )
-        args.out.write_bytes(save_bundle(run, dataset))
+        _write_or_keep(args.out, save_bundle(run, dataset))
         print(f"wrote {args.out}")
     return 0 if result.stop_reason in ("completed", "early_stopping") else 1
 
@@ -264,6 +299,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     unknown = sections - {"engine", "parse", "ui", "load"}
     if unknown:
         raise UsageError(f"--only takes engine, parse, ui, load. Received: {', '.join(sorted(unknown))}")
+    check_out_path(args.out)
+    check_out_path(args.markdown, "--markdown")
     result: dict[str, Any] = {"quick": args.quick, "cpus": os.cpu_count()}
     # Sections that must not have TensorFlow in this process come first: the memory
     # figure stands for the Streamlit process, which never imports it.

@@ -48,3 +48,47 @@ def test_train_prints_progress_and_summary(capsys, tmp_path):
     assert code == 0
     assert "epoch 3/3" in err and "ETA" in err
     assert "VAE on points.csv (300 rows): completed after 3 epochs" in out
+
+
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [
+        (".", "is a folder; give a file name in it"),
+        ("no_such_folder/run.zip", "the folder"),
+    ],
+)
+def test_a_bad_out_path_is_refused_before_training(capsys, tmp_path, monkeypatch, out, expected):
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--epochs", "1", "--quiet", "--out", out])
+    captured = capsys.readouterr()
+    assert code == 2
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --out {out!r}") and expected in lines[0]
+    assert captured.out == ""  # refused before training: no summary line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_that_fails_after_training_keeps_the_run(capsys, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from vae.bundle import load_bundle
+
+    out = tmp_path / "run.zip"
+    real_write = Path.write_bytes
+
+    def disk_full(self, data):
+        if self == out:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    code = main(["train", "--epochs", "2", "--n-samples", "200", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "No space left on device" in err and "the run was saved to" in err
+    kept = Path(err.rsplit("saved to ", 1)[1].split("'")[1])
+    try:
+        run, dataset = load_bundle(kept.read_bytes())
+        assert run.epochs_done == 2 and dataset.n_rows == 200
+    finally:
+        kept.unlink()
