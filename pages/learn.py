@@ -7,6 +7,7 @@ import streamlit as st
 from vae import learn
 from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
+from vae.ui.text import figure_text
 
 require_app_shell()
 
@@ -147,8 +148,8 @@ else:
         fig.update_layout(
             height=320,
             margin={"l": 10, "r": 10, "t": 30, "b": 10},
-            xaxis_title=f"{dataset.columns[0]} (standardized)",
-            yaxis_title=f"{dataset.columns[1]} (standardized)",
+            xaxis_title=f"{figure_text(dataset.columns[0])} (standardized)",
+            yaxis_title=f"{figure_text(dataset.columns[1])} (standardized)",
             legend={"orientation": "h", "y": 1.12},
         )
         st.plotly_chart(

@@ -27,7 +27,7 @@ from vae.decode import encode
 from vae.explore import decode_original, refuse_reason
 from vae.ui import palette, state
 from vae.ui.axes import log_axis
-from vae.ui.text import plain
+from vae.ui.text import figure_text, plain
 
 DATA_GREY = palette.DATA
 SAMPLE_COLOR = palette.PRIOR_SAMPLES
@@ -295,7 +295,7 @@ def scored(comparison: Comparison) -> list[Entry]:
 def _projection(dataset: Dataset):
     """Data space for the figures: the two columns, or the first two principal components."""
     if dataset.n_dims == 2:
-        return (lambda v: np.asarray(v, np.float64)), tuple(dataset.columns)
+        return (lambda v: np.asarray(v, np.float64)), tuple(figure_text(c) for c in dataset.columns)
     mean = dataset.values.mean(axis=0)
     _, _, vt = np.linalg.svd(dataset.values - mean, full_matrices=False)
     return (lambda v: (np.asarray(v, np.float64) - mean) @ vt[:2].T), ("PC 1", "PC 2")

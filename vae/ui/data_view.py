@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from vae.ui import palette
+from vae.ui.text import figure_text
 
 # Colours come from vae/ui/palette.py (one palette for every page).
 DATA_COLORS: tuple[str, ...] = palette.LABEL_COLORS
@@ -81,15 +82,15 @@ def scatter_figure(
                     x=values[mask, 0],
                     y=values[mask, 1],
                     mode="markers",
-                    name=str(group),
+                    name=figure_text(group),
                     marker={"size": marker_size, "color": DATA_COLORS[i], "opacity": 0.6},
                 )
             )
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis_title=str(columns[0]),
-        yaxis_title=str(columns[1]),
+        xaxis_title=figure_text(columns[0]),
+        yaxis_title=figure_text(columns[1]),
         legend={"title": {"text": "label"}, "itemsizing": "constant"},
         showlegend=groups is not None,
     )

@@ -1,4 +1,4 @@
-"""User text (file names, column names, bundle text) shown as text, never as Markdown.
+"""User text (file names, column names, bundle text) shown as text, never as Markdown or HTML.
 
 Streamlit renders st.caption / st.error / st.success / st.toast strings as
 Markdown: a column named ``**x**`` would turn bold and one named
@@ -8,6 +8,7 @@ user string goes through ``plain`` before it reaches one of those calls.
 
 from __future__ import annotations
 
+import html
 import re
 
 # Enough to disarm emphasis, code, links and images ([ ]), HTML (< >), math ($),
@@ -27,3 +28,13 @@ def plain(text: str) -> str:
     """``text`` with Markdown-active characters escaped (no emphasis, links, images, HTML or math)."""
     text = _MARKDOWN_ACTIVE.sub(r"\\\1", str(text))
     return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+
+def figure_text(text: object) -> str:
+    """``text`` for a Plotly figure (axis or subplot title, legend name, hover text), shown as typed.
+
+    Plotly renders a subset of HTML in every label: ``<a href>`` becomes a link,
+    ``<span style>`` restyles, ``<br>`` breaks. Escaping ``&``, ``<`` and ``>`` as
+    entities disarms the tags; Plotly decodes the entities back to the same characters.
+    """
+    return html.escape(str(text), quote=False)

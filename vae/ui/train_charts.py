@@ -20,6 +20,7 @@ from vae.data import Dataset
 from vae.decode import NetworkWeights
 from vae.ui import palette
 from vae.ui.axes import log_axis
+from vae.ui.text import figure_text
 
 LOSS_HEIGHT = 300
 PANEL_HEIGHT = 320
@@ -165,8 +166,8 @@ def live_panel_figure(
     # Fix the view to the data (with a margin) so it does not zoom as the model moves.
     low, high = values[:, :2].min(axis=0), values[:, :2].max(axis=0)
     pad = 0.25 * np.maximum(high - low, 1e-9)
-    fig.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]], title_text=cols[0])
-    fig.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]], title_text=cols[1])
+    fig.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]], title_text=figure_text(cols[0]))
+    fig.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]], title_text=figure_text(cols[1]))
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
