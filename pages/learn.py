@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from vae import learn
+from vae import exact, learn
 from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import figure_text
@@ -12,6 +12,48 @@ from vae.ui.text import figure_text
 require_app_shell()
 
 ROW_KEY, SEED_KEY, CHART_KEY = "learn_row", "learn_seed", "learn_points"
+
+
+def gap_section(run, dataset, row: int) -> None:
+    """The point's exact log p(x), analytic ELBO, IWAE and gap, or why they are not shown."""
+    cfg, weights = run.model_config, run.weights
+    if not cfg.is_variational:
+        st.info(
+            f"A {cfg.label} defines no likelihood — no prior over codes and no distribution "
+            "q(z|x) — so it has no log p(x), ELBO or gap. Train a VAE to see them.",
+            icon="ℹ️",
+        )
+        return
+    reason = exact.unavailable_reason(weights)
+    x = dataset.standardized()[row]
+    if reason:
+        st.info(reason, icon="ℹ️")
+        iwae = exact.point_iwae(weights, x, cfg.decoder_std)
+        st.metric(f"IWAE bound, K = {exact.IWAE_K}", f"{iwae:.4f}", help="nats; a lower bound on log p(x)")
+        return
+    truth = exact.point_truth(weights, x, cfg.decoder_std)
+    with st.container(key="learn_gap"):
+        cols = st.columns(4)
+        cols[0].metric(
+            "log p(x), exact",
+            f"{truth.log_px:.4f}",
+            help=f"nats, by quadrature on a grid; estimated error {truth.error:.1g}",
+        )
+        cols[1].metric(
+            "ELBO",
+            f"{truth.elbo:.4f}",
+            help="nats; E_q[log p(x|z)] − KL with the expectation computed on a grid over q "
+            "(section 3 shows a one-sample estimate of it)",
+        )
+        cols[2].metric(
+            f"IWAE, K = {truth.iwae_k}",
+            f"{truth.iwae:.4f}",
+            help="nats; one draw of K samples: noisy, but on average between the ELBO and log p(x)",
+        )
+        cols[3].metric("Gap = KL(q ‖ p(z|x))", f"{truth.gap:.4f}", help="nats; log p(x) − ELBO")
+        st.latex(learn.latex_gap(truth))
+        st.markdown(f"Row {row}: {learn.gap_meaning(truth.gap)}")
+
 
 run, dataset = state.get_run(), state.get_dataset()
 mismatch = empty_state.model_mismatch(run, dataset)
@@ -183,7 +225,23 @@ else:
             st.latex(learn.latex_loss(b))
             st.latex(learn.latex_elbo(b))
 
-st.header("4 · Why sampling from the prior works (for a VAE)")
+st.header("4 · The variational gap: how far the ELBO is from log p(x)")
+st.markdown(
+    "The ELBO is a bound; the quantity it stands in for is $\\log p(x) = \\log \\int p(x|z)\\,p(z)\\,dz$. "
+    "Their difference is exactly how far the encoder's Gaussian is from the **true posterior** "
+    "$p(z|x) = p(x|z)\\,p(z) / p(x)$:"
+)
+st.latex(r"\log p(x) = \text{ELBO}(x) + \mathrm{KL}\big(q(z|x)\,\Vert\,p(z|x)\big)")
+st.markdown(
+    "With a 2-D latent the integral can be computed on a grid, so the gap is a number, not a "
+    "guess. The IWAE bound, an average over $K$ samples, closes in on $\\log p(x)$ as $K$ grows. "
+    "A large gap means the Gaussian posterior is a poor fit: the true posterior is curved or has "
+    "several modes. Explore draws it: click a point on the pad with the **true posterior** layer on."
+)
+if live:
+    gap_section(run, dataset, b.index)
+
+st.header("5 · Why sampling from the prior works (for a VAE)")
 st.markdown(
     "The KL term pulls every $q(z|x)$ towards $\\mathcal{N}(0, I)$, so together the codes of the "
     "training data fill the prior's region without gaps. A code drawn from $\\mathcal{N}(0, I)$ "
@@ -195,7 +253,7 @@ if live and run.model_config.is_variational:
     st.markdown("Your model's codes, averaged over the data (a perfect match would be 0 and 1):")
     st.latex(rf"\mathbb{{E}}[z] = {learn.vec(mean, 3)},\qquad \operatorname{{Var}}[z] = {learn.vec(var, 3)}")
 
-st.header("5 · β and posterior collapse")
+st.header("6 · β and posterior collapse")
 st.markdown(
     "$\\beta > 1$ (a β-VAE) weighs the KL more: smoother, more prior-like codes, blurrier "
     "reconstructions. If the KL is too cheap to pay, the encoder gives up: $q(z|x) = p(z)$ for every "
@@ -215,7 +273,7 @@ if live and run.model_config.is_variational:
             delta_arrow="off",
         )
 
-st.header("6 · Three common implementation mistakes")
+st.header("7 · Three common implementation mistakes")
 with st.expander("One layer for both the mean and the log-variance", expanded=True):
     st.code(
         "h = Dense(latent_dim)(h)\nz_mean, z_log_var = h, h        # wrong: one head read twice", "python"

@@ -381,6 +381,20 @@ def true_posterior(
     return _posterior_grid(low[0], high[0], log_joint[0])
 
 
+def point_iwae(
+    weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, k: int = IWAE_K, seed: int = 0
+) -> float:
+    """The IWAE bound with ``k`` samples for one point, any latent size (the fallback above 2-D).
+
+    Returns:
+        Nats; a lower bound on log p(x) in expectation, tighter as ``k`` grows.
+    """
+    x = np.atleast_2d(np.asarray(x_std, np.float32))
+    z_mean, z_log_var = encode(weights, x)
+    bound = losses.iwae_bound(x, lambda z: decode(weights, z), z_mean, z_log_var, decoder_std, k=k, seed=seed)
+    return float(bound[0])
+
+
 def point_truth(
     weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, k: int = IWAE_K, seed: int = 0
 ) -> PointTruth:
@@ -398,15 +412,11 @@ def point_truth(
     """
     x = _check_one(weights, x_std, decoder_std)
     log_px, error, low, high, log_joint = _posterior_quadrature(weights, x, decoder_std, FINE_STEPS)
-    z_mean, z_log_var = encode(weights, x.astype(np.float32))
-    iwae = losses.iwae_bound(
-        x.astype(np.float32), lambda z: decode(weights, z), z_mean, z_log_var, decoder_std, k=k, seed=seed
-    )
     return PointTruth(
         log_px=float(log_px[0]),
         error=float(error[0]),
         elbo=float(analytic_elbo(weights, x, decoder_std)[0]),
-        iwae=float(iwae[0]),
+        iwae=point_iwae(weights, x, decoder_std, k=k, seed=seed),
         iwae_k=int(k),
         posterior=_posterior_grid(low[0], high[0], log_joint[0]),
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vae import losses
+from vae import exact, losses
 from vae.decode import NetworkWeights, decode, encode
 
 
@@ -339,4 +339,38 @@ def latex_elbo(b: PointBreakdown) -> str:
         r"\text{ELBO} &= -\left(\text{recon} + D\log\sigma_x + \tfrac{D}{2}\log 2\pi\right) - \text{KL}",
         rf"&= -\left({fmt(b.recon)} + {_paren(b.nll_constant)}\right) - {fmt(b.kl)}"
         rf" = {fmt(b.elbo)}\ \text{{nats}}",
+    )
+
+
+# --- the variational gap -----------------------------------------------------------------------
+GAP_SMALL = 0.1  # nats: below this q(z|x) is nearly the true posterior
+GAP_LARGE = 1.0  # nats: above this the Gaussian misses much of the posterior's shape
+
+
+def gap_meaning(gap: float) -> str:
+    """One sentence on what a point's gap KL(q(z|x) || p(z|x)) says about its Gaussian posterior."""
+    if gap < GAP_SMALL:
+        return (
+            f"A gap of {gap:.3f} nats is small: the Gaussian q(z|x) is close to the true posterior "
+            "here, so the ELBO is nearly log p(x)."
+        )
+    if gap < GAP_LARGE:
+        return (
+            f"A gap of {gap:.3f} nats: the Gaussian q(z|x) catches the true posterior's main mass "
+            "but not all of its shape."
+        )
+    return (
+        f"A gap of {gap:.3f} nats is large: the Gaussian q(z|x) is a poor fit — the true posterior "
+        "is curved, or has several modes — and the ELBO undersells how well the model explains x."
+    )
+
+
+def latex_gap(truth: exact.PointTruth) -> str:
+    """log p(x) = ELBO + KL(q || p(z|x)) with the point's numbers, and where the IWAE draw sits."""
+    k = truth.iwae_k
+    return _aligned(
+        r"\log p(x) &= \text{ELBO} + \mathrm{KL}\big(q(z|x)\,\Vert\,p(z|x)\big)",
+        rf"{fmt(truth.log_px)} &= {fmt(truth.elbo)} + {fmt(truth.gap)}\ \text{{nats}}",
+        rf"\text{{ELBO}} \le \mathbb{{E}}\big[\text{{IWAE}}_{{K}}\big] &\le \log p(x),"
+        rf"\qquad \text{{one draw with }} K = {k}\text{{: }} {fmt(truth.iwae)}",
     )

@@ -116,3 +116,38 @@ def test_plain_autoencoder_shows_no_kl(app_test, weights):
     assert not at.exception
     assert metric_values(at)["KL"] == 0.0
     assert any("has no sampling and no KL term" in m.value for m in at.markdown)
+
+
+def test_gap_section_shows_the_exact_numbers_of_the_chosen_point(app_test, weights):
+    from vae import exact
+
+    dataset = generate(DataConfig(n_samples=300))
+    at = learn_page(app_test, make_run(weights), dataset)
+    at.number_input(key="learn_row").set_value(42).run()
+    assert not at.exception
+    truth = exact.point_truth(weights, dataset.standardized()[42], 0.1)
+    shown = {m.label: float(m.value) for m in at.metric}
+    assert shown["log p(x), exact"] == pytest.approx(truth.log_px, abs=1e-4)
+    assert shown["ELBO"] == pytest.approx(truth.elbo, abs=1e-4)
+    assert shown["IWAE, K = 64"] == pytest.approx(truth.iwae, abs=1e-4)
+    assert shown["Gap = KL(q ‖ p(z|x))"] == pytest.approx(truth.log_px - truth.elbo, abs=2e-4)
+    assert shown["ELBO"] <= shown["log p(x), exact"]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Row 42: A gap of" in text and "true posterior" in text
+
+
+def test_gap_section_says_what_a_model_without_likelihood_or_a_wider_latent_lacks(app_test, weights):
+    from vae.models import build_model, get_network_weights
+
+    dataset = generate(DataConfig(n_samples=200))
+    at = learn_page(app_test, make_run(weights, kind="ae"), dataset)
+    assert not at.exception
+    assert any("defines no likelihood" in i.value for i in at.info)
+    assert "log p(x), exact" not in [m.label for m in at.metric]
+
+    wide = get_network_weights(build_model(ModelConfig(latent_dim=3), seed=0))
+    at = learn_page(app_test, make_run(wide, latent_dim=3), dataset)
+    assert not at.exception
+    assert any("needs latent_dim = 2" in i.value and "IWAE" in i.value for i in at.info)
+    labels = [m.label for m in at.metric]
+    assert "IWAE bound, K = 64" in labels and "log p(x), exact" not in labels

@@ -182,3 +182,14 @@ def test_long_vectors_are_elided():
 )
 def test_fmt(value, text):
     assert learn.fmt(value) == text
+
+
+def test_gap_meaning_grows_with_the_gap_and_latex_gap_adds_up():
+    from vae import exact
+
+    assert "small" in learn.gap_meaning(0.05)
+    assert "main mass" in learn.gap_meaning(0.5)
+    assert "poor fit" in learn.gap_meaning(1.5) and "several modes" in learn.gap_meaning(1.5)
+    truth = exact.PointTruth(log_px=-2.25, error=1e-3, elbo=-2.75, iwae=-2.3, iwae_k=64, posterior=None)
+    latex = learn.latex_gap(truth)
+    assert "-2.25 &= -2.75 + 0.5" in latex and "K = 64" in latex
