@@ -6,7 +6,8 @@ training rows, with the same seed, architecture and budget, then scores it
 here on the held-out rows:
 
 - reconstruction MSE (original units and standardized);
-- for VAEs: KL, ELBO and the importance-weighted (IWAE, K=64) bound;
+- for VAEs: KL, ELBO and the importance-weighted (IWAE, K=64) bound, and with a
+  2-D latent the exact log p(x) they bound (``vae.exact``);
 - how well generation works: decode z ~ N(0, I) and measure how far those
   points are from held-out data (energy distance and MMD², standardized units);
 - active latent units (variance over the data of E[z|x] above 0.01);
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from vae import losses
+from vae import exact, losses
 from vae.config import ModelConfig, ModelKind, TrainConfig
 from vae.data import Standardizer
 from vae.decode import NetworkWeights, decode, encode
@@ -35,6 +36,7 @@ VARIANT_KEYS: tuple[str, ...] = ("ae", "denoising", "sparse", "vae", "beta_vae")
 MAX_EVAL_ROWS = 2000  # held-out rows scored; pairwise distances are O(n^2) memory
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016): Cov_x(E[z|x]) > 0.01
 IWAE_K = 64
+EXACT_ROWS = 500  # held-out rows given the exact log p(x): ~1 s for 500 on a 2-core laptop (BENCHMARKS.md)
 
 
 # --- what to train -------------------------------------------------------------------------------
@@ -308,6 +310,8 @@ class Metrics:
         energy: energy distance between decoded prior samples and held-out data.
         mmd: MMD² (RBF, median heuristic) between the same two samples.
         active_units: latent units with Var_x(E[z|x]) > 0.01.
+        exact_log_px: mean exact log p(x) by quadrature over the 2-D latent plane, nats per
+            point, on up to ``EXACT_ROWS`` of the held-out rows (VAEs with a 2-D latent only).
     """
 
     recon_mse: float
@@ -318,6 +322,7 @@ class Metrics:
     energy: float
     mmd: float
     active_units: int
+    exact_log_px: float = math.nan
 
 
 def evaluate(
@@ -355,7 +360,7 @@ def evaluate(
     recon_mse = float(np.mean(np.square(x_hat - x_test)))
     recon_mse_std = float(np.mean(losses.squared_error(x_std, x_hat_std)))
 
-    kl = elbo = iwae = math.nan
+    kl = elbo = iwae = exact_log_px = math.nan
     if model_config.is_variational:
         sigma = model_config.decoder_std
         kl = float(np.mean(losses.kl_divergence(z_mean, z_log_var)))
@@ -369,6 +374,9 @@ def evaluate(
                 )
             )
         )
+        if exact.unavailable_reason(weights) is None:
+            rows = np.random.default_rng(seed + 4).permutation(len(x_std))[:EXACT_ROWS]
+            exact_log_px = float(np.mean(exact.log_likelihood(weights, x_std[rows], sigma).log_px))
 
     _, generated = sample_prior(weights, n_prior, seed + 3)
     if np.isfinite(generated).all():
@@ -384,6 +392,7 @@ def evaluate(
         energy=energy,
         mmd=mmd,
         active_units=active_units(z_mean),
+        exact_log_px=exact_log_px,
     )
 
 

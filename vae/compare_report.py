@@ -19,7 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
-from vae.compare import IWAE_K, Entry
+from vae.compare import EXACT_ROWS, IWAE_K, Entry
 
 NO_LIKELIHOOD = "no likelihood: not a probabilistic model"
 NO_POSTERIOR = "no posterior: this model's code is one point, not a distribution"
@@ -37,6 +37,8 @@ class Metric:
         value: reads it from a scored ``Entry`` (NaN where it does not apply).
         missing: what an empty value means (shown instead of a blank).
         integer: shown without decimals.
+        hide_when_empty: leave the row out when no model has a value (the exact log p(x)
+            with a latent above 2-D: "no likelihood" would be wrong for its VAEs).
     """
 
     column: str
@@ -46,6 +48,7 @@ class Metric:
     value: Callable[[Entry], float]
     missing: str = "does not apply to this model"
     integer: bool = False
+    hide_when_empty: bool = False
 
 
 MODEL_COLUMN = "Model"
@@ -88,6 +91,16 @@ METRICS: tuple[Metric, ...] = (
         "higher",
         lambda e: e.metrics.iwae,
         NO_LIKELIHOOD,
+    ),
+    Metric(
+        "Exact log p(x) (nats)",
+        "Likelihood of real data, exact (log p(x))",
+        f"What the ELBO and IWAE bound from below, computed on a grid over the 2-D latent plane "
+        f"(up to {EXACT_ROWS} points): the honest ranking of VAEs; higher is better.",
+        "higher",
+        lambda e: e.metrics.exact_log_px,
+        NO_LIKELIHOOD,
+        hide_when_empty=True,
     ),
     Metric(
         "Energy distance",
@@ -177,6 +190,8 @@ def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for metric in METRICS:
         values = frame[metric.column].astype(float)
+        if metric.hide_when_empty and values.isna().all():
+            continue
         best = _best(metric, values)
         cells = {model: _cell(metric, v, best) for model, v in zip(models, values, strict=True)}
         rows.append({"Measure": metric.plain, "What it tells you": metric.meaning, **cells})
@@ -195,7 +210,8 @@ def verdicts(entries: list[Entry]) -> dict[str, str]:
     """One sentence per scored model: how it reconstructs and generates against the others.
 
     Reconstruction is ranked on standardized error (columns count alike), generation
-    on energy distance; a VAE whose code carries almost nothing (KL under 0.1 nats,
+    on energy distance, VAEs among themselves on the exact log p(x) (when they have
+    it: a 2-D latent); a VAE whose code carries almost nothing (KL under 0.1 nats,
     or fewer active dimensions than it has) is called out as collapsed.
 
     Returns:
@@ -227,6 +243,14 @@ def verdicts(entries: list[Entry]) -> dict[str, str]:
             sentence = f"{recon_text} {joint} {gen_text}"
             if not entry.variant.is_variational:
                 sentence += ", and has no likelihood to score real data with (not a probabilistic model)"
+        exact_known = frame["Exact log p(x) (nats)"].dropna()
+        if label in exact_known and len(exact_known) >= 2:
+            place = _rank(exact_known, label, "higher")
+            which = {1: "best", len(exact_known): "worst"}.get(place, f"{_ordinal(place)}-best")
+            sentence = sentence.rstrip(".") + (
+                f"; of the {len(exact_known)} VAEs it explains held-out data {which} "
+                f"(exact log p(x) {m.exact_log_px:.3g} nats)"
+            )
         if entry.variant.is_variational and (m.kl < 0.1 or m.active_units < entry.model_config.latent_dim):
             sentence = sentence.rstrip(".") + (
                 f"; its code uses {m.active_units} of {entry.model_config.latent_dim} latent dimensions "

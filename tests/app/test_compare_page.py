@@ -102,6 +102,10 @@ def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
     likelihood = metrics.loc["Likelihood of real data (ELBO)"]
     assert likelihood["Autoencoder"] == "no likelihood: not a probabilistic model"
     assert np.isfinite(float(likelihood["VAE"].replace("★ best", "")))
+    exact_row = metrics.loc["Likelihood of real data, exact (log p(x))"]
+    assert exact_row["Autoencoder"] == "no likelihood: not a probabilistic model"
+    vae_entry = at.session_state[state.COMPARE].entries["vae"]
+    assert float(exact_row["VAE"]) == pytest.approx(vae_entry.metrics.exact_log_px, rel=1e-3)
     assert "lower is better" in metrics.loc["Generated vs real (energy distance)", "What it tells you"]
     assert not metrics.isin(["None", "nan", ""]).any().any()
     # One verdict per model, in a sentence.

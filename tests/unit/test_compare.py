@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from tests.weights import random_weights
-from vae import compare
+from vae import compare, exact
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate
@@ -178,6 +178,21 @@ def test_evaluate_matches_the_formulas_and_skips_vae_metrics_for_autoencoders():
     assert math.isnan(ae_metrics.kl) and math.isnan(ae_metrics.elbo) and math.isnan(ae_metrics.iwae)
     assert ae_metrics.energy == vae_metrics.energy  # same decoder, same prior samples
     assert vae_metrics.active_units == compare.active_units(z_mean)
+    # The exact log p(x) of the held-out rows (all 150: fewer than EXACT_ROWS), VAEs only.
+    assert vae_metrics.exact_log_px == pytest.approx(
+        np.mean(exact.log_likelihood(weights, x_std, config.decoder_std).log_px), abs=1e-6
+    )
+    assert vae_metrics.exact_log_px >= vae_metrics.elbo - 0.5  # one-sample ELBO, noisy, below it
+    assert math.isnan(ae_metrics.exact_log_px)
+
+
+def test_evaluate_has_no_exact_likelihood_above_a_2d_latent():
+    dataset = generate(DataConfig(n_samples=200))
+    config = ModelConfig(latent_dim=3)
+    scores = compare.evaluate(
+        random_weights(config, seed=1), config, dataset.values[:50], dataset.standardizer, n_prior=100
+    )
+    assert math.isfinite(scores.iwae) and math.isnan(scores.exact_log_px)
 
 
 def test_sample_prior_is_seeded():
@@ -267,3 +282,5 @@ def test_on_two_moons_the_vae_generates_closer_to_the_data_than_the_autoencoder(
     assert scores["vae"].mmd < 0.5 * scores["ae"].mmd
     assert floor < scores["vae"].energy  # real data is still closer than any generator
     assert scores["vae"].active_units == 2
+    # The bounds sit below the exact log-likelihood they stand in for.
+    assert scores["vae"].iwae <= scores["vae"].exact_log_px + 0.01

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
@@ -24,6 +25,7 @@ def scored(key: str, *, recon: float, energy: float, kl: float = 4.0, active: in
         kl=kl if vae else math.nan,
         elbo=-3.0 - recon if vae else math.nan,
         iwae=-2.9 - recon if vae else math.nan,
+        exact_log_px=-2.8 - recon if vae else math.nan,
         energy=energy,
         mmd=energy / 4,
         active_units=active,
@@ -83,8 +85,9 @@ def test_one_verdict_per_scored_model_in_plain_words(entries):
     assert "no likelihood" in said["Autoencoder"]
     assert said["VAE"] == (
         "Is second-best of the 3 at reconstruction (error 0.05) and generates the most realistic points "
-        "(energy distance 0.02)."
+        "(energy distance 0.02); of the 2 VAEs it explains held-out data best (exact log p(x) -2.85 nats)."
     )
+    assert "of the 2 VAEs it explains held-out data worst (exact log p(x) -3 nats)" in said["β-VAE (β=4)"]
     assert "collapsed" not in said["VAE"]
     assert "uses 1 of 2 latent dimensions" in said["β-VAE (β=4)"] and "collapsed" in said["β-VAE (β=4)"]
     assert all(s.endswith(".") and ". " not in s for s in said.values())  # one sentence each
@@ -96,3 +99,21 @@ def test_a_single_model_is_described_without_ranks():
         "VAE": "The only model scored: reconstruction error 0.05 (scaled), generated points 0.02 from real "
         "ones (energy distance); train another to compare."
     }
+
+
+def test_exact_likelihood_row_ranks_the_vaes_and_says_why_an_autoencoder_has_none(entries):
+    table = compare_report.readable_table(compare_report.metrics_frame(entries)).set_index("Measure")
+    row = table.loc["Likelihood of real data, exact (log p(x))"]
+    assert row["VAE"] == "-2.85 ★ best" and row["β-VAE (β=4)"] == "-3"
+    assert row["Autoencoder"] == compare_report.NO_LIKELIHOOD
+
+
+def test_exact_likelihood_row_is_left_out_when_no_model_has_one(entries):
+    # A latent above 2-D: the VAEs have ELBO and IWAE but no exact value; no row saying "no likelihood".
+    for entry in entries:
+        if entry.metrics is not None:
+            entry.metrics = dataclasses.replace(entry.metrics, exact_log_px=math.nan)
+    table = compare_report.readable_table(compare_report.metrics_frame(entries))
+    assert "Likelihood of real data, exact (log p(x))" not in set(table["Measure"])
+    assert "Likelihood of real data, tighter (IWAE, 64 samples)" in set(table["Measure"])
+    assert not any("VAEs it explains" in s for s in compare_report.verdicts(entries).values())

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from vae import compare, compare_report, worker
+from vae import compare, compare_report, exact, worker
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import Dataset
@@ -447,9 +447,16 @@ def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
             icon="⬇️",
             key="ll_cmp_csv",
         )
+    latent = comparison.spec.model.latent_dim
+    exact_note = (
+        ""
+        if latent == exact.LATENT_DIM
+        else f" The exact log p(x) needs a 2-D latent (these models have {latent}): the IWAE bound stands in."
+    )
     st.caption(
         f"Scored on {len(comparison.test_rows):,} held-out rows no model trained on. Likelihoods are in "
         "nats per point on standardized data; ★ marks the best value of a row where one way is better."
+        + exact_note
     )
 
 
