@@ -380,6 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).split())
         print(f"error: {message}", file=sys.stderr)
         return 2
+    except MemoryError:  # readers turn theirs into their own errors; anything else still gets one line
+        print(
+            "error: out of memory; use a smaller file or settings, or close other programs.", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

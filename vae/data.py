@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import warnings
@@ -161,6 +162,35 @@ class DataError(ValueError):
     def __init__(self, message: str, kind: str = "invalid") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+def out_of_memory_as(error: Callable[[], Exception]) -> Callable[[Callable], Callable]:
+    """A decorator: a ``MemoryError`` inside the function is raised as ``error()`` instead.
+
+    Readers of untrusted input use it so that running out of memory reaches
+    the user as their usual one-line message (the page keeps what it had, the
+    CLI exits 2), never as a traceback.
+    """
+
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def guarded(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except MemoryError as err:
+                raise error() from err
+
+        return guarded
+
+    return decorate
+
+
+def _out_of_memory() -> DataError:
+    return DataError(
+        "Reading the file ran out of memory. Upload a smaller file (fewer rows or columns), "
+        "or close other programs and try again.",
+        "memory",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -570,6 +600,7 @@ def check_size(size: int, name: str = "", max_bytes: int | None = None) -> None:
         )
 
 
+@out_of_memory_as(_out_of_memory)
 def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | None = None) -> Table:
     """Read a CSV or TSV file, sniffing delimiter, decimal mark, header and encoding.
 
@@ -735,6 +766,7 @@ def _check_values(values: np.ndarray, columns: Sequence[str], lines: np.ndarray)
             )
 
 
+@out_of_memory_as(_out_of_memory)
 def build_dataset(
     table: Table,
     columns: Sequence[str] | None = None,

@@ -165,3 +165,17 @@ def test_drawn_points_are_used_and_cleared(data_page):
     at.button(key="data_clear_drawing").click().run()
     assert at.session_state[state.DRAWN_POINTS] == [] and at.session_state[state.DRAWN_TOKEN] == 1
     assert active(at) is ds  # clearing the canvas does not drop the dataset in use
+
+
+def test_running_out_of_memory_while_reading_is_an_error_and_keeps_the_dataset(data_page, monkeypatch):
+    at = data_page()
+    at.button(key="data_use_generated").click().run()
+    before = active(at)
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("vae.data.pd.read_csv", exhausted)
+    upload(at, "big.csv", b"a,b\n1,2\n3,4\n")
+    assert any("ran out of memory" in e for e in texts(at.error)), texts(at.error)
+    assert active(at) is before

@@ -252,3 +252,20 @@ def test_log_scale_toggle(app_test, weights, dataset):
     assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["yaxis"]["type"] == "log"
     negative = make_run(weights, dataset, scale=-1.0)
     assert runs_panel.loss_curves_figure([negative], log_y=True).layout.yaxis.type != "log"
+
+
+def test_running_out_of_memory_while_restoring_is_an_error_and_touches_nothing(
+    app_test, weights, dataset, monkeypatch
+):
+    current = make_run(weights, dataset, seed=3)
+    payload = bundle.save_bundle(current, dataset)
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(bundle, "_floats", exhausted)
+    at = runs_page(app_test, current, dataset)
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("run.zip", payload, "application/zip")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "ran out of memory" in at.error[0].value
+    assert at.session_state[state.RUN] is current and at.session_state[state.DATASET] is dataset

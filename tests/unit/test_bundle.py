@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
 import struct
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -464,3 +466,53 @@ def test_trained_run_round_trips_through_keras(tmp_path):
     model.load_weights(path)
     for a, b in zip(get_network_weights(model).arrays(), result.weights.arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# --- memory ------------------------------------------------------------------
+
+
+def _peak_bytes(function) -> tuple[object, int]:
+    """``function()``'s result and the peak of Python and NumPy allocations while it ran."""
+    tracemalloc.start()
+    try:
+        result = function()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_long_cells_cost_their_length_not_rows_times_their_length():
+    """100,000 rows, one 1,000-character latents cell (a valid number) and one 1,000-character
+    label: NumPy's fixed-width strings made each rows x columns x 1,000 x 4 bytes (1.6 GB)."""
+    run, dataset = make_run(n=100_000)
+    labels = np.array(["a", "b", "c"], dtype=object)[dataset.labels % 3]
+    labels[3] = "L" * 1000
+    dataset = dataclasses.replace(dataset, labels=labels)
+    members = members_of(save_bundle(run, dataset))
+    lines = members["latents.csv"].decode().split("\n")
+    cells = lines[1].split(",")
+    j = next(j for j, cell in enumerate(cells) if "e" not in cell and "." in cell)
+    cells[j] += "0" * (1000 - len(cells[j]))  # the same number, written with 1,000 characters
+    lines[1] = ",".join(cells)
+    members["latents.csv"] = "\n".join(lines).encode()
+    data = rezip(members)
+    expanded = sum(len(payload) for payload in members.values())
+    summary, peak = _peak_bytes(lambda: bundle.summarize_bundle(data))
+    # Measured: 2.2 x the expanded members (the text, its parse and the float arrays).
+    assert peak < 4 * expanded, (peak, expanded)
+    assert "labels: 4 distinct" in summary
+    contents = bundle.read_bundle(data)
+    z_mean, z_log_var = encode(run.weights, dataset.standardized())
+    np.testing.assert_array_equal(contents.latents, np.hstack([z_mean, z_log_var]).astype(np.float64))
+    np.testing.assert_array_equal(contents.dataset.values, dataset.values)
+    assert list(contents.dataset.labels) == list(labels)
+
+
+@pytest.mark.parametrize("where", ["_floats", "weights_from_h5"])
+def test_running_out_of_memory_is_a_bundle_error(saved, monkeypatch, where):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(bundle, where, exhausted)
+    refused(saved[2], "ran out of memory")

@@ -1,3 +1,4 @@
+import importlib
 import subprocess
 import sys
 
@@ -92,3 +93,36 @@ def test_a_write_that_fails_after_training_keeps_the_run(capsys, tmp_path, monke
         assert run.epochs_done == 2 and dataset.n_rows == 200
     finally:
         kept.unlink()
+
+
+@pytest.mark.parametrize(
+    "module, name, words",
+    [
+        ("vae.bundle", "_floats", "Loading the bundle ran out of memory"),
+        ("vae.__main__", "cmd_info", "out of memory"),
+    ],
+)
+def test_out_of_memory_exits_2_with_one_line(capsys, monkeypatch, tmp_path, module, name, words):
+    """Inside the bundle reader it is the reader's own message; anywhere else, still one line."""
+    from tests.weights import random_weights
+    from vae.bundle import save_bundle
+    from vae.config import DataConfig, ModelConfig, TrainConfig
+    from vae.data import generate
+    from vae.run import Run
+
+    dataset = generate(DataConfig(n_samples=50, seed=1))
+    model = ModelConfig(encoder_units=(4,), decoder_units=(4,))
+    run = Run(
+        dataset.config, model, TrainConfig(), history=[], weights=random_weights(model), status="finished"
+    )
+    path = tmp_path / "run.zip"
+    path.write_bytes(save_bundle(run, dataset))
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(importlib.import_module(module), name, exhausted)
+    assert main(["info", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {words}")

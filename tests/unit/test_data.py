@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -335,3 +337,55 @@ def test_bench_parse_quick_reports_a_ratio():
     assert result["parse_rows"] == 100_000
     assert result["parse_s"] > 0 and result["read_csv_s"] > 0
     assert result["parse_vs_read_csv"] == pytest.approx(result["parse_s"] / result["read_csv_s"], rel=0.02)
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+
+def labelled_csv(n_rows: int, long_label: int = 0) -> bytes:
+    """x, y and a label a/b/c; row 7's label is ``long_label`` characters long if given."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n_rows, 2)).round(3)
+    labels = np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, n_rows)]
+    if long_label:
+        labels[7] = "L" * long_label
+    return ("x,y,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(x, labels, strict=True))).encode()
+
+
+def peak_bytes(function) -> int:
+    """Peak of Python and NumPy allocations while ``function()`` runs."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_a_long_label_costs_its_length_not_rows_times_its_length():
+    """50,000 rows and one 2,000-character label: fixed-width NumPy strings cost 50,000 x 2,000 x 4
+    bytes (400 MB) per copy; kept as Python strings it costs about its own length."""
+
+    def load_and_write(raw: bytes):
+        dataset = data.load_csv(raw, label_column="label")
+        assert dataset.labels[7] in ("a", "b", "c", "L" * 2000)
+        data.to_csv_bytes(dataset)
+
+    plain, long = labelled_csv(50_000), labelled_csv(50_000, long_label=2000)
+    plain_peak, long_peak = (
+        peak_bytes(lambda: load_and_write(plain)),
+        peak_bytes(lambda: load_and_write(long)),
+    )
+    # Measured: 18 x the file (a Python object per label, float text per value) with or without it.
+    assert long_peak < 32 * len(long), (long_peak, len(long))
+    assert long_peak < plain_peak + 2**20, (long_peak, plain_peak)
+
+
+def test_running_out_of_memory_is_a_data_error(monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(data.pd, "read_csv", exhausted)
+    err = error_of(labelled_csv(20))
+    assert err.kind == "memory" and "ran out of memory" in str(err)
