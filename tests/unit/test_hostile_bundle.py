@@ -16,6 +16,7 @@ import io
 import json
 import os
 import struct
+import tracemalloc
 import zipfile
 
 import h5py
@@ -531,3 +532,47 @@ def test_storage_outside_the_file_is_refused_before_reading(h5_folder, group, in
         bundle.weights_from_h5(MODEL, weights)
     assert path in str(info.value)
     check(rezip([(n, weights if n == bundle.WEIGHTS else p) for n, p in MEMBERS.items()]))
+
+
+# -- long cells ------------------------------------------------------------------------------------
+
+CSV_MEMBERS = [bundle.DATASET, bundle.HISTORY, bundle.LATENTS]
+
+
+def peak_bytes(function) -> int:
+    """Peak of Python and NumPy allocations (NumPy reports its buffers to tracemalloc) in ``function()``."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(CSV_MEMBERS),
+    st.integers(1000, 50_000),
+    st.sampled_from(["pad", "digits", "text"]),
+    st.data(),
+)
+def test_one_long_cell_costs_its_length(name, length, how, data):
+    """A cell made long: a number padded with zeros (same value), a number of many digits, or text.
+    Fixed-width strings cost rows x columns x length x 4 bytes; memory must follow the bundle's size."""
+    lines = MEMBERS[name].decode().split("\n")
+    row = data.draw(st.integers(1, len([line for line in lines if line]) - 1))
+    cells = lines[row].split(",")
+    column = data.draw(st.integers(0, len(cells) - 1))
+    cell = cells[column]
+    if how == "pad" and "." in cell and "e" not in cell:
+        cells[column] = cell + "0" * length
+    elif how == "digits":
+        cells[column] = "1" * length
+    else:
+        cells[column] = "x" * length
+    lines[row] = ",".join(cells)
+    payload = "\n".join(lines).encode()
+    archive = rezip([(n, payload if n == name else p) for n, p in MEMBERS.items()])
+    expanded = sum(len(p) for p in MEMBERS.values()) + length
+    peak = peak_bytes(lambda: check(archive))
+    assert peak < 40 * expanded + 2**20, (peak, expanded)

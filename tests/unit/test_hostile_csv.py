@@ -9,6 +9,7 @@ return a Dataset the trainer can use: finite values, at least 2 columns and
 from __future__ import annotations
 
 import contextlib
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -246,3 +247,44 @@ def test_a_header_of_any_width_is_read_whole(n_columns, name_length, delim):
     assert n_columns <= MAX_INPUT_DIM
     assert len(table.numeric) == n_columns and table.n_rows == 3 and table.has_header
     assert table.frame.iloc[2, n_columns - 1] == 3 * n_columns
+
+
+# -- long cells ------------------------------------------------------------------------------------
+
+
+def peak_bytes(function) -> int:
+    """Peak of Python and NumPy allocations (NumPy reports its buffers to tracemalloc) in ``function()``."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1000, 20_000),
+    st.integers(0, 2),
+    st.integers(0, 4999),
+    st.sampled_from(["L", "1", " ", '"']),
+)
+def test_one_long_cell_costs_its_length_not_rows_times_its_length(length, column, row, char):
+    """5,000 rows and one long cell anywhere (a label, a number of many digits, blanks, a quote):
+    fixed-width strings would cost 5,000 x length x 4 bytes (up to 400 MB); memory follows the file."""
+    rng = np.random.default_rng(row)
+    cells = [
+        [f"{v:.3f}" for v in values] + ["abc"[i % 3]] for i, values in enumerate(rng.normal(size=(5000, 2)))
+    ]
+    cells[row][column] = char * length
+    raw = ("x,y,label\n" + "".join(",".join(r) + "\n" for r in cells)).encode()
+
+    def load() -> None:
+        try:
+            dataset = load_csv(raw, label_column="label")
+        except DataError:
+            return
+        check_dataset(dataset)
+
+    peak = peak_bytes(load)
+    assert peak < 40 * len(raw) + 2**20, (peak, len(raw))
