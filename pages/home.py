@@ -26,10 +26,15 @@ with st.container(border=True, key="tour"):
     left.markdown(
         "**New here?** One click generates two moons, trains the default VAE "
         "(about 10 seconds, with live charts) and opens the latent plane for you to drag."
+        + (
+            f" Your dataset ({plain(dataset.name)}) and your Train settings are kept: go back to the "
+            "dataset from the Runs page."
+            if dataset is not None
+            else ""
+        )
     )
     if right.button("▶ Try it now", type="primary", width="stretch", key="try_it_now"):
-        if dataset is None:
-            state.set_dataset(generate(DataConfig(name="Two moons")))
+        state.set_dataset(generate(DataConfig(name="Two moons")))  # the active one stays a past dataset
         state.request_tour()
         st.switch_page("pages/train.py")
 

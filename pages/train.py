@@ -32,7 +32,7 @@ if dataset is None:
 
 training.sync()
 if state.take_autostart() and not training.job_running():
-    st.session_state.update(train_form.DEFAULTS)  # the form shows what is training
+    # The default model, whatever the form holds: the form keeps the user's own settings.
     st.session_state[ERROR_KEY] = training.start(dataset, *train_form.default_settings(dataset.n_dims))
 _run = state.get_run()
 if (
@@ -205,6 +205,19 @@ with right:
         st.error(f"These settings cannot train yet: {problem}")
     if st.session_state.get(ERROR_KEY):
         st.warning(st.session_state[ERROR_KEY])
+    if (
+        run is not None
+        and form.model_config is not None
+        and (run.model_config, run.train_config)
+        != (
+            form.model_config,
+            form.train_config,
+        )
+    ):
+        st.caption(
+            f"The model shown ran with other settings ({run.model_config.label}, {run.train_config.epochs} "
+            f"epochs, seed {run.train_config.seed}) than the form's, which are kept for your next Start."
+        )
 
     @st.fragment(run_every=POLL_S if running else None)
     def live_view() -> None:

@@ -51,11 +51,13 @@ def dataset():
     return generate(DataConfig(n_samples=300, seed=1))
 
 
-def make_run(weights, dataset, seed: int = 0, scale: float = 1.0) -> Run:
+def make_run(
+    weights, dataset, seed: int = 0, scale: float = 1.0, data_config: DataConfig | None = None
+) -> Run:
     model_config = ModelConfig(encoder_units=(16,), decoder_units=(16,))
     history = [{**r, "loss": r["loss"] * scale} for r in HISTORY]
     return Run(
-        dataset.config,
+        data_config or dataset.config,
         model_config,
         TrainConfig(seed=seed, epochs=5),
         history=history,
@@ -269,3 +271,125 @@ def test_running_out_of_memory_while_restoring_is_an_error_and_touches_nothing(
     assert not at.exception
     assert len(at.error) == 1 and "ran out of memory" in at.error[0].value
     assert at.session_state[state.RUN] is current and at.session_state[state.DATASET] is dataset
+
+
+# --- the session's runs: one dataset at a time, labels, actions ---------------------------------
+BLOBS = DataConfig(preset="blobs", n_samples=300, seed=1, name="blobs")
+
+
+def choose_run(at, label_part: str):
+    """Pick the run whose label contains ``label_part`` in the actions box."""
+    box = next(s for s in at.selectbox if s.label == "Run")
+    matches = [o for o in box.options if label_part in o]
+    assert len(matches) == 1, (label_part, box.options)
+    return box.set_value(box.options.index(matches[0])).run()
+
+
+def curve_names(at) -> list[str]:
+    return [trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+
+
+def test_runs_on_other_datasets_get_their_own_chart_labelled_by_what_differs(app_test, weights, dataset):
+    past = [
+        make_run(weights, dataset, seed=1),
+        make_run(weights, dataset, data_config=BLOBS),
+        make_run(weights, dataset, seed=2),
+    ]
+    at = runs_page(app_test, make_run(weights, dataset, seed=7), dataset, past)
+    assert not at.exception
+    # The active dataset's runs only, each named by what sets it apart (here: the seed).
+    assert curve_names(at) == ["run 1 · seed 1", "run 3 · seed 2", "run 4 · seed 7"]
+    assert list(at.dataframe[0].value["run"]) == [1, 3, 4]
+    picker = next(b for b in at.button_group if b.label == "Dataset")
+    assert list(picker.options) == [dataset.name, "blobs"] and picker.value == dataset.name  # newest first
+    picker.set_value("blobs").run()
+    assert not at.exception
+    assert curve_names(at) == ["run 2 · VAE · β 1 · 5 epochs"]
+    # The memory bound is stated.
+    assert any("at most 96 MB" in c.value and "snapshots first" in c.value for c in at.caption)
+
+
+def test_explore_it_makes_a_past_run_current_with_its_dataset(app_test, weights, dataset):
+    blobs_run = make_run(weights, dataset, data_config=BLOBS)
+    current = make_run(weights, dataset, seed=7)
+    at = runs_page(app_test, current, dataset, [blobs_run])
+    next(b for b in at.button_group if b.label == "Dataset").set_value("blobs").run()
+    choose_run(at, "run 1")
+    at.button(key="runs_explore").click().run()
+    assert not at.exception
+    assert at.session_state[state.RUN] is blobs_run
+    active = at.session_state[state.DATASET]
+    assert active.config == BLOBS and np.array_equal(active.values, generate(BLOBS).values)  # rebuilt preset
+    assert at.session_state[state.RUNS] == [current]  # the run it replaced is kept
+    assert at.session_state[state.PAST_DATASETS][-1] is dataset  # and so is its dataset
+    assert at.title[0].value == "Explore the latent plane"
+
+
+def test_load_its_settings_into_the_train_form(app_test, weights, dataset):
+    special = Run(
+        dataset.config,
+        ModelConfig(encoder_units=(16,), decoder_units=(8, 16), beta=4.0, activation="tanh"),
+        TrainConfig(seed=3, epochs=5, learning_rate=3e-3, batch_size=64),
+        history=list(HISTORY),
+        weights=None,
+        status="stopped",
+    )
+    at = runs_page(app_test, make_run(weights, dataset, seed=7), dataset, [special])
+    choose_run(at, "run 1")
+    at.button(key="runs_load_settings").click().run()
+    assert not at.exception
+    values = {
+        k: at.session_state[k]
+        for k in ("tr_encoder", "tr_decoder", "tr_beta", "tr_activation", "tr_seed", "tr_lr", "tr_batch")
+    }
+    assert values == {
+        "tr_encoder": "16",
+        "tr_decoder": "8, 16",
+        "tr_beta": 4.0,
+        "tr_activation": "tanh",
+        "tr_seed": 3,
+        "tr_lr": 3e-3,
+        "tr_batch": 64,
+    }
+    assert any("press Start on the Train page" in s.value for s in at.success)
+    # The form's settings are what the Train page trains with next.
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert at.text_input(key="tr_encoder").value == "16" and at.number_input(key="tr_seed").value == 3
+
+
+def test_delete_a_run_and_the_current_one(app_test, weights, dataset):
+    past = [make_run(weights, dataset, seed=1), make_run(weights, dataset, seed=2)]
+    current = make_run(weights, dataset, seed=7)
+    at = runs_page(app_test, current, dataset, list(past))
+    choose_run(at, "seed 1")
+    at.button(key="runs_delete").click().run()
+    assert not at.exception
+    assert at.session_state[state.RUNS] == [past[1]] and at.session_state[state.RUN] is current
+    assert curve_names(at) == ["run 1 · seed 2", "run 2 · seed 7"]
+    choose_run(at, "seed 7")
+    at.button(key="runs_delete").click().run()
+    assert at.session_state[state.RUN] is None and at.session_state[state.RUNS] == [past[1]]
+    assert not at.exception
+
+
+def test_a_run_whose_uploaded_data_are_gone_says_what_to_do(app_test, weights, dataset):
+    upload = DataConfig(source="upload", name="mine.csv", columns=("a", "b"), n_samples=300)
+    gone = make_run(weights, dataset, data_config=upload)
+    current = make_run(weights, dataset, seed=7)
+    at = runs_page(app_test, current, dataset, [gone])
+    next(b for b in at.button_group if b.label == "Dataset").set_value("mine.csv").run()
+    at.button(key="runs_explore").click().run()
+    assert not at.exception
+    assert any("load that file on the Data page again" in e.value for e in at.error)
+    assert at.session_state[state.RUN] is current and at.session_state[state.DATASET] is dataset
+
+
+def test_an_earlier_dataset_can_be_used_again(app_test, weights, dataset):
+    blobs = generate(BLOBS)
+    at = runs_page(app_test, None, dataset)
+    at.session_state[state.PAST_DATASETS] = [blobs]
+    at.run()
+    at.button(key="runs_dataset_back_0").click().run()
+    assert not at.exception
+    assert at.session_state[state.DATASET] is blobs and at.session_state[state.PAST_DATASETS] == [dataset]

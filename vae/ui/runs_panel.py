@@ -2,7 +2,9 @@
 
 ``render_runs_panel()`` draws, top to bottom: the current run with its bundle
 download, seed and copyable CLI command; a bundle upload that restores a run;
-this session's loss curves overlaid with their settings; CSV exports (latents,
+this session's loss curves, one dataset at a time, labelled by what sets each
+run apart, with actions on any run (explore it, load its settings into the
+Train form, delete it); earlier datasets to go back to; CSV exports (latents,
 decoded latent grid). Figures export as PNG or SVG through Plotly's own
 modebar (no kaleido). A bad upload shows ``st.error`` and changes nothing.
 """
@@ -18,11 +20,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from vae import bundle, reproduce
+from vae import bundle, reproduce, session_runs
+from vae import share as share_params
 from vae.bundle import BundleError
-from vae.data import MAX_UPLOAD_MB, Dataset
+from vae.data import MAX_UPLOAD_MB, DataError, Dataset, generate
 from vae.run import Run
 from vae.ui import empty_state, palette, state
+from vae.ui import share as ui_share
 from vae.ui.axes import log_axis
 from vae.ui.text import plain
 
@@ -32,7 +36,6 @@ RESULT_KEY = (
 )
 CACHE_KEY = "ll_runs_bundle"  # (run fingerprint, bytes): the bundle of the current run, built once
 FORMAT_KEY = "runs_figure_format"
-MAX_CURVES = 10
 COLORS = palette.LABEL_COLORS  # one colour per run
 
 
@@ -45,39 +48,13 @@ def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:
     }
 
 
-def run_label(run: Run, index: int) -> str:
-    m, t = run.model_config, run.train_config
-    return f"#{index} {m.label}, lr {t.learning_rate:g}, seed {t.seed}"
-
-
-def settings_table(runs: list[Run]) -> pd.DataFrame:
-    """One row per run: what it trained on, its settings and where it ended."""
-    rows = []
-    for i, run in enumerate(runs, start=1):
-        m, t = run.model_config, run.train_config
-        rows.append(
-            {
-                "run": f"#{i}",
-                "data": run.data_config.name or run.data_config.preset,
-                "model": m.label,
-                "layers": f"{','.join(map(str, m.encoder_units))} / {','.join(map(str, m.decoder_units))}",
-                "activation": m.activation,
-                "lr": t.learning_rate,
-                "batch": t.batch_size,
-                "seed": t.seed,
-                "epochs": run.epochs_done,
-                "last loss": run.last_loss,
-                "status": run.status,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
+def loss_curves_figure(runs: list[Run], labels: list[str] | None = None, log_y: bool = False) -> go.Figure:
     """Training loss per epoch of each run, overlaid (nats per point, standardized data).
 
-    ``log_y`` applies only when every loss is positive (a Gaussian likelihood's loss can be negative).
+    ``labels`` name the curves (``vae.session_runs.labels``: what sets each run apart). ``log_y``
+    applies only when every loss is positive (a Gaussian likelihood's loss can be negative).
     """
+    labels = labels or session_runs.labels(runs, list(range(1, len(runs) + 1)))
     fig = go.Figure()
     for i, run in enumerate(runs, start=1):
         points = [(r["epoch"], r["loss"]) for r in run.history if math.isfinite(r.get("loss", math.nan))]
@@ -86,7 +63,7 @@ def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
                 x=[p[0] for p in points],
                 y=[p[1] for p in points],
                 mode="lines",
-                name=run_label(run, i),
+                name=labels[i - 1],
                 line={"color": COLORS[(i - 1) % len(COLORS)], "width": 3 if i == len(runs) else 1.5},
             )
         )
@@ -96,7 +73,7 @@ def loss_curves_figure(runs: list[Run], log_y: bool = False) -> go.Figure:
         xaxis_title="epoch",
         yaxis_title="loss (nats per point)",
         legend={"orientation": "h", "y": -0.25},
-        title="Loss curves of this session's runs",
+        title="Training loss of this session's runs on one dataset",
     )
     losses = [y for trace in fig.data for y in (trace.y or ())]
     if log_y and losses and min(losses) > 0:
@@ -146,10 +123,8 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
         raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
     run, dataset = bundle.load_bundle(data)
     current = state.get_run()
-    if current is not None and current.history:
-        past = state.past_runs()
-        past.append(current)
-        del past[: -training.MAX_PAST_RUNS]
+    if current is not None:
+        session_runs.archive(state.past_runs(), current)
     state.set_job(None)
     state.set_dataset(dataset)
     state.set_run(run)
@@ -249,24 +224,55 @@ def _restore_section() -> None:
         )
 
 
-def _history_section(runs: list[Run], image_format: str) -> None:
+def _numbered(runs: list[Run]) -> list[tuple[int, Run]]:
+    """Runs with their number in the session (1 = the oldest kept), skipping runs with no epoch."""
+    return [(n, r) for n, r in enumerate(runs, start=1) if r.history]
+
+
+def _pick_dataset(numbered: list[tuple[int, Run]], current: Dataset | None) -> str:
+    """Runs on different datasets never share an axis: the user picks one dataset's runs."""
+    names = list(dict.fromkeys(session_runs.dataset_name(r) for _, r in reversed(numbered)))
+    if len(names) == 1:
+        return names[0]
+    active = current.name if current is not None else None
+    default = active if active in names else names[0]
+    chosen = st.segmented_control(
+        "Dataset",
+        names,
+        default=default,
+        key="runs_dataset_" + hashlib.sha1("\n".join(names).encode()).hexdigest()[:8],
+        help="Loss values on different datasets are not comparable, so each dataset has its own chart.",
+    )
+    return chosen or default
+
+
+def _history_section(
+    runs: list[Run], current: Run | None, dataset: Dataset | None, image_format: str
+) -> None:
     st.subheader("This session's runs")
-    runs = [r for r in runs if r.history][-MAX_CURVES:]
-    if not runs:
+    numbered = _numbered(runs)
+    if not numbered:
         st.caption("Loss curves of this session's runs appear here, to compare settings.")
         return
+    name = _pick_dataset(numbered, dataset)
+    numbered = [(n, r) for n, r in numbered if session_runs.dataset_name(r) == name]
+    numbers, shown = [n for n, _ in numbered], [r for _, r in numbered]
+    labels = session_runs.labels(shown, numbers)
     log_y = st.toggle(
         "Log-scale loss axis",
         key="runs_log_y",
         help="Shows the early epochs and the final differences together (only when every loss is positive).",
     )
     st.plotly_chart(
-        loss_curves_figure(runs, log_y),
+        loss_curves_figure(shown, labels, log_y),
         key="runs_loss_curves",
         config=plotly_config("latent-lab-loss-curves", image_format),
     )
+    rows = session_runs.settings_rows(shown, numbers)
+    for row, run in zip(rows, shown, strict=True):
+        row["status"] = f"{row['status']} (current)" if run is current else row["status"]
     st.dataframe(
-        settings_table(runs),
+        pd.DataFrame(rows),
         hide_index=True,
         key="runs_table",
         column_config={
@@ -274,6 +280,144 @@ def _history_section(runs: list[Run], image_format: str) -> None:
             "last loss": st.column_config.NumberColumn(format="%.4f"),
         },
     )
+    _run_actions(shown, labels, current)
+    past = state.past_runs()
+    held = sum(session_runs.run_nbytes(r) for r in past) / 2**20
+    st.caption(
+        f"This session keeps up to {session_runs.MAX_PAST_RUNS} earlier runs in at most "
+        f"{session_runs.PAST_RUNS_BUDGET_BYTES / 2**20:.0f} MB (now {len(past)} runs, {held:.1f} MB). "
+        "Over that, the oldest runs lose their epoch snapshots first, then the detail of long "
+        "histories, and only then are dropped. Download a bundle to keep a run for good."
+    )
+
+
+def dataset_for(run: Run) -> Dataset | None:
+    """The data ``run`` was trained on, if this session still has it (or can rebuild a preset)."""
+    for candidate in (state.get_dataset(), *reversed(state.past_datasets())):
+        if candidate is not None and session_runs.same_data(candidate.config, run.data_config):
+            return candidate
+    if run.data_config.source == "preset":
+        try:
+            return generate(run.data_config)
+        except (DataError, ValueError):
+            return None
+    return None
+
+
+def make_current(run: Run) -> str | None:
+    """Make an earlier run the session's run again, with its dataset (the current run is kept).
+
+    Returns:
+        None on success, else why not (a training is running, its data are gone).
+    """
+    from vae.ui import training  # the worker glue; imports no TensorFlow
+
+    if training.job_running():
+        return "A training is running: stop it on the Train page first, then bring this run back."
+    dataset = dataset_for(run)
+    if dataset is None:
+        return (
+            f"This run was trained on {plain(session_runs.dataset_name(run))}, which this session no longer "
+            "holds: load that file on the Data page again (same columns), then bring the run back."
+        )
+    current, past = state.get_run(), state.past_runs()
+    if run is not current:
+        session_runs.remove(past, run)
+        if current is not None:
+            session_runs.archive(past, current)
+        state.set_run(run)
+        state.set_job(None)
+    if state.get_dataset() is not dataset:
+        state.set_dataset(dataset)
+    st.session_state.pop(state.TRAIN_PANEL, None)  # the Train page's cached drawing of the old run
+    return None
+
+
+def load_settings(run: Run) -> str:
+    """Put ``run``'s settings into the Train form (and its dataset, if here); returns what happened."""
+    names = (*share_params.MODEL_PARAMS, *share_params.TRAIN_PARAMS)
+    values, notes = ui_share.form_values(run.model_config, run.train_config, names)
+    st.session_state.update(values)
+    dataset = dataset_for(run)
+    said = "Its settings are in the Train form"
+    if dataset is None:
+        said += (
+            f"; its dataset ({plain(session_runs.dataset_name(run))}) is no longer here, so load it on Data"
+        )
+    elif state.get_dataset() is not dataset:
+        state.set_dataset(dataset)
+        said += f", and its dataset ({plain(dataset.name)}) is active again"
+    return " ".join([said + ": press Start on the Train page to train it again.", *notes])
+
+
+def delete(run: Run) -> None:
+    """Forget a run (the current one too, unless it is training)."""
+    if run is state.get_run():
+        state.set_run(None)
+        state.set_job(None)
+    session_runs.remove(state.past_runs(), run)
+
+
+def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> None:
+    """Pick one run: explore it, load its settings into the Train form, or delete it."""
+    with st.container(border=True, key="ll-runs-actions"):
+        index = st.selectbox(
+            "Run",
+            range(len(runs)),
+            index=len(runs) - 1,
+            format_func=lambda i: labels[i] + (" (current)" if runs[i] is current else ""),
+            key="runs_pick_" + hashlib.sha1("\n".join(labels).encode()).hexdigest()[:8],
+        )
+        run = runs[index]
+        c1, c2, c3 = st.columns(3)
+        explore = c1.button(
+            "Explore it",
+            icon="🧭",
+            key="runs_explore",
+            disabled=not run.usable,
+            help="Makes it the current run again, with its dataset, and opens Explore.",
+        )
+        load = c2.button(
+            "Load its settings into the Train form",
+            icon="🏋️",
+            key="runs_load_settings",
+            help="The Train form takes its architecture, β and training settings (and its dataset comes back).",
+        )
+        remove = c3.button(
+            "Delete it",
+            icon="🗑️",
+            key="runs_delete",
+            disabled=run is current and run.is_active,
+            help="Forgets the run in this session (a training must be stopped first).",
+        )
+        if explore:
+            problem = make_current(run)
+            if problem is None:
+                st.switch_page("pages/explore.py")
+            st.error(problem)
+        if load:
+            st.success(load_settings(run))
+            st.page_link("pages/train.py", label="Open the Train page →", icon="🏋️")
+        if remove:
+            delete(run)
+            st.rerun()
+
+
+def _datasets_section() -> None:
+    past = state.past_datasets()
+    if not past:
+        return
+    st.subheader("Earlier datasets")
+    st.caption(
+        f"The {len(past)} dataset(s) this session used before the active one (at most "
+        f"{session_runs.MAX_PAST_DATASETS} are kept). Using one again keeps the active one here."
+    )
+    for i, d in enumerate(reversed(past)):
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.markdown(plain(f"{d.name} · {d.n_rows:,} rows × {d.n_dims} columns"))
+        right.button(
+            "Use it again", key=f"runs_dataset_back_{i}", on_click=state.set_dataset, args=(d,), icon="↩️"
+        )
 
 
 def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
@@ -328,6 +472,7 @@ def render_runs_panel() -> None:
     _restore_section()
     st.divider()
     runs = [*state.past_runs(), *([run] if run is not None else [])]
-    _history_section(runs, image_format)
+    _history_section(runs, run, dataset, image_format)
+    _datasets_section()
     st.divider()
     _exports_section(run, dataset)

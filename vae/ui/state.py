@@ -12,13 +12,15 @@ from typing import Any
 
 import streamlit as st
 
+from vae import session_runs
 from vae.data import Dataset
 from vae.run import Run
 
 DATASET = "ll_dataset"  # vae.data.Dataset | None: what every page uses
 RUN = "ll_run"  # vae.run.Run | None: the current model (training or trained)
 JOB = "ll_job"  # vae.worker.TrainingJob | None: the live worker, if any
-RUNS = "ll_runs"  # list[Run]: this session's earlier runs, newest last
+RUNS = "ll_runs"  # list[Run]: this session's earlier runs, newest last (bounded: vae.session_runs)
+PAST_DATASETS = "ll_past_datasets"  # list[Dataset]: datasets used before the active one, newest last
 
 
 def _get(key: str, default: Any = None) -> Any:
@@ -30,7 +32,13 @@ def get_dataset() -> Dataset | None:
 
 
 def set_dataset(dataset: Dataset) -> None:
+    """Make ``dataset`` the active one; the one it replaces stays in ``past_datasets()``."""
+    session_runs.keep_dataset(past_datasets(), get_dataset(), dataset)
     st.session_state[DATASET] = dataset
+
+
+def past_datasets() -> list[Dataset]:
+    return st.session_state.setdefault(PAST_DATASETS, [])
 
 
 def get_run() -> Run | None:

@@ -22,13 +22,11 @@ from typing import Any
 
 import streamlit as st
 
-from vae import worker
+from vae import session_runs, worker
 from vae.config import ModelConfig, TrainConfig
 from vae.data import Dataset
 from vae.run import Run
 from vae.ui import state
-
-MAX_PAST_RUNS = 10
 
 # How the worker's final reasons map onto Run.status.
 _DONE_STATUS = {
@@ -153,10 +151,8 @@ def start(
 
 def _archive_current_run() -> None:
     old = state.get_run()
-    if old is not None and old.history:
-        runs = state.past_runs()
-        runs.append(old)
-        del runs[:-MAX_PAST_RUNS]
+    if old is not None:
+        session_runs.archive(state.past_runs(), old)  # bounded in number and memory
 
 
 def sync() -> bool:
