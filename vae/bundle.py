@@ -52,7 +52,7 @@ import pandas as pd
 
 import vae
 from vae.config import SCALINGS, DataConfig, ModelConfig, TrainConfig
-from vae.data import MAX_ROWS, Dataset, Standardizer, out_of_memory_as, to_csv_bytes
+from vae.data import MAX_ABS_VALUE, MAX_ROWS, Dataset, Standardizer, out_of_memory_as, to_csv_bytes
 from vae.decode import NetworkWeights, decode, encode, latent_grid, weights_from_arrays
 from vae.run import Run, RunStatus
 from vae.snapshots import MAX_SNAPSHOTS, SnapshotStore, stacked
@@ -906,6 +906,12 @@ def _dataset(config: dict, members: dict[str, bytes], data_config: DataConfig, i
     values = _floats(DATASET, frame, columns)
     if not np.isfinite(values).all():
         raise BundleError("dataset.csv holds NaN or infinite values; the bundle is damaged.")
+    worst = float(np.abs(values).max())
+    if worst > MAX_ABS_VALUE:  # the limit uploads have: beyond it float32 training and drawing overflow
+        raise BundleError(
+            f"dataset.csv holds values up to ±{worst:.3g}, beyond the ±{MAX_ABS_VALUE:.0e} a dataset "
+            "may have; the bundle was not saved by Latent Lab or is damaged."
+        )
     labels = None
     if label_column is not None:
         raw = frame[label_column].to_numpy(dtype=object)
@@ -939,13 +945,16 @@ def _dataset(config: dict, members: dict[str, bytes], data_config: DataConfig, i
             and np.isfinite(standardizer.offset).all()
             and np.isfinite(standardizer.scale).all()
             and (standardizer.scale > 0).all()
+            # Fitted on values within ±MAX_ABS_VALUE: an offset or a spread beyond that is not one.
+            and (np.abs(standardizer.offset) <= MAX_ABS_VALUE).all()
+            and (standardizer.scale <= 2 * MAX_ABS_VALUE).all()
         )
     except (ValueError, TypeError) as err:
         raise BundleError(f"standardizer.json is invalid ({_short(err)}); the bundle is damaged.") from err
     if not ok:
         raise BundleError(
             f"standardizer.json must hold a method ({', '.join(SCALINGS)}) and {input_dim} "
-            f"finite offsets and positive scales; the bundle is damaged."
+            f"offsets within ±{MAX_ABS_VALUE:.0e} and positive scales; the bundle is damaged."
         )
     if standardizer.method != ds_config.scaling:
         raise BundleError(

@@ -407,6 +407,10 @@ MAX_UPLOAD_MB = 100  # the same as server.maxUploadSize in .streamlit/config.tom
 MAX_ROWS = 1_000_000  # more than this: refuse, or take a seeded subsample
 MIN_ROWS = 2
 MAX_ABS_VALUE = 1e15  # beyond this float32 training loses the data (and its squared error overflows)
+# A column must vary by more than this: the squares of smaller differences underflow float64
+# (below 2.2e-308), so the z-score scale comes out 0 and the column standardizes to all zeros
+# (1e-320, 2e-320, ... did, silently).
+MIN_SPREAD = 1e-150
 _SNIFF_BYTES = 64 * 1024  # the sample sniffing reads, grown for a wide file (see _head)
 # A header line longer than this is refused: 4,096 columns (the widest model) of ~1,000-byte names.
 _MAX_HEADER_BYTES = 4 * 1024 * 1024
@@ -763,6 +767,13 @@ def _check_values(values: np.ndarray, columns: Sequence[str], lines: np.ndarray)
                 f"Column {col!r} is constant (every value is {column[0]:g}), so it carries "
                 "no information and cannot be standardized. Choose another column.",
                 "constant",
+            )
+        if high - low < MIN_SPREAD:
+            raise DataError(
+                f"Column {col!r} varies only between {low:.3g} and {high:.3g}, too little for "
+                "floating point to standardize (it would become all zeros). Rescale the column "
+                "(other units) or choose another column.",
+                "too_small_spread",
             )
 
 
