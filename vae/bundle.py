@@ -205,7 +205,11 @@ def _check_weights_fit(config: ModelConfig, weights: NetworkWeights) -> None:
 
 
 def _walk_h5(
-    group: h5py.Group, prefix: str, groups: dict[str, h5py.Group], datasets: dict[str, h5py.Dataset]
+    member: str,
+    group: h5py.Group,
+    prefix: str,
+    groups: dict[str, h5py.Group],
+    datasets: dict[str, h5py.Dataset],
 ) -> None:
     # Walk by links, not objects: a soft or external link (which could point at
     # another file on this computer) is refused instead of followed.
@@ -214,18 +218,18 @@ def _walk_h5(
         link = group.get(key, getlink=True)
         if not isinstance(link, h5py.HardLink):
             raise BundleError(
-                f"model.weights.h5 has a link at {path!r}; a weights file holds only "
+                f"{member} has a link at {path!r}; a weights file holds only "
                 f"groups and arrays. Re-save the run from Latent Lab."
             )
         item = group.get(key)
         if isinstance(item, h5py.Group):
             groups[path] = item
-            _walk_h5(item, f"{path}/", groups, datasets)
+            _walk_h5(member, item, f"{path}/", groups, datasets)
         elif isinstance(item, h5py.Dataset):
-            _check_storage(path, item)
+            _check_storage(member, path, item)
             datasets[path] = item
         else:
-            raise BundleError(f"model.weights.h5 has an unexpected object at {path!r}.")
+            raise BundleError(f"{member} has an unexpected object at {path!r}.")
 
 
 # Where an array's bytes may live: in the uploaded file itself. HDF5 can also keep them in other
@@ -234,7 +238,7 @@ def _walk_h5(
 _IN_FILE_LAYOUTS = (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED)
 
 
-def _check_storage(path: str, ds: h5py.Dataset) -> None:
+def _check_storage(member: str, path: str, ds: h5py.Dataset) -> None:
     """Refuse an array whose bytes are not plainly inside the file, before any of them is read.
 
     Read from the dataset creation property list (metadata only): the layout
@@ -251,17 +255,17 @@ def _check_storage(path: str, ds: h5py.Dataset) -> None:
             else "not stored in the file"
         )
         raise BundleError(
-            f"model.weights.h5 array {path} is {kind}; a weights file must hold its own "
+            f"{member} array {path} is {kind}; a weights file must hold its own "
             f"values. Re-save the run from Latent Lab."
         )
     if dcpl.get_external_count():
         raise BundleError(
-            f"model.weights.h5 array {path} keeps its values in external files on this computer; "
+            f"{member} array {path} keeps its values in external files on this computer; "
             f"refusing to read them. Re-save the run from Latent Lab."
         )
     if dcpl.get_nfilters():
         raise BundleError(
-            f"model.weights.h5 array {path} is compressed or filtered ({dcpl.get_nfilters()} "
+            f"{member} array {path} is compressed or filtered ({dcpl.get_nfilters()} "
             f"filter(s)); Latent Lab writes plain arrays. Re-save the run from Latent Lab."
         )
 
@@ -294,7 +298,7 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
         with h5py.File(io.BytesIO(data), "r") as f:
             groups: dict[str, h5py.Group] = {}
             datasets: dict[str, h5py.Dataset] = {}
-            _walk_h5(f, "", groups, datasets)
+            _walk_h5(WEIGHTS, f, "", groups, datasets)
             extra_groups = sorted(set(groups) - allowed_groups)
             extra = sorted(set(datasets) - set(expected))
             missing = sorted(set(expected) - set(datasets))
@@ -381,7 +385,7 @@ def snapshots_from_h5(config: ModelConfig, data: bytes, last_epoch: int) -> list
         with h5py.File(io.BytesIO(data), "r") as f:
             groups: dict[str, h5py.Group] = {}
             datasets: dict[str, h5py.Dataset] = {}
-            _walk_h5(f, "", groups, datasets)
+            _walk_h5(SNAPSHOTS, f, "", groups, datasets)
             ds = datasets.get("epochs")
             if ds is None or ds.ndim != 1 or ds.dtype != np.int64 or not 1 <= ds.shape[0] <= MAX_SNAPSHOTS:
                 raise BundleError(

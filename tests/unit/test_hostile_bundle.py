@@ -465,9 +465,9 @@ REFUSED_STORAGE = {
 }
 
 
-def restored(path: str, how: str, folder) -> bytes:
-    """The bundle's weights file with array ``path`` stored as ``how``: same shape, dtype and values."""
-    buffer = io.BytesIO(MEMBERS[bundle.WEIGHTS])
+def restored(path: str, how: str, folder, h5: bytes = MEMBERS[bundle.WEIGHTS]) -> bytes:
+    """An HDF5 file (the bundle's weights) with array ``path`` stored as ``how``: same shape, dtype, values."""
+    buffer = io.BytesIO(h5)
     with h5py.File(buffer, "a") as f:
         values = f[path][()]
         del f[path]
@@ -532,6 +532,27 @@ def test_storage_outside_the_file_is_refused_before_reading(h5_folder, group, in
         bundle.weights_from_h5(MODEL, weights)
     assert path in str(info.value)
     check(rezip([(n, weights if n == bundle.WEIGHTS else p) for n, p in MEMBERS.items()]))
+
+
+SNAPSHOTS_H5 = bundle.snapshots_to_h5(MODEL, [(1, RUN.weights), (2, RUN.weights)])
+
+
+@SETTINGS
+@given(
+    st.sampled_from([*(f"{group}/{i}" for group in WEIGHT_PATHS for i in "01"), "epochs"]),
+    st.sampled_from([*ACCEPTED_STORAGE, *sorted(REFUSED_STORAGE)]),
+)
+def test_snapshot_storage_is_checked_like_the_weights(h5_folder, path, how):
+    snapshots = restored(path, how, h5_folder, SNAPSHOTS_H5)
+    if how in ACCEPTED_STORAGE:
+        items = bundle.snapshots_from_h5(MODEL, snapshots, last_epoch=2)
+        assert [epoch for epoch, _ in items] == [1, 2]
+        for a, b in zip(items[1][1].arrays(), RUN.weights.arrays(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        return
+    with pytest.raises(BundleError, match=REFUSED_STORAGE[how]) as info:
+        bundle.snapshots_from_h5(MODEL, snapshots, last_epoch=2)
+    assert f"snapshots.h5 array {path}" in str(info.value)
 
 
 # -- long cells ------------------------------------------------------------------------------------
