@@ -7,7 +7,7 @@ vae/data.py; this page only arranges widgets and shows what happened.
 
 import streamlit as st
 
-from vae import data
+from vae import data, spreadsheet
 from vae.config import SCALINGS, DataConfig
 from vae.ui import data_view, state
 from vae.ui.draw_canvas import draw_canvas, points_from_state
@@ -272,7 +272,7 @@ def active_summary(active: data.Dataset | None) -> None:
     c1, c2, c3 = st.columns([2, 2, 3])
     c1.download_button(
         "Download as CSV",
-        data.to_csv_bytes(active),
+        spreadsheet.csv_bytes(data.dataset_frame(active)),
         file_name=f"{active.name or 'data'}.csv".replace(" ", "_").replace("/", "_"),
         mime="text/csv",
         icon="⬇️",

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 import vae
+from vae import spreadsheet
 from vae.config import SCALINGS, DataConfig, ModelConfig, TrainConfig
 from vae.data import MAX_ABS_VALUE, MAX_ROWS, Dataset, Standardizer, out_of_memory_as, to_csv_bytes
 from vae.decode import NetworkWeights, decode, encode, latent_grid, weights_from_arrays
@@ -514,7 +515,7 @@ def decoded_grid_csv(
     x = dataset.standardizer.inverse_transform(decode(weights, z))
     names = [f"x_{c}" if c in ("z1", "z2") else c for c in dataset.columns]  # keep the header unique
     frame = pd.DataFrame(np.hstack([z.astype(np.float64), x]), columns=["z1", "z2", *names])
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return spreadsheet.csv_bytes(frame)  # a download only: column names made formula-safe
 
 
 def save_bundle(run: Run, dataset: Dataset) -> bytes:

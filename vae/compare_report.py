@@ -19,6 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
+from vae import spreadsheet
 from vae.compare import EXACT_ROWS, IWAE_K, Entry
 
 NO_LIKELIHOOD = "no likelihood: not a probabilistic model"
@@ -158,7 +159,7 @@ def metrics_frame(entries: list[Entry]) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """The wide table as UTF-8 CSV (empty cells where a metric does not apply)."""
-    return frame.to_csv(index=False, float_format="%.6g").encode("utf-8")
+    return spreadsheet.csv_bytes(frame, float_format="%.6g")
 
 
 def _best(metric: Metric, values: pd.Series) -> float | None:

@@ -949,13 +949,21 @@ def load_csv(
     )
 
 
-def to_csv_bytes(dataset: Dataset) -> bytes:
-    """The dataset as UTF-8 CSV in original units (labels last); ``load_csv`` reads it back unchanged."""
+def dataset_frame(dataset: Dataset) -> pd.DataFrame:
+    """The dataset as a table in original units, labels last (in a column named as uploaded, or "label")."""
     frame = pd.DataFrame(dataset.values, columns=list(dataset.columns))
     if dataset.labels is not None:
         name = dataset.config.label_column or "label"
         while name in frame.columns:
             name += "_"
         frame[name] = dataset.labels
+    return frame
+
+
+def to_csv_bytes(dataset: Dataset) -> bytes:
+    """The dataset as UTF-8 CSV, exactly: ``load_csv`` reads it back unchanged (run bundles use it).
+
+    Downloads for people go through ``vae.spreadsheet.csv_bytes`` instead (formula-safe text).
+    """
     # float_format=None writes repr(), which round-trips float64 exactly.
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return dataset_frame(dataset).to_csv(index=False, lineterminator="\n").encode("utf-8")
