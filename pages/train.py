@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.ui import empty_state, handover, palette, state, train_charts, train_form, training
+from vae.ui import empty_state, handover, state, train_charts, train_form, train_live, training
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
 require_app_shell()
 
-POLL_S = 0.3  # live view refresh while a job runs (>= 3x per second)
-PANEL_EVERY = 5  # epochs between redraws of the data / reconstruction / samples panel
+POLL_S = 0.25  # live view refresh while a job runs (4x per second)
 ERROR_KEY = "tr_start_error"
 
 st.title("Train a VAE")
@@ -82,27 +81,8 @@ def on_pause_resume() -> None:
 
 def on_reset() -> None:
     training.reset()
-    st.session_state.pop(state.TRAIN_PANEL, None)
+    st.session_state.pop(state.TRAIN_VIEWS, None)
     st.session_state[ERROR_KEY] = None
-
-
-def panel_figure(run):
-    """The live panel, redrawn every PANEL_EVERY epochs (and when the run ends)."""
-    epoch = run.epochs_done if run is not None else -1
-    cached = st.session_state.get(state.TRAIN_PANEL)  # (dataset id, epoch, figure)
-    redraw = (
-        cached is None
-        or cached[0] != id(dataset)
-        or (
-            cached[1] != epoch
-            and (run is None or not run.is_active or cached[1] <= 0 or abs(epoch - cached[1]) >= PANEL_EVERY)
-        )
-    )
-    if redraw:
-        fig = train_charts.live_panel_figure(dataset, run.weights if run is not None else None)
-        st.session_state[state.TRAIN_PANEL] = (id(dataset), epoch, fig)
-        return fig
-    return cached[2]
 
 
 def show_status(run) -> None:
@@ -223,35 +203,25 @@ with right:
     def live_view() -> None:
         training.sync()
         run = state.get_run()
-        show_status(run)
-        st.session_state.setdefault("tr_log", True)  # the first epochs' loss dwarfs the rest on a linear axis
-        log_y = st.toggle(
-            "Log-scale loss axes",
-            key="tr_log",
-            persist_state="session",
-            help="Show the loss on a logarithmic axis: early and late epochs both stay readable.",
-        )
-        history = run.history if run is not None else []
-        total = run.train_config.epochs if run is not None else None
-        with st.container(key="train_charts"):
-            st.plotly_chart(
-                train_charts.loss_figure(history, log_y=log_y, total_epochs=total),
-                key="tr_loss_chart",
-                config={"displayModeBar": False},
+        with st.container(key=train_live.LIVE_KEY):
+            with st.container(key="train_status"):  # its parts come and go; the charts below keep their place
+                show_status(run)
+            # The first epochs' loss dwarfs the rest on a linear axis.
+            st.session_state.setdefault("tr_log", True)
+            log_y = st.toggle(
+                "Log-scale loss axes",
+                key="tr_log",
+                persist_state="session",
+                help="Show the loss on a logarithmic axis: early and late epochs both stay readable.",
             )
-        mismatch = empty_state.model_mismatch(run, dataset)
-        if mismatch:  # the dataset changed under the model: its panel cannot be drawn
-            empty_state.offer_retrain(mismatch, key="tr_retrain", on_click=on_train_current_data)
-        else:
-            st.markdown(
-                f"**Live panel** · data ({palette.NAMES['data']}), their reconstructions "
-                f"({palette.NAMES['reconstruction']}) and samples from the prior "
-                f"({palette.NAMES['prior_samples']}), in the data's original units"
-            )
-            st.plotly_chart(panel_figure(run), key="tr_panel_chart", config={"displayModeBar": False})
+            mismatch = empty_state.model_mismatch(run, dataset)
+            train_live.render(dataset, run, log_y=log_y, views=not mismatch)
+            if mismatch:  # the dataset changed under the model: its panel and latent view cannot be drawn
+                empty_state.offer_retrain(mismatch, key="tr_retrain", on_click=on_train_current_data)
         # `running` is what this fragment was registered with: polling. Compare with the run's state
         # now, not with the previous tick's, since the sidebar may have drained the last epoch first.
         if running and (run is None or not run.is_active):
             st.rerun(scope="app")  # the run ended: refresh the controls, stop polling, maybe hand over
 
+    train_live.keep_steady()
     live_view()

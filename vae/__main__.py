@@ -95,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--only",
         default="engine,parse,ui",
-        help="comma-separated sections: engine, parse, ui, load (default engine,parse,ui; "
-        "load drives 4 browser sessions and 30 trainings, and needs the test extras)",
+        help="comma-separated sections: engine, parse, ui, load, live (default engine,parse,ui; "
+        "load drives 4 browser sessions and 30 trainings, and needs the test extras; live times "
+        "the Train page's live view and its snapshot memory)",
     )
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
     bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
@@ -296,9 +297,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from vae import bench
 
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"engine", "parse", "ui", "load"}
+    unknown = sections - {"engine", "parse", "ui", "load", "live"}
     if unknown:
-        raise UsageError(f"--only takes engine, parse, ui, load. Received: {', '.join(sorted(unknown))}")
+        raise UsageError(
+            f"--only takes engine, parse, ui, load, live. Received: {', '.join(sorted(unknown))}"
+        )
     check_out_path(args.out)
     check_out_path(args.markdown, "--markdown")
     result: dict[str, Any] = {"quick": args.quick, "cpus": os.cpu_count()}
@@ -316,6 +319,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 "memory_rss_end_mb": memory["rss_end_mb"],
             }
         )
+    if "live" in sections:
+        from vae import bench_live
+
+        result.update(bench_live.bench_live_updates(updates=20 if args.quick else 60))
+        result.update(bench_live.bench_snapshot_memory(epochs=10_000 if args.quick else 100_000))
     if "parse" in sections:
         from vae.bench_data import bench_parse
 

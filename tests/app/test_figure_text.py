@@ -8,6 +8,7 @@ those names escaped (``&lt;a href...``), which Plotly shows as typed.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from tests.app.test_other_width import moons_run
 from tests.weights import random_weights
 from vae.config import DataConfig
 from vae.data import make_dataset
-from vae.ui import compare_view, data_view, state, train_charts
+from vae.ui import compare_view, data_view, state, train_views
 
 LINK = '<a href="http://attacker.example/">click me</a>'
 STYLE = '<span style="font-size:90px;color:red">huge</span>'
@@ -57,10 +58,14 @@ def test_the_data_scatter_escapes_axis_titles_and_legend_names(hostile):
     assert "&lt;b&gt;bold&lt;/b&gt;" in names and "&lt;br&gt;break" in names
 
 
-def test_the_train_panel_escapes_axis_titles(hostile):
+def test_the_train_panel_draws_column_names_as_text(hostile):
+    """The Train page's live plots are a canvas: names are painted with fillText, never parsed as HTML."""
     run = moons_run()
-    fig = train_charts.live_panel_figure(hostile, run.weights)
-    assert_escaped(fig.to_plotly_json())
+    spec = train_views.panel_spec(hostile, train_views.ViewData.of(hostile, 2), run.weights)
+    panel = spec["panels"][0]
+    assert (panel["x"]["label"], panel["y"]["label"]) == tuple(hostile.columns[:2])  # verbatim
+    js = (Path(__file__).resolve().parents[2] / "vae/ui/live_plot/plot.js").read_text()
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "fillText" in js
 
 
 def test_compare_figures_escape_axis_titles(hostile):

@@ -168,32 +168,6 @@ def test_a_killed_worker_is_reported_with_a_restart_button(app_test):
     stop_job(at)
 
 
-def test_loss_figure_has_train_and_validation_curves():
-    history = [
-        {
-            "epoch": e,
-            "loss": 10.0 / e,
-            "recon": 5.0 / e,
-            "kl": 1.0,
-            "val_loss": 11.0 / e,
-            "val_recon": 6.0 / e,
-            "val_kl": 0.0,
-        }
-        for e in range(1, 6)
-    ]
-    fig = train_charts.loss_figure(history, total_epochs=60)
-    assert len(fig.data) == 6
-    assert list(fig.data[0].x) == [1, 2, 3, 4, 5] and fig.data[0].y[-1] == pytest.approx(2.0)
-    assert fig.layout.xaxis.range == (1, 60)
-    log = train_charts.loss_figure(history, log_y=True)
-    assert log.layout.yaxis.type == "log"
-    assert len(log.data[5].x) == 0  # KL of exactly 0 cannot be drawn on a log axis
-    # Total loss spans 2 to 11: labelled 2, 5, 10 (whole 1-2-5 numbers, not bare digits), per panel.
-    labels = dict(zip(log.layout.yaxis.tickvals, log.layout.yaxis.ticktext, strict=True))
-    assert [labels[v] for v in sorted(labels) if 2.0 <= v <= 11.0] == ["2", "5", "10"]
-    assert log.layout.yaxis2.tickvals != log.layout.yaxis.tickvals  # reconstruction: its own range
-
-
 def test_progress_label_has_epoch_rate_and_eta():
     fraction, label = train_charts.progress(12, 60, 4.0)
     assert fraction == pytest.approx(0.2)

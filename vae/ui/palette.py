@@ -18,6 +18,8 @@ looks like reconstructions or samples. Captions name these colours through
 
 from __future__ import annotations
 
+import numpy as np
+
 DATA = "#7D8797"  # slate grey
 RECONSTRUCTION = "#2F80D1"  # blue
 PRIOR_SAMPLES = "#12A37A"  # green
@@ -56,3 +58,17 @@ VAL_CURVE = "#E69F00"
 def label_color(index: int) -> str:
     """Colour of the ``index``-th distinct label (cycles)."""
     return LABEL_COLORS[index % len(LABEL_COLORS)]
+
+
+def label_groups(labels: np.ndarray | None) -> tuple[list[str], np.ndarray] | None:
+    """Distinct labels (sorted, as text) and each row's index into them, or None when not coloured.
+
+    Labels are coloured when there are 2 to ``len(LABEL_COLORS)`` of them; ``label_color(index)``
+    gives a group's colour, the same on every page.
+    """
+    if labels is None:
+        return None
+    names, inverse = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    if not 1 < len(names) <= len(LABEL_COLORS):
+        return None
+    return [str(n) for n in names], inverse.astype(np.int64)

@@ -128,7 +128,7 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
     state.set_job(None)
     state.set_dataset(dataset)
     state.set_run(run)
-    st.session_state.pop(state.TRAIN_PANEL, None)  # the Train page's cached drawing of the old run
+    st.session_state.pop(state.TRAIN_VIEWS, None)  # the Train page's cached curves of the old run
     return run, dataset
 
 

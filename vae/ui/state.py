@@ -128,7 +128,7 @@ def set_compare_cursor(z) -> None:
 # -- Train page (vae.ui.training) --------------------------------------------------------------
 AUTOSTART = "ll_autostart"  # bool: set by Home / Explore before switch_page("pages/train.py")
 TRAIN_CLOCK = "ll_train_clock"  # vae.ui.training.Clock: epoch arrival times for epochs/s and ETA
-TRAIN_PANEL = "ll_train_panel"  # (epoch, figure): the live panel's last drawing
+TRAIN_VIEWS = "ll_train_views"  # vae.ui.train_live.Cache: curves and drawn rows of the current run
 
 
 def request_autostart() -> None:

@@ -15,16 +15,13 @@ from typing import Any
 
 import streamlit as st
 
+from vae.ui import components
+
 HERE = Path(__file__).parent
 RANGE = 5.0  # the canvas shows [-RANGE, RANGE] on both axes
 MAX_POINTS = 20_000  # enough for any drawing; keeps the state message small
 
-_component = st.components.v2.component(
-    "latent_lab_draw_canvas",
-    html=(HERE / "canvas.html").read_text(encoding="utf-8"),
-    css=(HERE / "canvas.css").read_text(encoding="utf-8"),
-    js=(HERE / "canvas.js").read_text(encoding="utf-8"),
-)
+_component = components.register("latent_lab_draw_canvas", HERE, "canvas")
 
 
 def draw_canvas(

@@ -29,16 +29,10 @@ import streamlit as st
 from vae import explore
 from vae.data import Dataset
 from vae.decode import NetworkWeights, encode
-from vae.ui import palette, state
+from vae.ui import components, palette, state
 from vae.ui.latent_pad import layers as pad_layers
 
-_HERE = Path(__file__).parent
-_COMPONENT = st.components.v2.component(
-    "latent_pad",
-    html=(_HERE / "pad.html").read_text(encoding="utf-8"),
-    css=(_HERE / "pad.css").read_text(encoding="utf-8"),
-    js=(_HERE / "pad.js").read_text(encoding="utf-8"),
-)
+_COMPONENT = components.register("latent_pad", Path(__file__).parent, "pad")
 
 MAX_POINTS = 2000  # data points sent to the browser; more only slows the first draw
 IMAGE_SHAPES = {64: (8, 8)}  # columns -> image (rows, cols): the digits dataset
@@ -124,10 +118,9 @@ def pad_payload(
     kind = view_kind(dataset.n_dims)
 
     labels, colors, legend = None, [], []
-    names, inverse = np.unique(
-        np.asarray(dataset.labels if dataset.labels is not None else []).astype(str), return_inverse=True
-    )
-    if 1 < len(names) <= len(palette.LABEL_COLORS):  # as the Data page colours them
+    groups = palette.label_groups(dataset.labels)
+    if groups is not None:  # as the Data page colours them
+        names, inverse = groups
         labels = inverse[rows].astype(int).tolist()
         colors = [palette.label_color(i) for i in range(len(names))]
         legend += [[colors[i], f"label {name}"] for i, name in enumerate(names[:10])]

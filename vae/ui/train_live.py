@@ -1,0 +1,155 @@
+"""The Train page's live view: loss curves, the data-space panel and the latent view, drawn in place.
+
+Called from the page's polling fragment several times a second. What makes
+it never blink (measured by tests/e2e/test_live_view.py):
+
+- every plot is a keyed ``vae.ui.live_plot`` (one DOM node for the page's
+  life, repainted in place; ``st.plotly_chart`` remounts on every new figure);
+- every part sits in a keyed container, so parts that come and go above it
+  (a success message when the run ends) never shift its position in the tree,
+  which would remount it too;
+- Streamlit dims an element it is about to replace (``data-stale``, opacity
+  0.33 after 0.5 s) while a fragment run is under way; on a busy machine a
+  run sometimes takes that long, and a live view polled 4 times a second
+  would flicker. Its parts are replaced in place, never removed, so the dim
+  says nothing here: ``STEADY_CSS`` keeps them at full opacity;
+- one update costs the same at any epoch: the history is read incrementally
+  (``vae.curves.Curves``), curves are decimated to ~1,000 points, and a fixed
+  subset of at most 600 rows is encoded (p95 server time in BENCHMARKS.md), so
+  the fragment finishes long before Streamlit's stale-element fade (0.5 s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from vae.curves import Curves
+from vae.data import Dataset
+from vae.decode import NetworkWeights
+from vae.run import Run
+from vae.ui import palette, state, train_views
+from vae.ui.live_plot import live_plot
+
+LATENT_X, LATENT_Y, SPREAD = "tr_latent_x", "tr_latent_y", "tr_latent_spread"
+LIVE_KEY = "train_live"  # the container holding every live part (status, charts, views)
+
+# Streamlit's frontend styles a stale element container (data-stale="true") with opacity 0.33 and
+# a 1 s transition after 0.5 s; within the live view, an update always follows.
+STEADY_CSS = f"""<style>
+.st-key-{LIVE_KEY} [data-stale="true"] {{ opacity: 1 !important; transition: none !important; }}
+</style>"""
+
+
+def keep_steady() -> None:
+    """Add the style that keeps the live view at full opacity (a style block only: no space)."""
+    st.html(STEADY_CSS)
+
+
+@dataclass
+class Cache:
+    """Per-session state of the live view: the current run's curves and the drawn rows."""
+
+    run_id: int = 0
+    curves: Curves = field(default_factory=Curves)
+    view_key: tuple[int, int | None] = (0, None)
+    view: train_views.ViewData | None = None
+
+
+def _cache(run: Run | None, dataset: Dataset) -> Cache:
+    cache = st.session_state.get(state.TRAIN_VIEWS)
+    if not isinstance(cache, Cache):
+        cache = st.session_state[state.TRAIN_VIEWS] = Cache()
+    if cache.run_id != id(run):
+        cache.run_id, cache.curves = id(run), Curves()
+    latent_dim = run.model_config.latent_dim if run is not None else None
+    if cache.view is None or cache.view_key != (id(dataset), latent_dim):
+        cache.view_key, cache.view = (id(dataset), latent_dim), train_views.ViewData.of(dataset, latent_dim)
+    if run is not None:
+        cache.curves.update(run.history)
+    return cache
+
+
+def latent_dims(latent_dim: int) -> tuple[int, int]:
+    """Which two latent dimensions to show: the user's pick for a latent size above 2 (else z1, z2)."""
+    if latent_dim <= 2:
+        return 0, 1
+    options = list(range(latent_dim))
+    name = lambda d: f"z{d + 1}"
+    with st.container(key="train_latent_dims", horizontal=True):
+        first = st.selectbox("Horizontal", options, index=0, format_func=name, key=LATENT_X)
+        second = st.selectbox("Vertical", options, index=1, format_func=name, key=LATENT_Y)
+    if first == second:
+        second = (first + 1) % latent_dim
+    st.caption(f"Showing {name(first)} and {name(second)} of {latent_dim} latent dimensions.")
+    return first, second
+
+
+def render(
+    dataset: Dataset,
+    run: Run | None,
+    *,
+    log_y: bool,
+    views: bool = True,
+    replay: tuple[int, NetworkWeights] | None = None,
+) -> None:
+    """Draw the loss curves, the data panel and the latent view.
+
+    Args:
+        dataset: the training data.
+        run: the current run (None before the first Start).
+        log_y: logarithmic loss axes.
+        views: draw the data panel and the latent view (not when the model does not fit the data).
+        views: draw the data panel and the latent view (not when the model does not fit the data).
+        replay: ``(epoch, weights)`` from the epoch timeline: draw the model as it was then
+            (and mark that epoch on the loss curves); None shows the latest weights.
+    """
+    cache = _cache(run, dataset)
+    weights = run.weights if run is not None else None
+    marker = None
+    if replay is not None:
+        marker, weights = replay
+    total = None
+    warmup = 0
+    if run is not None:
+        total = run.train_config.epochs if run.is_active else None  # a fixed axis while it trains, then fit
+        warmup = run.train_config.kl_warmup_epochs
+    with st.container(key="train_charts"):
+        live_plot(
+            train_views.loss_spec(
+                cache.curves, log_y=log_y, total_epochs=total, warmup_epochs=warmup, marker_epoch=marker
+            ),
+            key="tr_loss_plot",
+            height=train_views.LOSS_HEIGHT,
+        )
+    if not views:
+        return
+    if not views:
+        return
+    st.caption(
+        f"Data ({palette.NAMES['data']}), their reconstructions ({palette.NAMES['reconstruction']}) and "
+        f"samples from the prior ({palette.NAMES['prior_samples']}) in the data's original units; beside "
+        "them, where the encoder puts the data in the latent space."
+    )
+    with st.container(key="train_views"):
+        left, right = st.columns(2, gap="medium")
+        with left, st.container(key="train_panel"):
+            live_plot(
+                train_views.panel_spec(dataset, cache.view, weights),
+                key="tr_panel_plot",
+                height=train_views.VIEW_HEIGHT,
+            )
+        with right, st.container(key="train_latent"):
+            latent_dim = run.model_config.latent_dim if run is not None else 2
+            dims = latent_dims(latent_dim)
+            live_plot(
+                train_views.latent_spec(cache.view, weights, dims, spread=bool(st.session_state.get(SPREAD))),
+                key="tr_latent_plot",
+                height=train_views.VIEW_HEIGHT,
+            )
+            st.toggle(
+                "Posterior spread",
+                key=SPREAD,
+                help="Draw each point's posterior q(z|x) as an ellipse of one standard deviation.",
+            )
