@@ -5,7 +5,7 @@ Entrypoint: page config, navigation over pages/, and the shared sidebar.
 
 import streamlit as st
 
-from vae.ui import focus, offline, share, sidebar
+from vae.ui import focus, offline, share, shell, sidebar
 
 offline.apply()  # before anything else: Streamlit's origin check must not look up addresses
 
@@ -26,4 +26,4 @@ page = st.navigation(PAGES)
 share.read_query_params()  # a shared link's settings, applied once per session
 share.sync_query_params()
 sidebar.render(page.url_path)
-page.run()
+shell.run_page(page)

@@ -80,3 +80,32 @@ def test_try_it_now_with_a_dataset_active_loads_two_moons_and_keeps_the_users_da
     at.switch_page("pages/runs.py").run()
     at.button(key="runs_dataset_back_0").click().run()
     assert at.session_state["ll_dataset"] is digits and not at.exception
+
+
+def test_a_page_that_runs_out_of_memory_says_so_and_keeps_the_session(app_test, monkeypatch):
+    """app.py runs each page through vae.ui.shell.run_page: one message, never an exception box."""
+    from streamlit.navigation.page import StreamlitPage
+
+    from vae.config import DataConfig
+    from vae.data import generate
+    from vae.ui import state
+
+    run = StreamlitPage.run
+
+    def home_runs_out_of_memory(page):
+        if str(page._page).endswith("pages/home.py"):  # app.py itself runs as a page in AppTest
+            raise MemoryError
+        run(page)
+
+    monkeypatch.setattr(StreamlitPage, "run", home_runs_out_of_memory)
+    at = app_test("app.py")
+    dataset = generate(DataConfig(n_samples=100))
+    at.session_state[state.DATASET] = dataset
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert (
+        len(errors) == 1 and "ran out of memory" in errors[0] and "data, model and runs are kept" in errors[0]
+    )
+    assert at.session_state[state.DATASET] is dataset
+    assert any("Dataset:" in c.value for c in at.sidebar.caption)  # the shell around the page still drew

@@ -1,4 +1,5 @@
-"""Make every page run inside app.py's shell, even on a fresh server's deep link.
+"""Run every page inside app.py's shell: even on a fresh server's deep link, and never ending
+in an exception box when memory runs out.
 
 Streamlit keeps a class-wide flag, set at start-up because a ``pages/`` folder
 sits beside app.py, that makes the *first* run of a fresh server execute a
@@ -11,6 +12,7 @@ still set clears it and reruns, so the rerun goes through app.py.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 _RERUN_DONE = "ll_shell_rerun_done"
 
@@ -28,3 +30,19 @@ def require_app_shell() -> None:
         if not st.session_state.get(_RERUN_DONE):
             st.session_state[_RERUN_DONE] = True
             st.rerun()
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the page ``st.navigation`` chose; running out of memory ends it with one message.
+
+    Readers of uploads refuse what would not fit with their own messages; this
+    catches the rest, so the user sees what happened and what to do, and the
+    session's data, model and runs stay as they were.
+    """
+    try:
+        page.run()
+    except MemoryError:
+        st.error(
+            "This page ran out of memory and stopped. Your data, model and runs are kept; "
+            "try a smaller dataset or fewer points, or close other programs, then reload the page."
+        )
