@@ -163,3 +163,27 @@ def test_no_link_changes_nothing():
     at = AppTest.from_function(_app, default_timeout=60).run()
     assert not at.exception and "ll_dataset" not in at.session_state
     assert dict(at.query_params) == {}
+
+
+def test_the_restored_count_is_what_was_applied_and_the_rest_is_named():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_app, default_timeout=60)
+    at.query_params.update(
+        {
+            "data": "blobs",
+            "lr": "0.003",
+            "kind": "ae",
+            "latent_dim": "3",
+            "sparsity": "0.5",
+            "decoder_std": "0.5",
+        }
+    )
+    at.run()
+    assert not at.exception
+    # Two applied: the dataset and the learning rate; the Train page has no control for the other four.
+    assert [t.value for t in at.toast] == ["Restored 2 setting(s) from the link."]
+    assert at.session_state["ll_dataset"].config.preset == "blobs" and at.session_state["tr_lr"] == 0.003
+    warning = at.warning[0].value
+    assert "no control for kind, latent\\_dim, decoder\\_std, sparsity" in warning
+    assert "not applied" in warning

@@ -31,6 +31,25 @@ APPLIED = "ll_share_applied"  # bool: this session has read its link
 SHARED = "ll_shared"  # SharedSettings | None: what the link held (for pages that want to know)
 
 
+# Link parameter -> the Train form's widget (the form has no control for kind, latent_dim, ...).
+FORM_KEYS = {
+    "encoder": "tr_encoder",
+    "decoder": "tr_decoder",
+    "activation": "tr_activation",
+    "beta": "tr_beta",
+    "warmup": "tr_warmup",
+    "lr": "tr_lr",
+    "batch_size": "tr_batch",
+    "epochs": "tr_epochs",
+    "optimizer": "tr_optimizer",
+    "momentum": "tr_momentum",
+    "val_split": "tr_val_split",
+    "seed": "tr_seed",
+    "patience": "tr_patience",
+}
+FORM_PARAMS = frozenset(FORM_KEYS)
+
+
 def _nearest(value: float, choices: tuple, log: bool) -> Any:
     key = (lambda c: abs(math.log(c) - math.log(value))) if log and value > 0 else (lambda c: abs(c - value))
     return min(choices, key=key)
@@ -42,33 +61,34 @@ def form_values(
     """The Train form's widget values for the settings a link gave.
 
     Values the form's sliders cannot show (a learning rate or batch size off
-    their scales) snap to the nearest choice, with a note.
+    their scales) snap to the nearest choice, with a note. Settings the form
+    has no control for (kind, latent_dim, ...) get no value.
 
     Returns:
         ``({widget key: value}, notes)``.
     """
     m, t = model_config, train_config
     by_param = {
-        "encoder": ("tr_encoder", ", ".join(str(u) for u in m.encoder_units)),
-        "decoder": ("tr_decoder", ", ".join(str(u) for u in m.decoder_units)),
-        "activation": ("tr_activation", m.activation),
-        "beta": ("tr_beta", min(float(m.beta), 100.0)),
-        "warmup": ("tr_warmup", min(t.kl_warmup_epochs, 10_000)),
-        "lr": ("tr_lr", t.learning_rate),
-        "batch_size": ("tr_batch", t.batch_size),
-        "epochs": ("tr_epochs", t.epochs),
-        "optimizer": ("tr_optimizer", t.optimizer),
-        "momentum": ("tr_momentum", min(float(t.momentum), 0.99)),
-        "val_split": ("tr_val_split", float(t.validation_split)),
-        "seed": ("tr_seed", t.seed),
-        "patience": ("tr_patience", min(t.early_stopping_patience, 10_000)),
+        "encoder": ", ".join(str(u) for u in m.encoder_units),
+        "decoder": ", ".join(str(u) for u in m.decoder_units),
+        "activation": m.activation,
+        "beta": min(float(m.beta), 100.0),
+        "warmup": min(t.kl_warmup_epochs, 10_000),
+        "lr": t.learning_rate,
+        "batch_size": t.batch_size,
+        "epochs": t.epochs,
+        "optimizer": t.optimizer,
+        "momentum": min(float(t.momentum), 0.99),
+        "val_split": float(t.validation_split),
+        "seed": t.seed,
+        "patience": min(t.early_stopping_patience, 10_000),
     }
     values: dict[str, Any] = {}
     notes: list[str] = []
     for name in given:
         if name not in by_param:
             continue
-        key, value = by_param[name]
+        key, value = FORM_KEYS[name], by_param[name]
         if key == "tr_lr" and value not in train_form.LEARNING_RATES:
             snapped = _nearest(value, train_form.LEARNING_RATES, log=True)
             notes.append(
@@ -114,8 +134,20 @@ def read_query_params() -> SharedSettings | None:
     st.session_state.update(values)
     notes += snapped
     st.session_state[SHARED] = shared
-    if shared.given:
-        st.toast(f"Restored {len(shared.given)} setting(s) from the link.", icon="🔗")
+    # Count what was applied, not what the link named: the dataset's settings if it was built,
+    # and the Train form's. The rest (kind, latent_dim, decoder_std, ...) has no control there.
+    data_names = [n for n in shared.given if n in share.DATA_PARAMS] if state.get_dataset() else []
+    form_names = [n for n in shared.given if n in FORM_PARAMS]
+    not_applied = [n for n in shared.given if n not in share.DATA_PARAMS and n not in FORM_PARAMS]
+    if not_applied:
+        notes.append(
+            f"The Train page has no control for {', '.join(not_applied)}, so the link's "
+            f"{'value was' if len(not_applied) == 1 else 'values were'} not applied "
+            "(python -m vae train takes them)."
+        )
+    restored = len(data_names) + len(form_names)
+    if restored:
+        st.toast(f"Restored {restored} setting(s) from the link.", icon="🔗")
     if notes:
         st.warning(
             "Some settings in the link were not used:\n\n" + "\n\n".join(f"- {plain(n)}" for n in notes[:8]),
