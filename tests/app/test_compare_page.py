@@ -97,7 +97,7 @@ def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
     assert not at.exception
     tables = [df.value for df in at.dataframe]
     # The scores in plain words: one row per measure, its meaning, one column per model.
-    metrics = next(t for t in tables if "Measure" in t.columns).set_index("Measure")
+    metrics = at.table[0].value
     assert list(metrics.columns) == ["What it tells you", "Autoencoder", "VAE"]
     likelihood = metrics.loc["Likelihood of real data (ELBO)"]
     assert likelihood["Autoencoder"] == "no likelihood: not a probabilistic model"

@@ -58,14 +58,16 @@ def test_train_ae_and_vae_side_by_side(app_url, page):
     wait_for_app(page)
     expect(progress.get_by_text(f"finished · epoch {EPOCHS}/{EPOCHS}")).to_have_count(2)
 
-    # The metrics in plain words: one row per measure, one column per model (a glide-data-grid
-    # canvas; its cells are in the a11y table), and a verdict per model.
-    grid = metrics.locator("[data-testid='stDataFrame']")
-    expect(grid).to_be_visible()
-    cells = grid.locator("td[role='gridcell']")
-    expect(cells.filter(has_text=re.compile(r"^Generated vs real \(energy distance\)$"))).to_have_count(1)
-    expect(cells.filter(has_text="no likelihood: not a probabilistic model")).to_have_count(2)  # ELBO, IWAE
-    headers = grid.locator("[role='columnheader']")
+    # The metrics in plain words: one row per measure with its meaning, one column per model,
+    # and a verdict per model.
+    table = metrics.locator("[data-testid='stTable']")
+    expect(table).to_be_visible()
+    expect(
+        table.locator("th", has_text=re.compile(r"^Generated vs real \(energy distance\)$"))
+    ).to_have_count(1)
+    expect(table.get_by_text("lower is better").first).to_be_visible()
+    expect(table.locator("td", has_text="no likelihood: not a probabilistic model").first).to_be_visible()
+    headers = table.locator("thead th")
     expect(headers.filter(has_text=re.compile(r"^Autoencoder$"))).to_have_count(1)
     expect(headers.filter(has_text=re.compile(r"^VAE$"))).to_have_count(1)
     verdicts = metrics.locator(".st-key-ll-compare-verdicts")

@@ -424,15 +424,8 @@ def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
     """The scores in plain words (one row per measure), a verdict per model, and the CSV."""
     frame = compare_report.metrics_frame(entries)
     with st.container(key="ll-compare-metrics"):
-        st.dataframe(
-            compare_report.readable_table(frame),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "Measure": st.column_config.TextColumn("Measure", pinned=True, width="medium"),
-                "What it tells you": st.column_config.TextColumn("What it tells you", width="large"),
-            },
-        )
+        # A static table: the meanings are sentences, and a data grid would cut them off.
+        st.table(compare_report.readable_table(frame).set_index("Measure"))
         with st.container(key="ll-compare-verdicts"):
             st.markdown(
                 "\n".join(

@@ -257,7 +257,7 @@ function ringLabels(S, ctx, F, cx, cy, unit, dataPx) {
   ctx.font = "11px sans-serif";
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  ctx.fillStyle = T.primary;
+  ctx.fillStyle = alpha(T.text, 0.85); // the primary purple is too dark to read on the dark theme
   const taken = [[MARGIN.l, MARGIN.t, MARGIN.l + 170, MARGIN.t + 36]]; // z = ... and p(z) = ...
   const angles = [-45, -30, -60, -15, -75, 45, 30, 60, 15, 75, -135, 135, -120, 120, -150, 150, 0, 180, 90, -90];
   for (const k of [1, 2, 3]) {
