@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae import explore
+from vae import exact, explore, learn, losses
 from vae.data import Dataset
 from vae.decode import encode
 from vae.run import Run
 from vae.ui import empty_state, palette, state, training
-from vae.ui.latent_pad import latent_pad, view_kind
+from vae.ui.latent_pad import latent_pad, selected_row, view_kind
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
@@ -59,31 +59,54 @@ def show_readout(run: Run, dataset: Dataset, z: tuple[float, float], limit: floa
         else:
             st.caption(f"Decoded x has {dataset.n_dims} values; all of them are in the exact values below.")
         with st.expander("Exact values (JSON)"):
-            exact = {"z": r.z.tolist(), "x": r.x.tolist(), "prior_density": r.density, "clamped": r.clamped}
-            st.code(json.dumps(exact), language="json")
+            values = {"z": r.z.tolist(), "x": r.x.tolist(), "prior_density": r.density, "clamped": r.clamped}
+            st.code(json.dumps(values), language="json")
 
 
-def show_posterior(run: Run, dataset: Dataset, row: int) -> None:
+def show_posterior(run: Run, dataset: Dataset, row: int, truth: exact.PointTruth | None) -> None:
     x = dataset.values[row]
-    z_mean, z_log_var = (a[0] for a in encode(run.weights, dataset.standardized()[row : row + 1]))
-    sigma = np.exp(0.5 * z_log_var)
-    recon = explore.decode_original(run.weights, dataset.standardizer, z_mean)
-    kl = -0.5 * float(np.sum(1.0 + z_log_var - z_mean**2 - np.exp(z_log_var)))
-    with st.container(border=True):
+    z_mean, z_log_var = encode(run.weights, dataset.standardized()[row : row + 1])
+    sigma = np.exp(0.5 * z_log_var[0])
+    recon = explore.decode_original(run.weights, dataset.standardizer, z_mean[0])
+    kl = float(losses.kl_divergence(z_mean, z_log_var)[0])
+    with st.container(border=True, key="ll-explore-posterior"):
         st.markdown(
             f"**Data point #{row}**: its posterior q(z|x) = N(μ, diag σ²), "
             "shown as 1σ and 2σ ellipses on the pad"
         )
         cols = st.columns(3)
-        cols[0].metric("μ", f"{z_mean[0]:.3f}, {z_mean[1]:.3f}")
+        cols[0].metric("μ", f"{z_mean[0, 0]:.3f}, {z_mean[0, 1]:.3f}")
         cols[1].metric("σ", f"{sigma[0]:.3f}, {sigma[1]:.3f}")
         cols[2].metric("KL(q ‖ prior)", f"{kl:.3f} nats")
+        if truth is not None:
+            show_truth(truth)
         if dataset.n_dims <= 12:
             st.dataframe(
                 pd.DataFrame({"column": list(dataset.columns), "x": x, "reconstruction": recon}),
                 hide_index=True,
                 width="stretch",
             )
+
+
+def show_truth(truth: exact.PointTruth) -> None:
+    """The exact log p(x), the bounds on it and the gap, beside the true posterior on the pad."""
+    st.markdown(
+        f"Its **true posterior** p(z|x), computed on a grid, is the {palette.NAMES['true_posterior']} "
+        "heat map under the ellipses (layer *true posterior*). How far q is from it is the gap "
+        "between the ELBO and log p(x):"
+    )
+    cols = st.columns(4)
+    cols[0].metric(
+        "log p(x), exact",
+        f"{truth.log_px:.3f}",
+        help=f"nats, by quadrature; estimated error {truth.error:.1g}",
+    )
+    cols[1].metric("ELBO", f"{truth.elbo:.3f}", help="nats; E_q[log p(x|z)] − KL(q ‖ prior), by quadrature")
+    cols[2].metric(
+        f"IWAE, K = {truth.iwae_k}", f"{truth.iwae:.3f}", help="nats; one draw of K importance samples"
+    )
+    cols[3].metric("Gap = KL(q ‖ p(z|x))", f"{truth.gap:.3f}", help="nats; log p(x) − ELBO")
+    st.caption(learn.gap_meaning(truth.gap))
 
 
 def show_path(run: Run, dataset: Dataset, path) -> None:
@@ -130,17 +153,24 @@ def explore_view(mode: str) -> None:
             f"Training in progress ({run.status}, epoch {run.epochs_done}): the pad follows the "
             "latest weights every second."
         )
+    variational = run.model_config.is_variational
+    row = selected_row(PAD_KEY, dataset.n_rows) if variational and mode == "drag" else None
+    truth = None
+    if row is not None:  # the point clicked on the last run: its true posterior, drawn on the pad
+        truth = exact.point_truth(run.weights, dataset.standardized()[row], run.model_config.decoder_std)
     pad = latent_pad(
         run.weights,
         dataset,
         key=PAD_KEY,
         mode=mode,
         samples=st.session_state.get(SAMPLES),
-        variational=run.model_config.is_variational,
+        variational=variational,
+        offer_truth=variational,
+        truth=None if truth is None else (row, truth.posterior),
     )
     show_readout(run, dataset, pad.z, pad.limit)
     if pad.selected is not None and mode == "drag":
-        show_posterior(run, dataset, pad.selected)
+        show_posterior(run, dataset, pad.selected, truth if pad.selected == row else None)
     if pad.path is not None and mode == "interpolate" and view_kind(dataset.n_dims) != "scatter":
         show_path(run, dataset, pad.path)
 

@@ -99,3 +99,27 @@ def test_a_model_with_nan_weights_is_refused_with_the_reason(app_test, trained_s
     assert not at.exception
     assert "not finite" in at.error[0].value and "epoch 4" in at.error[0].value
     assert not at.code  # no readout
+
+
+def test_a_clicked_point_shows_its_exact_log_likelihood_and_gap(app_test, trained_session):
+    from vae import exact
+
+    dataset, run = trained_session
+    at = app_test("app.py")
+    at.session_state["ll_dataset"] = dataset
+    at.session_state["ll_run"] = run
+    at.session_state["ll_explore_pad"] = {"z": [0.0, 0.0], "selected": 17, "path": None, "layers": None}
+    at.switch_page(EXPLORE).run()
+    assert not at.exception
+    truth = exact.point_truth(run.weights, dataset.standardized()[17], run.model_config.decoder_std)
+    shown = {m.label: m.value for m in at.metric}
+    shown = {
+        label: float(shown[label])
+        for label in ("log p(x), exact", "ELBO", "IWAE, K = 64", "Gap = KL(q ‖ p(z|x))")
+    }
+    assert shown["log p(x), exact"] == pytest.approx(truth.log_px, abs=1e-3)
+    assert shown["ELBO"] == pytest.approx(truth.elbo, abs=1e-3)
+    assert shown["IWAE, K = 64"] == pytest.approx(truth.iwae, abs=1e-3)
+    assert shown["Gap = KL(q ‖ p(z|x))"] == pytest.approx(truth.gap, abs=2e-3)
+    assert any("**Data point #17**" in m.value for m in at.markdown)
+    assert any("true posterior" in m.value for m in at.markdown)

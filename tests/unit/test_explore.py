@@ -224,3 +224,29 @@ def test_pad_offers_the_layers_it_can_draw_with_the_users_choices(keras_model):
     assert clean_choices({"manifold": False, "rings": "no", "<img>": True}) == {"manifold": False}
     assert clean_choices(["manifold"]) == {}
     assert len({layer.key for layer in LAYERS}) == len(LAYERS)
+
+
+def test_pad_offers_the_true_posterior_where_the_page_computes_it(keras_model):
+    from vae import exact
+    from vae.ui.latent_pad import pad_payload
+
+    _, weights = keras_model
+    moons = generate(DataConfig(n_samples=200))
+    x = moons.standardized()[7]
+    grid = exact.true_posterior(weights, x, 0.1)
+    data = pad_payload(weights, moons, key="k", z0=(0, 0), offer_truth=True, truth=(7, grid))
+    assert "true_posterior" in [layer["key"] for layer in data["layers"]]
+    truth = data["true_posterior"]
+    assert truth["row"] == 7 and truth["steps"] == len(grid.z1)
+    assert truth["z1"] == [grid.z1[0], grid.z1[-1]] and truth["z2"] == [grid.z2[0], grid.z2[-1]]
+    density = np.asarray(truth["density"]).reshape(grid.density.shape)  # row-major, z2 rows
+    np.testing.assert_allclose(density, grid.density / grid.density.max(), atol=5e-4)
+    # A pad that does not compute it (Compare's) offers no such toggle; a plain autoencoder neither.
+    assert "true_posterior" not in [
+        layer["key"] for layer in pad_payload(weights, moons, key="k", z0=(0, 0))["layers"]
+    ]
+    plain = pad_payload(weights, moons, key="k", z0=(0, 0), variational=False, offer_truth=True)
+    assert (
+        "true_posterior" not in [layer["key"] for layer in plain["layers"]]
+        and plain["true_posterior"] is None
+    )

@@ -8,6 +8,7 @@ Roles (used by the Data, Train, Explore, Compare and Runs pages and the latent p
     prior samples     green         decoder(z) for z ~ N(0, I): what the model generates
     dragged point     crimson       the latent point you drag and what it decodes to
     path              orange        interpolation paths
+    true posterior    vermillion    a clicked point's true posterior p(z|x) on the pad
 
 Every colour is mid-luminance so it reads on the light and the dark theme (no
 black, no white). Labelled data (clusters, classes) use ``LABEL_COLORS``, whose
@@ -25,6 +26,7 @@ RECONSTRUCTION = "#2F80D1"  # blue
 PRIOR_SAMPLES = "#12A37A"  # green
 POINT = "#E0356E"  # crimson
 PATH = "#E69F00"  # orange
+TRUE_POSTERIOR = "#D55E00"  # vermillion: warm against the blue q(z|x) it is compared with
 PRIMARY = "#6C4BD8"  # the theme's primary colour (.streamlit/config.toml): buttons, focus rings
 DRAWN = PRIMARY  # points being drawn on the Data page
 
@@ -34,6 +36,7 @@ NAMES = {
     "prior_samples": "green",
     "point": "crimson",
     "path": "orange",
+    "true_posterior": "vermillion",
 }
 
 # Labels (cluster, class, digit), in sorted label order on every page. Ten, for the digits.

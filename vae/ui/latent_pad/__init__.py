@@ -29,6 +29,7 @@ import streamlit as st
 from vae import explore
 from vae.data import Dataset
 from vae.decode import NetworkWeights, encode
+from vae.exact import PosteriorGrid
 from vae.ui import components, palette, state
 from vae.ui.latent_pad import layers as pad_layers
 
@@ -89,6 +90,8 @@ def pad_payload(
     variational: bool = True,
     show_view: bool = True,
     layers: Mapping[str, bool] | None = None,
+    offer_truth: bool = False,
+    truth: tuple[int, PosteriorGrid] | None = None,
     max_points: int = MAX_POINTS,
 ) -> dict[str, Any]:
     """The JSON the component receives (plain lists only; see pad.js).
@@ -104,6 +107,8 @@ def pad_payload(
         variational: draw posterior ellipses (a plain autoencoder has no variance).
         show_view: draw the data view beside the latent plane.
         layers: the user's layer choices (``vae.ui.latent_pad.layers``); missing ones keep their default.
+        offer_truth: offer the "true posterior" layer (the page computes it for a clicked point).
+        truth: ``(dataset row, its true posterior)`` to draw while that row is selected.
         max_points: cap on data points sent.
 
     Returns:
@@ -127,7 +132,9 @@ def pad_payload(
     else:
         legend.append([palette.DATA, "data"])
     legend.append([palette.POINT, "decoded point"])  # the other colours are on the layer toggles
-    has = pad_layers.features(kind=kind, variational=variational, samples=samples is not None)
+    has = pad_layers.features(
+        kind=kind, variational=variational, samples=samples is not None, truth=offer_truth
+    )
 
     lo, hi = dataset.values.min(axis=0), dataset.values.max(axis=0)
     pad = 0.08 * np.where(hi > lo, hi - lo, 1.0)
@@ -170,6 +177,7 @@ def pad_payload(
         if samples is None
         else {"z": _floats(samples[0], 5), "x": _floats(samples[1], decimals)},
         "selected_index": None,
+        "true_posterior": None if truth is None else truth_payload(*truth),
         "palette": {
             "data": palette.DATA,
             "reconstruction": palette.RECONSTRUCTION,
@@ -179,6 +187,32 @@ def pad_payload(
         },
         "legend": legend,
     }
+
+
+def truth_payload(row: int, grid: PosteriorGrid) -> dict[str, Any]:
+    """A true posterior for pad.js: its grid's corner nodes and its density scaled to a peak of 1.
+
+    ``density`` is row-major with z2 increasing (row 0 is the lowest z2), 3 decimals.
+    """
+    peak = float(grid.density.max())
+    return {
+        "row": int(row),
+        "steps": len(grid.z1),
+        "z1": [float(grid.z1[0]), float(grid.z1[-1])],
+        "z2": [float(grid.z2[0]), float(grid.z2[-1])],
+        "density": _floats(grid.density.ravel() / peak if peak > 0 else grid.density.ravel(), 3),
+        "color": palette.TRUE_POSTERIOR,
+    }
+
+
+def selected_row(key: str, n_rows: int) -> int | None:
+    """The dataset row selected on the pad ``key`` when it last reported (before it is mounted again)."""
+    value = st.session_state.get(key)
+    return _row(value.get("selected") if isinstance(value, Mapping) else None, n_rows)
+
+
+def _row(selected: Any, n_rows: int) -> int | None:
+    return int(selected) if isinstance(selected, int) and 0 <= selected < n_rows else None
 
 
 def _noop() -> None:
@@ -212,6 +246,8 @@ def latent_pad(
     samples: tuple[np.ndarray, np.ndarray] | None = None,
     variational: bool = True,
     show_view: bool = True,
+    offer_truth: bool = False,
+    truth: tuple[int, PosteriorGrid] | None = None,
     on_change: Callable[[], None] | None = None,
 ) -> PadState:
     """Mount a latent pad and return what the user did with it.
@@ -227,6 +263,8 @@ def latent_pad(
         samples: prior samples to draw, ``(z, x)`` from ``vae.explore.prior_samples``.
         variational: show posterior ellipses for a clicked point.
         show_view: draw the data view beside the latent plane.
+        offer_truth: offer the "true posterior" layer toggle.
+        truth: ``(dataset row, its true posterior from vae.exact)`` to draw while that row is selected.
         on_change: called (before the rerun) when the point, selection or path changes.
 
     Returns:
@@ -244,6 +282,8 @@ def latent_pad(
         variational=variational,
         show_view=show_view,
         layers=state.pad_layers(),
+        offer_truth=offer_truth,
+        truth=truth,
     )
     result = _COMPONENT(
         key=key,
@@ -255,12 +295,11 @@ def latent_pad(
         on_layers_change=functools.partial(_remember_layers, key),
     )
     pair = _as_pair(result.get("z")) or (float(z0[0]), float(z0[1]))
-    selected = result.get("selected")
     path = result.get("path")
     ends = (_as_pair(path[0]), _as_pair(path[1])) if isinstance(path, list) and len(path) == 2 else None
     return PadState(
         z=pair,
-        selected=int(selected) if isinstance(selected, int) and 0 <= selected < dataset.n_rows else None,
+        selected=_row(result.get("selected"), dataset.n_rows),
         path=ends if ends and ends[0] and ends[1] else None,
         limit=data["limit"],
     )

@@ -22,6 +22,7 @@ from vae.ui import palette
 SCATTER = "scatter"  # a 2-D data view (the data are two columns)
 VARIATIONAL = "variational"  # the encoder has a variance (VAE, beta-VAE)
 SAMPLES = "samples"  # prior samples were drawn
+TRUTH = "truth"  # the page computes a clicked point's true posterior (vae.exact)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ LAYERS: tuple[Layer, ...] = (
         frozenset({VARIATIONAL}),
     ),
     Layer(
+        "true_posterior",
+        "true posterior",
+        palette.TRUE_POSTERIOR,
+        "Click a data point: its true posterior p(z|x) = p(x|z) p(z) / p(x), computed on a grid, "
+        "as a heat map under q's ellipses; where they differ, the ELBO falls short of log p(x)",
+        frozenset({VARIATIONAL, TRUTH}),
+    ),
+    Layer(
         "rings",
         "σ rings",
         palette.PRIMARY,
@@ -80,9 +89,11 @@ LAYERS: tuple[Layer, ...] = (
 )
 
 
-def features(*, kind: str, variational: bool, samples: bool) -> frozenset[str]:
+def features(*, kind: str, variational: bool, samples: bool, truth: bool = False) -> frozenset[str]:
     """What a pad has, for ``Layer.needs``."""
     found = {SCATTER} if kind == "scatter" else set()
+    if truth:
+        found.add(TRUTH)
     if variational:
         found.add(VARIATIONAL)
     if samples:

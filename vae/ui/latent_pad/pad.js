@@ -290,6 +290,49 @@ function ringLabels(S, ctx, F, cx, cy, unit, dataPx) {
   ctx.restore();
 }
 
+function truthImage(truth) {
+  // The true posterior as an n x n image: the layer's colour, opacity rising with the density
+  // (power 0.4, so a second mode 10x fainter than the first still shows). Image row 0 is the
+  // highest z2 (the grid's row 0 is the lowest).
+  const n = truth.steps;
+  const image = document.createElement("canvas");
+  image.width = n;
+  image.height = n;
+  const ictx = image.getContext("2d");
+  const pixels = ictx.createImageData(n, n);
+  const rgb = parseInt(truth.color.slice(1), 16);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const k = ((n - 1 - i) * n + j) * 4;
+      pixels.data[k] = (rgb >> 16) & 255;
+      pixels.data[k + 1] = (rgb >> 8) & 255;
+      pixels.data[k + 2] = rgb & 255;
+      pixels.data[k + 3] = Math.round(Math.min(1, 1.3 * Math.pow(Math.max(0, truth.density[i * n + j]), 0.4)) * 235);
+    }
+  }
+  ictx.putImageData(pixels, 0, 0);
+  return image;
+}
+
+function drawTruePosterior(S, ctx, F) {
+  // The clicked point's true posterior p(z|x) (computed in Python, vae/exact.py), under q's
+  // ellipses: where the heat map leaves the ellipses, the Gaussian q misses the truth.
+  const truth = S.data.true_posterior;
+  if (!truth || S.selected === null || S.data.rows[S.selected] !== truth.row) return;
+  if (!S.truth || S.truth.source !== truth) S.truth = { source: truth, image: truthImage(truth) };
+  const n = truth.steps;
+  const half1 = (truth.z1[1] - truth.z1[0]) / (n - 1) / 2, half2 = (truth.z2[1] - truth.z2[0]) / (n - 1) / 2;
+  const [left, top] = F.toPx(truth.z1[0] - half1, truth.z2[1] + half2);
+  const [right, bottom] = F.toPx(truth.z1[1] + half1, truth.z2[0] - half2);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(MARGIN.l, MARGIN.t, F.pw, F.ph);
+  ctx.clip();
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(S.truth.image, left, top, Math.max(right - left, 1), Math.max(bottom - top, 1));
+  ctx.restore();
+}
+
 function drawPosterior(S, ctx, F, unit) {
   // The clicked point's posterior q(z|x): 1- and 2-sigma ellipses, a halo in the background
   // colour under a solid outline so it reads over data and rings on both themes, and a label
@@ -336,6 +379,7 @@ function drawPadForeground(S) {
   // Selected point's posterior q(z|x).
   const sel = S.selected;
   if (sel !== null && S.data.logvars) {
+    if (shown(S, "true_posterior")) drawTruePosterior(S, ctx, F);
     if (shown(S, "posterior")) drawPosterior(S, ctx, F, unit);
   } else if (sel !== null) {
     const [px, py] = F.toPx(S.data.means[sel][0], S.data.means[sel][1]);
