@@ -122,14 +122,22 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
     if training.job_running():
         raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
     run, dataset = bundle.load_bundle(data)
-    current = state.get_run()
-    if current is not None:
-        session_runs.archive(state.past_runs(), current)
-    state.set_job(None)
-    state.set_dataset(dataset)
-    state.set_run(run)
-    st.session_state.pop(state.TRAIN_VIEWS, None)  # the Train page's cached curves of the old run
+    _become_current(run, dataset)
     return run, dataset
+
+
+def _become_current(run: Run, dataset: Dataset) -> None:
+    """``run`` (with ``dataset``) is the session's run; the one it replaces joins the earlier runs."""
+    current, past = state.get_run(), state.past_runs()
+    if run is not current:
+        session_runs.remove(past, run)
+        if current is not None:
+            session_runs.archive(past, current)
+        state.set_run(run)
+        state.set_job(None)
+    if state.get_dataset() is not dataset:
+        state.set_dataset(dataset)
+    st.session_state.pop(state.TRAIN_VIEWS, None)  # the Train page's cached curves of the old run
 
 
 def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
@@ -320,16 +328,7 @@ def make_current(run: Run) -> str | None:
             f"This run was trained on {plain(session_runs.dataset_name(run))}, which this session no longer "
             "holds: load that file on the Data page again (same columns), then bring the run back."
         )
-    current, past = state.get_run(), state.past_runs()
-    if run is not current:
-        session_runs.remove(past, run)
-        if current is not None:
-            session_runs.archive(past, current)
-        state.set_run(run)
-        state.set_job(None)
-    if state.get_dataset() is not dataset:
-        state.set_dataset(dataset)
-    st.session_state.pop(state.TRAIN_PANEL, None)  # the Train page's cached drawing of the old run
+    _become_current(run, dataset)
     return None
 
 
