@@ -284,12 +284,61 @@ def test_one_long_cell_costs_its_length_not_rows_times_its_length(length, column
     cells[row][column] = char * length
     raw = ("x,y,label\n" + "".join(",".join(r) + "\n" for r in cells)).encode()
 
+    from vae.ui.data_view import scatter_figure
+
+    # Plotly loads its trace classes and validators on first use: warm it up before measuring.
+    scatter_figure(np.eye(2), labels=np.array(["a", "b"], dtype=object))
+
     def load() -> None:
         try:
             dataset = load_csv(raw, label_column="label")
         except DataError:
             return
         check_dataset(dataset)
+        scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)  # the Data preview
 
     peak = peak_bytes(load)
     assert peak < 40 * len(raw) + 2**20, (peak, len(raw))
+
+
+@pytest.mark.slow
+def test_a_long_label_on_its_whole_way_costs_its_length():
+    """A 0.6 MB CSV with one 2,000-character label: read, previewed on Data, shown on Explore's pad,
+    saved in a bundle and loaded back. Fixed-width strings took 0.73 GB on the way (0.9 GB in the
+    report); now the long label costs what a short one does, give or take its own length."""
+    from tests.weights import random_weights
+    from vae.bundle import load_bundle, save_bundle
+    from vae.config import ModelConfig, TrainConfig
+    from vae.run import Run
+    from vae.ui.data_view import scatter_figure
+    from vae.ui.latent_pad import pad_payload
+
+    model = ModelConfig(encoder_units=(8,), decoder_units=(8,))
+    weights = random_weights(model)
+    history = [{"epoch": 1, "loss": 2.0, "recon": 1.5, "kl": 0.5}]
+
+    def iris_like(long_label: str) -> bytes:
+        rng = np.random.default_rng(0)
+        labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[rng.integers(0, 3, 30_000)]
+        labels[11] = long_label
+        values = rng.normal(size=(30_000, 2)).round(2)
+        rows = (f"{a},{b},{c}\n" for (a, b), c in zip(values, labels, strict=True))
+        return ("x,y,species\n" + "".join(rows)).encode()
+
+    def the_way_of_a_label(raw: bytes, long_label: str) -> None:
+        dataset = load_csv(raw, name="iris-like.csv", label_column="species")
+        figure, _ = scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)
+        assert len(figure.data) == 4  # one trace per label, the long one included
+        payload = pad_payload(weights, dataset, key="pad", z0=(0.0, 0.0))
+        assert len(payload["legend"]) >= 4
+        run = Run(dataset.config, model, TrainConfig(), history=history, weights=weights, status="finished")
+        _, back = load_bundle(save_bundle(run, dataset))
+        assert back.labels[11] == long_label
+
+    short, long = "x" * 20, "L" * 2000
+    short_raw, long_raw = iris_like(short), iris_like(long)
+    short_peak = peak_bytes(lambda: the_way_of_a_label(short_raw, short))
+    long_peak = peak_bytes(lambda: the_way_of_a_label(long_raw, long))
+    assert long_peak < short_peak + 2**20, (long_peak, short_peak)
+    # Measured: 48 x the file (Python objects per row for the figure, the pad and the bundle).
+    assert long_peak < 64 * len(long_raw), (long_peak, len(long_raw))

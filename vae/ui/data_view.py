@@ -59,10 +59,7 @@ def scatter_figure(
         labels = None if labels is None else np.asarray(labels)[keep]
     fig = go.Figure()
     marker_size = 4 if len(values) > 5000 else 6
-    groups = None
-    if labels is not None:
-        uniques = np.unique(np.asarray(labels).astype(str))
-        groups = uniques if 1 < len(uniques) <= MAX_LABEL_GROUPS else None
+    groups = palette.label_groups(labels)
     if groups is None:
         fig.add_trace(
             go.Scattergl(
@@ -74,15 +71,15 @@ def scatter_figure(
             )
         )
     else:
-        text = np.asarray(labels).astype(str)
-        for i, group in enumerate(groups):
-            mask = text == group
+        names, index = groups
+        for i, name in enumerate(names):
+            mask = index == i
             fig.add_trace(
                 go.Scattergl(
                     x=values[mask, 0],
                     y=values[mask, 1],
                     mode="markers",
-                    name=figure_text(group),
+                    name=figure_text(name),
                     marker={"size": marker_size, "color": DATA_COLORS[i], "opacity": 0.6},
                 )
             )
