@@ -5,7 +5,7 @@ Entrypoint: page config, navigation over pages/, and the shared sidebar.
 
 import streamlit as st
 
-from vae.ui import focus, offline, share, shell, sidebar
+from vae.ui import focus, leave_guard, offline, share, shell, sidebar
 
 offline.apply()  # before anything else: Streamlit's origin check must not look up addresses
 
@@ -26,4 +26,5 @@ page = st.navigation(PAGES)
 share.read_query_params()  # a shared link's settings, applied once per session
 share.sync_query_params()
 sidebar.render(page.url_path)
+leave_guard.render()  # F5 or closing the tab asks first while a model is unsaved
 shell.run_page(page)

@@ -179,4 +179,3 @@ def test_running_out_of_memory_while_reading_is_an_error_and_keeps_the_dataset(d
     upload(at, "big.csv", b"a,b\n1,2\n3,4\n")
     assert any("ran out of memory" in e for e in texts(at.error)), texts(at.error)
     assert active(at) is before
-

@@ -123,6 +123,7 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
         raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
     run, dataset = bundle.load_bundle(data)
     _become_current(run, dataset)
+    state.mark_saved(run)  # it came from a file: nothing to lose on reload
     return run, dataset
 
 
@@ -175,7 +176,8 @@ def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
                 mime="application/zip",
                 icon="💾",
                 key="runs_download_bundle",
-                on_click="ignore",
+                on_click=state.mark_saved,
+                args=(run,),  # the tab may now be closed without losing this model
                 help="Settings, weights (.weights.h5), dataset, history and latents in one zip. "
                 "Upload it here later, or read it with `python -m vae info`.",
             )

@@ -159,3 +159,20 @@ def request_tour() -> None:
 def take_then_explore() -> bool:
     """True once if the finished training should hand over to Explore."""
     return bool(st.session_state.pop(THEN_EXPLORE, False))
+
+
+# -- Saving (vae.ui.leave_guard) ---------------------------------------------------------------
+SAVED_RUN = "ll_saved_run"  # (id(run), epochs): the run as last downloaded or restored from a bundle
+
+
+def mark_saved(run: Run) -> None:
+    """Remember that ``run``, as it is now, is safe outside this session (downloaded or restored)."""
+    st.session_state[SAVED_RUN] = (id(run), run.epochs_done)
+
+
+def unsaved_model() -> bool:
+    """True when the tab holds a model it would lose: training, or trained since it was last saved."""
+    run = get_run()
+    if run is None or not (run.is_active or run.history):
+        return False
+    return run.is_active or _get(SAVED_RUN) != (id(run), run.epochs_done)
