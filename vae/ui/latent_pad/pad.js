@@ -233,7 +233,8 @@ function drawPadBackground(S) {
     ctx.fillStyle = alpha(labels ? S.data.colors[labels[i]] : P.data, 0.6);
     ctx.fillRect(px - 2, py - 2, 4, 4);
   }
-  if (shown(S, "rings")) ringLabels(S, ctx, F, cx, cy, unit, shown(S, "data") ? dataPx : []);
+  S.dataPx = shown(S, "data") ? dataPx : []; // labels on the pad keep clear of these
+  if (shown(S, "rings")) ringLabels(S, ctx, F, cx, cy, unit, S.dataPx);
   // Prior samples' z.
   const samples = S.data.samples;
   if (samples && shown(S, "samples")) {
@@ -249,40 +250,45 @@ function drawPadBackground(S) {
   }
 }
 
+const LABEL_ANGLES = [-45, -30, -60, -15, -75, 45, 30, 60, 15, 75, -135, 135, -120, 120, -150, 150, 0, 180, 90, -90];
+const LIVE_NUMBERS_BOX = [MARGIN.l, MARGIN.t, MARGIN.l + 170, MARGIN.t + 36]; // z = ... and p(z) = ...
+
+function placeLabel(F, width, height, cx, cy, radius, dataPx, taken) {
+  // Where a width x height label just outside a circle of `radius` around (cx, cy) covers the
+  // fewest data points, inside the plot and clear of `taken` boxes: {x (left), y (middle), box}.
+  let best = null;
+  for (const deg of LABEL_ANGLES) {
+    const a = (deg * Math.PI) / 180;
+    const ex = cx + Math.cos(a) * radius, ey = cy + Math.sin(a) * radius;
+    const x = Math.cos(a) >= 0 ? ex + 3 : ex - 3 - width; // outside, on the side the angle points to
+    const y = ey + (Math.sin(a) >= 0 ? height / 2 + 2 : -height / 2 - 2);
+    const box = [x, y - height / 2, x + width, y + height / 2];
+    if (box[0] < MARGIN.l + 2 || box[2] > MARGIN.l + F.pw - 2 || box[1] < MARGIN.t + 2 || box[3] > MARGIN.t + F.ph - 2) {
+      continue;
+    }
+    if (taken.some((o) => box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1])) continue;
+    let covered = 0;
+    for (const [px, py] of dataPx) {
+      if (px >= box[0] - 3 && px <= box[2] + 3 && py >= box[1] - 3 && py <= box[3] + 3) covered++;
+    }
+    if (!best || covered < best.covered) best = { covered, x, y, box };
+    if (covered === 0) break;
+  }
+  return best;
+}
+
 function ringLabels(S, ctx, F, cx, cy, unit, dataPx) {
-  // Each ring's label goes where it covers the fewest data points (and stays inside the
-  // plot, clear of the other labels and of the live numbers at the top left).
+  // Each ring's label goes where it covers the fewest data points.
   const T = S.theme;
   ctx.save();
   ctx.font = "11px sans-serif";
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
   ctx.fillStyle = alpha(T.text, 0.85); // the primary purple is too dark to read on the dark theme
-  const taken = [[MARGIN.l, MARGIN.t, MARGIN.l + 170, MARGIN.t + 36]]; // z = ... and p(z) = ...
-  const angles = [-45, -30, -60, -15, -75, 45, 30, 60, 15, 75, -135, 135, -120, 120, -150, 150, 0, 180, 90, -90];
+  const taken = [LIVE_NUMBERS_BOX];
   for (const k of [1, 2, 3]) {
     const text = `${k}σ · ${RING_MASS[k]}`;
-    const tw = ctx.measureText(text).width, th = 12;
-    let best = null;
-    for (const deg of angles) {
-      const a = (deg * Math.PI) / 180;
-      const ex = cx + Math.cos(a) * k * unit, ey = cy + Math.sin(a) * k * unit;
-      // Anchor the box outside the ring on the side the angle points to.
-      const x = Math.cos(a) >= 0 ? ex + 3 : ex - 3 - tw;
-      const y = ey + (Math.sin(a) >= 0 ? th / 2 + 2 : -th / 2 - 2);
-      const box = [x, y - th / 2, x + tw, y + th / 2];
-      if (box[0] < MARGIN.l + 2 || box[2] > MARGIN.l + F.pw - 2 || box[1] < MARGIN.t + 2 || box[3] > MARGIN.t + F.ph - 2) {
-        continue;
-      }
-      const overlaps = (o) => box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1];
-      if (taken.some(overlaps)) continue;
-      let covered = 0;
-      for (const [px, py] of dataPx) {
-        if (px >= box[0] - 3 && px <= box[2] + 3 && py >= box[1] - 3 && py <= box[3] + 3) covered++;
-      }
-      if (!best || covered < best.covered) best = { covered, x, y, box };
-      if (covered === 0) break;
-    }
+    const best = placeLabel(F, ctx.measureText(text).width, 12, cx, cy, k * unit, dataPx, taken);
     if (!best) continue; // the ring is off the pad
     taken.push(best.box);
     haloText(ctx, text, best.x, best.y, T);
@@ -363,11 +369,12 @@ function drawPosterior(S, ctx, F, unit) {
   ctx.save();
   ctx.font = "bold 11px sans-serif";
   ctx.fillStyle = P.reconstruction;
+  ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  const right = px < MARGIN.l + F.pw - 150;
-  ctx.textAlign = right ? "left" : "right";
-  const offset = Math.max(2 * sd[0] * unit, 14) + 6;
-  haloText(ctx, `q(z|x) · σ = ${sd[0].toFixed(2)}, ${sd[1].toFixed(2)}`, px + (right ? offset : -offset), py, T);
+  const text = `q(z|x) · σ = ${sd[0].toFixed(2)}, ${sd[1].toFixed(2)}`;
+  const radius = Math.max(2 * Math.max(sd[0], sd[1]) * unit, 14) + 2;
+  const spot = placeLabel(F, ctx.measureText(text).width, 12, px, py, radius, S.dataPx, [LIVE_NUMBERS_BOX]);
+  if (spot) haloText(ctx, text, spot.x, spot.y, T);
   ctx.restore();
 }
 
@@ -826,7 +833,7 @@ export default function (component) {
       view: { bg: root.querySelector(".ll-view .ll-bg"), fg: root.querySelector(".ll-view .ll-fg") },
       z: [0, 0], trail: [], path: [], selected: null, raf: 0, layers: {}, pushedLayers: null,
       dragging: false, focused: false, press: null, pushedZ: null,
-      padSize: { w: 1, h: 1 }, viewSize: { w: 1, h: 1 },
+      padSize: { w: 1, h: 1 }, viewSize: { w: 1, h: 1 }, dataPx: [],
     };
   }
   const prevRows = S.data ? S.data.rows : null;
