@@ -9,7 +9,7 @@ import streamlit as st
 
 from vae import data, spreadsheet
 from vae.config import SCALINGS, DataConfig
-from vae.ui import data_view, state
+from vae.ui import preview, state, upload_panel
 from vae.ui.draw_canvas import draw_canvas, points_from_state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
@@ -28,23 +28,6 @@ UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize") or data.MAX_UPLOAD_M
 @st.cache_data(max_entries=16, show_spinner=False)
 def generate_cached(config: dict) -> data.Dataset:
     return data.generate(DataConfig.from_dict(config))
-
-
-def show_preview(dataset: data.Dataset, key: str) -> None:
-    if dataset.n_dims == 64 and dataset.config.preset == "digits":
-        st.plotly_chart(data_view.digits_figure(dataset.values, dataset.labels), key=key)
-        st.caption(
-            f"First 40 of {dataset.n_rows:,} images (8 × 8 pixels, 64 columns); labels are the digits."
-        )
-        return
-    fig, note = data_view.scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)
-    st.plotly_chart(fig, key=key)
-    if dataset.n_dims > 2:
-        st.caption(
-            plain(f"Showing columns {dataset.columns[0]!r} and {dataset.columns[1]!r} of {dataset.n_dims}.")
-        )
-    if note:
-        st.caption(plain(note))
 
 
 def use(dataset: data.Dataset) -> None:
@@ -117,7 +100,7 @@ def generate_tab(scaling: str) -> None:
     st.button(
         "Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,)
     )
-    show_preview(dataset, "data_generate_preview")
+    preview.show(dataset, "data_generate_preview")
 
 
 def on_stroke() -> None:
@@ -183,80 +166,6 @@ def draw_tab(scaling: str) -> None:
         )
 
 
-def read_upload(uploaded) -> data.Table | None:
-    """Parse an upload once (kept in session state); show the error and return None if it is bad."""
-    entry = state.get_upload()
-    if entry is None or entry["id"] != uploaded.file_id:
-        entry = {"id": uploaded.file_id, "table": None, "error": ""}
-        try:
-            max_bytes = UPLOAD_LIMIT_MB * 2**20
-            data.check_size(uploaded.size, uploaded.name, max_bytes)
-            entry["table"] = data.read_table(uploaded.getvalue(), name=uploaded.name, max_bytes=max_bytes)
-        except data.DataError as exc:
-            entry["error"] = str(exc)
-        state.set_upload(entry)
-    if entry["error"]:
-        st.error(plain(entry["error"]) + " The current dataset is unchanged.", icon="🚫")
-    return entry["table"]
-
-
-def upload_tab(scaling: str) -> None:
-    uploaded = st.file_uploader(
-        f"CSV or TSV file (at most {UPLOAD_LIMIT_MB} MB, {data.MAX_ROWS:,} rows)",
-        type=["csv", "tsv", "txt"],
-        key="data_upload",
-    )
-    st.caption("Delimiter (comma, semicolon, tab), decimal comma, header row and encoding are detected.")
-    if uploaded is None:
-        return
-    table = read_upload(uploaded)
-    if table is None:
-        return
-    sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[table.delimiter]
-    st.caption(
-        f"Read {table.n_rows:,} rows × {len(table.columns)} columns ({sep}-separated, decimal "
-        f"'{table.decimal}', {'with' if table.has_header else 'no'} header, {table.encoding})."
-    )
-    c1, c2 = st.columns([3, 2])
-    columns = c1.multiselect(
-        "Columns to model (2 or more numeric)",
-        table.numeric,
-        default=list(table.default_columns()),
-        key=f"data_cols_{uploaded.file_id}",
-    )
-    options = [None, *table.columns]
-    label = c2.selectbox(
-        "Label column (colour only)",
-        options,
-        key=f"data_label_{uploaded.file_id}",
-        index=options.index(table.default_label()),
-        format_func=lambda c: "none" if c is None else str(c),
-    )
-    options = {"label_column": label, "scaling": scaling, "max_rows": data.MAX_ROWS}
-    subsample = None
-    try:
-        try:
-            dataset = data.build_dataset(table, columns, **options)
-        except data.DataError as exc:
-            if exc.kind != "too_many_rows":
-                raise
-            st.warning(plain(str(exc)), icon="⚠️")
-            subsample = st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed")
-            dataset = data.build_dataset(table, columns, subsample_seed=int(subsample), **options)
-    except data.DataError as exc:
-        st.error(f"{plain(str(exc))} The current dataset is unchanged.", icon="🚫")
-        return
-    for note in dataset.notes:
-        st.caption(plain(note))
-    for warning in dataset.warnings:
-        st.warning(plain(warning), icon="⚠️")
-    show_preview(dataset, "data_upload_preview")
-    verb = (
-        f"Use a seeded subsample of {dataset.n_rows:,} rows" if subsample is not None else "Use this dataset"
-    )
-    st.button(verb, type="primary", icon="✅", key="data_use_upload", on_click=use, args=(dataset,))
-
-
 def active_summary(active: data.Dataset | None) -> None:
     if active is None:
         st.info(
@@ -303,6 +212,6 @@ with tab_generate:
 with tab_draw:
     draw_tab(scaling)
 with tab_upload:
-    upload_tab(scaling)
+    upload_panel.render(scaling, UPLOAD_LIMIT_MB, use)
 with summary:
     active_summary(state.get_dataset())

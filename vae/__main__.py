@@ -21,7 +21,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vae.config import ACTIVATIONS, MODEL_KINDS, OPTIMIZERS, SCALINGS, DataConfig, ModelConfig, TrainConfig
+from vae.config import (
+    ACTIVATIONS,
+    MISSING_VALUES,
+    MODEL_KINDS,
+    OPTIMIZERS,
+    SCALINGS,
+    DataConfig,
+    ModelConfig,
+    TrainConfig,
+)
 
 
 class UsageError(Exception):
@@ -51,8 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--data", default="two_moons", help="a preset name or a CSV/TSV path (default two_moons)"
     )
-    data.add_argument("--columns", help="CSV columns to use, comma-separated (default: first two numeric)")
-    data.add_argument("--label-column", help="CSV column used only for colour")
+    data.add_argument(
+        "--columns",
+        help="CSV columns to model, comma-separated (default: every numeric column except "
+        "ids, dates, constants and the label, as the Data page proposes)",
+    )
+    data.add_argument(
+        "--label",
+        "--label-column",
+        dest="label_column",
+        help="CSV column used only for colour, never modelled (default: the proposed label; 'none' for none)",
+    )
+    data.add_argument(
+        "--missing",
+        choices=MISSING_VALUES,
+        default="drop",
+        help="CSV rows with missing values: drop them, or fill with the column median",
+    )
     data.add_argument("--n-samples", type=int, default=2000, help="points to generate (presets)")
     data.add_argument(
         "--noise", type=float, default=None, help="generator noise (presets; default per preset)"
@@ -131,11 +155,12 @@ def data_config_from_args(args: argparse.Namespace) -> DataConfig:
         label_column=args.label_column,
         scaling=args.scaling,
         name=Path(args.data).name,
+        missing=args.missing,
     )
 
 
 def load_data(args: argparse.Namespace, config: DataConfig):
-    from vae.data import PRESETS, generate, load_csv
+    from vae.data import PRESETS, build_dataset, generate, read_table
 
     if args.data in PRESETS:
         return generate(config)
@@ -144,12 +169,15 @@ def load_data(args: argparse.Namespace, config: DataConfig):
         raise UsageError(
             f"--data must be a preset ({', '.join(PRESETS)}) or an existing CSV file. Received: {args.data!r}"
         )
-    return load_csv(
-        path,
-        columns=list(config.columns) or None,
-        label_column=config.label_column,
+    table = read_table(path, name=path.name)
+    # The Data page's proposal unless told otherwise; --label none turns the label off.
+    label = table.roles().label if config.label_column is None else config.label_column
+    return build_dataset(
+        table,
+        list(config.columns) or None,
+        label_column=None if label == "none" and "none" not in table.columns else label,
         scaling=config.scaling,
-        name=path.name,
+        missing=config.missing,
     )
 
 
@@ -254,6 +282,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_config = train_config_from_args(args)
     dataset = load_data(args, data_config)
     data_config = dataset.config if dataset.config.source == "upload" else data_config
+    if not args.quiet:
+        for line in (*dataset.notes, *dataset.warnings):
+            print(f"data: {line}", file=sys.stderr)
     model_config = model_config_from_args(args, dataset.n_dims)
     train_config.check_against_data(dataset.n_rows)
 

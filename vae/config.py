@@ -19,12 +19,14 @@ Activation = Literal["relu", "leaky_relu", "elu", "tanh", "sigmoid", "softplus",
 Optimizer = Literal["adam", "rmsprop", "sgd"]
 ModelKind = Literal["vae", "ae", "denoising", "sparse"]
 Scaling = Literal["zscore", "minmax", "none"]
+MissingValues = Literal["drop", "median"]  # rows with a missing value: drop them, or fill the cell
 DataSource = Literal["preset", "upload", "drawn"]
 
 ACTIVATIONS: tuple[str, ...] = get_args(Activation)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
 SCALINGS: tuple[str, ...] = get_args(Scaling)
+MISSING_VALUES: tuple[str, ...] = get_args(MissingValues)
 DATA_SOURCES: tuple[str, ...] = get_args(DataSource)
 
 MAX_LAYERS = 6
@@ -219,6 +221,7 @@ class DataConfig(_Settings):
     label_column: str | None = None
     scaling: Scaling = "zscore"
     name: str = ""  # what the UI calls it: "two moons", a file name, "drawing"
+    missing: MissingValues = "drop"  # uploads: what to do with missing cells
 
     def __post_init__(self) -> None:
         _check_choice("source", self.source, DATA_SOURCES)
@@ -226,6 +229,7 @@ class DataConfig(_Settings):
         _check_float("noise", self.noise, 0.0, 10.0)
         _check_int("seed", self.seed, 0, 2**31 - 1)
         _check_choice("scaling", self.scaling, SCALINGS)
+        _check_choice("missing", self.missing, MISSING_VALUES)
         for name in ("preset", "name"):
             if not isinstance(getattr(self, name), str):
                 _fail(name, getattr(self, name), "must be text")

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vae.config import MAX_INPUT_DIM, DataConfig, Scaling
+from vae import columns as roles
+from vae.config import MAX_INPUT_DIM, DataConfig, MissingValues, Scaling
 
 
 @dataclass(frozen=True)
@@ -428,8 +429,11 @@ class Table:
         numeric: names of the columns that hold numbers.
         delimiter, decimal, encoding, has_header: what sniffing found.
         first_line: file line number of the first data row (1-based).
-        notes: what reading did (encoding fallback, renamed duplicates, ...).
+        notes: what reading did (renamed duplicates, numbers read from text, ...).
         name: the file name, for messages.
+        guesses: what reading had to guess (the encoding, that there is no
+            header row): the UI shows these as warnings.
+        thousands: the thousands separator found in numbers written as text ("" if none).
     """
 
     frame: pd.DataFrame
@@ -441,6 +445,8 @@ class Table:
     first_line: int
     notes: tuple[str, ...] = ()
     name: str = ""
+    guesses: tuple[str, ...] = ()
+    thousands: str = ""
 
     @property
     def n_rows(self) -> int:
@@ -450,13 +456,21 @@ class Table:
     def columns(self) -> tuple[str, ...]:
         return tuple(self.frame.columns)
 
-    def default_columns(self) -> tuple[str, ...]:
-        """The first two numeric columns (what the page and the CLI use unless told otherwise)."""
-        return self.numeric[:2]
+    def roles(self) -> roles.ColumnRoles:
+        """Proposed modelled columns and label (what the page and the CLI use unless told otherwise)."""
+        return roles.propose_roles(self.frame, self.numeric)
 
-    def default_label(self) -> str | None:
-        """A column named "label" (what ``to_csv_bytes`` writes), if there is one."""
-        return "label" if "label" in self.frame.columns else None
+    def summary(self) -> str:
+        """One calm line on what was detected: separator, decimal mark, thousands separator, encoding."""
+        parts = [
+            f"{_DELIM_NAMES[self.delimiter]}-separated",
+            f"decimal {'comma' if self.decimal == ',' else 'point'}",
+        ]
+        if self.thousands:
+            parts.append(f"thousands separator {_THOUSANDS_NAMES.get(self.thousands, repr(self.thousands))}")
+        parts += [self.encoding.upper() if self.encoding == "utf-8" else self.encoding.capitalize()]
+        parts.append("header row" if self.has_header else "no header row")
+        return f"Read {self.n_rows:,} rows × {len(self.columns)} columns: {', '.join(parts)}."
 
 
 def _head(source: bytes | str | Path) -> tuple[bytes, int]:
@@ -652,15 +666,15 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
             "model it trains). Keep the columns you need (e.g. in a spreadsheet) and upload that.",
             "too_many_columns",
         )
-    notes = []
+    notes, guesses = [], []
     if encoding == "latin-1":
-        notes.append("The file is not valid UTF-8; it was read as Latin-1.")
+        guesses.append("The file is not valid UTF-8; it was read as Latin-1.")
     if has_header:
         names, renamed = _unique_names(first)
         notes += renamed
     else:
         names = [f"x{i + 1}" for i in range(len(first))]
-        notes.append(f"No header row found; columns are named {', '.join(names)}.")
+        guesses.append(f"No header row found; columns are named {', '.join(names)}.")
     kwargs: dict[str, Any] = dict(
         sep=delimiter,
         decimal=decimal,
@@ -681,7 +695,7 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 frame = pd.read_csv(raw, encoding="utf-8-sig" if enc == "utf-8" else enc, **kwargs)
             if enc != encoding:
-                notes.append("The file is not valid UTF-8; it was read as Latin-1.")
+                guesses.append("The file is not valid UTF-8; it was read as Latin-1.")
             break
         except UnicodeDecodeError:
             continue
@@ -709,7 +723,8 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
         blank = frame.isna().all(axis=1).to_numpy()
         if blank.any():
             frame = frame[~blank]
-    numeric = []
+    numeric, from_text = [], []
+    thousands = ""
     for col in frame.columns:
         if pd.api.types.is_numeric_dtype(frame[col].dtype) and not pd.api.types.is_bool_dtype(
             frame[col].dtype
@@ -718,14 +733,16 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
                 frame[col] = frame[col].astype(np.float64)
             numeric.append(col)
         elif len(frame):
-            converted, ok = _to_number(frame[col], decimal)
+            text = frame[col]
+            converted, ok = _to_number(text, decimal)
             if ok:
+                thousands = thousands or _thousands_mark(text, decimal)
                 frame[col] = converted
                 numeric.append(col)
-                notes.append(
-                    f"Column {col!r} holds numbers as text (quotes, thousands separators or "
-                    "stray text); its numbers were read as numbers."
-                )
+                from_text.append(col)
+    if from_text:
+        # One calm note for every such column (a file with thousands separators has many).
+        notes.append(f"Numbers written as text (quotes or separators) were read in {_names(from_text)}.")
     return Table(
         frame=frame,
         numeric=tuple(numeric),
@@ -736,10 +753,23 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
         first_line=2 if has_header else 1,
         notes=tuple(notes),
         name=name,
+        guesses=tuple(guesses),
+        thousands=thousands,
     )
 
 
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_THOUSANDS_NAMES = {",": "comma", ".": "point", " ": "space", "'": "apostrophe", "_": "underscore"}
+_THOUSANDS = re.compile(r"\d([,. '_\u00a0\u202f])\d{3}(?!\d)")
+
+
+def _thousands_mark(column: pd.Series, decimal: str) -> str:
+    """The thousands separator in a column of numbers written as text (e.g. "1,234"), or ""."""
+    for cell in column.dropna().astype(str).head(200):
+        match = _THOUSANDS.search(cell)
+        if match and match.group(1) != decimal:
+            return " " if match.group(1) in "\u00a0\u202f" else match.group(1)
+    return ""
 
 
 def _lines(index: np.ndarray, first_line: int, limit: int = 5) -> str:
@@ -786,16 +816,21 @@ def build_dataset(
     scaling: Scaling = "zscore",
     max_rows: int = MAX_ROWS,
     subsample_seed: int | None = None,
+    missing: MissingValues = "drop",
 ) -> Dataset:
     """Validate the chosen columns of a ``Table`` and make a ``Dataset``.
 
     Rows with a missing, non-numeric, NaN or infinite value in a chosen column
-    are dropped and reported in ``Dataset.notes`` (count and first line numbers).
+    are dropped and reported in ``Dataset.warnings`` (count and first line
+    numbers); with ``missing="median"`` missing cells are filled with their
+    column's median instead (infinite values still drop their row).
 
     Args:
         table: from ``read_table``.
-        columns: at least 2 numeric columns (default: the first two numeric).
-        label_column: optional column used only for colour.
+        columns: at least 2 numeric columns (default: ``table.roles().modelled``).
+        label_column: optional column used only for colour; if it is among
+            ``columns`` it is removed from them (and a note says so).
+        missing: "drop" rows with missing values, or fill them with the "median".
         scaling: "zscore", "minmax" or "none", stored with the dataset.
         max_rows: more rows than this raise ``DataError(kind="too_many_rows")``
             unless ``subsample_seed`` is given.
@@ -826,7 +861,8 @@ def build_dataset(
             "least 2. Add another numeric column.",
             "one_numeric",
         )
-    columns = tuple(table.default_columns() if columns is None else columns)
+    columns = table.roles().modelled if columns is None else columns
+    columns, label_note = roles.split_label(columns, label_column)
     unknown = [c for c in columns if c not in table.frame.columns]
     if unknown:
         raise DataError(
@@ -851,18 +887,20 @@ def build_dataset(
     for j, c in enumerate(columns):
         values[:, j] = table.frame[c].to_numpy(np.float64, na_value=np.nan)
     index = table.frame.index.to_numpy()
-    notes: list[str] = []
-    warnings = list(table.notes)
+    notes: list[str] = [*table.notes, *([label_note] if label_note else [])]
+    warnings = list(table.guesses)
+    if missing == "median":
+        notes += _fill_with_median(values, columns)
     finite = np.isfinite(values)
     if not finite.all():
         bad = ~finite.all(axis=1)
-        missing = np.isnan(values).any(axis=1) & bad
+        nan_rows = np.isnan(values).any(axis=1) & bad
         n_bad = int(bad.sum())
         kinds = " or ".join(
             k
             for k, there in (
-                ("missing, NaN or non-numeric", missing.any()),
-                ("infinite", (bad & ~missing).any()),
+                ("missing, NaN or non-numeric", nan_rows.any()),
+                ("infinite", (bad & ~nan_rows).any()),
             )
             if there
         )
@@ -902,6 +940,7 @@ def build_dataset(
         labels = table.frame[label_column].to_numpy()
         if keep is not None or len(index) != len(labels):
             labels = table.frame[label_column].loc[index].to_numpy()
+        labels = roles.integral_labels(labels)  # a CSV's 0.0, 1.0 read back as the classes 0, 1
     config = DataConfig(
         source="upload",
         preset="upload",
@@ -911,9 +950,29 @@ def build_dataset(
         label_column=label_column,
         scaling=scaling,
         name=table.name,
+        missing=missing,
     )
-    notes.insert(0, f"Read {table.n_rows:,} data row(s); using {len(values):,} rows of {_names(columns)}.")
+    as_label = f"; label {label_column!r} (colour only)" if label_column is not None else ""
+    notes.insert(
+        0, f"Read {table.n_rows:,} data row(s); using {len(values):,} rows of {_names(columns)}{as_label}."
+    )
     return make_dataset(values, columns, config, labels=labels, notes=notes, warnings=warnings)
+
+
+def _fill_with_median(values: np.ndarray, columns: Sequence[str]) -> list[str]:
+    """Fill NaN cells of ``values`` in place with their column's median; say how many, per column."""
+    filled = []
+    for j, name in enumerate(columns):
+        column = values[:, j]
+        gaps = np.isnan(column)
+        count = int(gaps.sum())
+        if count and count < len(column):
+            median = float(np.median(column[~gaps & np.isfinite(column)]))
+            column[gaps] = median
+            filled.append(f"{name!r} ({count:,} with {median:g})")
+    if not filled:
+        return []
+    return [f"Filled missing values with the column median: {', '.join(filled)}."]
 
 
 def _names(names: Sequence[str]) -> str:
@@ -930,6 +989,7 @@ def load_csv(
     max_rows: int = MAX_ROWS,
     subsample_seed: int | None = None,
     max_bytes: int | None = None,
+    missing: MissingValues = "drop",
 ) -> Dataset:
     """Read, validate and standardize a CSV or TSV file: ``read_table`` then ``build_dataset``.
 
@@ -946,6 +1006,7 @@ def load_csv(
         scaling=scaling,
         max_rows=max_rows,
         subsample_seed=subsample_seed,
+        missing=missing,
     )
 
 

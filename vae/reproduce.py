@@ -51,7 +51,11 @@ def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
         elif config.source == "drawn":
             flags += ["--columns", "x,y"]
         if config.label_column:
-            flags += ["--label-column", config.label_column]
+            flags += ["--label", config.label_column]
+        elif config.source == "upload":
+            flags += ["--label", "none"]  # otherwise the CLI proposes one
+        if config.missing != "drop":
+            flags += ["--missing", config.missing]
     if config.scaling != "zscore":
         flags += ["--scaling", config.scaling]
     return flags

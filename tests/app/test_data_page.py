@@ -12,7 +12,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from tests.unit.test_data import BAD
-from vae.ui import state
+from vae.ui import state, upload_panel
 
 
 @pytest.fixture
@@ -32,6 +32,11 @@ def texts(elements) -> list[str]:
 
 def active(at: AppTest):
     return at.session_state[state.DATASET] if state.DATASET in at.session_state else None  # noqa: SIM401 (no .get)
+
+
+def view_kind(at: AppTest):
+    (kind,) = [b for b in at.get("button_group") if b.key == "data_upload_preview_view_kind"]
+    return kind
 
 
 def upload(at: AppTest, name: str, payload: bytes) -> AppTest:
@@ -92,15 +97,15 @@ def test_scaling_choice_is_stored_with_the_active_dataset(data_page):
 
 def test_good_upload_reports_rows_and_columns_and_can_be_used(data_page):
     at = upload(data_page(), "pts.csv", b"name;a;b;c\np;1,5;2;3\nq;;5;6\nr;7;8;9\ns;2;4;9\n")
-    assert at.multiselect[0].value == ["a", "b"]
-    assert at.multiselect[0].options == ["a", "b", "c"]
+    assert at.multiselect(key=upload_panel.COLUMNS_KEY).value == ["a", "b", "c"]
+    assert at.multiselect(key=upload_panel.COLUMNS_KEY).options == ["a", "b", "c"]
     captions = " | ".join(texts(at.caption))
-    assert "semicolon-separated" in captions and "decimal ','" in captions
-    assert "Read 4 data row(s); using 3 rows of 'a', 'b'." in captions
+    assert "semicolon-separated, decimal comma, UTF-8, header row" in captions
+    assert "Read 4 data row(s); using 3 rows of 'a', 'b', 'c'." in captions
     assert any("Dropped 1 row(s)" in w and "line(s) 3)" in w for w in texts(at.warning))
     at.button(key="data_use_upload").click().run()
     ds = active(at)
-    np.testing.assert_array_equal(ds.values, [[1.5, 2], [7, 8], [2, 4]])
+    np.testing.assert_array_equal(ds.values, [[1.5, 2, 3], [7, 8, 9], [2, 4, 9]])
     assert ds.name == "pts.csv"
 
 
@@ -179,3 +184,79 @@ def test_running_out_of_memory_while_reading_is_an_error_and_keeps_the_dataset(d
     upload(at, "big.csv", b"a,b\n1,2\n3,4\n")
     assert any("ran out of memory" in e for e in texts(at.error)), texts(at.error)
     assert active(at) is before
+
+
+def test_wine_roles_label_removal_message_and_the_kept_upload(data_page):
+    from tests.unit.test_columns import WINE_COLUMNS, wine_csv
+
+    at = upload(data_page(), "wine.csv", wine_csv())
+    columns, label = at.multiselect(key=upload_panel.COLUMNS_KEY), at.selectbox(key=upload_panel.LABEL_KEY)
+    assert columns.value == list(WINE_COLUMNS) and label.value == "class"
+    assert "class" not in columns.options  # "Select all" cannot leak the answer into the model
+    assert columns.label == "Modelled columns (13 of 13 numeric)"
+    # No label: "class" becomes a column one may model; picking it as the label again moves it out.
+    label.set_value(None).run()
+    at.multiselect(key=upload_panel.COLUMNS_KEY).select("class").run()
+    assert "class" in at.multiselect(key=upload_panel.COLUMNS_KEY).value
+    at.selectbox(key=upload_panel.LABEL_KEY).set_value("class").run()
+    assert at.multiselect(key=upload_panel.COLUMNS_KEY).value == list(WINE_COLUMNS)
+    assert any(
+        "'class' is the label, so it was removed from the modelled columns" in t for t in texts(at.info)
+    )
+    at.multiselect(key=upload_panel.COLUMNS_KEY).unselect("proline").run()
+    at.button(key="data_use_upload").click().run()
+    ds = active(at)
+    assert ds.columns == WINE_COLUMNS[:-1] and ds.config.label_column == "class"
+    assert sorted(set(ds.labels.tolist())) == [1, 2, 3]
+    # Leave the page and come back: the file and the choices are still there, ready to change.
+    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert any("wine.csv: kept in this session" in t for t in texts(at.caption))
+    assert at.multiselect(key=upload_panel.COLUMNS_KEY).value == list(WINE_COLUMNS[:-1])
+    assert at.selectbox(key=upload_panel.LABEL_KEY).value == "class"
+    at.multiselect(key=upload_panel.COLUMNS_KEY).select("proline").run()
+    at.button(key="data_use_upload").click().run()
+    assert active(at).columns == WINE_COLUMNS
+
+
+def test_missing_values_can_be_filled_with_the_median(data_page):
+    from tests.unit.test_columns import penguins_csv
+
+    at = upload(data_page(), "penguins.csv", penguins_csv())
+    assert at.selectbox(key=upload_panel.LABEL_KEY).value == "species"
+    missing = at.radio(key=upload_panel.MISSING_KEY)
+    assert missing.label == "Missing values: 2 row(s) have 4 missing cell(s) in the modelled columns"
+    assert missing.value == "drop" and any("Dropped 2 row(s)" in w for w in texts(at.warning))
+    missing.set_value("median").run()
+    assert not at.warning
+    assert any("Filled missing values with the column median" in c for c in texts(at.caption))
+    at.button(key="data_use_upload").click().run()
+    assert active(at).n_rows == 120 and active(at).config.missing == "median"
+
+
+def test_preview_views_for_more_than_two_columns(data_page):
+    from tests.unit.test_columns import wine_csv
+
+    at = upload(data_page(), "wine.csv", wine_csv())
+    kind = view_kind(at)
+    assert kind.value == "pca"
+    assert any("PCA of the 13 standardized columns: PC1 explains" in c for c in texts(at.caption))
+    kind.set_value("columns").run()
+    at.selectbox(key="data_upload_preview_view_y").set_value("proline").run()
+    fig = at.get("plotly_chart")[-1].proto.spec
+    assert '"title":{"text":"proline"}' in fig.replace(" ", "")
+    view_kind(at).set_value("matrix").run()
+    assert at.multiselect(key="data_upload_preview_view_matrix").value == [
+        "alcohol",
+        "malic_acid",
+        "ash",
+        "alcalinity_of_ash",
+        "magnesium",
+        "total_phenols",
+    ]
+    assert '"type":"splom"' in at.get("plotly_chart")[-1].proto.spec.replace(" ", "")
+    # The choice is kept across pages.
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    assert view_kind(at).value == "matrix"

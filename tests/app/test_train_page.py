@@ -11,6 +11,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 
 from vae.config import DataConfig
@@ -182,3 +183,25 @@ def test_parse_layers():
         train_form.parse_layers("", "Encoder")
     with pytest.raises(ValueError, match="1 to 1024 units"):
         train_form.parse_layers("0", "Encoder")
+
+
+def test_live_panel_offers_views_for_more_than_two_columns(app_test):
+    from tests.unit.test_columns import wine_csv
+    from vae import data
+    from vae.ui import state
+
+    at = app_test("app.py", default_timeout=60)
+    at.session_state["ll_dataset"] = data.build_dataset(data.read_table(wine_csv()), label_column="class")
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    (kind,) = [b for b in at.get("button_group") if b.key == "tr_panel_view_kind"]
+    assert kind.value == "pca" and kind.options == ["PCA projection (2-D)", "Two columns"]
+    assert any("PCA of the 13 standardized columns" in c.value for c in at.caption)
+    view = at.session_state[state.TRAIN_VIEWS].view
+    assert view.projection.titles[0].startswith("PC1 (")
+    kind.set_value("columns").run()
+    at.selectbox(key="tr_panel_view_x").set_value("proline").run()
+    view = at.session_state[state.TRAIN_VIEWS].view
+    assert view.projection.titles == ("proline", "alcohol")
+    np.testing.assert_array_equal(view.projection.apply(view.values)[:, 0], view.values[:, -1])

@@ -126,3 +126,34 @@ def test_out_of_memory_exits_2_with_one_line(capsys, monkeypatch, tmp_path, modu
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert err.startswith(f"error: {words}")
+
+
+def test_train_on_a_csv_picks_the_pages_columns_and_label_unless_told(capsys, tmp_path):
+    from tests.unit.test_columns import WINE_COLUMNS, wine_csv
+    from vae.__main__ import build_parser, data_config_from_args, load_data
+
+    path = tmp_path / "wine.csv"
+    path.write_bytes(wine_csv())
+
+    def dataset(*flags: str):
+        args = build_parser().parse_args(["train", "--data", str(path), *flags])
+        return load_data(args, data_config_from_args(args))
+
+    proposed = dataset()
+    assert proposed.columns == WINE_COLUMNS and proposed.config.label_column == "class"
+    assert sorted(set(proposed.labels.tolist())) == [1, 2, 3]
+    chosen = dataset("--columns", "alcohol,hue,class", "--label", "class")
+    assert chosen.columns == ("alcohol", "hue") and any(
+        "removed from the modelled" in n for n in chosen.notes
+    )
+    unlabelled = dataset("--columns", "alcohol,hue", "--label", "none")
+    assert unlabelled.labels is None and unlabelled.config.label_column is None
+    assert dataset("--label-column", "class").config.label_column == "class"  # the old spelling still works
+    code = main(["train", "--data", str(path), "--epochs", "1", "--batch-size", "32", "--quiet"])
+    assert code == 0
+    out, err = capsys.readouterr()
+    assert "VAE on wine.csv (178 rows)" in out and err == ""
+    code = main(["train", "--data", str(path), "--epochs", "1", "--batch-size", "32"])
+    _, err = capsys.readouterr()
+    assert "data: Read 178 data row(s); using 178 rows of 'alcohol', 'malic_acid'" in err
+    assert "label 'class' (colour only)" in err

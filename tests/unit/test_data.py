@@ -120,11 +120,11 @@ def test_rescale_keeps_values_and_changes_the_standardizer():
 # --- CSV: good files ------------------------------------------------------------------------------
 
 
-def test_plain_csv_uses_first_two_numeric_columns():
+def test_plain_csv_uses_every_numeric_column():
     ds = load("name,a,b,c\np,1,2,3\nq,4,5,6\nr,7,8,9\n")
-    assert ds.columns == ("a", "b")
-    np.testing.assert_array_equal(ds.values, [[1, 2], [4, 5], [7, 8]])
-    assert ds.config.source == "upload" and ds.config.columns == ("a", "b") and ds.name == "t.csv"
+    assert ds.columns == ("a", "b", "c") and ds.labels is None  # 3 names in 3 rows: not classes
+    np.testing.assert_array_equal(ds.values, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    assert ds.config.source == "upload" and ds.config.columns == ("a", "b", "c") and ds.name == "t.csv"
     assert "Read 3 data row(s)" in ds.notes[0]
 
 
@@ -164,9 +164,9 @@ def test_latin1_file_is_read_with_a_warning():
 
 def test_duplicate_column_names_are_renamed_with_a_warning():
     ds = load("a,a,b\n1,2,3\n4,5,6\n")
-    assert ds.columns == ("a", "a (2)")
-    np.testing.assert_array_equal(ds.values, [[1, 2], [4, 5]])
-    assert any("appears more than once" in w for w in ds.warnings)
+    assert ds.columns == ("a", "a (2)", "b")
+    np.testing.assert_array_equal(ds.values, [[1, 2, 3], [4, 5, 6]])
+    assert any("appears more than once" in n for n in ds.notes)  # renamed, nothing lost: a note
 
 
 def test_rows_with_missing_nan_inf_or_text_are_dropped_and_reported_by_line():
@@ -207,8 +207,8 @@ def test_download_round_trips_through_upload_unchanged():
 
 
 def test_default_label_is_a_column_named_label():
-    table = data.read_table(b"x1,x2,label\n1,2,0\n3,4,1\n")
-    assert table.default_columns() == ("x1", "x2") and table.default_label() == "label"
+    table = data.read_table(b"x1,x2,label\n1,2,0\n3,4,1\n5,6,1\n")
+    assert table.roles().modelled == ("x1", "x2") and table.roles().label == "label"
 
 
 def test_from_points_builds_a_drawn_dataset():

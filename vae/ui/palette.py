@@ -20,7 +20,8 @@ looks like reconstructions or samples. Captions name these colours through
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from vae import columns
 
 DATA = "#7D8797"  # slate grey
 RECONSTRUCTION = "#2F80D1"  # blue
@@ -65,25 +66,15 @@ def label_color(index: int) -> str:
 
 
 def label_groups(labels: np.ndarray | None) -> tuple[list[str], np.ndarray] | None:
-    """Distinct labels (sorted, as text) and each row's index into them, or None when not coloured.
+    """Distinct labels in natural order (2 before 10; 0, not 0.0) and each row's index into them,
+    or None when not coloured (``vae.columns.label_groups`` does the ordering).
 
     Labels are coloured when there are 2 to ``len(LABEL_COLORS)`` of them; ``label_color(index)``
     gives a group's colour, the same on every page.
     """
     if labels is None:
         return None
-    labels = np.asarray(labels).reshape(-1)
-    if labels.dtype.kind in "biuf":
-        uniques, index = np.unique(labels, return_inverse=True)
-        names = [str(u) for u in uniques]
-    else:
-        # Text stays Python strings: astype(str) makes a fixed-width array of rows x the longest
-        # label x 4 bytes (one 2,000-character label in 100,000 rows: 800 MB).
-        index, uniques = pd.factorize(pd.Series(labels, dtype=object).map(str))
-        names = list(uniques)
+    names, inverse = columns.label_groups(labels)
     if not 1 < len(names) <= len(LABEL_COLORS):
         return None
-    order = sorted(range(len(names)), key=names.__getitem__)  # sorted as text on every page
-    rank = np.empty(len(names), np.int64)
-    rank[order] = np.arange(len(names))
-    return [names[i] for i in order], rank[np.asarray(index).reshape(-1)]
+    return names, inverse.astype(np.int64)

@@ -77,7 +77,10 @@ def set_pad_layers(choices: dict[str, bool]) -> None:
 # --- Data page (vae/ui/state additions by the Data page) ---------------------
 DRAWN_POINTS = "ll_drawn_points"  # list[[x, y]]: the Data page's drawing, kept across page switches
 DRAWN_TOKEN = "ll_drawn_token"  # int: bumped when Python replaces the drawing (Clear)
-UPLOAD = "ll_upload"  # dict: the last upload parsed once ({"id", "table", "error"})
+UPLOAD = (
+    "ll_upload"  # vae.ui.upload_panel.Upload | None: the last upload, parsed once, with its column choices
+)
+PREVIEW_VIEW = "ll_preview_view"  # vae.views.ViewChoice: how the Data and Train previews show > 2 columns
 
 
 def get_drawn_points() -> list[list[float]]:
@@ -95,12 +98,24 @@ def set_drawn_points(points: list[list[float]], *, replace_canvas: bool = False)
         st.session_state[DRAWN_TOKEN] = get_drawn_token() + 1
 
 
-def get_upload() -> dict | None:
+def get_upload():
+    """The kept upload (``vae.ui.upload_panel.Upload``) or None: it stays until another file replaces it."""
     return _get(UPLOAD)
 
 
-def set_upload(entry: dict | None) -> None:
-    st.session_state[UPLOAD] = entry
+def set_upload(upload) -> None:
+    st.session_state[UPLOAD] = upload
+
+
+def get_preview_view():
+    """The preview's view (``vae.views.ViewChoice``); PCA when there are more than 2 columns."""
+    from vae.views import ViewChoice
+
+    return _get(PREVIEW_VIEW) or ViewChoice()
+
+
+def set_preview_view(choice) -> None:
+    st.session_state[PREVIEW_VIEW] = choice
 
 
 # --- Compare page (vae/ui/state additions by the Compare page) ---------------

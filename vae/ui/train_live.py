@@ -29,8 +29,9 @@ from vae.curves import Curves
 from vae.data import Dataset
 from vae.decode import NetworkWeights
 from vae.run import Run
-from vae.ui import palette, state, train_views
+from vae.ui import palette, preview, state, train_views
 from vae.ui.live_plot import live_plot
+from vae.views import ViewChoice
 
 LATENT_X, LATENT_Y, SPREAD = "tr_latent_x", "tr_latent_y", "tr_latent_spread"
 LIVE_KEY = "train_live"  # the container holding every live part (status, charts, views)
@@ -53,19 +54,20 @@ class Cache:
 
     run_id: int = 0
     curves: Curves = field(default_factory=Curves)
-    view_key: tuple[int, int | None] = (0, None)
+    view_key: tuple = (0, None, None)
     view: train_views.ViewData | None = None
 
 
-def _cache(run: Run | None, dataset: Dataset) -> Cache:
+def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) -> Cache:
     cache = st.session_state.get(state.TRAIN_VIEWS)
     if not isinstance(cache, Cache):
         cache = st.session_state[state.TRAIN_VIEWS] = Cache()
     if cache.run_id != id(run):
         cache.run_id, cache.curves = id(run), Curves()
     latent_dim = run.model_config.latent_dim if run is not None else None
-    if cache.view is None or cache.view_key != (id(dataset), latent_dim):
-        cache.view_key, cache.view = (id(dataset), latent_dim), train_views.ViewData.of(dataset, latent_dim)
+    if cache.view is None or cache.view_key != (id(dataset), latent_dim, choice):
+        cache.view_key = (id(dataset), latent_dim, choice)
+        cache.view = train_views.ViewData.of(dataset, latent_dim, choice=choice)
     if run is not None:
         cache.curves.update(run.history)
     return cache
@@ -105,7 +107,9 @@ def render(
         replay: ``(epoch, weights)`` from the epoch timeline: draw the model as it was then
             (and mark that epoch on the loss curves); None shows the latest weights.
     """
-    cache = _cache(run, dataset)
+    # The preview's view (kept in the session; its picker's callbacks ran before this rerun).
+    choice = state.get_preview_view() if dataset.n_dims > 2 else None
+    cache = _cache(run, dataset, choice)
     weights = run.weights if run is not None else None
     marker = None
     if replay is not None:
@@ -135,6 +139,9 @@ def render(
     with st.container(key="train_views"):
         left, right = st.columns(2, gap="medium")
         with left, st.container(key="train_panel"):
+            preview.view_picker(dataset.columns, "tr_panel_view", kinds=("pca", "columns"))
+            if cache.view.projection is not None and cache.view.projection.caption:
+                st.caption(cache.view.projection.caption)
             live_plot(
                 train_views.panel_spec(dataset, cache.view, weights),
                 key="tr_panel_plot",

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from vae import decode, explore
+from vae import decode, explore, views
 from vae.curves import Curves
 from vae.data import Dataset
 from vae.decode import NetworkWeights
@@ -102,7 +102,9 @@ class ViewData:
         values: those rows in original units.
         groups: for labelled data, ``(label names, group index per drawn row)``; else None.
         z_prior: prior samples decoded in the panel (fixed, so frames are comparable).
-        limits: the panel's fixed axis ranges (the data plus a margin), first two columns.
+        limits: the panel's fixed axis ranges (the data plus a margin), in the panel's plane.
+        projection: the panel's plane: two columns, or a PCA plane for more than 2 columns
+            (fitted on the data once, so it stays put while the model moves).
     """
 
     rows: np.ndarray
@@ -111,9 +113,16 @@ class ViewData:
     groups: tuple[list[str], np.ndarray] | None
     z_prior: np.ndarray | None
     limits: tuple[list[float], list[float]]
+    projection: views.Projection | None = None
 
     @classmethod
-    def of(cls, dataset: Dataset, latent_dim: int | None, max_points: int = MAX_POINTS) -> ViewData:
+    def of(
+        cls,
+        dataset: Dataset,
+        latent_dim: int | None,
+        max_points: int = MAX_POINTS,
+        choice: views.ViewChoice | None = None,
+    ) -> ViewData:
         rows = explore.display_subset(dataset.n_rows, max_points)
         groups = palette.label_groups(dataset.labels)
         z_prior = (
@@ -121,19 +130,24 @@ class ViewData:
             if latent_dim
             else None
         )
-        values = dataset.values[:, :2]
-        low, high = values.min(axis=0), values.max(axis=0)
+        drawn = dataset.values[rows]
+        if choice is not None and choice.kind == "matrix":  # one panel here: the matrix is the Data page's
+            choice = views.ViewChoice()
+        projection = views.project(drawn, dataset.columns, choice or views.ViewChoice())
+        plane = projection.apply(drawn)
+        low, high = plane.min(axis=0), plane.max(axis=0)
         pad = 0.25 * np.maximum(high - low, 1e-9)
         return cls(
             rows=rows,
             x_std=dataset.standardizer.transform(dataset.values[rows]).astype(np.float32),
-            values=dataset.values[rows],
+            values=drawn,
             groups=None if groups is None else (groups[0], groups[1][rows]),
             z_prior=z_prior,
             limits=(
                 [float(low[0] - pad[0]), float(high[0] + pad[0])],
                 [float(low[1] - pad[1]), float(high[1] + pad[1])],
             ),
+            projection=projection,
         )
 
 
@@ -142,25 +156,27 @@ def _points(x: np.ndarray, y: np.ndarray, color: str, size: float, opacity: floa
 
 
 def panel_spec(dataset: Dataset, view: ViewData, weights: NetworkWeights | None) -> dict[str, Any]:
-    """The data (grey), their reconstructions (blue) and prior samples (green), original units, first two columns."""
-    points = [_points(view.values[:, 0], view.values[:, 1], palette.DATA, 5, 0.35)]
+    """The data (grey), their reconstructions (blue) and prior samples (green) in the view's plane."""
+    plane = view.projection.apply if view.projection is not None else (lambda x: np.asarray(x)[:, :2])
+    shown = plane(view.values)
+    points = [_points(shown[:, 0], shown[:, 1], palette.DATA, 5, 0.35)]
     legend = [[palette.DATA, "data"]]
     if weights is not None and weights.is_finite() and view.z_prior is not None:
         recon = dataset.standardizer.inverse_transform(decode.reconstruct(weights, view.x_std))
         samples = dataset.standardizer.inverse_transform(decode.decode(weights, view.z_prior))
         points += [
-            _points(recon[:, 0], recon[:, 1], palette.RECONSTRUCTION, 4, 0.7),
-            _points(samples[:, 0], samples[:, 1], palette.PRIOR_SAMPLES, 4, 0.6),
+            _points(*plane(recon).T, palette.RECONSTRUCTION, 4, 0.7),
+            _points(*plane(samples).T, palette.PRIOR_SAMPLES, 4, 0.6),
         ]
         legend += [
             [palette.RECONSTRUCTION, "reconstructions"],
             [palette.PRIOR_SAMPLES, "samples from the prior"],
         ]
-    columns = dataset.columns
+    titles = view.projection.titles if view.projection is not None else (*dataset.columns, "")[:2]
     panel = {
         "title": "Data space",
-        "x": {"label": columns[0], "range": view.limits[0]},
-        "y": {"label": columns[1] if len(columns) > 1 else "", "range": view.limits[1]},
+        "x": {"label": titles[0], "range": view.limits[0]},
+        "y": {"label": titles[1], "range": view.limits[1]},
         "points": points,
     }
     return {"panels": [panel], "legend": legend, "alt": "Data, reconstructions and prior samples"}

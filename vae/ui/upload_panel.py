@@ -1,0 +1,198 @@
+"""The Data page's upload tab: read a CSV once, propose column roles, let the user change them.
+
+The upload and its choices live in one non-widget session key (``state.UPLOAD``)
+until another file replaces it: leaving the page and coming back shows the
+same file and choices, ready to change (the file uploader itself forgets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import streamlit as st
+
+from vae import columns as column_roles
+from vae import data
+from vae.config import MissingValues
+from vae.ui import preview, state
+from vae.ui.text import plain
+
+COLUMNS_KEY, LABEL_KEY, MISSING_KEY = "data_upload_columns", "data_upload_label", "data_upload_missing"
+MISSING_LABELS = {"drop": "Drop those rows", "median": "Fill with the column median"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A parsed upload and what the user chose for it.
+
+    Attributes:
+        file_id: the uploader's id of the file (a new id replaces this upload).
+        name: the file name.
+        table: the parsed file, or None if it could not be read.
+        error: why it could not be read ("" if it could).
+        columns: the modelled columns.
+        label: the label column (colour only), or None.
+        missing: what to do with missing values.
+        moved: a message when choosing the label removed it from ``columns``.
+    """
+
+    file_id: str
+    name: str
+    table: data.Table | None = None
+    error: str = ""
+    columns: tuple[str, ...] = ()
+    label: str | None = None
+    missing: MissingValues = "drop"
+    moved: str | None = None
+    roles: column_roles.ColumnRoles | None = None
+    built: tuple = field(default=(), compare=False)  # (settings, Dataset): the last build, reused on reruns
+
+
+def read(uploaded, limit_mb: int) -> Upload:
+    """Parse a new upload once and propose its roles; the kept one if it is the same file."""
+    kept = state.get_upload()
+    if kept is not None and kept.file_id == uploaded.file_id:
+        return kept
+    upload = Upload(file_id=uploaded.file_id, name=uploaded.name)
+    try:
+        data.check_size(uploaded.size, uploaded.name, limit_mb * 2**20)
+        table = data.read_table(uploaded.getvalue(), name=uploaded.name, max_bytes=limit_mb * 2**20)
+        proposed = table.roles()
+        upload = replace(upload, table=table, roles=proposed, columns=proposed.modelled, label=proposed.label)
+    except data.DataError as exc:
+        upload = replace(upload, error=str(exc))
+    state.set_upload(upload)
+    return upload
+
+
+def _on_label() -> None:
+    upload = state.get_upload()
+    label = st.session_state[LABEL_KEY]
+    columns, moved = column_roles.split_label(upload.columns, label)
+    state.set_upload(replace(upload, label=label, columns=columns, moved=moved))
+
+
+def _on_columns() -> None:
+    state.set_upload(replace(state.get_upload(), columns=tuple(st.session_state[COLUMNS_KEY]), moved=None))
+
+
+def _on_missing() -> None:
+    state.set_upload(replace(state.get_upload(), missing=st.session_state[MISSING_KEY]))
+
+
+def role_pickers(upload: Upload) -> None:
+    """The label, the modelled columns and the missing-value choice, set from (and kept in) the session."""
+    table = upload.table
+    # Widgets forget their value when the page changes: set them from the kept upload each run.
+    st.session_state[LABEL_KEY] = upload.label
+    st.session_state[COLUMNS_KEY] = list(upload.columns)
+    st.session_state[MISSING_KEY] = upload.missing
+    c1, c2 = st.columns([3, 2])
+    c2.selectbox(
+        "Label (colour only, never modelled)",
+        [None, *table.columns],
+        key=LABEL_KEY,
+        on_change=_on_label,
+        format_func=lambda c: "none" if c is None else str(c),
+        help="Proposed: a text column, or an integer column with few values named like class, label, "
+        "target, species or y. Picking a modelled column removes it from the modelled columns.",
+    )
+    options = [c for c in table.numeric if c != upload.label]
+    c1.multiselect(
+        f"Modelled columns ({len(upload.columns)} of {len(options)} numeric)",
+        options,
+        key=COLUMNS_KEY,
+        on_change=_on_columns,
+        help=f"Every numeric column is proposed (up to {column_roles.MAX_DEFAULT_COLUMNS}), except ids, dates, "
+        "constant columns and the label.",
+    )
+    if upload.moved:
+        st.info(plain(upload.moved), icon="ℹ️")
+    for note in upload.roles.notes:
+        st.info(plain(note), icon="ℹ️")
+    left_out = [(c, why) for c, why in upload.roles.left_out.items() if c != upload.label]
+    if left_out:
+        st.caption(
+            plain("Not modelled by default: " + "; ".join(f"{c!r} ({why})" for c, why in left_out) + ".")
+        )
+    chosen = [c for c in upload.columns if c in table.frame.columns]
+    gaps = table.frame[chosen].isna() if chosen else None
+    rows, cells = (int(gaps.any(axis=1).sum()), int(gaps.to_numpy().sum())) if gaps is not None else (0, 0)
+    if rows:
+        st.radio(
+            f"Missing values: {rows:,} row(s) have {cells:,} missing cell(s) in the modelled columns",
+            list(MISSING_LABELS),
+            format_func=MISSING_LABELS.get,
+            key=MISSING_KEY,
+            horizontal=True,
+            on_change=_on_missing,
+        )
+
+
+def build(upload: Upload, scaling: str) -> tuple[data.Dataset, int | None]:
+    """The dataset of the current choices (reused while they do not change); a seed if it is a subsample."""
+    table = upload.table
+    options = {
+        "label_column": upload.label,
+        "scaling": scaling,
+        "missing": upload.missing,
+        "max_rows": data.MAX_ROWS,
+    }
+    settings = (
+        upload.columns,
+        upload.label,
+        upload.missing,
+        scaling,
+        st.session_state.get("data_subsample_seed"),
+    )
+    if upload.built and upload.built[0] == settings:
+        return upload.built[1], upload.built[2]
+    subsample = None
+    try:
+        dataset = data.build_dataset(table, upload.columns, **options)
+    except data.DataError as exc:
+        if exc.kind != "too_many_rows":
+            raise
+        st.warning(plain(str(exc)), icon="⚠️")
+        subsample = int(st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed"))
+        dataset = data.build_dataset(table, upload.columns, subsample_seed=subsample, **options)
+    if subsample is None:
+        state.set_upload(replace(upload, built=(settings, dataset, subsample)))
+    return dataset, subsample
+
+
+def render(scaling: str, limit_mb: int, use: Callable[[data.Dataset], None]) -> None:
+    """The upload tab: the uploader, the kept upload's summary, role pickers, preview and Use button."""
+    uploaded = st.file_uploader(
+        f"CSV or TSV file (at most {limit_mb} MB, {data.MAX_ROWS:,} rows)",
+        type=["csv", "tsv", "txt"],
+        key="data_upload",
+    )
+    upload = read(uploaded, limit_mb) if uploaded is not None else state.get_upload()
+    if upload is None:
+        st.caption("Delimiter (comma, semicolon, tab), decimal comma, header row and encoding are detected.")
+        return
+    if uploaded is None:
+        if upload.table is None:
+            return  # a refused file is not worth showing again once the uploader has forgotten it
+        st.caption(plain(f"📄 {upload.name}: kept in this session. Upload another file to replace it."))
+    if upload.error:
+        st.error(plain(upload.error) + " The current dataset is unchanged.", icon="🚫")
+        return
+    role_pickers(upload)
+    try:
+        dataset, subsample = build(state.get_upload(), scaling)
+    except data.DataError as exc:
+        st.caption(plain(upload.table.summary()))
+        st.error(f"{plain(str(exc))} The current dataset is unchanged.", icon="🚫")
+        return
+    # One calm summary of what reading and choosing did; warnings only for what was lost or guessed.
+    st.caption(plain(" ".join([upload.table.summary(), *dataset.notes])))
+    for warning in dataset.warnings:
+        st.warning(plain(warning), icon="⚠️")
+    preview.show(dataset, "data_upload_preview")
+    verb = (
+        f"Use a seeded subsample of {dataset.n_rows:,} rows" if subsample is not None else "Use this dataset"
+    )
+    st.button(verb, type="primary", icon="✅", key="data_use_upload", on_click=use, args=(dataset,))
