@@ -236,7 +236,7 @@ def test_missing_values_can_be_filled_with_the_median(data_page):
 
 
 def test_preview_views_for_more_than_two_columns(data_page):
-    from tests.unit.test_columns import wine_csv
+    from tests.unit.test_columns import WINE_COLUMNS, wine_csv
 
     at = upload(data_page(), "wine.csv", wine_csv())
     kind = view_kind(at)
@@ -247,14 +247,7 @@ def test_preview_views_for_more_than_two_columns(data_page):
     fig = at.get("plotly_chart")[-1].proto.spec
     assert '"title":{"text":"proline"}' in fig.replace(" ", "")
     view_kind(at).set_value("matrix").run()
-    assert at.multiselect(key="data_upload_preview_view_matrix").value == [
-        "alcohol",
-        "malic_acid",
-        "ash",
-        "alcalinity_of_ash",
-        "magnesium",
-        "total_phenols",
-    ]
+    assert at.multiselect(key="data_upload_preview_view_matrix").value == list(WINE_COLUMNS[:6])
     assert '"type":"splom"' in at.get("plotly_chart")[-1].proto.spec.replace(" ", "")
     # The choice is kept across pages.
     at.switch_page("pages/home.py").run()
