@@ -119,9 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--only",
         default="engine,parse,ui",
-        help="comma-separated sections: engine, parse, ui, load, live (default engine,parse,ui; "
+        help="comma-separated sections: engine, parse, ui, load, live, exact (default engine,parse,ui; "
         "load drives 4 browser sessions and 30 trainings, and needs the test extras; live times "
-        "the Train page's live view and its snapshot memory)",
+        "the Train page's live view and its snapshot memory; exact times and checks the exact "
+        "log p(x) by quadrature)",
     )
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
     bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
@@ -328,10 +329,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from vae import bench
 
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"engine", "parse", "ui", "load", "live"}
+    unknown = sections - {"engine", "parse", "ui", "load", "live", "exact"}
     if unknown:
         raise UsageError(
-            f"--only takes engine, parse, ui, load, live. Received: {', '.join(sorted(unknown))}"
+            f"--only takes engine, parse, ui, load, live, exact. Received: {', '.join(sorted(unknown))}"
         )
     check_out_path(args.out)
     check_out_path(args.markdown, "--markdown")
@@ -377,6 +378,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result.update({f"soak_{key}": value for key, value in soak.items() if key != "rss_mib_trace"})
         sessions = bench_load.bench_sessions(n=2 if args.quick else 4, epochs=5 if args.quick else 20)
         result.update({f"sessions_{key}": value for key, value in sessions.items() if key != "interactions"})
+    if "exact" in sections:
+        from vae.bench_exact import bench_exact
+
+        result.update(bench_exact(quick=args.quick))
     if "engine" in sections:
         result.update(bench.run_engine_bench(quick=args.quick))
     result["peak_rss_mb"] = bench.peak_rss_mb()

@@ -217,7 +217,9 @@ def format_report(result: dict[str, Any]) -> str:
             lines.append(f"  batch {bs:>4}:  " + "   ".join(parts))
     for key in sorted(result):
         if (
-            key.startswith(("engine_", "pct_", "decode_", "peak_", "parse", "ui_", "worker_", "memory_"))
+            key.startswith(
+                ("engine_", "pct_", "decode_", "peak_", "parse", "ui_", "worker_", "memory_", "exact_")
+            )
             and not key[-1].isdigit()
         ):
             value = result[key]
@@ -262,6 +264,8 @@ TARGETS = {
     "worker_vs_engine": (">=", 0.9, "epochs/s through the page's worker + polling vs the CLI engine"),
     "memory_growth_mb": ("<", 50.0, "Streamlit-process RSS growth over consecutive trainings (MB)"),
     "live_update_p95_ms": ("<", 100.0, "Train page live update at epoch 100,000: server time, p95 (ms)"),
+    "exact_one_point_cpu_ms": ("<", 20.0, "exact log p(x), ELBO, IWAE, true posterior of one point: CPU ms"),
+    "exact_500_points_cpu_s": ("<", 2.0, "exact log p(x) of 500 held-out points: CPU s (wall times below)"),
 }
 
 
@@ -314,6 +318,10 @@ def format_markdown(result: dict[str, Any], command: str) -> str:
         from vae.bench_live import format_markdown as live_markdown
 
         lines += ["", *live_markdown(result)]
+    if "exact_log_px" in result:
+        from vae.bench_exact import format_markdown as exact_markdown
+
+        lines += ["", *exact_markdown(result)]
     pad = Path("artifacts/bench_pad.json")
     if pad.is_file():
         lines += [

@@ -20,13 +20,14 @@ spanning q's mean +-16 q-sigmas still missed up to 0.08 nats. So:
    outside it is counted at the coarse resolution.
 
 Measured against a 1501 x 1501 grid over [-6, 6]^2 on 200 points of two-moons
-VAEs (beta 1 and 4): largest error 0.0045 and 0.0073 nats, mean error 5e-5.
+VAEs (beta 1 and 4): largest error 0.0045 and 0.0073 nats, mean error 5e-5;
+0.012 on the default VAE of ``python -m vae bench --only exact`` (BENCHMARKS.md).
 A threshold of 16 nats made the boxes wider and the error 0.037; 33 steps
 gave 0.03, 65 steps 0.002 at 1.3x the time. The error stated for each point
 adds the change when the fine grid uses every other node (twice the spacing),
 the coarse grid's mass outside the fine box and on its outer ring (what may lie
-beyond the square); it covered the measured error on 95% of the points and fell
-short by at most 0.002 nats on the rest.
+beyond the square); it covered the measured error on 92-95% of the points, and
+fell short by at most 0.002 nats on the rest of the two models checked above.
 
 The ELBO here is the analytic one, E_q[log p(x|z)] - KL(q || prior), with the
 expectation by quadrature over q's own +-6 sigma grid (not one sample), so the
@@ -37,10 +38,14 @@ not noisy. Formulas come from ``vae.losses`` (one per quantity); decoding from
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from vae import losses
 from vae.decode import NetworkWeights, decode, encode
@@ -56,6 +61,29 @@ ELBO_STEPS = 25  # nodes per dimension of the grid over q for E_q[log p(x|z)]
 ELBO_SIGMAS = 6.0  # ...spanning q's mean +- this many sigmas
 IWAE_K = 64  # importance samples of the IWAE bound shown beside the exact value
 CHUNK_ROWS = 1 << 16  # decoder rows per call: bounds memory for wide decoders
+
+Result = TypeVar("Result")
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread(function: Callable[..., Result]) -> Callable[..., Result]:
+    """Run ``function`` with BLAS on one thread: its matmuls are small (n x 2 by 2 x 32, ...).
+
+    Measured on a 2-core machine busy with other work: one point took 112 ms with
+    OpenBLAS's two threads waiting on each other and 7.5 ms with one; 500 points
+    6.8 s against 2.9 s. The limit costs 0.3 ms per call.
+    """
+
+    @functools.wraps(function)
+    def limited(*args, **kwargs) -> Result:
+        with _blas().limit(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return limited
 
 
 @dataclass(frozen=True)
@@ -316,6 +344,7 @@ def _posterior_quadrature(
     return log_px, error, low, high, log_joint
 
 
+@_one_blas_thread
 def analytic_elbo(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float) -> np.ndarray:
     """E_q[log p(x|z)] - KL(q(z|x) || N(0, I)) per point, the expectation by quadrature over q.
 
@@ -338,6 +367,7 @@ def analytic_elbo(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float
     return np.sum(q_weights * log_px_given_z, axis=1) - losses.kl_divergence(z_mean, z_log_var)
 
 
+@_one_blas_thread
 def log_likelihood(
     weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, steps: int = FINE_STEPS
 ) -> Quadrature:
@@ -362,6 +392,7 @@ def log_likelihood(
     return Quadrature(log_px=log_px, error=error, elbo=analytic_elbo(weights, x, decoder_std))
 
 
+@_one_blas_thread
 def true_posterior(
     weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, steps: int = FINE_STEPS
 ) -> PosteriorGrid:
@@ -381,6 +412,7 @@ def true_posterior(
     return _posterior_grid(low[0], high[0], log_joint[0])
 
 
+@_one_blas_thread
 def point_iwae(
     weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, k: int = IWAE_K, seed: int = 0
 ) -> float:
@@ -395,6 +427,7 @@ def point_iwae(
     return float(bound[0])
 
 
+@_one_blas_thread
 def point_truth(
     weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, k: int = IWAE_K, seed: int = 0
 ) -> PointTruth:
