@@ -6,8 +6,13 @@
 // the root DOM node (`root.__llPad`); listeners are attached once.
 //
 // Data from Python (see vae/ui/latent_pad/__init__.py for the schema): weights,
-// standardizer, encoded means, a subset of the data, palette, mode. State back
-// to Python: "z" on release, "selected" (row index) and "path" ([a, b]).
+// standardizer, encoded means, a subset of the data, palette, mode, the hint
+// for that mode and the layer toggles (vae/ui/latent_pad/layers.py). State back
+// to Python: "z" on release, "selected" (row index), "path" ([a, b]) and
+// "layers" ({key: shown}) when a toggle is clicked.
+//
+// Nothing is drawn while a panel is smaller than MIN_DRAWN: Streamlit shrinks the
+// pad to nothing as the page is left, and drawing then meant negative radii.
 
 const TRAIL = 28; // decoded positions kept in the trail
 const MESH_LINES = 13; // grid lines per direction of the manifold mesh
