@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.ui import empty_state, handover, state, train_charts, train_form, train_live, training
+from vae.ui import empty_state, handover, state, timeline, train_charts, train_form, train_live, training
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
@@ -199,10 +199,13 @@ with right:
             f"epochs, seed {run.train_config.seed}) than the form's, which are kept for your next Start."
         )
 
-    @st.fragment(run_every=POLL_S if running else None)
+    was_playing = timeline.playing()
+
+    @st.fragment(run_every=POLL_S if running else timeline.PLAY_TICK_S if was_playing else None)
     def live_view() -> None:
         training.sync()
         run = state.get_run()
+        timeline.advance(run)
         with st.container(key=train_live.LIVE_KEY):
             with st.container(key="train_status"):  # its parts come and go; the charts below keep their place
                 show_status(run)
@@ -214,14 +217,17 @@ with right:
                 persist_state="session",
                 help="Show the loss on a logarithmic axis: early and late epochs both stay readable.",
             )
+            replay = timeline.render(run)
             mismatch = empty_state.model_mismatch(run, dataset)
-            train_live.render(dataset, run, log_y=log_y, views=not mismatch)
+            train_live.render(dataset, run, log_y=log_y, views=not mismatch, replay=replay)
             if mismatch:  # the dataset changed under the model: its panel and latent view cannot be drawn
                 empty_state.offer_retrain(mismatch, key="tr_retrain", on_click=on_train_current_data)
         # `running` is what this fragment was registered with: polling. Compare with the run's state
         # now, not with the previous tick's, since the sidebar may have drained the last epoch first.
         if running and (run is None or not run.is_active):
             st.rerun(scope="app")  # the run ended: refresh the controls, stop polling, maybe hand over
+        if timeline.playing() != was_playing:
+            st.rerun(scope="app")  # playback started or ended: start or stop its clock
 
     train_live.keep_steady()
     live_view()

@@ -178,6 +178,7 @@ def sync() -> bool:
             ticker.tick(int(record["epoch"]))
             if message.get("weights") is not None:
                 run.weights = message["weights"]
+            run.snapshots.add(int(record["epoch"]), message.get("weights"))  # the epoch timeline
             if run.status == "starting":
                 run.status = "paused" if job.paused else "training"
         elif kind == "done":

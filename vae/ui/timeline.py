@@ -1,0 +1,88 @@
+"""The epoch timeline on the Train page: replay a run at any stored epoch, or play it back.
+
+A run keeps weight snapshots at a log-spaced set of epochs (``vae.snapshots``).
+After a run, and while it is paused, a slider picks one of them; the loss
+curves mark that epoch and the data panel and the latent view are drawn with
+exactly that epoch's weights (the arrays the worker sent, unchanged). Play
+steps through every snapshot in about ``PLAY_S`` seconds.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vae.decode import NetworkWeights
+from vae.run import Run
+
+EPOCH = "tr_timeline_epoch"  # the slider's value: a stored epoch
+PLAYING = "tr_timeline_playing"  # bool: play is running
+PLAY_S = 4.0  # the whole training, played back
+PLAY_TICK_S = 0.1  # one frame of the playback
+
+
+def available(run: Run | None) -> bool:
+    """A timeline is offered when the run is not training and has two or more snapshots."""
+    return run is not None and run.status not in ("starting", "training") and len(run.snapshots) >= 2
+
+
+def playing() -> bool:
+    return bool(st.session_state.get(PLAYING))
+
+
+def _toggle_play(epochs: list[int]) -> None:
+    if playing():
+        st.session_state[PLAYING] = False
+        return
+    if st.session_state.get(EPOCH, epochs[-1]) >= epochs[-1]:
+        st.session_state[EPOCH] = epochs[0]  # play from the start
+    st.session_state[PLAYING] = True
+
+
+def advance(run: Run | None) -> None:
+    """One playback frame: move the slider on (called by the polling fragment on every tick)."""
+    if not playing() or not available(run):
+        return
+    assert run is not None
+    epochs = run.snapshots.epochs()
+    step = max(1, round(len(epochs) * PLAY_TICK_S / PLAY_S))
+    current = st.session_state.get(EPOCH, epochs[0])
+    index = next((i for i, e in enumerate(epochs) if e >= current), len(epochs) - 1)
+    index = min(index + step, len(epochs) - 1)
+    st.session_state[EPOCH] = epochs[index]
+    if index == len(epochs) - 1:
+        st.session_state[PLAYING] = False
+
+
+def render(run: Run | None) -> tuple[int, NetworkWeights] | None:
+    """The slider and Play button; returns ``(epoch, weights)`` to replay, or None for the latest.
+
+    Shows nothing (and returns None) while the run trains or has fewer than two snapshots.
+    """
+    if not available(run):
+        st.session_state[PLAYING] = False
+        return None
+    assert run is not None
+    epochs = run.snapshots.epochs()
+    if st.session_state.get(EPOCH) not in epochs:
+        st.session_state[EPOCH] = epochs[-1]
+    with st.container(key="train_timeline", horizontal=True, vertical_alignment="bottom"):
+        st.button(
+            "Pause playback" if playing() else "Play",
+            icon="⏸️" if playing() else "▶️",
+            key="tr_timeline_play",
+            on_click=_toggle_play,
+            args=(epochs,),
+            help=f"Replay the whole training in about {PLAY_S:g} seconds.",
+        )
+        epoch = st.select_slider(
+            "Epoch timeline",
+            options=epochs,
+            key=EPOCH,
+            help=(
+                f"Replay the model as it was at a stored epoch ({len(epochs)} kept: every epoch at first, "
+                "sparser later). The data panel and the latent view use that epoch's exact weights."
+            ),
+        )
+    if epoch == epochs[-1] and not playing():
+        return None  # the latest: the live view as it is
+    return run.snapshots.weights_at(epoch)
