@@ -16,7 +16,7 @@ from vae import exact, explore, learn, losses
 from vae.data import Dataset
 from vae.decode import encode
 from vae.run import Run
-from vae.ui import empty_state, palette, state, training
+from vae.ui import empty_state, palette, state, timeline, training
 from vae.ui.latent_pad import latent_pad, selected_row, view_kind
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
@@ -148,6 +148,7 @@ def explore_view(mode: str) -> None:
     run, dataset = state.get_run(), state.get_dataset()
     if run is None or dataset is None or refuse(run, dataset):
         st.rerun()  # the model changed under us (a new run started): re-check from the top
+    run = timeline.pinned(run)  # the latest weights, or those of the epoch the user pinned
     if run.is_active:
         st.caption(
             f"Training in progress ({run.status}, epoch {run.epochs_done}): the pad follows the "
@@ -196,5 +197,6 @@ st.caption(
     f"{run.model_config.label} on {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} "
     f"columns · epoch {run.epochs_done}. Drag the {palette.NAMES['point']} point; the output is decoded as you move."
 )
-mode = controls(run, dataset)
+timeline.pin_control(run)
+mode = controls(timeline.pinned(run), dataset)
 st.fragment(explore_view, run_every=1.0 if run.is_active else None)(mode)

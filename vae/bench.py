@@ -261,6 +261,7 @@ TARGETS = {
     "pct_peak": (">=", 10.0, "engine's share of float32 peak at batch 1024 (%)"),
     "decode_us": ("<", 50.0, "NumPy single-point decode (us)"),
     "parse_vs_read_csv": ("<=", 1.5, "load + validate 1M-row CSV vs bare pandas.read_csv"),
+    "upload_preview_s": ("<", 3.0, "1M-row wine-like upload: read, roles, build, PCA preview (s)"),
     "worker_vs_engine": (">=", 0.9, "epochs/s through the page's worker + polling vs the CLI engine"),
     "memory_growth_mb": ("<", 50.0, "Streamlit-process RSS growth over consecutive trainings (MB)"),
     "live_update_p95_ms": ("<", 100.0, "Train page live update at epoch 100,000: server time, p95 (ms)"),

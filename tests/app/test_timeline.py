@@ -99,3 +99,28 @@ def test_no_timeline_before_a_run_or_with_one_snapshot(app_test):
     run.snapshots.add(1, run.weights)
     at = open_train(app_test, run, dataset)
     assert all(s.key != timeline.EPOCH for s in at.select_slider)
+
+
+def test_explore_can_pin_an_earlier_epoch_and_says_so(app_test):
+    dataset = generate(DataConfig(n_samples=200))
+    run = finished_run(dataset)
+    at = app_test("app.py", default_timeout=60)
+    at.session_state[state.DATASET] = dataset
+    at.session_state[state.RUN] = run
+    at.run()
+    at = at.switch_page("pages/explore.py").run()
+    assert not at.exception and not at.info
+    pad = lambda: json.loads(next(e for e in at.get("bidi_component") if "explore" in e.proto.id).proto.json)
+    latest = pad()["decoder"]["layers"][0]["W"]
+    np.testing.assert_allclose(latest, run.weights.decoder[0][0], rtol=1e-6)
+
+    at.select_slider(key=timeline.PIN).set_value(5).run()
+    assert not at.exception
+    assert "as it was at epoch 5** of 30" in at.info[0].value
+    np.testing.assert_allclose(
+        pad()["decoder"]["layers"][0]["W"], run.snapshots.weights_at(5)[1].decoder[0][0], rtol=1e-6
+    )
+    assert at.session_state[state.RUN].weights is run.weights  # pinning never changes the run
+
+    at.select_slider(key=timeline.PIN).set_value(EPOCHS).run()
+    assert not at.info

@@ -9,6 +9,8 @@ steps through every snapshot in about ``PLAY_S`` seconds.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from vae.decode import NetworkWeights
@@ -86,3 +88,39 @@ def render(run: Run | None) -> tuple[int, NetworkWeights] | None:
     if epoch == epochs[-1] and not playing():
         return None  # the latest: the live view as it is
     return run.snapshots.weights_at(epoch)
+
+
+PIN = "ll_explore_epoch"  # Explore's pinned epoch (a stored epoch), kept for the session
+
+
+def pin_control(run: Run) -> None:
+    """Explore's "model as it was at epoch N" slider over the run's stored epochs, and a note when pinned.
+
+    Shown when the run has two or more snapshots and is not training; ``pinned`` applies the choice.
+    """
+    epochs = run.snapshots.epochs() if available(run) else []
+    if not epochs:
+        return
+    if st.session_state.get(PIN) not in epochs:
+        st.session_state[PIN] = epochs[-1]
+    epoch = st.select_slider(
+        "Explore the model as it was at epoch",
+        options=epochs,
+        key=PIN,
+        help="Pick an earlier stored epoch to explore the model as it was then; the right end is the latest.",
+    )
+    if epoch != epochs[-1]:
+        st.info(
+            f"You are exploring the model **as it was at epoch {epoch}** of {run.epochs_done}, not the "
+            "latest weights. Move the slider to the right end to explore the latest.",
+            icon="⏪",
+        )
+
+
+def pinned(run: Run) -> Run:
+    """The run to explore: a copy with the pinned epoch's weights, or ``run`` itself for the latest."""
+    epochs = run.snapshots.epochs() if available(run) else []
+    epoch = st.session_state.get(PIN)
+    if not epochs or epoch not in epochs or epoch == epochs[-1]:
+        return run
+    return replace(run, weights=run.snapshots.weights_at(epoch)[1])

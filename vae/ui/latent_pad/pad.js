@@ -598,32 +598,76 @@ function drawImageForeground(S, ctx, x) {
   });
 }
 
-function drawBarsForeground(S, ctx, x) {
+// Long names wrap at "_", " ", "/", "-" (then anywhere) onto at most `maxLines` lines.
+function wrapName(ctx, name, maxW, maxLines) {
+  const parts = name.match(/[^_\s/-]+[_\s/-]*/g) || [name];
+  const lines = [];
+  let line = "";
+  for (const part of parts) {
+    if (ctx.measureText(line + part).width <= maxW || !line) line += part;
+    else { lines.push(line); line = part; }
+  }
+  lines.push(line);
+  const out = lines.slice(0, maxLines);
+  for (let i = 0; i < out.length; i++) {
+    const last = i === out.length - 1 && (lines.length > maxLines);
+    let text = out[i].trim();
+    if (!last && ctx.measureText(text).width <= maxW) { out[i] = text; continue; }
+    while (text.length > 1 && ctx.measureText(text + "…").width > maxW) text = text.slice(0, -1);
+    out[i] = text + (last || text !== out[i].trim() ? "…" : "");
+  }
+  return out;
+}
+
+// Row geometry of the bar view, shared by drawing and the tooltip.
+function barRows(S) {
   const { w, h } = S.viewSize;
+  const D = S.data.columns.length, shown = Math.min(D, 24);
+  const rowH = Math.min(34, (h - 24) / shown);
+  return { w, h, D, shown, rowH, top: 10 };
+}
+
+function drawBarsForeground(S, ctx, x) {
   const T = S.theme, P = S.data.palette;
-  const D = x.length, shown = Math.min(D, 24);
-  const rowH = Math.min(28, (h - 24) / shown);
-  const nameW = Math.min(110, w * 0.3), valW = 70;
+  const { w, h, D, shown, rowH, top } = barRows(S);
+  const fontPx = Math.min(12, rowH * 0.45);
+  const lines = rowH >= 2.4 * fontPx ? 2 : 1;
+  ctx.font = `${fontPx}px sans-serif`;
+  // The name column is as wide as the longest name needs, up to 40% of the panel.
+  let widest = 0;
+  for (let j = 0; j < shown; j++) widest = Math.max(widest, ctx.measureText(columnName(S, j)).width);
+  const nameW = Math.min(Math.max(widest / lines + 12, 60), w * 0.4), valW = 70;
   const bandL = nameW + 8, bandW = w - bandL - valW - 8;
-  ctx.font = `${Math.min(12, rowH * 0.6)}px sans-serif`;
   ctx.textBaseline = "middle";
   for (let j = 0; j < shown; j++) {
-    const y = 10 + j * rowH + rowH / 2;
+    const y = top + j * rowH + rowH / 2;
     const lo = S.data.x_min[j], hi = S.data.x_max[j], span = hi - lo || 1;
     ctx.fillStyle = T.text;
     ctx.textAlign = "right";
-    let name = columnName(S, j);
-    if (name.length > 16) name = name.slice(0, 15) + "…";
-    ctx.fillText(name, nameW, y);
+    ctx.font = `${fontPx}px sans-serif`;
+    const wrapped = wrapName(ctx, columnName(S, j), nameW, lines);
+    wrapped.forEach((line, k) => ctx.fillText(line, nameW, y + (k - (wrapped.length - 1) / 2) * fontPx * 1.1));
     ctx.fillStyle = alpha(P.data, 0.18); // the data's range, min to max
     ctx.fillRect(bandL, y - rowH * 0.3, bandW, rowH * 0.6);
     const t = (x[j] - lo) / span;
     const px = bandL + clamp(t, 0, 1) * bandW;
     const zero = bandL + clamp((S.data.x_mean[j] - lo) / span, 0, 1) * bandW;
     ctx.fillStyle = P.point;
-    ctx.fillRect(Math.min(zero, px), y - rowH * 0.25, Math.abs(px - zero) || 1.5, rowH * 0.5);
+    ctx.fillRect(Math.min(zero, px), y - rowH * 0.22, Math.abs(px - zero) || 1.5, rowH * 0.44);
     ctx.fillStyle = T.text;
     ctx.fillRect(zero - 0.5, y - rowH * 0.35, 1, rowH * 0.7); // the column's mean
+    if (rowH >= 16) { // the range's ends, in the band's corners
+      ctx.font = `${Math.min(10, rowH * 0.32)}px sans-serif`;
+      ctx.fillStyle = alpha(T.text, 0.65);
+      ctx.textBaseline = "top";
+      ctx.textAlign = "left";
+      ctx.fillText(fmt(lo), bandL + 2, y + rowH * 0.3 - Math.min(10, rowH * 0.32) - 1);
+      ctx.textAlign = "right";
+      ctx.fillText(fmt(hi), bandL + bandW - 2, y + rowH * 0.3 - Math.min(10, rowH * 0.32) - 1);
+      ctx.textBaseline = "middle";
+      ctx.font = `${fontPx}px sans-serif`;
+    }
+    ctx.fillStyle = T.text;
     ctx.textAlign = "left";
     ctx.fillText(fmt(x[j]) + (t < 0 || t > 1 ? " !" : ""), w - valW, y);
   }
@@ -632,6 +676,16 @@ function drawBarsForeground(S, ctx, x) {
     ctx.fillStyle = alpha(T.text, 0.7);
     ctx.fillText(`first ${shown} of ${D} columns`, bandL, h - 8);
   }
+}
+
+// The bar view's tooltip: the full column name, the decoded value and the data's range.
+function barTooltip(S, py) {
+  if (S.data.kind !== "bars" || !S.viewSize || !S.lastX) return "";
+  const { shown, rowH, top } = barRows(S);
+  const j = Math.floor((py - top) / rowH);
+  if (j < 0 || j >= shown) return "";
+  const lo = S.data.x_min[j], hi = S.data.x_max[j];
+  return `${columnName(S, j)}: decoded ${fmt(S.lastX[j])}; data from ${fmt(lo)} to ${fmt(hi)}, mean ${fmt(S.data.x_mean[j])}`;
 }
 
 function pathPoints(S, steps = 24) {
@@ -647,6 +701,7 @@ function pathPoints(S, steps = 24) {
 function drawViewForeground(S, x) {
   const { ctx, w, h } = fit(S.view.fg);
   ctx.clearRect(0, 0, w, h);
+  S.lastX = x;
   if (S.data.kind === "scatter") drawScatterForeground(S, ctx, x);
   else if (S.data.kind === "image") drawImageForeground(S, ctx, x);
   else drawBarsForeground(S, ctx, x);
@@ -809,6 +864,11 @@ function attachInput(S) {
   });
   c.addEventListener("focus", () => { S.focused = c.matches(":focus-visible"); requestFrame(S); });
   c.addEventListener("blur", () => { S.focused = false; requestFrame(S); });
+  // Hovering a bar shows its full column name and the data's range (names may be cut to fit).
+  S.view.fg.addEventListener("pointermove", (e) => {
+    const tip = barTooltip(S, eventPx(S.view.fg, e)[1]);
+    if (S.view.fg.title !== tip) S.view.fg.title = tip;
+  });
   // Clicking a data point in the data view selects it too.
   S.view.fg.addEventListener("click", (e) => {
     if (S.data.kind !== "scatter" || !S.data.x) return;
