@@ -43,6 +43,18 @@ SAMPLE = """(keys) => {
 }"""
 
 
+# The latent view's canvas as a PNG data URL: what it shows right now.
+PIXELS = """(key) => {
+  const deep = (root) => {
+    const hit = root.querySelector('canvas');
+    if (hit) return hit;
+    for (const e of root.querySelectorAll('*')) if (e.shadowRoot) { const h = deep(e.shadowRoot); if (h) return h; }
+    return null;
+  };
+  return deep(document.querySelector(`.st-key-${key}`)).toDataURL();
+}"""
+
+
 def epoch_shown(page) -> int:
     """The epoch the progress bar shows (0 before the first)."""
     match = re.search(r"Epoch ([\d,]+) / ", page.locator("[data-testid='stProgress']").first.inner_text())
@@ -116,4 +128,22 @@ def test_charts_stay_drawn_and_opaque_through_a_long_run_with_a_second_training(
         assert seen[-1]["frames"] > seen[0]["frames"] + 10, (
             f"the {name} was not redrawn live: {seen[0]}, {seen[-1]}"
         )
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+    # After the run: drag the epoch timeline back to the start, and the latent view changes.
+    page.get_by_role("button", name="Stop", exact=True).click()
+    wait_for_app(page)
+    slider = page.locator(".st-key-train_timeline [data-testid='stSlider'] input")
+    expect(slider).to_be_visible(timeout=30_000)
+    before = page.evaluate(PIXELS, "train_latent")
+    track = page.locator(".st-key-train_timeline [data-testid='stSlider'] [role='group']").bounding_box()
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + track["width"] - 6, y)  # the thumb sits at the latest epoch
+    page.mouse.down()
+    page.mouse.move(track["x"] + 2, y, steps=10)
+    page.mouse.up()
+    expect(slider).to_have_attribute("aria-valuetext", "1", timeout=30_000)
+    page.wait_for_function(f"(before) => ({PIXELS})('train_latent') !== before", arg=before, timeout=30_000)
+    labels = page.locator(".st-key-train_timeline").inner_text()
+    assert "Epoch timeline" in labels
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
