@@ -32,7 +32,9 @@ if dataset is None:
 training.sync()
 if state.take_autostart() and not training.job_running():
     # The default model, whatever the form holds: the form keeps the user's own settings.
-    st.session_state[ERROR_KEY] = training.start(dataset, *train_form.default_settings(dataset.n_dims))
+    st.session_state[ERROR_KEY] = training.start(
+        dataset, *train_form.default_settings(dataset.n_dims, dataset.n_rows)
+    )
 _run = state.get_run()
 if (
     _run is not None
@@ -128,7 +130,7 @@ st.caption(
 )
 left, right = st.columns([1, 2], gap="large")
 with left:
-    form = train_form.render(dataset.n_dims, disabled=running)
+    form = train_form.render(dataset.n_dims, disabled=running, n_rows=dataset.n_rows)
     problem = form.error
     if problem is None and form.train_config is not None:
         try:

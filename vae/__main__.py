@@ -23,6 +23,7 @@ from typing import Any
 
 from vae.config import (
     ACTIVATIONS,
+    DEFAULT_STEPS,
     MISSING_VALUES,
     MODEL_KINDS,
     OPTIMIZERS,
@@ -30,6 +31,7 @@ from vae.config import (
     DataConfig,
     ModelConfig,
     TrainConfig,
+    default_epochs,
 )
 
 
@@ -99,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--latent-dim", type=int, default=2, help="size of the code (the pad shows 2)"
     )  # issue 8
     fit = train.add_argument_group("training")
-    fit.add_argument("--epochs", type=int, default=60)
+    fit.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"passes over the data (default: sized to {DEFAULT_STEPS} optimizer steps, 60 on 2,000 rows)",
+    )
     fit.add_argument("--batch-size", type=int, default=128)
     fit.add_argument("--lr", type=float, default=1e-3, help="learning rate")
     fit.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
@@ -199,7 +206,7 @@ def model_config_from_args(args: argparse.Namespace, input_dim: int) -> ModelCon
 
 def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
-        epochs=args.epochs,
+        epochs=args.epochs if args.epochs is not None else TrainConfig().epochs,  # sized after loading
         batch_size=args.batch_size,
         learning_rate=args.lr,
         optimizer=args.optimizer,
@@ -287,6 +294,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         for line in (*dataset.notes, *dataset.warnings):
             print(f"data: {line}", file=sys.stderr)
     model_config = model_config_from_args(args, dataset.n_dims)
+    if args.epochs is None:  # the default budget is in optimizer steps, as on the Train page
+        train_config = train_config.replace(
+            epochs=default_epochs(dataset.n_rows, train_config.batch_size, train_config.validation_split)
+        )
     train_config.check_against_data(dataset.n_rows)
 
     from vae.engine import fit, split_data

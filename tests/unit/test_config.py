@@ -70,3 +70,19 @@ def test_labels():
     assert ModelConfig().label == "VAE"
     assert ModelConfig(beta=4.0).label == "beta-VAE (beta=4)"
     assert ModelConfig(kind="ae").label == "Autoencoder"
+
+
+def test_the_default_budget_is_the_same_number_of_optimizer_steps_on_any_data():
+    from vae.config import DEFAULT_STEPS, budget_in_words, default_epochs
+
+    assert default_epochs(2000) == 60  # two moons keeps its quick default
+    for n_rows in (150, 178, 300, 2000, 10_000):
+        epochs = default_epochs(n_rows)
+        steps = epochs * (n_rows // 128)
+        assert DEFAULT_STEPS <= steps < DEFAULT_STEPS + n_rows // 128  # as many updates as 2,000 rows get
+    assert default_epochs(150) == 900
+    assert default_epochs(100, batch_size=32, validation_split=0.2) == 450  # 80 training rows: 2 steps
+    assert default_epochs(10**9) == 1
+    assert (
+        budget_in_words(900, 150, 128) == "900 epochs on your 150 rows ≈ 900 optimizer steps of 128 rows each"
+    )

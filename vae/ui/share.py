@@ -103,6 +103,8 @@ def form_values(
             )
             value = snapped
         values[key] = value
+    if "tr_epochs" in values:
+        values[train_form.EPOCHS_AUTO] = False  # the link's own budget, not one sized to the data
     return values, notes
 
 

@@ -14,7 +14,16 @@ from typing import Any
 
 import streamlit as st
 
-from vae.config import ACTIVATIONS, MAX_LAYERS, MAX_UNITS, OPTIMIZERS, ModelConfig, TrainConfig
+from vae.config import (
+    ACTIVATIONS,
+    MAX_LAYERS,
+    MAX_UNITS,
+    OPTIMIZERS,
+    ModelConfig,
+    TrainConfig,
+    budget_in_words,
+    default_epochs,
+)
 
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -42,12 +51,17 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The textbook example (keras-io's VAE): 64-32 / 32-64, Adam 1e-3.
     "Classic": dict(DEFAULTS),
     # Half the units and a 10x learning rate: ~2x fewer FLOPs and fewer epochs (measured fine on two moons).
-    "Fast": {**DEFAULTS, "tr_encoder": "32, 16", "tr_decoder": "16, 32", "tr_lr": 1e-2, "tr_epochs": 40},
+    "Fast": {**DEFAULTS, "tr_encoder": "32, 16", "tr_decoder": "16, 32", "tr_lr": 1e-2},
     # beta = 4 trades reconstruction for a smoother, more prior-like latent space.
-    "beta-VAE (beta = 4)": {**DEFAULTS, "tr_beta": 4.0, "tr_epochs": 80, "tr_warmup": 10},
+    "beta-VAE (beta = 4)": {**DEFAULTS, "tr_beta": 4.0, "tr_warmup": 10},
 }
 
 PRESET_KEY = "tr_preset"
+# bool: the Epochs field follows the data (DEFAULT_STEPS optimizer steps) until the user types
+# a number of their own; a preset hands it back to the data.
+EPOCHS_AUTO = "tr_epochs_auto"
+for _preset in PRESETS.values():
+    _preset[EPOCHS_AUTO] = True
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,18 @@ def init() -> None:
         st.session_state.setdefault(key, value)
 
 
+def size_budget(n_rows: int) -> None:
+    """Size the Epochs field to the default budget in optimizer steps, unless the user chose a number."""
+    if st.session_state.get(EPOCHS_AUTO, True):
+        batch = int(st.session_state.get("tr_batch", DEFAULTS["tr_batch"]))
+        split = float(st.session_state.get("tr_val_split", DEFAULTS["tr_val_split"]))
+        st.session_state["tr_epochs"] = default_epochs(n_rows, batch, split)
+
+
+def _epochs_chosen() -> None:
+    st.session_state[EPOCHS_AUTO] = False
+
+
 def settings_from(values: dict[str, Any], input_dim: int = 2) -> FormResult:
     """Build the configs from widget values (keys as in ``DEFAULTS``)."""
     try:
@@ -121,14 +147,18 @@ def settings_from(values: dict[str, Any], input_dim: int = 2) -> FormResult:
     return FormResult(model_config, train_config, None)
 
 
-def render(input_dim: int, disabled: bool = False) -> FormResult:
+def render(input_dim: int, disabled: bool = False, n_rows: int | None = None) -> FormResult:
     """Draw the hyperparameter widgets and return the validated settings.
 
     Args:
         input_dim: columns of the dataset (the model's input size).
         disabled: grey out the widgets (while a training runs).
+        n_rows: rows of the dataset: the Epochs field is sized to them (``size_budget``)
+            and the budget is also said in optimizer steps.
     """
     init()
+    if n_rows is not None:
+        size_budget(n_rows)
     persist: Any = {"persist_state": "session"}
     st.segmented_control(
         "Preset",
@@ -233,9 +263,20 @@ def render(input_dim: int, disabled: bool = False) -> FormResult:
             step=10,
             key="tr_epochs",
             disabled=disabled,
+            on_change=_epochs_chosen,
             **persist,
-            help="Passes over the training data.",
+            help="Passes over the training data. Sized to the data until you type a number: "
+            "small datasets get as many optimizer steps as large ones. A preset sizes it again.",
         )
+        if n_rows is not None:
+            c2.caption(
+                budget_in_words(
+                    int(st.session_state["tr_epochs"]),
+                    n_rows,
+                    int(st.session_state["tr_batch"]),
+                    float(st.session_state["tr_val_split"]),
+                )
+            )
         c1.slider(
             "Validation split",
             0.0,
@@ -271,9 +312,12 @@ def render(input_dim: int, disabled: bool = False) -> FormResult:
     return settings_from(values, input_dim=input_dim)
 
 
-def default_settings(input_dim: int = 2) -> tuple[ModelConfig, TrainConfig]:
-    """The Classic preset as configs (used by "train a quick default model")."""
-    result = settings_from(DEFAULTS, input_dim=input_dim)
+def default_settings(input_dim: int = 2, n_rows: int | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """The Classic preset as configs (used by "train a quick default model"), sized to ``n_rows`` rows."""
+    values = dict(DEFAULTS)
+    if n_rows is not None:
+        values["tr_epochs"] = default_epochs(n_rows, DEFAULTS["tr_batch"], DEFAULTS["tr_val_split"])
+    result = settings_from(values, input_dim=input_dim)
     if result.model_config is None or result.train_config is None:
         raise ValueError(f"The default settings are invalid: {result.error}")
     return result.model_config, result.train_config
