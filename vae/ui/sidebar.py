@@ -30,7 +30,7 @@ def render(page_path: str = "") -> None:
         # Outside the polling fragment: a mismatch appears only on a new dataset or run (full reruns),
         # and a click here must open the Train page, which a fragment's rerun would not.
         mismatch = empty_state.model_mismatch(state.get_run(), state.get_dataset())
-        if mismatch:
+        if mismatch and not state.autostart_pending():  # pending: Train is about to replace the model
             st.caption(f"⚠️ {mismatch}")
             empty_state.train_on_current_data(key="ll_sidebar_retrain", label="Train on this dataset")
 
