@@ -9,6 +9,7 @@ import streamlit as st
 
 from vae import data, spreadsheet
 from vae.config import SCALINGS, DataConfig
+from vae.ui import draw_canvas as draw_canvas_mod
 from vae.ui import preview, state, upload_panel
 from vae.ui.draw_canvas import draw_canvas, points_from_state
 from vae.ui.shell import require_app_shell
@@ -114,6 +115,16 @@ def draw_tab(scaling: str) -> None:
         "Click and drag on the canvas to spray points with the brush; switch to erase to remove them. "
         "Keyboard: Tab to the canvas, move the brush with the arrow keys (Shift: big steps), hold Space to paint."
     )
+    st.session_state["data_draw_class"] = state.get_drawn_class()  # widgets forget it on page switches
+    cls = st.segmented_control(
+        "Class to draw (its colour)",
+        list(range(draw_canvas_mod.CLASSES)),
+        format_func=lambda k: f"{k} · {draw_canvas_mod.CLASS_NAMES[k]}",
+        key="data_draw_class",
+        required=True,
+        on_change=lambda: state.set_drawn_class(st.session_state["data_draw_class"]),
+        help="Pick a class, draw its points, pick another: e.g. two moons of your own, one per class.",
+    )
     c1, c2, c3 = st.columns(3)
     mode = c1.radio(
         "Brush",
@@ -131,6 +142,7 @@ def draw_tab(scaling: str) -> None:
             points=state.get_drawn_points(),
             token=state.get_drawn_token(),
             mode=mode,
+            cls=cls,
             size=size,
             density=density,
             on_change=on_stroke,
@@ -138,6 +150,14 @@ def draw_tab(scaling: str) -> None:
     with right:
         points = state.get_drawn_points()
         st.metric("Points drawn", f"{len(points):,}")
+        st.button(
+            "Undo",
+            icon="↩️",
+            key="data_undo_drawing",
+            disabled=not state.can_undo_drawing(),
+            on_click=state.undo_drawing,
+            help="Take back the last stroke (or Clear).",
+        )
         st.button(
             "Clear the canvas",
             icon="🗑️",

@@ -382,12 +382,16 @@ def generate(config: DataConfig) -> Dataset:
 
 
 def from_points(points: Sequence[Sequence[float]], scaling: Scaling = "zscore") -> Dataset:
-    """A dataset from drawn points (x, y); validated like an upload.
+    """A dataset from drawn points ``(x, y)`` or ``(x, y, class)``; validated like an upload.
+
+    Points drawn in more than one class get those classes as labels (for colour).
 
     Raises:
         DataError: fewer than 2 points, non-finite values or a constant column.
     """
-    values = np.asarray(points, np.float64).reshape(-1, 2) if len(points) else np.zeros((0, 2))
+    rows = [list(p) for p in points]
+    classes = np.array([int(p[2]) if len(p) > 2 else 0 for p in rows], np.int64)
+    values = np.asarray([p[:2] for p in rows], np.float64).reshape(-1, 2) if rows else np.zeros((0, 2))
     if len(values) < MIN_ROWS:
         raise DataError(
             f"The drawing has {len(values)} point(s); draw at least {MIN_ROWS} "
@@ -397,7 +401,8 @@ def from_points(points: Sequence[Sequence[float]], scaling: Scaling = "zscore") 
     config = DataConfig(
         source="drawn", preset="drawing", n_samples=len(values), noise=0.0, scaling=scaling, name="drawing"
     )
-    return make_dataset(values, ("x", "y"), config)
+    labels = classes if len(np.unique(classes)) > 1 else None
+    return make_dataset(values, ("x", "y"), config, labels=labels)
 
 
 # ---------------------------------------------------------------------------

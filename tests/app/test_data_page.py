@@ -253,3 +253,29 @@ def test_preview_views_for_more_than_two_columns(data_page):
     at.switch_page("pages/home.py").run()
     at.switch_page("pages/data.py").run()
     assert view_kind(at).value == "matrix"
+
+
+def test_drawing_two_classes_gives_labels_and_undo_takes_back_a_stroke(data_page):
+    at = data_page()
+    (cls,) = [b for b in at.get("button_group") if b.key == "data_draw_class"]
+    assert cls.value == 0
+    cls.set_value(1).run()
+    assert at.session_state[state.DRAWN_CLASS] == 1
+    # Two strokes, kept as the page's on_stroke keeps them: a class-0 moon, then a class-1 moon
+    # (each stroke pushes the drawing before it on the undo stack).
+    first = [[np.cos(t), np.sin(t), 0] for t in np.linspace(0, np.pi, 20)]
+    second = [[1 - np.cos(t), 0.5 - np.sin(t), 1] for t in np.linspace(0, np.pi, 20)]
+    at.session_state[state.DRAWN_UNDO] = [[], first]
+    at.session_state[state.DRAWN_POINTS] = first + second
+    at.run()
+    at.button(key="data_use_drawing").click().run()
+    ds = active(at)
+    assert ds.n_rows == 40 and sorted(set(ds.labels.tolist())) == [0, 1]
+    at.button(key="data_undo_drawing").click().run()
+    assert at.session_state[state.DRAWN_POINTS] == first and at.session_state[state.DRAWN_TOKEN] == 1
+    at.button(key="data_undo_drawing").click().run()
+    assert at.session_state[state.DRAWN_POINTS] == [] and at.button(key="data_undo_drawing").disabled
+    # The class picked stays picked after leaving the page.
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    assert next(b for b in at.get("button_group") if b.key == "data_draw_class").value == 1

@@ -389,3 +389,10 @@ def test_running_out_of_memory_is_a_data_error(monkeypatch):
     monkeypatch.setattr(data.pd, "read_csv", exhausted)
     err = error_of(labelled_csv(20))
     assert err.kind == "memory" and "ran out of memory" in str(err)
+
+
+def test_drawn_points_with_two_classes_get_them_as_labels():
+    ds = data.from_points([[0, 0, 0], [1, 2, 0], [2, 1, 1], [3, 3, 1]])
+    assert ds.labels.tolist() == [0, 0, 1, 1] and ds.columns == ("x", "y")
+    np.testing.assert_array_equal(ds.values, [[0, 0], [1, 2], [2, 1], [3, 3]])
+    assert data.from_points([[0, 0, 2], [1, 2, 2]]).labels is None  # one class: nothing to colour

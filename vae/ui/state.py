@@ -75,7 +75,9 @@ def set_pad_layers(choices: dict[str, bool]) -> None:
 
 
 # --- Data page (vae/ui/state additions by the Data page) ---------------------
-DRAWN_POINTS = "ll_drawn_points"  # list[[x, y]]: the Data page's drawing, kept across page switches
+DRAWN_POINTS = "ll_drawn_points"  # list[[x, y, class]]: the Data page's drawing, kept across page switches
+DRAWN_UNDO = "ll_drawn_undo"  # list of earlier drawings, newest last (Undo pops one)
+DRAWN_CLASS = "ll_drawn_class"  # int: the class (colour) the brush paints
 DRAWN_TOKEN = "ll_drawn_token"  # int: bumped when Python replaces the drawing (Clear)
 UPLOAD = (
     "ll_upload"  # vae.ui.upload_panel.Upload | None: the last upload, parsed once, with its column choices
@@ -91,11 +93,40 @@ def get_drawn_token() -> int:
     return int(_get(DRAWN_TOKEN, 0))
 
 
+MAX_UNDO = 50  # strokes Undo can take back (each a full copy of a drawing of at most 20,000 points)
+
+
 def set_drawn_points(points: list[list[float]], *, replace_canvas: bool = False) -> None:
-    """Keep the drawing; ``replace_canvas`` also makes the canvas show ``points`` (e.g. after Clear)."""
+    """Keep the drawing (the one before it goes on the undo stack); ``replace_canvas`` also makes
+    the canvas show ``points`` (e.g. after Clear)."""
+    before = get_drawn_points()
+    if list(points) != before:
+        undo = st.session_state.setdefault(DRAWN_UNDO, [])
+        undo.append(before)
+        del undo[:-MAX_UNDO]
     st.session_state[DRAWN_POINTS] = list(points)
     if replace_canvas:
         st.session_state[DRAWN_TOKEN] = get_drawn_token() + 1
+
+
+def can_undo_drawing() -> bool:
+    return bool(_get(DRAWN_UNDO))
+
+
+def undo_drawing() -> None:
+    """Put back the drawing before the last stroke (or Clear) and show it on the canvas."""
+    undo = _get(DRAWN_UNDO) or []
+    if undo:
+        st.session_state[DRAWN_POINTS] = undo.pop()
+        st.session_state[DRAWN_TOKEN] = get_drawn_token() + 1
+
+
+def get_drawn_class() -> int:
+    return int(_get(DRAWN_CLASS, 0))
+
+
+def set_drawn_class(cls: int) -> None:
+    st.session_state[DRAWN_CLASS] = int(cls)
 
 
 def get_upload():

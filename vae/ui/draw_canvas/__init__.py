@@ -1,9 +1,9 @@
-"""The drawing canvas: click and drag to add 2-D points with a brush, or erase them.
+"""The drawing canvas: click and drag to add 2-D points of a chosen class with a brush, or erase them.
 
 A Streamlit custom component v2 (``st.components.v2.component``): inline HTML,
 CSS and JS read from this folder, no iframe, no build step, no network. The
 JS keeps the point list on its DOM node and reports it on pointer release as
-the state value ``points``; Python keeps its own copy in session state (see
+the state value ``points`` (each ``[x, y, class]``); Python keeps its own copy in session state (see
 ``vae.ui.state``) so the drawing survives page switches.
 """
 
@@ -15,13 +15,20 @@ from typing import Any
 
 import streamlit as st
 
-from vae.ui import components
+from vae.ui import palette
 
 HERE = Path(__file__).parent
 RANGE = 5.0  # the canvas shows [-RANGE, RANGE] on both axes
 MAX_POINTS = 20_000  # enough for any drawing; keeps the state message small
+CLASSES = 4  # colours to draw with: two moons need 2; more reads as a mess on a small canvas
+CLASS_NAMES = ("purple", "gold", "pink", "sky blue")  # the first CLASSES of palette.LABEL_COLORS
 
-_component = components.register("latent_lab_draw_canvas", HERE, "canvas")
+_component = st.components.v2.component(
+    "latent_lab_draw_canvas",
+    html=(HERE / "canvas.html").read_text(encoding="utf-8"),
+    css=(HERE / "canvas.css").read_text(encoding="utf-8"),
+    js=(HERE / "canvas.js").read_text(encoding="utf-8"),
+)
 
 
 def draw_canvas(
@@ -30,6 +37,7 @@ def draw_canvas(
     points: list[list[float]],
     token: int,
     mode: str = "draw",
+    cls: int = 0,
     size: int = 20,
     density: int = 5,
     on_change: Callable[[], None] | None = None,
@@ -41,6 +49,7 @@ def draw_canvas(
         points: the drawing to show when ``token`` changes (or on first mount).
         token: bump it to make the canvas replace its points with ``points`` (Clear).
         mode: "draw" or "erase".
+        cls: the class new points get (0 to ``CLASSES - 1``), drawn in ``palette.label_color(cls)``.
         size: brush radius in screen pixels.
         density: points added per brush dab.
         on_change: called after the user finishes a stroke.
@@ -52,6 +61,8 @@ def draw_canvas(
         "points": points,
         "token": token,
         "mode": mode,
+        "cls": int(cls),
+        "colors": [palette.label_color(k) for k in range(CLASSES)],
         "size": int(size),
         "density": int(density),
         "range": RANGE,
@@ -63,7 +74,7 @@ def draw_canvas(
 
 
 def points_from_state(key: str) -> list[list[float]] | None:
-    """The canvas's latest points from session state, or None if it has not reported any."""
+    """The canvas's latest points ``[x, y, class]`` from session state, or None if it has not reported any."""
     value = st.session_state.get(key)
     try:
         points = value["points"] if value is not None else None
@@ -71,4 +82,4 @@ def points_from_state(key: str) -> list[list[float]] | None:
         return None
     if points is None:
         return None
-    return [[float(p[0]), float(p[1])] for p in points]
+    return [[float(p[0]), float(p[1]), int(p[2]) if len(p) > 2 else 0] for p in points]

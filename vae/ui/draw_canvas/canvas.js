@@ -1,8 +1,9 @@
 // Draw-your-own-data canvas (Streamlit custom component v2, no build step).
-// Data units span [-range, range] on both axes, y up. The point list lives on the
-// DOM node (the JS re-runs when Python's data changes) and is sent to Python on
-// pointer release as the state value "points". Python replaces the drawing only
-// by sending a new `token` (e.g. Clear).
+// Data units span [-range, range] on both axes, y up. Each point is [x, y, class];
+// the brush paints the class Python chose (its colour is colors[class]). The point
+// list lives on the DOM node (the JS re-runs when Python's data changes) and is
+// sent to Python on pointer release as the state value "points". Python replaces
+// the drawing only by sending a new `token` (Clear, Undo).
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   const root = parentElement.querySelector(".ll-draw");
@@ -10,7 +11,7 @@ export default function (component) {
   const status = root.querySelector(".ll-draw-status");
   const s = root.__llState || (root.__llState = { points: [], token: null, drawing: false, last: null });
   if (s.token !== data.token) {
-    s.points = (data.points || []).map((p) => [Number(p[0]), Number(p[1])]);
+    s.points = (data.points || []).map((p) => [Number(p[0]), Number(p[1]), Number(p[2]) || 0]);
     s.token = data.token;
   }
   s.mode = data.mode === "erase" ? "erase" : "draw";
@@ -18,6 +19,8 @@ export default function (component) {
   s.density = Math.max(1, Math.round(Number(data.density) || 5)); // points per dab
   s.range = Number(data.range) || 5;
   s.maxPoints = Number(data.max_points) || 20000;
+  s.colors = data.colors && data.colors.length ? data.colors : ["#6C4BD8"];
+  s.cls = Math.max(0, Math.min(s.colors.length - 1, Math.round(Number(data.cls) || 0)));
   s.send = setStateValue;
 
   const color = (name, fallback) =>
@@ -50,29 +53,65 @@ export default function (component) {
       ctx.lineTo(w, (s.range - v) * sy);
       ctx.stroke();
     }
-    ctx.strokeStyle = "rgba(128,128,128,0.5)";
+    ctx.strokeStyle = "rgba(128,128,128,0.55)";
     ctx.beginPath();
     ctx.moveTo(s.range * sx, 0);
     ctx.lineTo(s.range * sx, h);
     ctx.moveTo(0, s.range * sy);
     ctx.lineTo(w, s.range * sy);
     ctx.stroke();
-    ctx.fillStyle = color("--st-primary-color", "#6C4BD8");
-    const r = Math.max(1.5, 2 * dpr);
-    for (const [x, y] of s.points) {
-      ctx.fillRect((x + s.range) * sx - r / 2, (s.range - y) * sy - r / 2, r, r);
+    // Coordinates along both axes (every 1 unit, the ends left out) and the axis names.
+    const text = color("--st-text-color", "#31333f");
+    ctx.fillStyle = text;
+    ctx.globalAlpha = 0.7;
+    ctx.font = `${11 * dpr}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (let v = -s.range + 1; v < s.range; v += 1) {
+      if (v !== 0) ctx.fillText(String(v), (v + s.range) * sx, s.range * sy + 3 * dpr);
     }
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (let v = -s.range + 1; v < s.range; v += 1) {
+      if (v !== 0) ctx.fillText(String(v), s.range * sx - 4 * dpr, (s.range - v) * sy);
+    }
+    ctx.fillText("0", s.range * sx - 4 * dpr, s.range * sy + 8 * dpr);
+    ctx.font = `bold ${12 * dpr}px sans-serif`;
+    ctx.fillText("x", w - 6 * dpr, s.range * sy - 9 * dpr);
+    ctx.textAlign = "left";
+    ctx.fillText("y", s.range * sx + 6 * dpr, 10 * dpr);
+    ctx.globalAlpha = 1;
+    // Dots big enough to see (radius 3 CSS px), each in its class's colour.
+    const r = 3 * dpr;
+    const counts = s.colors.map(() => 0);
+    s.colors.forEach((c, k) => {
+      ctx.fillStyle = c;
+      ctx.beginPath();
+      for (const [x, y, cls] of s.points) {
+        if ((cls || 0) % s.colors.length !== k) continue;
+        counts[k] += 1;
+        const px = (x + s.range) * sx, py = (s.range - y) * sy;
+        ctx.moveTo(px + r, py);
+        ctx.arc(px, py, r, 0, 2 * Math.PI);
+      }
+      ctx.globalAlpha = 0.8;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+    });
     // The brush ring follows the mouse, or the keyboard cursor while the canvas has keyboard focus.
     const ring = s.hover || (s.keyFocus ? keyCursor() : null);
     if (ring) {
-      ctx.strokeStyle = s.mode === "erase" ? "#D55E00" : "rgba(108,75,216,0.6)";
+      ctx.strokeStyle = s.mode === "erase" ? "#D55E00" : s.colors[s.cls];
       ctx.lineWidth = s.hover ? 1 : 2 * dpr;
       ctx.beginPath();
       ctx.arc(ring[0] * dpr, ring[1] * dpr, s.size * dpr, 0, 2 * Math.PI);
       ctx.stroke();
     }
     const full = s.points.length >= s.maxPoints ? ` (the maximum; erase or clear to draw more)` : "";
-    status.textContent = `${s.points.length.toLocaleString()} points${full} · ${s.mode === "erase" ? "erasing" : "drawing"}`;
+    const perClass = counts.filter((n) => n > 0).length > 1
+      ? ` (${counts.map((n, k) => (n ? `class ${k}: ${n.toLocaleString()}` : "")).filter(Boolean).join(", ")})`
+      : "";
+    status.textContent = `${s.points.length.toLocaleString()} points${perClass}${full} · ${s.mode === "erase" ? "erasing" : `drawing class ${s.cls}`}`;
   }
 
   function dab(px, py) {
@@ -91,7 +130,7 @@ export default function (component) {
       const rr = s.size * Math.sqrt(Math.random()); // uniform over the brush disc
       const [x, y] = toData(px + rr * Math.cos(a), py + rr * Math.sin(a), w, h);
       if (Math.abs(x) <= s.range && Math.abs(y) <= s.range) {
-        s.points.push([Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4]);
+        s.points.push([Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4, s.cls]);
       }
     }
   }
