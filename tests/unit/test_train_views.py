@@ -64,6 +64,21 @@ def test_loss_spec_stays_bounded_and_marks_setting_changes_and_the_timeline():
     assert len(json.dumps(spec)) < 150_000  # bytes per update stay bounded at any epoch
 
 
+def test_while_training_the_epoch_axis_grows_by_doubling_up_to_the_budget():
+    curves = Curves()
+    curves.update(history(300))
+    assert train_views.loss_spec(curves, log_y=False, total_epochs=5_000)["panels"][0]["x"]["range"] == [
+        1,
+        512,
+    ]
+    assert train_views.loss_spec(curves, log_y=False, total_epochs=400)["panels"][0]["x"]["range"] == [1, 400]
+    curves.update(history(300) + history(200, start=301))
+    assert train_views.loss_spec(curves, log_y=False, total_epochs=5_000)["panels"][0]["x"]["range"] == [
+        1,
+        1024,
+    ]
+
+
 def test_rounded_keeps_significant_digits_and_turns_non_finite_into_null():
     out = train_views.rounded(np.array([123456.789, 0.000123456, -2.5, np.nan, np.inf, 0.0]), 4)
     assert out == [123500.0, 0.0001235, -2.5, None, None, 0.0]

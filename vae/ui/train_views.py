@@ -53,12 +53,18 @@ def loss_spec(
     Args:
         curves: the run's history as columns.
         log_y: logarithmic loss axes (non-positive values are not drawn).
-        total_epochs: fixes the x range to [1, total] (None: up to the last epoch).
+        total_epochs: the budget while training (None: fit the x axis to the last epoch). While
+            training, the x axis ends at the next power of two past the last epoch (at most the
+            budget), so it rescales a handful of times in a run, not at every epoch, and the
+            early epochs of a long budget stay readable.
         warmup_epochs: beta changes during the KL warm-up are the schedule, not the user: unmarked.
         marker_epoch: draw the timeline's position at this epoch.
     """
     last = int(curves.epochs[-1]) if curves.n else 1
-    x_range = [1, max(total_epochs or last, last, 2)]
+    x_end = last
+    if total_epochs:
+        x_end = min(total_epochs, 2 ** math.ceil(math.log2(max(last * 1.1, 16))))
+    x_range = [1, max(x_end, last, 2)]
     marks = [(epoch, f"lr {value:g}") for epoch, value in curves.changes("learning_rate")] + [
         (epoch, f"β {value:g}") for epoch, value in curves.changes("beta") if epoch > warmup_epochs + 1
     ]
