@@ -1038,6 +1038,7 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
     message = _text("config.json run.message", run_info["message"]) or ""
     weights = weights_from_h5(model_config, members[WEIGHTS])
     dataset = _dataset(config, members, data_config, model_config.input_dim)
+    _check_outputs(weights, dataset)
     history = _history(members[HISTORY])
     frame = _read_csv(LATENTS, members[LATENTS], latent_columns(model_config.latent_dim))
     if len(frame) != dataset.n_rows:
@@ -1069,6 +1070,26 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
         snapshots=snapshots,
     )
     return BundleContents(run=run, dataset=dataset, meta=meta, latents=latents)
+
+
+def _check_outputs(weights: NetworkWeights, dataset: Dataset, reach: float = 4.0) -> None:
+    """Raise ``BundleError`` unless the model's codes and decodings stay within the data's limit.
+
+    Finite weights can still be huge (1e30): the codes of the data and the decodings of the
+    latent pad's range (``reach`` standard deviations along each axis) would overflow to
+    inf and NaN in the pad and the charts. The limit is the one on values, ±MAX_ABS_VALUE.
+    """
+    with np.errstate(all="ignore"):
+        z_mean, z_log_var = encode(weights, dataset.standardized())
+        corners = np.vstack([np.zeros(weights.latent_dim), reach * np.eye(weights.latent_dim)])
+        z = np.vstack([z_mean, corners, -corners]).astype(np.float32)
+        x = dataset.standardizer.inverse_transform(decode(weights, z))
+    for name, values in (("codes", z_mean), ("codes", z_log_var), ("decodings", x)):
+        if not (np.isfinite(values).all() and (np.abs(values) <= MAX_ABS_VALUE).all()):
+            raise BundleError(
+                f"model.weights.h5 gives {name} beyond ±{MAX_ABS_VALUE:.0e} (or not finite) on the "
+                "bundle's own data; the weights are damaged."
+            )
 
 
 def load_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> tuple[Run, Dataset]:

@@ -21,11 +21,13 @@ from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import DataError, build_dataset, make_dataset, read_table
 from vae.run import Run
 
+MODEL = ModelConfig(encoder_units=(8,), decoder_units=(8,))
 
-def bundle_of(values: np.ndarray) -> bytes:
+
+def bundle_of(values: np.ndarray, weights=None) -> bytes:
     config = DataConfig(source="upload", preset="upload", n_samples=len(values), noise=0.0, name="t.csv")
     dataset = make_dataset(values, ("a", "b"), config)
-    model = ModelConfig(encoder_units=(8,), decoder_units=(8,))
+    model = MODEL
     run = Run(
         data_config=dataset.config,
         model_config=model,
@@ -33,7 +35,7 @@ def bundle_of(values: np.ndarray) -> bytes:
         history=[
             {"epoch": 1, "loss": 2.0, "recon": 1.5, "kl": 0.5, "penalty": 0.0, "beta": 1.0, "seconds": 0.1}
         ],
-        weights=random_weights(model),
+        weights=weights if weights is not None else random_weights(model),
         status="finished",
     )
     return save_bundle(run, dataset)
@@ -86,3 +88,10 @@ def test_small_but_representable_spreads_still_standardize():
     dataset = build_dataset(read_table(("tiny,big\n" + rows).encode()), ["tiny", "big"])
     x = dataset.standardized()
     assert np.std(x[:, 0]) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_finite_but_huge_weights_are_refused():
+    weights = random_weights(MODEL)
+    weights.x_mean[0][:] = 1e30  # finite, passes the finiteness check, decodes to ~1e30 or inf
+    with pytest.raises(BundleError, match=r"gives decodings beyond ±1e\+15"):
+        load_bundle(bundle_of(np.random.default_rng(0).normal(size=(20, 2)), weights))
