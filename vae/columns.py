@@ -192,8 +192,12 @@ def split_label(columns: Sequence[str], label: str | None) -> tuple[tuple[str, .
 
 
 def _natural_key(text: str) -> list:
+    # Digit runs compare as numbers by (length without leading zeros, digits): int() refuses runs
+    # over 4,300 digits (a hostile label) and str.isdigit() also accepts "²", which int() refuses.
+    # re.split with a group puts the digit runs at the odd positions.
     return [
-        (0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", text)
+        (0, len(part.lstrip("0")), part.lstrip("0")) if i % 2 else (1, 0, part.lower())
+        for i, part in enumerate(re.split(r"(\d+)", text))
     ]
 
 

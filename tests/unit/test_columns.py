@@ -193,3 +193,11 @@ def test_thousands_separators_are_one_calm_note_not_a_warning_per_column():
         "Numbers written as text (quotes or separators) were read in 'a', 'b', 'c'."
     ]
     np.testing.assert_array_equal(ds.values[:, 0], [1234.5, 5678.0, 9999.9])
+
+
+def test_hostile_labels_sort_without_converting_digits():
+    """A digit run past int()'s 4,300-digit limit, a superscript (str.isdigit, not int) and zeros."""
+    long_run = "1" * 4301
+    names, codes = columns.label_groups(np.array(["a10", long_run, "x²", "a2", "a002", "b"], dtype=object))
+    assert names == [long_run, "a2", "a002", "a10", "b", "x²"]  # numbers first, then text, as before
+    assert names[codes[1]] == long_run and names[codes[2]] == "x²"
