@@ -56,6 +56,7 @@ def test_try_it_now_with_a_dataset_active_loads_two_moons_and_keeps_the_users_da
     mine = {"tr_encoder": "16", "tr_seed": 5, "tr_epochs": 7, "tr_beta": 2.0}  # the user's Train form
     for key, value in mine.items():
         at.session_state[key] = value
+    at.session_state["tr_epochs_auto"] = False  # as typing into Epochs does: the budget is the user's now
     at.run()
     at.switch_page("pages/home.py").run()  # AppTest delivers clicks on a page it switched to
     tour = next(b for b in at.markdown if "New here?" in b.value)

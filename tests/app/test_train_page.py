@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from vae.config import DataConfig
+from vae.config import DEFAULT_STEPS, DataConfig, default_epochs
 from vae.data import generate
 from vae.ui import train_charts, train_form
 
@@ -139,11 +139,14 @@ def test_autostart_trains_with_the_defaults_to_the_end_and_keeps_the_model(app_t
     assert not at.exception
     assert "ll_autostart" not in at.session_state  # consumed
     run = at.session_state["ll_run"]
-    assert run.model_config.encoder_units == (64, 32) and run.train_config.epochs == 60
+    # The default budget is DEFAULT_STEPS optimizer steps: 256 rows at batch 128 give 2 a epoch.
+    epochs = default_epochs(256, run.train_config.batch_size, run.train_config.validation_split)
+    assert epochs == math.ceil(DEFAULT_STEPS / 2)
+    assert run.model_config.encoder_units == (64, 32) and run.train_config.epochs == epochs
     wait_for(at, lambda a: not a.session_state["ll_run"].is_active)
     run = at.session_state["ll_run"]
     assert run.status == "finished", run.message
-    assert [r["epoch"] for r in run.history] == list(range(1, 61))
+    assert [r["epoch"] for r in run.history] == list(range(1, epochs + 1))
     assert run.usable and all(math.isfinite(r["loss"]) for r in run.history)
     assert "Final loss" in at.success[0].value
     at.switch_page("pages/home.py").run()
