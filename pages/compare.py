@@ -64,7 +64,7 @@ if stale:
     st.stop()
 
 st.subheader("Training")
-st.fragment(view.progress, run_every=1.0 if running else None)(dataset)
+st.fragment(view.progress, run_every=view.POLL_S if running else None)(dataset)
 
 entries = view.scored(comparison)
 if not entries or not comparison.matches(dataset):

@@ -1,14 +1,18 @@
-"""Train: hyperparameters, Start / Pause / Step / Stop / Reset, and a live view of the run.
+"""Train: hyperparameters, Start / Pause / Step / Continue / Stop / Reset, and a live view of the run.
 
-Training runs in a child process (vae.worker); a fragment polls it about three
-times a second and redraws only the live view, so the page stays responsive
-and leaving the page neither stops nor loses the run.
+Training runs in a warm child process (vae.worker); a fragment polls it about
+three times a second and redraws only the live view, so the page stays
+responsive and leaving the page neither stops nor loses the run. A model is
+kept until Reset: Continue (or Step) trains it further from its weights and
+optimizer state; Train again starts a new one. Learning rate and beta can be
+changed while it trains.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from vae.run import still_falling
 from vae.ui import empty_state, handover, state, timeline, train_charts, train_form, train_live, training
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
@@ -67,10 +71,39 @@ def on_train_current_data() -> None:
     on_start()
 
 
+def on_new_seed() -> None:
+    form = current_settings()
+    if form.train_config is None:
+        st.session_state[ERROR_KEY] = form.error
+        return
+    st.session_state["tr_seed"] = training.new_seed(form.train_config).seed
+    on_start()
+
+
+def on_continue(epochs: int | None = None, paused: bool = False) -> None:
+    form = current_settings()
+    if form.train_config is not None and form.model_config is not None:
+        # The two settings that may change between epochs follow the form.
+        training.change(learning_rate=form.train_config.learning_rate, beta=form.model_config.beta)
+    st.session_state[ERROR_KEY] = training.continue_training(dataset, epochs=epochs, paused=paused)
+
+
 def on_step() -> None:
     if not training.job_running():
-        on_start(paused=True)
+        if training.continue_refusal(dataset) is None:
+            on_continue(paused=True)
+        else:
+            on_start(paused=True)
     training.step()
+
+
+def on_live_change() -> None:
+    """The learning rate or beta changed in the form while a model exists: apply from the next epoch."""
+    form = current_settings()
+    if form.train_config is not None and form.model_config is not None and training.job_running():
+        st.session_state[ERROR_KEY] = training.change(
+            learning_rate=form.train_config.learning_rate, beta=form.model_config.beta
+        )
 
 
 def on_pause_resume() -> None:
@@ -93,12 +126,16 @@ def show_status(run) -> None:
         return
     active = run.status in ("training", "paused")
     fraction, label = train_charts.progress(
-        run.epochs_done, run.train_config.epochs, training.epochs_per_s(run), eta=active
+        run.epochs_done, run.end_epoch, training.epochs_per_s(run), eta=active
     )
     status = {
         "starting": "Starting the training process (loading TensorFlow takes a few seconds)…",
         "training": label if run.epochs_done else "Compiling the model and running the first epoch…",
-        "paused": f"Paused · {label}. Resume, or Step one epoch at a time.",
+        "paused": (
+            f"Paused · {label}. Resume, or Step one epoch at a time."
+            if training.paused_confirmed()
+            else f"Pausing… · {label}"
+        ),
         "finished": f"Finished · {label}",
         "stopped": f"Stopped · {label}",
         "diverged": f"Stopped (diverged) · {label}",
@@ -106,7 +143,23 @@ def show_status(run) -> None:
     }[run.status]
     st.progress(fraction, text=status)
     message = plain(run.message)  # from the worker or a loaded bundle: shown as text, never Markdown
-    if run.status == "finished":
+    drop = still_falling(run.history) if run.status == "finished" else None
+    if drop is not None:
+        more = run.train_config.epochs
+        st.info(
+            f"The budget ran out while the loss was still falling: {drop:.0%} lower over the last "
+            f"quarter of the run (now {run.last_loss:.3f} nats per point). More epochs will likely help."
+        )
+        st.button(
+            f"Continue for {more:,} more epochs",
+            icon="⏩",
+            key="tr_continue_more",
+            on_click=on_continue,
+            args=(more,),
+            disabled=training.continue_refusal(dataset) is not None,
+        )
+        st.page_link("pages/explore.py", label="Explore the latent plane as it is →", icon="🧭")
+    elif run.status == "finished":
         st.success(f"{message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
         st.page_link("pages/explore.py", label="Explore the latent plane →", icon="🧭")
     elif run.status == "diverged":
@@ -130,7 +183,9 @@ st.caption(
 )
 left, right = st.columns([1, 2], gap="large")
 with left:
-    form = train_form.render(dataset.n_dims, disabled=running, n_rows=dataset.n_rows)
+    form = train_form.render(
+        dataset.n_dims, disabled=running, n_rows=dataset.n_rows, on_live_change=on_live_change
+    )
     problem = form.error
     if problem is None and form.train_config is not None:
         try:
@@ -141,6 +196,7 @@ with left:
 with right:
     run = state.get_run()
     paused = run is not None and run.status == "paused"
+    can_continue = training.continue_refusal(dataset) is None
     with st.container(key="train_controls", horizontal=True):
         st.button(
             "Train again" if run is not None and not running else "Start",
@@ -149,23 +205,42 @@ with right:
             on_click=on_start,
             disabled=running or problem is not None,
             key="tr_start",
-            help="Train a new model with these settings (the current one is kept in this session).",
+            help="Train a new model from scratch with these settings (the current one is kept in this "
+            "session's runs). The same seed and settings give the same model.",
         )
+        if run is not None and not running:
+            st.button(
+                "New seed",
+                icon="🎲",
+                on_click=on_new_seed,
+                disabled=problem is not None,
+                key="tr_new_seed",
+                help="Pick a random seed and train a new model with it: another draw of the initial "
+                "weights, the batches and the noise.",
+            )
         st.button(
             "Resume" if paused else "Pause",
             icon="⏯️",
             on_click=on_pause_resume,
             disabled=not running,
             key="tr_pause",
-            help="Pause after this epoch; resume where it left off.",
+            help="Pause at once (within a tenth of a second); resume where it left off.",
         )
         st.button(
             "Step",
             icon="⏭️",
             on_click=on_step,
-            disabled=(running and not paused) or problem is not None,
+            disabled=(running and not paused) or (problem is not None and not can_continue),
             key="tr_step",
-            help="Train exactly one epoch, then pause.",
+            help="Train exactly one epoch, then pause (continuing the current model if there is one).",
+        )
+        st.button(
+            "Continue",
+            icon="⏩",
+            on_click=on_continue,
+            disabled=running or not can_continue,
+            key="tr_continue",
+            help="Train the current model further, from its weights and optimizer state: its curves go on.",
         )
         st.button(
             "Stop",
@@ -173,7 +248,7 @@ with right:
             on_click=training.stop,
             disabled=not running,
             key="tr_stop",
-            help="End this run; its weights so far are kept and can be explored.",
+            help="End this run; its weights so far are kept, can be explored, and can be continued.",
         )
         st.button(
             "Reset",

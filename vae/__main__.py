@@ -126,10 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--only",
         default="engine,parse,ui",
-        help="comma-separated sections: engine, parse, ui, load, live, exact (default engine,parse,ui; "
-        "load drives 4 browser sessions and 30 trainings, and needs the test extras; live times "
-        "the Train page's live view and its snapshot memory; exact times and checks the exact "
-        "log p(x) by quadrature)",
+        help="comma-separated sections: engine, parse, ui, load, live, exact, latency (default "
+        "engine,parse,ui; load drives 4 browser sessions and 30 trainings, and needs the test extras; "
+        "live times the Train page's live view and its snapshot memory; exact times and checks the "
+        "exact log p(x) by quadrature; latency times Start, Pause, Step and Compare in a browser)",
     )
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
     bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
@@ -340,10 +340,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from vae import bench
 
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"engine", "parse", "ui", "load", "live", "exact"}
+    unknown = sections - {"engine", "parse", "ui", "load", "live", "exact", "latency"}
     if unknown:
         raise UsageError(
-            f"--only takes engine, parse, ui, load, live, exact. Received: {', '.join(sorted(unknown))}"
+            "--only takes engine, parse, ui, load, live, exact, latency. "
+            f"Received: {', '.join(sorted(unknown))}"
         )
     check_out_path(args.out)
     check_out_path(args.markdown, "--markdown")
@@ -386,13 +387,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from vae import bench_load
 
         soak = bench_load.bench_soak(n=8 if args.quick else 30)
-        result.update({f"soak_{key}": value for key, value in soak.items() if key != "rss_mib_trace"})
+        result.update({f"soak_{key}": value for key, value in soak.items() if not key.endswith("_trace")})
+        result["soak_pool_pss_mb_first_last"] = [soak["pool_pss_mb_trace"][0], soak["pool_pss_mb_trace"][-1]]
         sessions = bench_load.bench_sessions(n=2 if args.quick else 4, epochs=5 if args.quick else 20)
         result.update({f"sessions_{key}": value for key, value in sessions.items() if key != "interactions"})
+        result.update(bench_load.bench_compare_close())
     if "exact" in sections:
         from vae.bench_exact import bench_exact
 
         result.update(bench_exact(quick=args.quick))
+    if "latency" in sections:
+        from vae import bench_latency
+
+        result.update(bench_latency.run(quick=args.quick))
     if "engine" in sections:
         result.update(bench.run_engine_bench(quick=args.quick))
     result["peak_rss_mb"] = bench.peak_rss_mb()

@@ -35,6 +35,7 @@ from typing import Any
 
 from vae import appserver
 from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
+from vae.worker import BUSY_NAME, worker_processes
 
 PRESETS = ("two_moons", "circles", "blobs", "spirals", "pinwheel", "checkerboard", "swiss_roll", "ring")
 
@@ -264,13 +265,21 @@ def bench_soak(
 ) -> dict[str, Any]:
     """``n`` consecutive trainings through ``TrainingJob``, like the Train page (start, poll until done).
 
+    The jobs run on the warm pool (``vae.worker.pool``), which is shut down
+    before and after, so the counts compare like with like; meanwhile the
+    pool's memory (proportional set size of its processes) is traced after
+    every run: a process recycles itself after a few jobs, so it stays flat.
+
     Returns:
         RSS (MiB), open file descriptors and child processes before and after,
-        zombies after, how many runs completed, and seconds per run.
+        zombies after, how many runs completed, seconds per run, and the
+        pool's memory after each run.
     """
     from vae.config import DataConfig, ModelConfig, TrainConfig
     from vae.data import generate
-    from vae.worker import TrainingJob, active_jobs
+    from vae.worker import TrainingJob, active_jobs, memory_mb, pool
+
+    pool().shutdown()
 
     x = generate(DataConfig(n_samples=n_samples)).standardized()
     model, train = (
@@ -283,7 +292,7 @@ def bench_soak(
         "children": len(child_processes()["alive"]),
         "mp_children": len(multiprocessing.active_children()),
     }
-    completed, seconds, rss_trace = 0, [], []
+    completed, seconds, rss_trace, pool_trace = 0, [], [], []
     for _ in range(n):
         t0 = time.monotonic()
         job = TrainingJob(x, model, train)
@@ -296,6 +305,8 @@ def bench_soak(
         completed += end["type"] == "done" and end.get("reason") == "completed"
         seconds.append(time.monotonic() - t0)
         rss_trace.append(round(rss_mib(), 1))
+        pool_trace.append(round(sum(memory_mb(p.pid).get("pss", 0.0) for p in pool().processes()), 1))
+    pool().shutdown()
     children = child_processes()
     after = {
         "rss_mib": rss_mib(),
@@ -309,6 +320,8 @@ def bench_soak(
         "rss_mib_before": round(before["rss_mib"], 1),
         "rss_mib_after": round(after["rss_mib"], 1),
         "rss_mib_trace": rss_trace,
+        "pool_pss_mb_trace": pool_trace,
+        "pool_pss_mb_max": max(pool_trace, default=float("nan")),
         "fds_before": before["fds"],
         "fds_after": after["fds"],
         "children_before": before["children"],
@@ -317,6 +330,60 @@ def bench_soak(
         "zombies_after": len(children["zombies"]),
         "active_jobs_after": active_jobs(),
         "seconds_per_run": round(sum(seconds) / len(seconds), 2) if seconds else float("nan"),
+    }
+
+
+def busy_workers(server_pid: int) -> list[int]:
+    """The server's training processes that are running a job."""
+    return [pid for pid, name in worker_processes(server_pid).items() if name == BUSY_NAME.decode()]
+
+
+def bench_compare_close(timeout: float = 300.0) -> dict[str, Any]:
+    """Close a tab in the middle of a Compare run: how long until both its trainings stop.
+
+    Compare trains two models (the default ticks) for 2,000 epochs on two moons; once both
+    processes are busy, the browser context closes. The session-end release stops its jobs,
+    and their processes go back to the warm pool (idle, no CPU).
+
+    Returns:
+        ``{"compare_close_s", "compare_close_busy_before", "compare_close_busy_after"}``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    server, url, log = start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.set_default_timeout(120_000)
+                page = context.new_page()
+                page.goto(f"{url}/compare")
+                page.wait_for_selector(APP_READY)
+                page.get_by_role("button", name=re.compile("Use two moons")).click()
+                page.wait_for_selector(APP_READY)
+                epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
+                epochs.fill("2000")
+                page.get_by_role("button", name="Train the ticked models").click()
+                deadline = time.monotonic() + timeout
+                while len(busy_workers(server.pid)) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                before = len(busy_workers(server.pid))
+                started = time.monotonic()
+                context.close()
+                while busy_workers(server.pid) and time.monotonic() - started < 60:
+                    time.sleep(0.05)
+                seconds = time.monotonic() - started
+                after = len(busy_workers(server.pid))
+            finally:
+                browser.close()
+    finally:
+        stop_server(server)
+        log.unlink(missing_ok=True)
+    return {
+        "compare_close_s": round(seconds, 2),
+        "compare_close_busy_before": before,
+        "compare_close_busy_after": after,
     }
 
 

@@ -162,6 +162,9 @@ class TrainConfig(_Settings):
     """How to train: optimizer, budget, schedule and safety rails."""
 
     epochs: int = 60  # default_epochs(2,000 rows); the app and the CLI size it to the data
+    # Train until the user pauses or stops (as TensorFlow Playground does); ``epochs`` is then
+    # only the scale of the progress bar's first lap.
+    until_paused: bool = False
     batch_size: int = 128
     learning_rate: float = 1e-3
     optimizer: Optimizer = "adam"
@@ -186,8 +189,9 @@ class TrainConfig(_Settings):
         _check_int("kl_warmup_epochs", self.kl_warmup_epochs, 0, MAX_EPOCHS)
         _check_int("early_stopping_patience", self.early_stopping_patience, 0, MAX_EPOCHS)
         _check_float("clip_norm", self.clip_norm, 0.0, 1e6, low_open=True)
-        if not isinstance(self.jit_compile, bool):
-            _fail("jit_compile", self.jit_compile, "must be true or false")
+        for name in ("jit_compile", "until_paused"):
+            if not isinstance(getattr(self, name), bool):
+                _fail(name, getattr(self, name), "must be true or false")
 
     def split_sizes(self, n_rows: int) -> tuple[int, int]:
         """Rows used for training and validation out of ``n_rows``."""

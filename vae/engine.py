@@ -1,10 +1,18 @@
-"""The training engine: a whole epoch inside one compiled TensorFlow call.
+"""The training engine: many optimizer steps inside one compiled TensorFlow call.
 
 For networks this small the cost of training is per-call overhead, not
 arithmetic (a trivial ``tf.function`` call costs ~650 us, an eager op ~65 us),
-so the engine hands TensorFlow a whole shuffled epoch as one ``(batches,
-batch_size, D)`` tensor and loops over it inside one XLA-compiled function.
+so the engine hands TensorFlow shuffled batches as one ``(epochs, steps,
+batch_size, D)`` tensor and loops over them inside one compiled function.
+Each call trains for about ``CALL_BUDGET_S``: several whole epochs when epochs
+are tiny (a few hundred rows), a slice of one epoch when they are long, so
+the worker around it answers control messages at least every 0.1 s.
 Everything the UI needs comes back as one plain record per epoch.
+
+Randomness is a function of (seed, epoch, step): epoch ``e``'s shuffle is
+``default_rng([seed, e])`` and step ``i``'s noise is seeded ``(seed, 2 i)``.
+So how the steps are cut into calls changes nothing, and a run continued from
+a ``TrainState`` equals an uninterrupted run of the same total length.
 
 Safety rails: gradient-norm clipping, clamped log-variance (in the model), a
 copy of the last finite weights restored when a loss turns NaN/Inf or diverges,
@@ -26,6 +34,7 @@ import tensorflow as tf
 from vae.config import ModelConfig, TrainConfig
 from vae.decode import NetworkWeights, weights_from_arrays
 from vae.models import Autoencoder, build_model, dense_layers, get_network_weights, set_network_weights
+from vae.run import TrainState
 
 # One intra-op thread: these matmuls are too small to split, and splitting them made
 # batch-1024 epochs ~1.7x slower on 2 cores (two trainings at once also get a core
@@ -41,6 +50,12 @@ DIVERGENCE_FLOOR = 1e4
 # on 2 CPU cores): it repays itself from about a million samples processed. Shorter
 # runs (the default two-moons run is ~120,000) start faster without it.
 XLA_MIN_SAMPLES = 1_000_000
+# Seconds one compiled call aims to train for: the worker checks its control pipe
+# between calls, so this keeps Pause/Stop answered within 0.1 s, while fusing
+# enough tiny epochs per call to hide the ~0.65 ms dispatch cost of each call.
+CALL_BUDGET_S = 0.04
+# Until a call has been timed, assume this per step (a default-sized step on one core).
+FIRST_STEP_S = 2e-4
 
 TERMS = ("loss", "recon", "kl", "penalty")
 
@@ -81,7 +96,12 @@ def make_optimizer(config: TrainConfig):
 
 
 class Trainer:
-    """Trains one autoencoder an epoch at a time.
+    """Trains one autoencoder, a compiled call at a time.
+
+    A Trainer can serve several runs of the same architecture and optimizer
+    (``compatible``/``begin``): its compiled functions take the data, the
+    seed and the step as arguments, so a warm worker process reuses the
+    traced graph and the next run's first epoch starts without tracing.
 
     Args:
         x_train: (n, D) standardized training data.
@@ -91,6 +111,9 @@ class Trainer:
         xla: compile with XLA (True), or not (False); None (the default) uses
             XLA when ``train_config.jit_compile`` allows it and the run is long
             enough to repay the compilation (``XLA_MIN_SAMPLES``).
+        state: continue from this training state instead of fresh weights.
+        epochs: how many epochs this run trains (default: ``train_config.epochs``,
+            or until stopped when ``train_config.until_paused``).
 
     Raises:
         ValueError: if the settings do not fit the data.
@@ -103,8 +126,56 @@ class Trainer:
         train_config: TrainConfig,
         x_val: np.ndarray | None = None,
         xla: bool | None = None,
+        state: TrainState | None = None,
+        epochs: int | None = None,
     ):
+        self.model_config = model_config
+        self.train_config = train_config
+        self.model: Autoencoder = build_model(model_config, seed=train_config.seed)
+        self._initial = {train_config.seed: get_network_weights(self.model)}
+        self.optimizer = make_optimizer(train_config)
+        self.optimizer.build(self.model.trainable_variables)
+        self.xla = self.wants_xla(len(x_train), train_config, epochs) if xla is None else xla
+        self._fns: dict[bool, Any] = {}  # the compiled call, without and with validation
+        self._timed: set[bool] = set()  # functions called once already (their first call traces)
+        self._buffer: tuple[int, int] | None = None  # XLA: the one (epochs, steps) shape it compiles
+        self._eval_fn = tf.function(self._evaluate, jit_compile=self.xla, autograph=False)
+        self.begin(x_train, train_config, x_val, state=state, epochs=epochs)
+
+    # -- reuse across runs ---------------------------------------------------------------------
+    @staticmethod
+    def wants_xla(n_rows: int, train_config: TrainConfig, epochs: int | None = None) -> bool:
+        """Whether a run is long enough to repay XLA's compilation (open-ended runs start at once)."""
+        if not train_config.jit_compile or (epochs is None and train_config.until_paused):
+            return False
+        n_epochs = train_config.epochs if epochs is None else epochs
+        return n_epochs * n_rows >= XLA_MIN_SAMPLES
+
+    def compatible(self, model_config: ModelConfig, train_config: TrainConfig, xla: bool) -> bool:
+        """True if ``begin`` can run these settings on this Trainer's compiled functions."""
+        mine, theirs = self.train_config, train_config
+        return (
+            model_config == self.model_config
+            and xla == self.xla
+            and (mine.batch_size, mine.optimizer, mine.momentum, mine.clip_norm)
+            == (theirs.batch_size, theirs.optimizer, theirs.momentum, theirs.clip_norm)
+        )
+
+    def begin(
+        self,
+        x_train: np.ndarray,
+        train_config: TrainConfig,
+        x_val: np.ndarray | None = None,
+        state: TrainState | None = None,
+        epochs: int | None = None,
+    ) -> None:
+        """Start a run on this Trainer: data, schedule, and fresh (or ``state``'s) weights and optimizer.
+
+        Raises:
+            ValueError: if the data or the state do not fit the model.
+        """
         x_train = np.asarray(x_train, np.float32)
+        model_config = self.model_config
         if x_train.ndim != 2 or x_train.shape[1] != model_config.input_dim:
             raise ValueError(
                 f"x_train must have shape (n, {model_config.input_dim}). Received: shape={x_train.shape}"
@@ -116,58 +187,129 @@ class Trainer:
                 f"batch_size must not exceed the {len(x_train):,} training rows. "
                 f"Received: batch_size={train_config.batch_size}"
             )
-        self.model_config = model_config
         self.train_config = train_config
         self.x_train = x_train
         self.x_val = None if x_val is None or len(x_val) == 0 else np.asarray(x_val, np.float32)
-        self.model: Autoencoder = build_model(model_config, seed=train_config.seed)
-        self.optimizer = make_optimizer(train_config)
-        self.optimizer.build(self.model.trainable_variables)
-        self.rng = np.random.default_rng(train_config.seed)
         self.n_batches = len(x_train) // train_config.batch_size
-        samples = train_config.epochs * self.n_batches * train_config.batch_size
-        self.xla = (train_config.jit_compile and samples >= XLA_MIN_SAMPLES) if xla is None else xla
-        self.epoch = 0
+        self.beta = model_config.beta  # may change between epochs (set_beta)
+        self._load(state)
+        if epochs is None:
+            epochs = None if train_config.until_paused else train_config.epochs
+        self.end_epoch = None if epochs is None else self.epoch + epochs
         self.history: list[Record] = []
         self.stop_reason: str | None = None
         self.message = ""
-        self._good_weights = get_network_weights(self.model)
-        # The untrained model's loss: divergence is judged against it, since a bad
+        # The loss where this run starts: divergence is judged against it, since a bad
         # learning rate can make even the first epoch's mean loss astronomical.
         probe = tf.constant(x_train[:4096])
-        self.initial_loss = float(self._evaluate(probe, tf.constant(model_config.beta, tf.float32))[0])
+        self.initial_loss = float(self._eval_fn(probe, tf.constant(self.beta, tf.float32))[0])
         self._best = math.inf
         self._since_best = 0
         self._seed = tf.constant(train_config.seed, tf.int32)
-        self._epoch_fn = self._compile_epoch()
-        self._eval_fn = tf.function(self._evaluate, jit_compile=self.xla, autograph=False)
 
-    def _compile_epoch(self):
+    def _load(self, state: TrainState | None) -> None:
+        seed = self.train_config.seed
+        if state is None:
+            if seed not in self._initial:
+                self._initial[seed] = get_network_weights(build_model(self.model_config, seed=seed))
+            weights = self._initial[seed]
+        else:
+            weights = state.weights
+            if weights.input_dim != self.model_config.input_dim or len(weights.arrays()) != len(
+                dense_layers(self.model) * 2
+            ):
+                raise ValueError(
+                    "The saved training state does not fit this model. Received: a state for "
+                    f"{weights.input_dim} input columns, model input_dim={self.model_config.input_dim}"
+                )
+        set_network_weights(self.model, weights)
+        variables = self.optimizer.variables
+        saved = state.optimizer if state is not None else None
+        if saved is not None and [tuple(v.shape) for v in variables] != [np.shape(a) for a in saved]:
+            raise ValueError("The saved optimizer state does not fit this optimizer; start a new model.")
+        for i, variable in enumerate(variables):
+            variable.assign(saved[i] if saved is not None else np.zeros(variable.shape, variable.dtype))
+        self.optimizer.learning_rate = self.train_config.learning_rate
+        self.epoch = 0 if state is None else state.epoch
+        self._step_in_epoch = 0 if state is None else state.step_in_epoch
+        self._partial = (
+            np.zeros(len(TERMS)) if state is None or state.partial is None else np.array(state.partial)
+        )
+        self._partial_seconds = 0.0
+        self._good_weights = weights
+        self._good_epoch = self.epoch
+        self._step_s = getattr(self, "_step_s", FIRST_STEP_S)
+
+    # -- changes while training ----------------------------------------------------------------
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Use this learning rate from the next call on (the worker calls it between epochs)."""
+        self.train_config = self.train_config.replace(learning_rate=learning_rate)  # validates
+        self.optimizer.learning_rate = learning_rate
+
+    def set_beta(self, beta: float) -> None:
+        """Use this KL weight from the next epoch on (warm-up then ramps towards it)."""
+        self.model_config.replace(beta=beta)  # validates
+        self.beta = float(beta)
+
+    @property
+    def at_epoch_boundary(self) -> bool:
+        return self._step_in_epoch == 0
+
+    # -- the compiled step loop ----------------------------------------------------------------
+    def _chunk_fn(self, with_val: bool):
+        if with_val not in self._fns:
+            self._fns[with_val] = self._compile_chunk(with_val)
+        return self._fns[with_val]
+
+    def _compile_chunk(self, with_val: bool):
         model, optimizer = self.model, self.optimizer
         variables = model.trainable_variables
         network = [v for layer in dense_layers(model) for v in (layer.kernel, layer.bias)]
+        n_terms = len(TERMS)
 
-        def epoch(batches, beta, first_step):
-            n_batches = tf.shape(batches)[0]
+        def chunk(batches, betas, n_epochs, n_steps, seed, first_step, x_val):
+            """Train ``n_epochs`` x ``n_steps`` steps of ``batches`` ((E, S, bs, D), padded)."""
 
-            def step(i, totals):
-                # Noise seeds (seed, 2 * step): a different, reproducible draw per step.
-                rng_seed = tf.stack([self._seed, 2 * (first_step + i)])
-                with tf.GradientTape() as tape:
-                    terms = model.loss_terms(batches[i], beta, training=True, rng_seed=rng_seed)
-                grads = tape.gradient(terms["loss"], variables)
-                optimizer.apply_gradients(zip(grads, variables, strict=True))
-                return i + 1, totals + tf.stack([terms[k] for k in TERMS])
+            def one_epoch(e, sums, vals):
+                def step(i, totals):
+                    # Noise seeds (seed, 2 * step): a different, reproducible draw per step.
+                    rng_seed = tf.stack([seed, 2 * (first_step + e * n_steps + i)])
+                    with tf.GradientTape() as tape:
+                        terms = model.loss_terms(batches[e, i], betas[e], training=True, rng_seed=rng_seed)
+                    grads = tape.gradient(terms["loss"], variables)
+                    optimizer.apply_gradients(zip(grads, variables, strict=True))
+                    return i + 1, totals + tf.stack([terms[k] for k in TERMS])
 
-            start = (tf.constant(0, tf.int32), tf.zeros((len(TERMS),), tf.float32))
-            _, totals = tf.while_loop(lambda i, _: i < n_batches, step, start)
-            # The epoch's weights come back with its losses: a separate read call
-            # would cost another ~0.65 ms of dispatch per epoch.
-            return totals / tf.cast(n_batches, tf.float32), [tf.identity(v) for v in network]
+                start = (tf.constant(0, tf.int32), tf.zeros((n_terms,), tf.float32))
+                _, totals = tf.while_loop(lambda i, _: i < n_steps, step, start)
+                sums = sums.write(e, totals)
+                if with_val:
+                    vals = vals.write(e, self._evaluate(x_val, betas[e]))
+                return e + 1, sums, vals
 
+            sums = tf.TensorArray(tf.float32, size=n_epochs, element_shape=(n_terms,))
+            vals = tf.TensorArray(tf.float32, size=n_epochs if with_val else 0, element_shape=(n_terms,))
+            _, sums, vals = tf.while_loop(
+                lambda e, *_: e < n_epochs, one_epoch, (tf.constant(0, tf.int32), sums, vals)
+            )
+            # The weights come back with the losses: a separate read call would cost
+            # another ~0.65 ms of dispatch per call.
+            val_out = vals.stack() if with_val else tf.zeros((0, n_terms), tf.float32)
+            return sums.stack(), val_out, [tf.identity(v) for v in network]
+
+        d = self.model_config.input_dim
+        signature = [
+            tf.TensorSpec((None, None, None, d), tf.float32),
+            tf.TensorSpec((None,), tf.float32),
+            tf.TensorSpec((), tf.int32),
+            tf.TensorSpec((), tf.int32),
+            tf.TensorSpec((), tf.int32),
+            tf.TensorSpec((), tf.int32),
+            tf.TensorSpec((None, d), tf.float32),
+        ]
         # An explicit while_loop rather than AutoGraph: no dependence on reading
-        # this file's source at trace time.
-        return tf.function(epoch, jit_compile=self.xla, autograph=False)
+        # this file's source at trace time. One trace serves every chunk shape.
+        return tf.function(chunk, input_signature=signature, jit_compile=self.xla, autograph=False)
 
     def _evaluate(self, x, beta):
         # A fixed noise seed, so validation figures differ only as the model does.
@@ -176,11 +318,15 @@ class Trainer:
 
     def beta_at(self, epoch: int) -> float:
         """KL weight for 1-based ``epoch`` (linear warm-up from 0 when set)."""
-        beta = self.model_config.beta
         warmup = self.train_config.kl_warmup_epochs
         if warmup > 0:
-            return beta * min(1.0, (epoch - 1) / warmup)
-        return beta
+            return self.beta * min(1.0, (epoch - 1) / warmup)
+        return self.beta
+
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        """Row order of 1-based ``epoch``: a function of (seed, epoch) only."""
+        rng = np.random.default_rng([self.train_config.seed, epoch])
+        return rng.permutation(len(self.x_train))[: self.n_batches * self.train_config.batch_size]
 
     @property
     def done(self) -> bool:
@@ -190,74 +336,162 @@ class Trainer:
         """The latest finite weights."""
         return self._good_weights
 
-    def run_epoch(self) -> Record:
-        """Train one epoch and return its record.
+    def state(self) -> TrainState:
+        """What a later run needs to continue this one exactly (see ``vae.run.TrainState``)."""
+        if self.stop_reason in ("nan", "diverged"):
+            return TrainState(self._good_weights, None, self._good_epoch)
+        weights = get_network_weights(self.model)
+        optimizer = [v.numpy() for v in self.optimizer.variables]
+        partial = tuple(float(v) for v in self._partial) if self._step_in_epoch else None
+        return TrainState(weights, optimizer, self.epoch, self._step_in_epoch, partial)
+
+    def _plan(self, max_epochs: int | None) -> tuple[int, int]:
+        """(epochs, steps per epoch) for the next call: about CALL_BUDGET_S of work."""
+        steps = max(1, int(CALL_BUDGET_S / max(self._step_s, 1e-7)))
+        if self.xla:
+            # XLA compiles once per input shape (~3 s each): fix one padded buffer shape
+            # from the first estimate and vary only the loop bounds.
+            if self._buffer is None:
+                self._buffer = (max(1, steps // self.n_batches), min(steps, self.n_batches))
+            max_e, max_s = self._buffer
+        else:
+            max_e, max_s = steps // self.n_batches, steps
+        if not self._timed:  # the first call also traces: one epoch at most, so it reports soon
+            max_e = 1
+        if self._step_in_epoch == 0 and max_s >= self.n_batches:
+            n_epochs = max_e
+            if self.end_epoch is not None:
+                n_epochs = min(n_epochs, self.end_epoch - self.epoch)
+            if max_epochs is not None:
+                n_epochs = min(n_epochs, max_epochs)
+            return max(n_epochs, 1), self.n_batches
+        return 1, min(max_s, self.n_batches - self._step_in_epoch)
+
+    def run(self, max_epochs: int | None = None) -> list[Record]:
+        """One compiled call: several tiny epochs, or a slice of a long one.
+
+        Args:
+            max_epochs: train at most this many epochs in this call.
 
         Returns:
-            dict: ``epoch``, ``loss``, ``recon``, ``kl``, ``penalty`` (batch means
-            of nats per point), ``beta``, ``seconds``, ``samples_per_s`` and
-            ``val_*`` figures when there is validation data.
+            The records of the epochs this call completed (none if it trained
+            only part of an epoch), oldest first; see ``run_epoch``.
         """
         if self.done:
             raise RuntimeError(f"Training has already stopped ({self.stop_reason}).")
+        n_epochs, n_steps = self._plan(max_epochs)
+        bs, first = self.train_config.batch_size, self._step_in_epoch
+        epochs = range(self.epoch + 1, self.epoch + 1 + n_epochs)
+        rows = np.stack([self.epoch_order(e)[first * bs : (first + n_steps) * bs] for e in epochs])
+        batches = self.x_train[rows].reshape(n_epochs, n_steps, bs, -1)
+        if self._buffer is not None:  # XLA: pad to the compiled shape; the loops stop at the real bounds
+            padded = np.zeros((*self._buffer, *batches.shape[2:]), np.float32)
+            padded[:n_epochs, :n_steps] = batches
+            batches = padded
+        betas = np.array([self.beta_at(e) for e in epochs], np.float32)
+        if self._buffer is not None:
+            betas = np.pad(betas, (0, self._buffer[0] - n_epochs))
+        completes = first + n_steps == self.n_batches
+        with_val = completes and self.x_val is not None
+        x_val = self.x_val if with_val else np.zeros((0, self.model_config.input_dim), np.float32)
         start = time.perf_counter()
-        epoch = self.epoch + 1
-        beta = self.beta_at(epoch)
-        bs = self.train_config.batch_size
-        order = self.rng.permutation(len(self.x_train))[: self.n_batches * bs]
-        batches = self.x_train[order].reshape(self.n_batches, bs, -1)
-        first_step = tf.constant(self.n_batches * self.epoch, tf.int32)
-        values, weight_tensors = self._epoch_fn(
-            tf.constant(batches), tf.constant(beta, tf.float32), first_step
+        sums, vals, weight_tensors = self._chunk_fn(with_val)(
+            tf.constant(batches),
+            tf.constant(betas),
+            tf.constant(n_epochs, tf.int32),
+            tf.constant(n_steps, tf.int32),
+            self._seed,
+            tf.constant(self.epoch * self.n_batches + first, tf.int32),
+            tf.constant(x_val),
         )
-        values = values.numpy()
-        record: Record = {"epoch": epoch, "beta": beta}
-        record.update({k: float(v) for k, v in zip(TERMS, values, strict=True)})
-        if self.x_val is not None:
-            val = self._eval_fn(tf.constant(self.x_val), tf.constant(beta, tf.float32)).numpy()
-            record.update({f"val_{k}": float(v) for k, v in zip(TERMS, val, strict=True)})
+        sums, vals = sums.numpy(), vals.numpy()
         seconds = time.perf_counter() - start
-        record["seconds"] = seconds
-        record["samples_per_s"] = self.n_batches * bs / seconds if seconds > 0 else math.inf
-        self.epoch = epoch
-        self._after_epoch(record, weight_tensors)
-        self.history.append(record)
-        return record
+        steps_done = n_epochs * n_steps
+        if with_val in self._timed:  # a first call includes tracing: not a measure of speed
+            # Exponential average of the time per step, for sizing the next calls.
+            self._step_s = 0.5 * self._step_s + 0.5 * seconds / steps_done
+        self._timed.add(with_val)
+        if not completes:
+            self._partial += sums[0]
+            self._partial_seconds += seconds
+            self._step_in_epoch += n_steps
+            return []
+        records = []
+        for k, epoch in enumerate(epochs):
+            totals = sums[k] + (self._partial if k == 0 else 0.0)
+            epoch_seconds = seconds / n_epochs + (self._partial_seconds if k == 0 else 0.0)
+            record: Record = {"epoch": epoch, "beta": float(betas[k])}
+            record.update({t: float(v) / self.n_batches for t, v in zip(TERMS, totals, strict=True)})
+            if with_val:
+                record.update({f"val_{t}": float(v) for t, v in zip(TERMS, vals[k], strict=True)})
+            # The settings in force, so changes made while training show in the history.
+            record["learning_rate"] = float(self.train_config.learning_rate)
+            record["beta_setting"] = float(self.beta)
+            record["seconds"] = epoch_seconds
+            record["samples_per_s"] = self.n_batches * bs / epoch_seconds if epoch_seconds > 0 else math.inf
+            records.append(record)
+        self._partial, self._partial_seconds, self._step_in_epoch = np.zeros(len(TERMS)), 0.0, 0
+        self._after_call(records, weight_tensors)
+        return records
 
-    def _after_epoch(self, record: Record, weight_tensors: list) -> None:
-        finite = all(math.isfinite(v) for k, v in record.items() if k.endswith(TERMS))
-        weights = None
-        if finite:
-            weights = weights_from_arrays(self.model_config, [a.numpy() for a in weight_tensors])
-        if weights is None or not weights.is_finite():
-            self._stop(
-                "nan",
-                f"The loss became NaN or infinite at epoch {record['epoch']}; the "
-                f"weights from the last good epoch were kept. Try a lower learning "
-                f"rate (now {self.train_config.learning_rate:g}) or standardize the data.",
-            )
-            return
-        first = self.initial_loss
-        if record["loss"] > max(DIVERGENCE_FACTOR * abs(first), DIVERGENCE_FLOOR):
-            self._stop(
-                "diverged",
-                f"The loss grew from {first:.3g} to {record['loss']:.3g} by epoch "
-                f"{record['epoch']}: training diverged, so it was stopped and the "
-                f"last good weights were kept. Try a lower learning rate.",
-            )
-            return
-        self._good_weights = weights
-        monitor = record.get("val_loss", record["loss"])
-        if monitor < self._best - 1e-6:
-            self._best, self._since_best = monitor, 0
-        else:
-            self._since_best += 1
-        patience = self.train_config.early_stopping_patience
-        if patience and self._since_best >= patience:
-            self.stop_reason = "early_stopping"
-            self.message = f"Stopped early at epoch {record['epoch']}: no improvement for {patience} epochs."
-        elif self.epoch >= self.train_config.epochs:
-            self.stop_reason = "completed"
+    def run_epoch(self) -> Record:
+        """Train exactly one epoch (in one or more calls) and return its record.
+
+        Returns:
+            dict: ``epoch``, ``loss``, ``recon``, ``kl``, ``penalty`` (batch means
+            of nats per point), ``beta`` (the KL weight used, after warm-up),
+            ``beta_setting`` and ``learning_rate`` (the settings in force), ``seconds``,
+            ``samples_per_s`` and ``val_*`` figures when there is validation data.
+        """
+        while True:
+            records = self.run(max_epochs=1)
+            if records:
+                return records[-1]
+
+    def _after_call(self, records: list[Record], weight_tensors: list) -> None:
+        for i, record in enumerate(records):
+            self.epoch = record["epoch"]
+            self.history.append(record)
+            if not all(math.isfinite(v) for k, v in record.items() if k.endswith(TERMS)):
+                self._stop(
+                    "nan",
+                    f"The loss became NaN or infinite at epoch {record['epoch']}; the weights "
+                    f"from epoch {self._good_epoch} were kept. Try a lower learning rate "
+                    f"(now {self.train_config.learning_rate:g}) or standardize the data.",
+                )
+                return
+            first = self.initial_loss
+            if record["loss"] > max(DIVERGENCE_FACTOR * abs(first), DIVERGENCE_FLOOR):
+                self._stop(
+                    "diverged",
+                    f"The loss grew from {first:.3g} to {record['loss']:.3g} by epoch "
+                    f"{record['epoch']}: training diverged, so it was stopped and the "
+                    f"weights from epoch {self._good_epoch} were kept. Try a lower learning rate.",
+                )
+                return
+            if i == len(records) - 1:
+                weights = weights_from_arrays(self.model_config, [a.numpy() for a in weight_tensors])
+                if not weights.is_finite():
+                    self._stop(
+                        "nan",
+                        f"The weights became NaN or infinite at epoch {record['epoch']}; the weights "
+                        f"from epoch {self._good_epoch} were kept. Try a lower learning rate.",
+                    )
+                    return
+                self._good_weights, self._good_epoch = weights, self.epoch
+            monitor = record.get("val_loss", record["loss"])
+            if monitor < self._best - 1e-6:
+                self._best, self._since_best = monitor, 0
+            else:
+                self._since_best += 1
+            patience = self.train_config.early_stopping_patience
+            if patience and self._since_best >= patience:
+                self.stop_reason = "early_stopping"
+                self.message = (
+                    f"Stopped early at epoch {record['epoch']}: no improvement for {patience} epochs."
+                )
+            elif self.end_epoch is not None and self.epoch >= self.end_epoch:
+                self.stop_reason = "completed"
 
     def _stop(self, reason: str, message: str) -> None:
         self.stop_reason, self.message = reason, message

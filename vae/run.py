@@ -10,11 +10,44 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.decode import NetworkWeights
 from vae.snapshots import SnapshotStore
 
+# "Still falling": the mean loss of the last quarter of the run is this much below the
+# quarter before it (relative). 1% per quarter-run means ten times the budget would still
+# buy several percent.
+STILL_FALLING_DROP = 0.01
+STILL_FALLING_MIN_EPOCHS = 8
+
 RunStatus = Literal["starting", "training", "paused", "finished", "stopped", "diverged", "failed"]
+
+
+@dataclass(frozen=True)
+class TrainState:
+    """Everything needed to continue training exactly where a job left off.
+
+    Randomness in the engine is a function of (seed, epoch, step), so a job
+    started from this state continues the same run an uninterrupted job
+    would have trained (to float tolerance).
+
+    Attributes:
+        weights: the model's weights now (possibly mid-epoch, see ``step_in_epoch``).
+        optimizer: the optimizer's variables in ``optimizer.variables`` order
+            (step counter, learning rate, moments), or None to start the
+            optimizer afresh (after a NaN, whose moments are not finite).
+        epoch: whole epochs trained.
+        step_in_epoch: optimizer steps already taken in epoch ``epoch + 1``.
+        partial: loss-term sums of those steps (to finish that epoch's record).
+    """
+
+    weights: NetworkWeights
+    optimizer: list[np.ndarray] | None
+    epoch: int
+    step_in_epoch: int = 0
+    partial: tuple[float, ...] | None = None
 
 
 @dataclass
@@ -32,6 +65,10 @@ class Run:
         message: why it stopped, for the user (empty when all is well).
         snapshots: weights at a bounded, log-spaced set of epochs (the epoch
             timeline replays them; see ``vae.snapshots``).
+        state: the full training state at the end of its last job (weights,
+            optimizer, epoch), which Continue starts from; None while a job
+            runs or if the job ended without one (a crash).
+        target_epoch: the epoch the current budget ends at (None: until paused).
     """
 
     data_config: DataConfig
@@ -42,6 +79,8 @@ class Run:
     status: RunStatus = "starting"
     message: str = ""
     snapshots: SnapshotStore = field(default_factory=SnapshotStore)
+    state: TrainState | None = None
+    target_epoch: int | None = None
 
     @property
     def epochs_done(self) -> int:
@@ -56,6 +95,52 @@ class Run:
         return self.status in ("starting", "training", "paused")
 
     @property
+    def end_epoch(self) -> int | None:
+        """The epoch the current budget ends at; None when it trains until paused."""
+        if self.target_epoch is not None:
+            return max(self.target_epoch, self.epochs_done)
+        if self.is_active and self.train_config.until_paused:
+            return None
+        return max(self.train_config.epochs, self.epochs_done)
+
+    def resume_state(self) -> TrainState | None:
+        """What Continue starts from: the saved state, else (a loaded bundle, a crash) the
+        latest weights with a fresh optimizer; None while a job runs or without weights."""
+        if self.is_active:
+            return None
+        if self.state is not None:
+            return self.state
+        if self.usable and self.weights is not None:
+            return TrainState(self.weights, None, self.epochs_done)
+        return None
+
+    @property
+    def can_continue(self) -> bool:
+        """Not training, and has weights (and usually the optimizer's state) to continue from."""
+        return self.resume_state() is not None
+
+    @property
     def usable(self) -> bool:
         """Has weights that can be explored (finite, from at least one epoch)."""
         return self.weights is not None and self.weights.is_finite()
+
+
+def still_falling(history: list[dict[str, Any]]) -> float | None:
+    """How much the loss fell over the last quarter of a run, if it is still clearly falling.
+
+    Compares the mean training loss of the last quarter of the epochs with
+    that of the quarter before.
+
+    Returns:
+        The relative drop (e.g. 0.08 for 8%) when it is at least
+        ``STILL_FALLING_DROP``, else None (also for runs shorter than
+        ``STILL_FALLING_MIN_EPOCHS`` or with non-finite losses).
+    """
+    losses = [float(r["loss"]) for r in history if "loss" in r]
+    if len(losses) < STILL_FALLING_MIN_EPOCHS or not all(math.isfinite(v) for v in losses):
+        return None
+    quarter = len(losses) // 4
+    last = sum(losses[-quarter:]) / quarter
+    before = sum(losses[-2 * quarter : -quarter]) / quarter
+    drop = (before - last) / max(abs(last), 1e-12)
+    return drop if drop >= STILL_FALLING_DROP else None

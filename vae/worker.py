@@ -1,40 +1,93 @@
-"""TrainingJob: one training run in a child process, driven by small messages.
+"""Training in warm child processes: a server-wide pool, jobs, and the messages between them.
 
 The Streamlit process must stay light (TensorFlow costs ~4 s and ~490 MiB to
-import, and training in a thread of the server crawls), so each run gets its
-own process: ``python -m vae.worker``, which imports ``vae.engine``
+import, and training in a thread of the server crawls), so training runs in
+child processes: ``python -m vae.worker``, which imports ``vae.engine``
 (TensorFlow) and never any page code. (Not ``multiprocessing``'s ``spawn``:
 Streamlit installs the running page script as ``sys.modules["__main__"]``,
 and a spawned child re-executes ``__main__`` -- measured, see
-tests/unit/test_worker.py.) The child talks to the parent through two one-way
-pipes carrying pickled messages (``multiprocessing.connection`` framing; both
-ends are our own processes, never user files):
+tests/unit/test_worker.py.)
 
-- control (parent -> child): ``"pause"``, ``"resume"``, ``"step"``,
-  ``"stop"``, ``"heartbeat"``; checked between epochs.
-- output (child -> parent): plain dicts, one per epoch (record plus, at most
-  every ``WEIGHTS_EVERY_S`` seconds and always on the last epoch, a
-  ``NetworkWeights`` snapshot), then one ``"done"`` or ``"error"``.
+Warm pool. Importing TensorFlow and tracing a model must not sit between a
+click and the first epoch, so the server keeps ``POOL_SIZE`` (= the
+concurrency cap) processes that have already imported TensorFlow and traced
+the default model, waiting for a job. ``pool().warm()`` starts them in the
+background (the UI calls it on every page render; it never blocks). A job
+goes to an idle warm process, else to one still warming up (its job waits in
+its pipe), else to a new process: nobody waits for the pool to fill. A
+process serves jobs one after another and keeps its last few compiled
+Trainers, so a job with the same architecture and optimizer starts without
+tracing;
+it retires itself after ``JOBS_PER_PROCESS`` jobs or above
+``RECYCLE_USS_MB`` of private memory (repeated trainings in one process leak), and
+the pool starts a replacement. Nothing of a user lives in the pool: a job
+carries its data and settings, and its messages go to its own
+``TrainingJob`` only.
 
-A reader thread in the parent drains the output pipe continuously, so the
-child never blocks on a full pipe while nobody polls (the user is on another
-page) and its exit is seen at once (EOF). The child ends itself when the
-parent is gone (control-pipe EOF or a changed ``getppid()``), and, if asked,
-when heartbeats stop. A process per run also returns all of TensorFlow's
-memory to the OS when it exits (repeated fits in one process leak).
+Messages are pickled over two one-way pipes per process
+(``multiprocessing.connection`` framing; both ends are our own processes,
+never user files).
 
-A module-level cap (``MAX_CONCURRENT_JOBS``) keeps many browser tabs from
-starving each other on a small machine: ``start`` raises ``CapacityError``
-instead of queueing. The cap holds no user data, only live job handles.
+Parent -> child (control pipe):
+
+- ``{"type": "job", "job": int, "x": ndarray (n, D) standardized,
+  "model_config": dict, "train_config": dict, "state": TrainState | None,
+  "epochs": int | None, "paused": bool, "heartbeat_timeout": float | None}``: run a job (only sent to an idle process). ``state``
+  continues a model (``vae.run.TrainState``); ``epochs`` is how many epochs
+  this job trains (None: ``train_config``'s budget, or until stopped when
+  ``until_paused``).
+- ``"pause"``, ``"resume"``, ``"step"`` (one more epoch, then paused),
+  ``"stop"``, ``"heartbeat"``: control of the running job, answered at least
+  every ``CONTROL_EVERY_S`` (the engine trains in calls of ~0.04 s).
+- ``{"type": "set", "learning_rate": float | None, "beta": float | None}``:
+  new settings, applied from the next epoch (recorded in its records).
+- ``"exit"``: an idle process ends.
+
+Child -> parent (output pipe); every job message carries ``"job": int``:
+
+- ``{"type": "warm", "pid", "jobs_served", "uss_mb"}``: idle, ready for a job
+  (after start-up and after each job).
+- ``{"type": "ready", "n_train", "n_val", "streamlit_imported", "reused"}``:
+  the job's model is built (``reused``: on a compiled Trainer kept from an
+  earlier job).
+- ``{"type": "epoch", "record": dict, "weights": NetworkWeights | None}``: one
+  per epoch (``vae.engine`` records: losses, beta, learning_rate, seconds);
+  weights at most every ``WEIGHTS_EVERY_S`` and on the last epoch.
+- ``{"type": "paused", "epoch": int, "at": float}``: training has stopped
+  for a pause (or after a step); ``at`` is the child's ``time.time()``.
+- ``{"type": "state", "state": TrainState}``: the full training state
+  (weights, optimizer, epoch), sent just before ``done``; Continue starts a
+  new job from it.
+- ``{"type": "done", "reason": str, "message": str, "retiring": bool}``
+  (reason: completed, early_stopping, stopped, nan, diverged) or ``{"type":
+  "error", "message": str, "retiring": bool}``: the job's last message;
+  ``retiring``: the process exits after it (else it takes the next job at once).
+
+The parent adds ``received_at`` (its ``time.monotonic()``) to each message.
+A reader thread per process drains its output pipe continuously, so a child
+never blocks on a full pipe while nobody polls (the user is on another page).
+
+A child ends itself within ``WATCHDOG_S`` when the server is gone, even in
+the middle of a compiled call (a watchdog thread checks ``getppid()``;
+TensorFlow releases the GIL while it computes), and stops a job whose page
+stopped sending heartbeats (when asked to). A module-level cap
+(``MAX_CONCURRENT_JOBS``) keeps many browser tabs from starving each other
+on a small machine: ``TrainingJob.start`` raises ``CapacityError`` instead of
+queueing.
 
 This module imports no TensorFlow in the parent.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
 import importlib
+import itertools
 import math
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -47,11 +100,23 @@ from typing import Any
 import numpy as np
 
 from vae.config import ModelConfig, TrainConfig
+from vae.run import TrainState
 
 MAX_CONCURRENT_JOBS = 2  # one per core on the 2-core target machine
+POOL_SIZE = MAX_CONCURRENT_JOBS  # warm processes: one per job that may run at once
+JOBS_PER_PROCESS = 8  # then the process retires: repeated trainings in one process leak
+# Compiled Trainers a process keeps for later jobs: Train's model plus a few of Compare's variants.
+KEPT_TRAINERS = 3
+# Memory private to a process (USS) above which it retires after its job: measured ~330 MB once
+# TensorFlow is imported and the default model traced (plus ~420 MB of libraries shared by all).
+RECYCLE_USS_MB = 700.0
 WEIGHTS_EVERY_S = 0.2  # weight snapshots at most 5x/s: fresh enough for a 3x/s UI, cheap for big nets
 STOP_GRACE_S = 1.5  # cooperative stop, then terminate()
-ENGINE_MODULE = "vae.engine"  # what the child imports (tests may point it elsewhere)
+CONTROL_EVERY_S = 0.1  # a paused job checks its control pipe this often
+WATCHDOG_S = 0.2  # how often a child checks that the server is still its parent
+ENGINE_MODULE = "vae.engine"  # what the child imports
+# /proc/PID/comm of a pooled process (also shown by ps), so tests and benchmarks can tell them apart.
+WARMING_NAME, IDLE_NAME, BUSY_NAME = b"vae-warming", b"vae-idle", b"vae-busy"
 
 _ROOT = Path(__file__).resolve().parents[1]  # the folder holding the vae package
 
@@ -60,6 +125,7 @@ TERMINAL = ("done", "error")
 
 _active_lock = threading.Lock()
 _active: set[TrainingJob] = set()
+_job_ids = itertools.count(1)
 
 
 class CapacityError(RuntimeError):
@@ -67,7 +133,7 @@ class CapacityError(RuntimeError):
 
 
 def active_jobs() -> int:
-    """How many training processes of this server process are alive right now."""
+    """How many training jobs of this server process are running right now."""
     with _active_lock:
         _prune()
         return len(_active)
@@ -92,8 +158,6 @@ def _describe_exit(exitcode: int | None) -> str:
         return "it did not report back"
     if exitcode < 0:
         try:
-            import signal
-
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
@@ -102,15 +166,281 @@ def _describe_exit(exitcode: int | None) -> str:
     return f"it exited with code {exitcode}"
 
 
+def memory_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's memory in MB (Linux ``/proc/PID/smaps_rollup``); empty if it is gone.
+
+    Returns:
+        dict with ``rss`` (resident, counting shared libraries in full), ``pss``
+        (shared pages split among the processes sharing them: these add up to
+        the memory of a pool in all) and ``uss`` (private to this process).
+    """
+    fields: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                name, _, rest = line.partition(":")
+                if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+                    fields[name] = int(rest.split()[0]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return {}
+    return {
+        "rss": fields.get("Rss", math.nan),
+        "pss": fields.get("Pss", math.nan),
+        "uss": fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0),
+    }
+
+
+def worker_processes(parent: int) -> dict[int, str]:
+    """The ``python -m vae.worker`` children of process ``parent``, with their state.
+
+    Returns:
+        pid -> ``"vae-warming"``, ``"vae-idle"`` or ``"vae-busy"`` (their
+        ``/proc/PID/comm``; see ``WARMING_NAME``, ``IDLE_NAME``, ``BUSY_NAME``).
+    """
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid != parent or b"vae.worker" not in (proc / "cmdline").read_bytes():
+                continue
+            found[int(proc.name)] = (proc / "comm").read_text().strip()
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+# -- the parent side: processes and the pool ---------------------------------------------------
+class WorkerProcess:
+    """One ``python -m vae.worker`` child, seen from the server: pipes, reader thread, current job."""
+
+    def __init__(
+        self,
+        owner: Pool | None = None,
+        jobs_per_process: int = JOBS_PER_PROCESS,
+        recycle_uss_mb: float = RECYCLE_USS_MB,
+    ) -> None:
+        self.owner = owner  # told when this process ends, to start a replacement
+        control_read, control_write = os.pipe()
+        output_read, output_write = os.pipe()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p),
+        }
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "vae.worker",
+                    *(
+                        str(v)
+                        for v in (control_read, output_write, os.getpid(), jobs_per_process, recycle_uss_mb)
+                    ),
+                ],
+                pass_fds=(control_read, output_write),
+                cwd=_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # no Ctrl-C from the terminal
+            )
+        finally:
+            # Close our copies of the child's ends: EOF then means "the other side is gone".
+            os.close(control_read)
+            os.close(output_write)
+        self._control = Connection(control_write, readable=False)
+        self.lock = threading.Lock()  # guards job assignment and sends, so no message reaches the wrong job
+        self.job: TrainingJob | None = None
+        self.idle = False  # warm and waiting for a job
+        self.ever_warm = False
+        self.jobs_served = 0
+        self.uss_mb = math.nan  # private memory, as last reported by the child
+        self.gone = threading.Event()
+        self._reader = threading.Thread(
+            target=self._read,
+            args=(Connection(output_read, writable=False),),
+            name="latent-lab-worker-reader",
+            daemon=True,
+        )
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return not self.gone.is_set() and self.process.poll() is None
+
+    def send(self, obj: Any, job: TrainingJob | None = None) -> bool:
+        """Send ``obj``; with ``job``, only while that job is this process's current one."""
+        with self.lock:
+            if job is not None and self.job is not job:
+                return False
+            return self._send(obj)
+
+    def _send(self, obj: Any) -> bool:
+        if self._control.closed:
+            return False
+        try:
+            self._control.send(obj)
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def assign(self, job: TrainingJob, payload: Message) -> bool:
+        """Hand ``job`` to this process (it must have none)."""
+        with self.lock:
+            if self.job is not None or self.gone.is_set():
+                return False
+            self.job, self.idle = job, False
+            if not self._send(payload):
+                self.job = None
+                return False
+            return True
+
+    def _read(self, conn: Connection) -> None:
+        """Reader thread: route each message to the current job; note idleness and memory."""
+        try:
+            while True:
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    break
+                message["received_at"] = time.monotonic()  # arrival here, independent of polling
+                kind = message.get("type")
+                if kind == "warm":
+                    with self.lock:
+                        self.idle, self.ever_warm = self.job is None, True  # a job may be queued already
+                        self.jobs_served = int(message.get("jobs_served", 0))
+                        self.uss_mb = float(message.get("uss_mb", math.nan))
+                    continue
+                with self.lock:
+                    job = self.job
+                    if kind in TERMINAL:
+                        self.job = None  # later control messages of that job go nowhere
+                        # Free for the next job at once (its message waits in the pipe), unless
+                        # the child said it retires after this job.
+                        self.idle = not message.get("retiring", False)
+                if job is not None:
+                    job._deliver(message)
+        finally:
+            conn.close()
+            self.gone.set()
+            with self.lock:
+                job, self.job, self.idle = self.job, None, False
+                if not self._control.closed:
+                    self._control.close()
+            _wait(self.process, 1.0)
+            if job is not None:
+                job._process_gone(self.process.poll())
+            if self.owner is not None:
+                self.owner._forget(self)
+
+    def kill(self, grace: float = 1.0) -> None:
+        """Terminate the process (then kill it after ``grace`` s)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            if not _wait(self.process, grace):
+                self.process.kill()
+                _wait(self.process, 1.0)
+
+    def retire(self) -> None:
+        """Ask an idle process to exit."""
+        with self.lock:
+            self.idle = False
+            self._send("exit")
+
+
+class Pool:
+    """The server's warm training processes (at most ``size`` kept; see the module docstring)."""
+
+    def __init__(
+        self,
+        size: int = POOL_SIZE,
+        jobs_per_process: int = JOBS_PER_PROCESS,
+        recycle_uss_mb: float = RECYCLE_USS_MB,
+    ) -> None:
+        self.size = size
+        self._limits = (jobs_per_process, recycle_uss_mb)
+        self._lock = threading.Lock()
+        self._processes: list[WorkerProcess] = []
+        self._closed = False
+
+    def processes(self) -> list[WorkerProcess]:
+        with self._lock:
+            return [p for p in self._processes if p.alive()]
+
+    def warm(self) -> None:
+        """Start processes in the background until the pool holds ``size`` (never waits for them)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._processes = [p for p in self._processes if p.alive()]
+            while len(self._processes) < self.size:
+                self._processes.append(WorkerProcess(self, *self._limits))
+
+    def acquire(self) -> WorkerProcess:
+        """A process for a new job: idle and warm, else still warming up, else a new one."""
+        with self._lock:
+            self._processes = [p for p in self._processes if p.alive()]
+            free = [p for p in self._processes if p.job is None]
+            for choice in ([p for p in free if p.idle], [p for p in free if not p.ever_warm]):
+                if choice:
+                    return choice[0]
+            process = WorkerProcess(self, *self._limits)
+            self._processes.append(process)
+            return process
+
+    def _forget(self, process: WorkerProcess) -> None:
+        """A process ended (retired, crashed or killed): start a replacement if the pool is in use."""
+        with self._lock:
+            if process in self._processes:
+                self._processes.remove(process)
+            refill = not self._closed and len(self._processes) < self.size
+        if refill:
+            with contextlib.suppress(OSError):
+                self.warm()
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """End every process (idle ones exit; busy ones are terminated). The pool can warm again later."""
+        with self._lock:
+            self._closed = True
+            processes, self._processes = self._processes, []
+        for process in processes:
+            process.retire()
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            if not _wait(process.process, max(0.0, deadline - time.monotonic())):
+                process.kill()
+            process.gone.wait(1.0)
+        with self._lock:
+            self._closed = False
+
+
+_pool = Pool()
+
+
+def pool() -> Pool:
+    """The server-wide pool of warm training processes."""
+    return _pool
+
+
+atexit.register(_pool.shutdown, 0.5)
+
+
+# -- a job -------------------------------------------------------------------------------------
 class TrainingJob:
-    """A training run in a background process.
+    """A training run on a pooled background process.
 
     Args:
         x: (n, D) standardized float32 data; the child splits off validation rows.
         model_config: the architecture and objective.
         train_config: the optimizer, budget and schedule.
-        heartbeat_timeout: if set, the child stops itself when no ``heartbeat``
+        heartbeat_timeout: if set, the child stops this job when no ``heartbeat``
             (or other control message) arrives for this many seconds.
+        state: continue this model (weights, optimizer, epoch) instead of a fresh one.
+        epochs: epochs this job trains (default: ``train_config``'s budget).
 
     Example:
         >>> job = TrainingJob(x, ModelConfig(), TrainConfig(epochs=5))
@@ -125,29 +455,36 @@ class TrainingJob:
         model_config: ModelConfig,
         train_config: TrainConfig,
         heartbeat_timeout: float | None = None,
+        state: TrainState | None = None,
+        epochs: int | None = None,
     ):
         x = np.asarray(x, np.float32)
         if x.ndim != 2 or x.shape[1] != model_config.input_dim:
             raise ValueError(f"x must have shape (n, {model_config.input_dim}). Received: shape={x.shape}")
         train_config.check_against_data(len(x))
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+            raise ValueError(f"epochs must be a positive integer or None. Received: epochs={epochs!r}")
         self.x = x
         self.model_config = model_config
         self.train_config = train_config
         self.heartbeat_timeout = heartbeat_timeout
-        self._process: subprocess.Popen | None = None
-        self._control: Connection | None = None
-        self._reader: threading.Thread | None = None
+        self.state = state
+        self.epochs = epochs
+        self.id = next(_job_ids)
+        self._worker: WorkerProcess | None = None
         self._lock = threading.Lock()
         self._pending: list[Message] = []
-        self._eof = threading.Event()
-        self._terminal_seen = False  # a "done"/"error" was received or synthesized
+        self._ended = threading.Event()  # a terminal message arrived, or the process is gone
+        self._exitcode: int | None = None
+        self._process_died = False
+        self._terminal_seen = False  # a "done"/"error" was handed out by poll
         self._stop_requested = False
         self.paused = False
         self.started_at: float | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
-        """Start the child process (once).
+        """Hand the job to a warm process (once).
 
         Args:
             paused: start paused (then ``step()`` trains one epoch at a time).
@@ -156,8 +493,19 @@ class TrainingJob:
             CapacityError: if ``MAX_CONCURRENT_JOBS`` jobs are already running.
             RuntimeError: if this job was started before.
         """
-        if self._process is not None:
+        if self._worker is not None:
             raise RuntimeError("This training job has already been started.")
+        payload = {
+            "type": "job",
+            "job": self.id,
+            "x": self.x,
+            "model_config": self.model_config.to_dict(),
+            "train_config": self.train_config.to_dict(),
+            "state": self.state,
+            "epochs": self.epochs,
+            "paused": paused,
+            "heartbeat_timeout": self.heartbeat_timeout,
+        }
         with _active_lock:
             _prune()
             if len(_active) >= MAX_CONCURRENT_JOBS:
@@ -165,86 +513,39 @@ class TrainingJob:
                     f"{len(_active)} trainings are already running on this server (the limit is "
                     f"{MAX_CONCURRENT_JOBS}). Wait for one to finish, or stop one, then try again."
                 )
-            control_read, control_write = os.pipe()
-            output_read, output_write = os.pipe()
-            env = {
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p),
-            }
-            try:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "vae.worker", str(control_read), str(output_write)],
-                    pass_fds=(control_read, output_write),
-                    cwd=_ROOT,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )  # no Ctrl-C from the terminal
-            finally:
-                # Close our copies of the child's ends: EOF then means "the other side is gone".
-                os.close(control_read)
-                os.close(output_write)
-            self._process = process
-            self._control = Connection(control_write, readable=False)
-            options = {
-                "paused": paused,
-                "heartbeat_timeout": self.heartbeat_timeout,
-                "parent_pid": os.getpid(),
-                "engine": ENGINE_MODULE,
-            }
-            self._send_obj(
-                {
-                    "x": self.x,
-                    "model_config": self.model_config.to_dict(),
-                    "train_config": self.train_config.to_dict(),
-                    "options": options,
-                }
-            )
+            for _ in range(3):  # a process may vanish between choosing it and sending to it
+                worker = _pool.acquire()
+                if worker.assign(self, payload):
+                    break
+            else:
+                raise RuntimeError("No training process could be started; try again in a moment.")
+            self._worker = worker
             self.paused = paused
             self.started_at = time.monotonic()
             _active.add(self)
-        self._reader = threading.Thread(
-            target=self._read,
-            args=(Connection(output_read, writable=False),),
-            name="latent-lab-job-reader",
-            daemon=True,
-        )
-        self._reader.start()
 
-    def _read(self, conn: Connection) -> None:
-        """Reader thread: move every message from the child into ``_pending``."""
-        try:
-            while True:
-                try:
-                    message = conn.recv()
-                except (EOFError, OSError):
-                    break
-                message["received_at"] = time.monotonic()  # arrival here, independent of polling
-                with self._lock:
-                    if message.get("type") == "epoch" and message.get("weights") is not None:
-                        # Only the newest undelivered snapshot is worth keeping in memory.
-                        for older in self._pending:
-                            if older.get("type") == "epoch":
-                                older["weights"] = None
-                    self._pending.append(message)
-        finally:
-            conn.close()
-            self._eof.set()
+    def _deliver(self, message: Message) -> None:
+        """Called by the process's reader thread with each message of this job."""
+        with self._lock:
+            if message.get("type") == "epoch" and message.get("weights") is not None:
+                # Only the newest undelivered snapshot is worth keeping in memory.
+                for older in self._pending:
+                    if older.get("type") == "epoch":
+                        older["weights"] = None
+            self._pending.append(message)
+        if message.get("type") in TERMINAL:
+            self._ended.set()
 
-    def _send_obj(self, obj: Any) -> bool:
-        if self._control is None or self._control.closed:
-            return False
-        try:
-            self._control.send(obj)
-            return True
-        except (BrokenPipeError, OSError):
-            return False
+    def _process_gone(self, exitcode: int | None) -> None:
+        """Called when this job's process ended before the job did."""
+        self._exitcode, self._process_died = exitcode, True
+        self._ended.set()
 
-    def _send(self, command: str) -> bool:
-        return self._send_obj(command)
+    def _send(self, command: Any) -> bool:
+        return self._worker is not None and not self._ended.is_set() and self._worker.send(command, job=self)
 
     def pause(self) -> None:
-        """Pause after the current epoch."""
+        """Pause after the current compiled call (within ~0.1 s)."""
         if self._send("pause"):
             self.paused = True
 
@@ -262,49 +563,50 @@ class TrainingJob:
         """Tell the child its page is still there (see ``heartbeat_timeout``)."""
         self._send("heartbeat")
 
+    def change(self, learning_rate: float | None = None, beta: float | None = None) -> bool:
+        """Change the learning rate and/or beta from the next epoch on; False if the job has ended."""
+        if learning_rate is not None:
+            self.train_config.replace(learning_rate=learning_rate)  # validates, raises ValueError
+        if beta is not None:
+            self.model_config.replace(beta=beta)
+        return self._send({"type": "set", "learning_rate": learning_rate, "beta": beta})
+
     def stop(self, timeout: float = STOP_GRACE_S) -> None:
-        """Stop the run: ask, then ``terminate()`` after ``timeout`` s, then ``kill()``.
+        """Stop the job: ask, then end its process after ``timeout`` s (the pool replaces it).
 
-        Messages already sent by the child stay available to ``poll``; if the
-        child had to be terminated, ``poll`` reports ``{"type": "done",
-        "reason": "stopped"}``. Safe to call more than once.
+        Messages already sent by the child stay available to ``poll`` (with a
+        cooperative stop: the final ``state`` and ``done``). Safe to call more
+        than once.
         """
-        process = self._process
-        if process is None:
+        worker = self._worker
+        if worker is None:
             return
-        self._stop_requested = True
-        self._send("stop")
-        if not _wait(process, timeout):
-            process.terminate()
-            if not _wait(process, 1.0):
-                process.kill()
-                _wait(process, 1.0)
-        self._close()
-
-    def _close(self) -> None:
-        if self._control is not None and not self._control.closed:
-            self._control.close()
-        if self._reader is not None:
-            self._reader.join(2.0)
+        if not self._ended.is_set():
+            self._stop_requested = True
+            self._send("stop")
+            if not self._ended.wait(timeout):
+                worker.kill()
+                self._ended.wait(2.0)
         with _active_lock:
             _active.discard(self)
 
     # -- state ---------------------------------------------------------------------------------
     def is_alive(self) -> bool:
-        """True while the child process runs."""
-        return self._process is not None and self._process.poll() is None
+        """True while the job runs (started, and neither ended nor lost its process)."""
+        return self._worker is not None and not self._ended.is_set()
 
     @property
     def started(self) -> bool:
-        return self._process is not None
+        return self._worker is not None
 
     @property
     def exitcode(self) -> int | None:
-        return None if self._process is None else self._process.poll()
+        """The exit code of this job's process if it died during the job, else None."""
+        return self._exitcode
 
     @property
     def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        return None if self._worker is None else self._worker.pid
 
     @property
     def finished(self) -> bool:
@@ -312,24 +614,21 @@ class TrainingJob:
         return self._terminal_seen
 
     def poll(self) -> list[Message]:
-        """Every message received since the last call, oldest first.
+        """Every message received since the last call, oldest first (see the module docstring).
 
-        Each is one of ``{"type": "ready"}`` (TensorFlow loaded, model built),
-        ``{"type": "epoch", "record": dict, "weights": NetworkWeights | None}``,
-        ``{"type": "done", "reason": str, "message": str}`` or
-        ``{"type": "error", "message": str}``. A child that vanished without a
-        word (crash, ``kill -9``) is reported once as an ``error``.
+        A process that vanished without a word (crash, ``kill -9``) is
+        reported once as an ``error`` (or as ``done``/``stopped`` when ``stop``
+        had to end it).
         """
-        if self._process is None:
+        if self._worker is None:
             return []
-        ended = self._eof.is_set()  # read before taking the messages: nothing can follow EOF
+        ended = self._ended.is_set()  # read before taking the messages: nothing can follow the end
         with self._lock:
             messages, self._pending = self._pending, []
         if any(m.get("type") in TERMINAL for m in messages):
             self._terminal_seen = True
         if ended and not self._terminal_seen:
             self._terminal_seen = True
-            _wait(self._process, 1.0)
             if self._stop_requested:
                 messages.append({"type": "done", "reason": "stopped", "message": "Stopped."})
             else:
@@ -337,137 +636,260 @@ class TrainingJob:
                     {
                         "type": "error",
                         "message": (
-                            f"The training process ended unexpectedly: {_describe_exit(self._process.poll())}. "
+                            f"The training process ended unexpectedly: {_describe_exit(self._exitcode)}. "
                             "The last weights it sent are kept."
                         ),
                     }
                 )
         if ended:
-            self._close()
+            with _active_lock:
+                _active.discard(self)
         return messages
 
 
 # -- the child process ---------------------------------------------------------------------------
-def _child_main(
-    control: Connection,
-    output: Connection,
-    x: np.ndarray,
-    model_config: dict,
-    train_config: dict,
-    options: dict,
-) -> None:
-    """The training loop of the child process: report, obey control messages, train."""
-    parent_pid = int(options["parent_pid"])
-    heartbeat_timeout = options.get("heartbeat_timeout")
-    last_contact = time.monotonic()
-    paused = bool(options.get("paused"))
-    steps = 0
-    state = {"stop": False, "orphan": False, "lost": False}
+def _set_process_name(name: bytes) -> None:
+    """Name this process (``/proc/PID/comm``, ``ps``) so idle and busy workers can be told apart."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
 
-    def send(message: Message) -> None:
+
+def _watchdog(parent_pid: int) -> None:
+    """End this process as soon as the server is gone, even in the middle of a compiled call."""
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(0)
+        time.sleep(WATCHDOG_S)
+
+
+class _Stop(Exception):
+    """The job ends without a report (its parent is gone)."""
+
+
+class _Child:
+    """The serving loop of a pooled process: wait for a job, train it, report, repeat."""
+
+    def __init__(
+        self,
+        control: Connection,
+        output: Connection,
+        parent_pid: int,
+        jobs_per_process: int,
+        recycle_uss_mb: float,
+    ) -> None:
+        self.control, self.output, self.parent_pid = control, output, parent_pid
+        self.jobs_per_process, self.recycle_uss_mb = jobs_per_process, recycle_uss_mb
+        self.engine: Any = None
+        self.trainers: list[Any] = []  # compiled Trainers, most recently used last (at most KEPT_TRAINERS)
+        self.jobs_served = 0
+        self.orphan = False
+
+    def send(self, message: Message) -> None:
         try:
-            output.send(message)
+            self.output.send(message)
         except (BrokenPipeError, OSError):
-            state["orphan"] = True
+            self.orphan = True
 
-    def handle(command: str) -> None:
-        nonlocal paused, steps, last_contact
-        last_contact = time.monotonic()
+    def serve(self) -> None:
+        threading.Thread(target=_watchdog, args=(self.parent_pid,), daemon=True).start()
+        _set_process_name(WARMING_NAME)
+        self.engine = importlib.import_module(ENGINE_MODULE)
+        if not self.control.poll(0):
+            self._prepare()
+        while not self.orphan:
+            _set_process_name(IDLE_NAME)
+            uss = memory_mb().get("uss", math.nan)
+            self.send({"type": "warm", "pid": os.getpid(), "jobs_served": self.jobs_served, "uss_mb": uss})
+            try:
+                message = self.control.recv()
+            except (EOFError, OSError):
+                return
+            if message == "exit":
+                return
+            if not isinstance(message, dict) or message.get("type") != "job":
+                continue  # a late control message of a job that has ended
+            _set_process_name(BUSY_NAME)
+            job = _Job(self, message)
+            job.run()
+            self.jobs_served += 1
+            if job.retiring:
+                return  # retire; the pool starts a fresh process
+
+    def will_retire(self) -> bool:
+        """True if this process retires after the job it is running (decided before its last message)."""
+        served = self.jobs_served + 1
+        return served >= self.jobs_per_process or memory_mb().get("uss", 0.0) > self.recycle_uss_mb
+
+    def _prepare(self) -> None:
+        """Trace the default model on stand-in data, so the first default job starts at once."""
+        with contextlib.suppress(Exception):
+            model_config, train_config = ModelConfig(), TrainConfig()
+            x = np.random.default_rng(0).standard_normal((train_config.batch_size * 2, 2)).astype(np.float32)
+            trainer = self.engine.Trainer(x, model_config, train_config, xla=False, epochs=1)
+            trainer.run()
+            self.trainers = [trainer]
+
+    def trainer_for(self, x_train, x_val, model_config, train_config, state, epochs) -> tuple[Any, bool]:
+        """A kept Trainer that fits these settings (no tracing), else a new one."""
+        engine = self.engine
+        xla = engine.Trainer.wants_xla(len(x_train), train_config, epochs)
+        for trainer in self.trainers:
+            if trainer.compatible(model_config, train_config, xla):
+                self.trainers.remove(trainer)
+                self.trainers.append(trainer)
+                trainer.begin(x_train, train_config, x_val, state=state, epochs=epochs)
+                return trainer, True
+        del self.trainers[: max(0, len(self.trainers) - KEPT_TRAINERS + 1)]  # free graphs before building
+        trainer = engine.Trainer(x_train, model_config, train_config, x_val, state=state, epochs=epochs)
+        self.trainers.append(trainer)
+        return trainer, False
+
+
+class _Job:
+    """One job inside the child: obey control messages, train in short compiled calls, report."""
+
+    def __init__(self, child: _Child, spec: Message) -> None:
+        self.child, self.spec = child, spec
+        self.id = spec["job"]
+        self.paused = bool(spec.get("paused"))
+        self.steps = 0  # epochs still to train while paused (Step)
+        self.stop = self.lost = False
+        self.changes: dict[str, float] = {}
+        self.heartbeat_timeout = spec.get("heartbeat_timeout")
+        self.last_contact = time.monotonic()
+        self.reported_pause = False
+        self.retiring = False
+
+    def send(self, message: Message) -> None:
+        self.child.send({**message, "job": self.id})
+
+    def handle(self, command: Any) -> None:
+        self.last_contact = time.monotonic()
         if command == "pause":
-            paused = True
+            self.paused = True
         elif command == "resume":
-            paused, steps = False, 0
+            self.paused, self.steps, self.reported_pause = False, 0, False
         elif command == "step":
-            paused, steps = True, steps + 1
+            self.paused, self.steps, self.reported_pause = True, self.steps + 1, False
         elif command == "stop":
-            state["stop"] = True
+            self.stop = True
+        elif isinstance(command, dict) and command.get("type") == "set":
+            self.changes.update(
+                {k: command[k] for k in ("learning_rate", "beta") if command.get(k) is not None}
+            )
 
-    def check_control(wait: float) -> None:
+    def check_control(self, wait: float) -> None:
+        control = self.child.control
         try:
             if control.poll(wait):
                 while True:
-                    handle(control.recv())
+                    self.handle(control.recv())
                     if not control.poll(0):
                         break
         except (EOFError, OSError):
-            state["orphan"] = True  # the parent closed the pipe or died
-        if os.getppid() != parent_pid:
-            state["orphan"] = True
-        if heartbeat_timeout and time.monotonic() - last_contact > heartbeat_timeout:
-            state["lost"] = True
+            self.child.orphan = True  # the parent closed the pipe or died
+        if self.child.orphan:
+            raise _Stop
+        if self.heartbeat_timeout and time.monotonic() - self.last_contact > self.heartbeat_timeout:
+            self.lost = True
 
-    try:
-        engine = importlib.import_module(options.get("engine", ENGINE_MODULE))
-        mc, tc = ModelConfig.from_dict(model_config), TrainConfig.from_dict(train_config)
-        x_train, x_val = engine.split_data(x, tc)
-        trainer = engine.Trainer(x_train, mc, tc, x_val)
-        # streamlit_imported: proof for tests that no page code ran in this process.
-        send(
-            {
-                "type": "ready",
-                "n_train": len(x_train),
-                "n_val": 0 if x_val is None else len(x_val),
-                "streamlit_imported": "streamlit" in sys.modules,
-            }
-        )
+    def run(self) -> None:
+        spec = self.spec
+        trainer = None
+        try:
+            self.check_control(0)
+            mc = ModelConfig.from_dict(spec["model_config"])
+            tc = TrainConfig.from_dict(spec["train_config"])
+            x_train, x_val = self.child.engine.split_data(spec["x"], tc)
+            trainer, reused = self.child.trainer_for(
+                x_train, x_val, mc, tc, spec.get("state"), spec.get("epochs")
+            )
+            # streamlit_imported: proof for tests that no page code ran in this process.
+            self.send(
+                {
+                    "type": "ready",
+                    "n_train": len(x_train),
+                    "n_val": 0 if x_val is None else len(x_val),
+                    "streamlit_imported": "streamlit" in sys.modules,
+                    "reused": reused,
+                }
+            )
+            self._loop(trainer)
+        except _Stop:
+            return  # nobody to report to
+        except Exception as exc:  # report anything; the parent decides what to show
+            traceback.print_exc()
+            self.child.trainers = []  # their state is unknown now
+            if trainer is not None and trainer.history:
+                with contextlib.suppress(Exception):
+                    self.send({"type": "state", "state": trainer.state()})
+            self._terminal({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
+
+    def _end(self, trainer, reason: str, message: str) -> None:
+        self.send({"type": "state", "state": trainer.state()})
+        self._terminal({"type": "done", "reason": reason, "message": message})
+
+    def _terminal(self, message: Message) -> None:
+        """The job's last message, saying whether this process retires after it."""
+        self.retiring = self.child.will_retire()
+        self.send({**message, "retiring": self.retiring})
+
+    def _loop(self, trainer) -> None:
         last_weights = -math.inf
         while True:
-            check_control(0.0)
-            if state["orphan"]:
-                return  # nobody to report to
-            if state["lost"]:
-                send(
-                    {
-                        "type": "done",
-                        "reason": "stopped",
-                        "message": (
-                            f"Stopped after epoch {trainer.epoch}: the page stopped checking in for "
-                            f"{heartbeat_timeout:g} s (tab closed?)."
-                        ),
-                    }
+            self.check_control(0.0)
+            if self.lost:
+                self._end(
+                    trainer,
+                    "stopped",
+                    f"Stopped after epoch {trainer.epoch}: the page stopped checking in for "
+                    f"{self.heartbeat_timeout:g} s (tab closed?).",
                 )
                 return
-            if state["stop"]:
-                send(
-                    {
-                        "type": "done",
-                        "reason": "stopped",
-                        "message": f"Stopped by you after epoch {trainer.epoch}.",
-                    }
-                )
+            if self.stop:
+                self._end(trainer, "stopped", f"Stopped by you after epoch {trainer.epoch}.")
                 return
-            if paused and steps == 0:
-                check_control(0.1)  # idle without spinning
+            if self.paused and self.steps == 0:
+                if not self.reported_pause:
+                    self.send({"type": "paused", "epoch": trainer.epoch, "at": time.time()})
+                    self.reported_pause = True
+                self.check_control(CONTROL_EVERY_S)  # idle without spinning
                 continue
-            if steps:
-                steps -= 1
-            record = trainer.run_epoch()
+            if self.changes and trainer.at_epoch_boundary:
+                if "learning_rate" in self.changes:
+                    trainer.set_learning_rate(float(self.changes["learning_rate"]))
+                if "beta" in self.changes:
+                    trainer.set_beta(float(self.changes["beta"]))
+                self.changes = {}
+            records = trainer.run(max_epochs=1 if self.steps else None)
+            if not records:
+                continue  # part of a long epoch: check the controls, then go on
+            if self.steps:
+                self.steps -= 1
             now = time.monotonic()
             weights = None
             if trainer.done or now - last_weights >= WEIGHTS_EVERY_S:
                 weights, last_weights = trainer.weights(), now
-            send({"type": "epoch", "record": record, "weights": weights})
+            for record in records[:-1]:
+                self.send({"type": "epoch", "record": record, "weights": None})
+            self.send({"type": "epoch", "record": records[-1], "weights": weights})
             if trainer.done:
-                send({"type": "done", "reason": trainer.stop_reason, "message": trainer.message})
+                self._end(trainer, trainer.stop_reason, trainer.message)
                 return
-    except Exception as exc:  # report anything, then exit; the parent decides what to show
-        traceback.print_exc()
-        send({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
+
+
+def _main(
+    control_fd: int, output_fd: int, parent_pid: int, jobs_per_process: int, recycle_uss_mb: float
+) -> None:
+    """``python -m vae.worker CONTROL_FD OUTPUT_FD PARENT_PID JOBS USS_MB``: serve jobs until told to exit."""
+    control = Connection(control_fd, writable=False)
+    output = Connection(output_fd, readable=False)
+    try:
+        _Child(control, output, parent_pid, jobs_per_process, recycle_uss_mb).serve()
     finally:
         output.close()
         control.close()
 
 
-def _main(control_fd: int, output_fd: int) -> None:
-    """``python -m vae.worker CONTROL_FD OUTPUT_FD``: read the job, then train."""
-    control = Connection(control_fd, writable=False)
-    output = Connection(output_fd, readable=False)
-    try:
-        job = control.recv()
-    except (EOFError, OSError):
-        return
-    _child_main(control, output, job["x"], job["model_config"], job["train_config"], job["options"])
-
-
 if __name__ == "__main__":
-    _main(int(sys.argv[1]), int(sys.argv[2]))
+    _main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from vae import appserver
+from vae.worker import worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(appserver.CHROMIUM)
@@ -101,17 +102,11 @@ def in_own_thread(fn, *args, **kwargs):
         return pool.submit(fn, *args, **kwargs).result()
 
 
+def busy_workers_of(parent: int) -> list[int]:
+    """Training processes of ``parent`` that are running a job (not idle or warming up in the pool)."""
+    return [pid for pid, name in worker_processes(parent).items() if name == "vae-busy"]
+
+
 def workers_of(parent: int) -> list[int]:
-    """Training processes (python -m vae.worker) whose parent is ``parent``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent and b"vae.worker" in args:
-            found.append(int(proc.name))
-    return found
+    """Training processes (python -m vae.worker) whose parent is ``parent``: busy, idle or warming."""
+    return list(worker_processes(parent))

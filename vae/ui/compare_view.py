@@ -25,7 +25,7 @@ from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import Dataset
 from vae.decode import encode
 from vae.explore import decode_original, refuse_reason
-from vae.ui import palette, state
+from vae.ui import palette, state, training
 from vae.ui.axes import log_axis
 from vae.ui.text import figure_text, plain
 
@@ -46,7 +46,12 @@ VARIANT_HELP = {
     "beta_vae": "A VAE whose KL term is weighted by β > 1: a smoother, blurrier latent plane.",
 }
 PAD_PREFIX = "ll_compare_pad_"
-HEARTBEAT_S = None  # jobs are bounded by their epochs; they also end when the server ends
+# A job whose session stops checking in for this long stops itself. Closing the tab stops the
+# jobs at once (the session-end release, as on Train); this catches a session that never ends
+# cleanly. Every page render heartbeats the session's jobs (training.sync), so a user reading
+# another page for a minute loses nothing.
+HEARTBEAT_S = 120.0
+POLL_S = 0.5  # the progress fragment's interval while models train (queued ones start on a poll)
 
 
 @dataclass
@@ -183,6 +188,7 @@ def pump(comparison: Comparison, dataset: Dataset) -> None:
     """Drain every job's messages, start queued models while slots are free, score finished ones."""
     for key, job in list(comparison.jobs.items()):
         entry = comparison.entries[key]
+        job.heartbeat()
         for message in job.poll():
             entry.apply(message)
         if not entry.is_active:
@@ -199,6 +205,7 @@ def pump(comparison: Comparison, dataset: Dataset) -> None:
             break
         entry.status, entry.message = "starting", ""
         comparison.jobs[entry.variant.key] = job
+        training.register(job)  # the session's end (tab closed) stops it
     for entry in queued[free:]:
         entry.message = f"Queued: at most {worker.MAX_CONCURRENT_JOBS} trainings run at once."
     for entry in comparison.entries.values():

@@ -8,8 +8,20 @@ from __future__ import annotations
 import math
 
 
-def progress(epochs_done: int, total_epochs: int, epochs_per_s: float, eta: bool = True) -> tuple[float, str]:
-    """Fraction done and a label: "Epoch 12 / 60 · 14.2 epochs/s · ETA 3 s" (ETA only if ``eta``)."""
+def progress(
+    epochs_done: int, total_epochs: int | None, epochs_per_s: float, eta: bool = True
+) -> tuple[float, str]:
+    """Fraction done and a label: "Epoch 12 / 60 · 14.2 epochs/s · ETA 3 s" (ETA only if ``eta``).
+
+    With ``total_epochs=None`` (train until paused) the bar fills once per
+    power of ten of epochs and the label says "until you pause".
+    """
+    if total_epochs is None:
+        lap = 10 ** max(1, math.ceil(math.log10(max(epochs_done, 1) + 1)))
+        parts = [f"Epoch {epochs_done} (until you pause)"]
+        if math.isfinite(epochs_per_s) and epochs_per_s > 0:
+            parts.append(f"{epochs_per_s:.1f} epochs/s")
+        return min(epochs_done / lap, 1.0), " · ".join(parts)
     total = max(total_epochs, 1)
     fraction = min(max(epochs_done / total, 0.0), 1.0)
     parts = [f"Epoch {epochs_done} / {total_epochs}"]

@@ -9,6 +9,7 @@ parses text (layer sizes) and reports the first problem as a message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "tr_lr": _TRAIN.learning_rate,
     "tr_batch": _TRAIN.batch_size,
     "tr_epochs": _TRAIN.epochs,
+    "tr_until_paused": _TRAIN.until_paused,
     "tr_optimizer": _TRAIN.optimizer,
     "tr_momentum": _TRAIN.momentum,
     "tr_val_split": _TRAIN.validation_split,
@@ -133,6 +135,7 @@ def settings_from(values: dict[str, Any], input_dim: int = 2) -> FormResult:
         )
         train_config = TrainConfig(
             epochs=int(values["tr_epochs"]),
+            until_paused=bool(values["tr_until_paused"]),
             batch_size=int(values["tr_batch"]),
             learning_rate=float(values["tr_lr"]),
             optimizer=values["tr_optimizer"],
@@ -147,19 +150,28 @@ def settings_from(values: dict[str, Any], input_dim: int = 2) -> FormResult:
     return FormResult(model_config, train_config, None)
 
 
-def render(input_dim: int, disabled: bool = False, n_rows: int | None = None) -> FormResult:
+def render(
+    input_dim: int,
+    disabled: bool = False,
+    n_rows: int | None = None,
+    on_live_change: Callable[[], None] | None = None,
+) -> FormResult:
     """Draw the hyperparameter widgets and return the validated settings.
 
     Args:
         input_dim: columns of the dataset (the model's input size).
-        disabled: grey out the widgets (while a training runs).
+        disabled: grey out the widgets (while a training runs), except the
+            learning rate and beta when ``on_live_change`` is given.
         n_rows: rows of the dataset: the Epochs field is sized to them (``size_budget``)
             and the budget is also said in optimizer steps.
+        on_live_change: called when the learning rate or beta changes; these
+            two stay editable while training (applied from the next epoch).
     """
     init()
     if n_rows is not None:
         size_budget(n_rows)
     persist: Any = {"persist_state": "session"}
+    live: Any = {"on_change": on_live_change, "disabled": disabled and on_live_change is None}
     st.segmented_control(
         "Preset",
         PRESET_NAMES,
@@ -201,7 +213,7 @@ def render(input_dim: int, disabled: bool = False, n_rows: int | None = None) ->
             max_value=100.0,
             step=0.5,
             key="tr_beta",
-            disabled=disabled,
+            **live,
             **persist,
             help="Loss = reconstruction + beta × KL. 1 is the true ELBO; >1 (beta-VAE) pushes "
             "codes toward the prior (smoother latent plane, blurrier reconstructions).",
@@ -223,7 +235,7 @@ def render(input_dim: int, disabled: bool = False, n_rows: int | None = None) ->
             "Learning rate",
             LEARNING_RATES,
             key="tr_lr",
-            disabled=disabled,
+            **live,
             **persist,
             format_func=lambda v: f"{v:g}",
             help="Step size of the optimizer (log scale). Too high diverges (NaN), too low crawls.",
@@ -297,6 +309,14 @@ def render(input_dim: int, disabled: bool = False, n_rows: int | None = None) ->
             **persist,
             help="Stop after this many epochs without improvement (validation loss if there "
             "is a split). 0 = off.",
+        )
+        st.toggle(
+            "Train until I pause",
+            key="tr_until_paused",
+            disabled=disabled,
+            **persist,
+            help="Keep training until you press Pause or Stop, as TensorFlow Playground does; "
+            "the epochs above then only pace the progress bar.",
         )
         st.number_input(
             "Seed",

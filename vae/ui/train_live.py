@@ -117,7 +117,7 @@ def render(
     total = None
     warmup = 0
     if run is not None:
-        total = run.train_config.epochs if run.is_active else None  # a fixed axis while it trains, then fit
+        total = run.end_epoch if run.is_active else None  # a fixed axis while it trains, then fit
         warmup = run.train_config.kl_warmup_epochs
     with st.container(key="train_charts"):
         live_plot(

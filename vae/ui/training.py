@@ -1,9 +1,12 @@
 """Streamlit glue between the Train page and the training worker.
 
 Keeps this session's ``vae.run.Run`` (in ``vae.ui.state``) up to date with its
-``vae.worker.TrainingJob``: start, pause / resume / step / stop / reset, and
-``sync()``, which drains the job's messages into the run. Any page may call
-``sync()`` (Explore does, to show the latest weights during training).
+``vae.worker.TrainingJob``: start (a new model), continue (the same model from
+its saved weights and optimizer state), pause / resume / step / stop / reset,
+changes of learning rate and beta while it trains, and ``sync()``, which
+drains the job's messages into the run. Every page calls ``sync()`` (through
+the sidebar), which also keeps the server's pool of warm training processes
+filling in the background (``vae.worker.pool``): the page never waits for it.
 
 The job lives in ``st.session_state`` (one per browser session, never shared).
 It is also registered in a session-scoped ``st.cache_resource`` whose
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +31,11 @@ from vae.config import ModelConfig, TrainConfig
 from vae.data import Dataset
 from vae.run import Run
 from vae.ui import state
+
+MAX_SEED = 2**31 - 1
+# Pause and Step wait up to this long for the worker's answer (it answers within ~0.1 s), so the
+# page redraws once, with the epoch it really stopped at, instead of a poll later.
+ANSWER_WAIT_S = 0.5
 
 # How the worker's final reasons map onto Run.status.
 _DONE_STATUS = {
@@ -46,6 +55,14 @@ class _SessionJobs:
 
     def add(self, job: worker.TrainingJob) -> None:
         self.jobs = [j for j in self.jobs if j.is_alive()] + [job]
+
+
+def register(job: worker.TrainingJob) -> None:
+    """Stop ``job`` when this browser session ends (tab closed); Train and Compare both use it."""
+    # Without a session (bare mode) there is no release hook; the job's heartbeat or the
+    # worker's parent check still applies.
+    with contextlib.suppress(Exception):
+        _session_jobs().add(job)
 
 
 def _release(box: _SessionJobs) -> None:
@@ -68,12 +85,17 @@ class Clock:
     first_epoch: int = 0
     last_time: float = math.nan
     last_epoch: int = 0
+    held_epoch: int | None = None  # the epoch the worker confirmed it paused at
 
     def tick(self, epoch: int) -> None:
         now = time.monotonic()
         if math.isnan(self.first_time):
             self.first_time, self.first_epoch = now, epoch
         self.last_time, self.last_epoch = now, epoch
+
+    def freeze(self) -> None:
+        """Forget the pause: speed is measured again from the next record (the ETA holds meanwhile)."""
+        self.first_time, self.first_epoch = math.nan, 0
 
     @property
     def epochs_per_s(self) -> float:
@@ -116,7 +138,7 @@ def job_running() -> bool:
 def start(
     dataset: Dataset, model_config: ModelConfig, train_config: TrainConfig, paused: bool = False
 ) -> str | None:
-    """Start training ``dataset`` with these settings, unless a job already runs.
+    """Train a new model on ``dataset`` with these settings, unless a job already runs.
 
     The current run (if any) moves to ``state.past_runs()``.
 
@@ -126,41 +148,132 @@ def start(
     """
     if job_running():
         return None  # Start twice starts one job
+    if model_config.input_dim != dataset.n_dims:
+        model_config = model_config.replace(input_dim=dataset.n_dims)
     try:
         train_config.check_against_data(dataset.n_rows)
-        if model_config.input_dim != dataset.n_dims:
-            model_config = model_config.replace(input_dim=dataset.n_dims)
         job = worker.TrainingJob(dataset.standardized(), model_config, train_config)
         job.start(paused=paused)
-    except worker.CapacityError as exc:
-        return str(exc)
-    except ValueError as exc:
+    except (worker.CapacityError, ValueError, RuntimeError) as exc:
         return str(exc)
     _archive_current_run()
     run = Run(
-        data_config=dataset.config, model_config=model_config, train_config=train_config, status="starting"
+        data_config=dataset.config,
+        model_config=model_config,
+        train_config=train_config,
+        status="starting",
+        target_epoch=None if train_config.until_paused else train_config.epochs,
     )
     state.set_run(run)
     state.set_job(job)
     reset_clock()
-    # Without a session (bare mode) there is no release hook; the child's parent check still applies.
-    with contextlib.suppress(Exception):
-        _session_jobs().add(job)
+    register(job)
+    return None
+
+
+def new_seed(train_config: TrainConfig) -> TrainConfig:
+    """The same settings with a fresh random seed (one click next to Train again)."""
+    seed = train_config.seed
+    while seed == train_config.seed:
+        seed = secrets.randbelow(MAX_SEED)
+    return train_config.replace(seed=seed)
+
+
+def continue_refusal(dataset: Dataset | None) -> str | None:
+    """Why the current model cannot be continued on ``dataset`` now, or None if it can."""
+    run = state.get_run()
+    if run is None or not run.can_continue:
+        return "There is no stopped model to continue; press Start to train one."
+    if dataset is None or run.data_config != dataset.config or run.model_config.input_dim != dataset.n_dims:
+        return (
+            "The dataset changed since this model was trained, and a model continues only on its own "
+            "data. Press Start to train a new model on the current data."
+        )
+    return None
+
+
+def continue_training(dataset: Dataset, epochs: int | None = None, paused: bool = False) -> str | None:
+    """Continue the current model from its saved weights and optimizer state.
+
+    Args:
+        dataset: the data it was trained on.
+        epochs: how many more epochs (None: its budget again, or until paused
+            when its settings say so).
+        paused: start paused (Step then trains one epoch).
+
+    Returns:
+        None on success, else a message for the user.
+    """
+    if job_running():
+        return None
+    refusal = continue_refusal(dataset)
+    if refusal is not None:
+        return refusal
+    run = state.get_run()
+    resume = run.resume_state() if run is not None else None
+    if run is None or resume is None:  # checked by continue_refusal; for the type checker
+        return "There is no stopped model to continue; press Start to train one."
+    config = run.train_config
+    if epochs is None and not config.until_paused:
+        epochs = config.epochs
+    try:
+        job = worker.TrainingJob(
+            dataset.standardized(), run.model_config, config, state=resume, epochs=epochs
+        )
+        job.start(paused=paused)
+    except (worker.CapacityError, ValueError, RuntimeError) as exc:
+        return str(exc)
+    run.status, run.message = "starting", ""
+    run.target_epoch = None if epochs is None else resume.epoch + epochs
+    state.set_job(job)
+    reset_clock()
+    register(job)
+    return None
+
+
+def change(learning_rate: float | None = None, beta: float | None = None) -> str | None:
+    """Change the current run's learning rate and/or beta, from its next epoch on.
+
+    The change is recorded in the run's settings (so Continue and the bundle
+    keep it) and in each epoch's record (``learning_rate``, ``beta_setting``),
+    which the loss charts mark.
+
+    Returns:
+        None on success, else a message for the user.
+    """
+    run, job = state.get_run(), state.get_job()
+    if run is None:
+        return None
+    try:
+        if learning_rate is not None:
+            run.train_config = run.train_config.replace(learning_rate=float(learning_rate))
+        if beta is not None:
+            run.model_config = run.model_config.replace(beta=float(beta))
+    except ValueError as exc:
+        return str(exc)
+    if job is not None and job_running():
+        job.change(learning_rate=learning_rate, beta=beta)
     return None
 
 
 def _archive_current_run() -> None:
     old = state.get_run()
     if old is not None:
+        old.state = None  # an earlier model is not continued: its optimizer state would only take memory
         session_runs.archive(state.past_runs(), old)  # bounded in number and memory
 
 
 def sync() -> bool:
-    """Drain the job's messages into the current run.
+    """Drain the job's messages into the current run (and keep the warm pool filling).
 
     Returns:
         True if the run changed (new epochs, status or message).
     """
+    with contextlib.suppress(OSError):
+        worker.pool().warm()  # starts missing processes in the background; never waits
+    with contextlib.suppress(Exception):  # bare mode has no session
+        for running_job in _session_jobs().jobs:
+            running_job.heartbeat()  # the session is alive (Compare's jobs time out without it)
     job, run = state.get_job(), state.get_run()
     if job is None or run is None:
         return False
@@ -172,9 +285,15 @@ def sync() -> bool:
         kind = message.get("type")
         if kind == "ready":
             run.status = "paused" if job.paused else "training"
+            run.state = None  # a job runs: the saved state is behind it now
+        elif kind == "paused":
+            ticker.held_epoch = int(message["epoch"])
+        elif kind == "state":
+            run.state = message["state"]
         elif kind == "epoch":
             record = message["record"]
             run.history.append(record)
+            ticker.held_epoch = None
             ticker.tick(int(record["epoch"]))
             if message.get("weights") is not None:
                 run.weights = message["weights"]
@@ -190,11 +309,31 @@ def sync() -> bool:
     return True
 
 
+def _await(condition, timeout: float = ANSWER_WAIT_S) -> bool:
+    """Sync until ``condition()`` holds or ``timeout`` s pass; True if it held."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sync()
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+
+
+def paused_confirmed() -> bool:
+    """True once the worker has confirmed the pause (the epoch shown is where it stopped)."""
+    return clock().held_epoch is not None
+
+
 def pause() -> None:
+    """Pause the job and wait briefly for the worker to confirm (it answers within ~0.1 s)."""
     job, run = state.get_job(), state.get_run()
     if job is not None and run is not None and run.is_active:
+        clock().held_epoch = None
         job.pause()
         run.status = "paused"
+        _await(paused_confirmed)
 
 
 def resume() -> None:
@@ -202,15 +341,20 @@ def resume() -> None:
     if job is not None and run is not None and run.is_active:
         job.resume()
         run.status = "training"
-        reset_clock()
+        clock().freeze()
 
 
 def step() -> None:
+    """Train one more epoch, and wait briefly for it so the page shows it at once."""
     job, run = state.get_job(), state.get_run()
     if job is not None and run is not None and run.is_active:
+        target = run.epochs_done + 1
+        clock().held_epoch = None
         job.step()
         if run.status == "training":
             run.status = "paused"
+        clock().freeze()
+        _await(lambda: run.epochs_done >= target and paused_confirmed())
 
 
 def stop() -> None:
@@ -239,4 +383,4 @@ def restart() -> str | None:
     run, dataset = state.get_run(), state.get_dataset()
     if run is None or dataset is None:
         return "Nothing to restart."
-    return start(dataset, run.model_config, run.train_config)
+    return start(dataset, run.model_config.replace(input_dim=dataset.n_dims), run.train_config)

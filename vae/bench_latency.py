@@ -1,0 +1,224 @@
+"""Latency benchmarks of training, measured in a real browser (``python -m vae bench --only latency``).
+
+Benchmarks, not tests: each figure is measured once per run and reported
+with its target. The browser figures drive the app as a user does
+(Playwright + Debian's Chromium against ``streamlit run app.py``, as in
+``vae.bench_load``) and time with the page's own clock (``performance.now``,
+from just before the click to the first animation frame that shows the
+result):
+
+- ``start_first_epoch_s``: Start -> the live view shows epoch >= 1, for the
+  second and later runs of a session (median; the first run is reported on
+  its own: the warm pool may still be filling).
+- ``pause_s``: Pause -> the page shows "Paused ·", which it does only once
+  the worker has confirmed that it stopped (``vae.worker``'s ``paused``
+  message; the epoch shown is the one it stopped at).
+- ``step_s``: Step (while paused) -> the page shows one more epoch.
+- ``compare_s``: Compare's five models on two moons, from the click to the
+  metrics table (every model trained and scored).
+- ``pool_pss_mb``: memory of the server's warm training processes in all
+  (proportional set size: the libraries they share are counted once).
+- ``server_rss_growth_mb``: the Streamlit process's RSS growth over the runs.
+
+One figure is measured in this process, without a browser:
+
+- ``epochs_per_s_200`` against ``cli_epochs_per_s_200``: epochs/s on 200 rows
+  through a pooled worker (several tiny epochs per compiled call) against the
+  CLI engine's one call per epoch (``vae.engine.fit``), same settings.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from vae import appserver
+from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
+from vae.worker import memory_mb, worker_processes
+
+TARGETS = {
+    "start_first_epoch_s": ("<=", 1.0, "Start -> first epoch drawn, runs 2+ of a session (median, s)"),
+    "pause_s": ("<=", 0.3, "Pause -> training stopped and shown (median, s)"),
+    "step_s": ("<=", 0.5, "Step -> the next epoch shown (median, s)"),
+    "compare_s": ("<=", 8.0, "Compare: five models on two moons, start to all scored (s)"),
+    "speedup_200": (">=", 3.0, "epochs/s on 200 rows: pooled worker vs the CLI engine"),
+    "pool_pss_mb": ("<", 1500.0, "memory of the warm pool (2 processes) in all, PSS (MB)"),
+    "server_rss_growth_mb": ("<", 50.0, "Streamlit-process RSS growth over the runs (MB)"),
+}
+
+PROGRESS = "[data-testid='stProgress']"
+# Resolves with the page's clock once ``test(progress text)`` holds at an animation frame.
+_WATCH = """([selector, pattern, flags]) => new Promise((resolve) => {
+  const re = new RegExp(pattern, flags);
+  const check = () => {
+    const el = document.querySelector(selector);
+    if (el && re.test(el.innerText)) resolve(performance.now());
+    else requestAnimationFrame(check);
+  };
+  check();
+})"""
+
+
+def _timed(page, click, pattern: str, flags: str = "", timeout_s: float = 60.0) -> float:
+    """Seconds from just before ``click()`` to the frame whose progress text matches ``pattern``."""
+    t0 = page.evaluate("() => performance.now()")
+    watch = page.evaluate_handle(_WATCH, [PROGRESS, pattern, flags])  # a promise, resolved by the page
+    click()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = page.evaluate(
+            "(p) => Promise.race([p, new Promise((r) => setTimeout(() => r(null), 200))])", watch
+        )
+        if done is not None:
+            return (done - t0) / 1000.0
+    raise TimeoutError(f"the page never showed {pattern!r} within {timeout_s:g} s")
+
+
+def _epoch(page) -> int:
+    import re
+
+    match = re.search(r"Epoch (\d+)", page.locator(PROGRESS).first.inner_text())
+    return int(match.group(1)) if match else 0
+
+
+def _wait_idle(page, timeout_ms: float = 60_000) -> None:
+    page.wait_for_selector(APP_READY, timeout=timeout_ms)
+
+
+def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, Any]:
+    """The browser figures (see the module docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    server, url = appserver.start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.set_default_timeout(120_000)
+                page = context.new_page()
+                page.goto(f"{url}/train")
+                _wait_idle(page)
+                page.get_by_role("button", name="Use two moons").click()
+                _wait_idle(page)
+                time.sleep(1.0)
+                rss_start = memory_mb(server.pid).get("rss", float("nan"))
+                starts = []
+                for i in range(runs):
+                    name = "Start" if i == 0 else "Train again"
+                    button = page.get_by_role("button", name=name, exact=True)
+                    starts.append(_timed(page, button.click, r"Epoch [1-9]"))
+                    page.wait_for_function(
+                        "() => !document.querySelector(\"[data-testid='stProgress']\").innerText.match(/Compiling|Starting/)"
+                        " && document.querySelector('.st-key-tr_start button') && "
+                        "!document.querySelector('.st-key-tr_start button').disabled",
+                        timeout=120_000,
+                    )
+                    _wait_idle(page)
+                rss_end = memory_mb(server.pid).get("rss", float("nan"))
+
+                # A long run: pause, step, resume, a few times.
+                toggle = page.get_by_role("checkbox", name="Train until I pause")
+                toggle.check()
+                _wait_idle(page)
+                page.get_by_role("button", name="Train again", exact=True).click()
+                page.locator(PROGRESS).first.filter(has_text="until you pause").wait_for()
+                pause_s, step_s = [], []
+                for _ in range(pauses):
+                    time.sleep(1.0)
+                    pause = page.get_by_role("button", name="Pause", exact=True)
+                    pause_s.append(_timed(page, pause.click, r"^Paused ·"))
+                    _wait_idle(page)
+                    for _ in range(steps // pauses or 1):
+                        held = _epoch(page)
+                        step = page.get_by_role("button", name="Step", exact=True)
+                        step_s.append(_timed(page, step.click, rf"Epoch {held + 1}\b"))
+                        _wait_idle(page)
+                    page.get_by_role("button", name="Resume", exact=True).click()
+                    _wait_idle(page)
+                page.get_by_role("button", name="Stop", exact=True).click()
+                _wait_idle(page)
+                toggle.uncheck()
+                _wait_idle(page)
+
+                compare_s = _bench_compare(page, url)
+                pool = [memory_mb(pid) for pid in worker_processes(server.pid)]
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        stop_server(server)
+    return {
+        "first_run_first_epoch_s": round(starts[0], 3),
+        "start_first_epoch_s": round(statistics.median(starts[1:]), 3),
+        "start_first_epoch_max_s": round(max(starts[1:]), 3),
+        "start_runs": len(starts),
+        "pause_s": round(statistics.median(pause_s), 3),
+        "pause_max_s": round(max(pause_s), 3),
+        "step_s": round(statistics.median(step_s), 3),
+        "step_max_s": round(max(step_s), 3),
+        "compare_s": round(compare_s, 2),
+        "pool_processes": len(pool),
+        "pool_pss_mb": round(sum(m.get("pss", 0.0) for m in pool), 1),
+        "pool_rss_mb": round(sum(m.get("rss", 0.0) for m in pool), 1),
+        "server_rss_start_mb": round(rss_start, 1),
+        "server_rss_end_mb": round(rss_end, 1),
+        "server_rss_growth_mb": round(rss_end - rss_start, 1),
+    }
+
+
+def _bench_compare(page, url: str) -> float:
+    """Seconds from "Train the ticked models" (all five ticked) to the metrics table."""
+    page.goto(f"{url}/compare")
+    _wait_idle(page)
+    for name in ("Denoising AE", "Sparse AE", "β-VAE"):
+        page.get_by_role("checkbox", name=name, exact=True).check()
+    t0 = page.evaluate("() => performance.now()")
+    page.get_by_role("button", name="Train the ticked models").click()
+    page.locator(".st-key-ll-compare-metrics").wait_for(timeout=180_000)
+    return (page.evaluate("() => performance.now()") - t0) / 1000.0
+
+
+def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
+    """Epochs/s on 200 rows: a pooled worker vs the CLI engine (one compiled call per epoch)."""
+    from vae.config import DataConfig, ModelConfig, TrainConfig
+    from vae.data import generate
+    from vae.worker import TrainingJob, pool
+
+    x = generate(DataConfig(n_samples=200)).standardized()
+    model_config, train_config = ModelConfig(), TrainConfig(epochs=epochs)
+    pool().warm()
+    job = TrainingJob(x, model_config, train_config)
+    job.start()
+    times: list[float] = []
+    while not job.finished:
+        times += [m["received_at"] for m in job.poll() if m["type"] == "epoch"]
+        time.sleep(0.05)
+    times += [m["received_at"] for m in job.poll() if m["type"] == "epoch"]
+    worker_rate = (len(times) - 1) / (times[-1] - times[0])
+    pool().shutdown()
+
+    from vae import engine  # TensorFlow in this (benchmark) process only, after the worker run
+
+    cli: list[float] = []
+    engine.fit(x, model_config, train_config, on_epoch=lambda record: cli.append(time.monotonic()))
+    cli_rate = (len(cli) - 1) / (cli[-1] - cli[0])
+    return {
+        "epochs_per_s_200": round(worker_rate, 1),
+        "cli_epochs_per_s_200": round(cli_rate, 1),
+        "speedup_200": round(worker_rate / cli_rate, 2),
+    }
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """Every latency figure (``quick``: fewer runs)."""
+    result = bench_browser(runs=6 if quick else 20, steps=3 if quick else 5, pauses=3 if quick else 5)
+    result.update(bench_epochs_per_s(epochs=500 if quick else 2000))
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover - manual run
+    import json
+
+    print(json.dumps(run(quick=True), indent=2))
