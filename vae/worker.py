@@ -32,15 +32,22 @@ Parent -> child (control pipe):
 
 - ``{"type": "job", "job": int, "x": ndarray (n, D) standardized,
   "model_config": dict, "train_config": dict, "state": TrainState | None,
-  "epochs": int | None, "paused": bool, "heartbeat_timeout": float | None}``: run a job (only sent to an idle process). ``state``
+  "epochs": int | None, "paused": bool, "heartbeat_timeout": float | None,
+  "snapshot_schedule": SnapshotSchedule | None}``: run a job (only sent to an idle process). ``state``
   continues a model (``vae.run.TrainState``); ``epochs`` is how many epochs
   this job trains (None: ``train_config``'s budget, or until stopped when
-  ``until_paused``).
+  ``until_paused``); ``snapshot_schedule`` is the run's
+  ``vae.snapshots.SnapshotSchedule`` so far (None: a new run), which the
+  child advances exactly as the parent's ``SnapshotStore`` does.
 - ``"pause"``, ``"resume"``, ``"step"`` (one more epoch, then paused),
   ``"stop"``, ``"heartbeat"``: control of the running job, answered at least
   every ``CONTROL_EVERY_S`` (the engine trains in calls of ~0.04 s).
 - ``{"type": "set", "learning_rate": float | None, "beta": float | None}``:
   new settings, applied from the next epoch (recorded in its records).
+- ``{"type": "speed", "epochs_per_s": float | None}``: slow motion, for
+  watching: at most this many epochs per second (one epoch per compiled
+  call, waiting between them while still answering control messages every
+  ``CONTROL_EVERY_S``); None: full speed again.
 - ``"exit"``: an idle process ends.
 
 Child -> parent (output pipe); every job message carries ``"job": int``:
@@ -50,9 +57,13 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
 - ``{"type": "ready", "n_train", "n_val", "streamlit_imported", "reused"}``:
   the job's model is built (``reused``: on a compiled Trainer kept from an
   earlier job).
-- ``{"type": "epoch", "record": dict, "weights": NetworkWeights | None}``: one
-  per epoch (``vae.engine`` records: losses, beta, learning_rate, seconds);
-  weights at most every ``WEIGHTS_EVERY_S`` and on the last epoch.
+- ``{"type": "epoch", "record": dict, "weights": NetworkWeights | None,
+  "snapshot": bool}``: one per epoch (``vae.engine`` records: losses, beta,
+  learning_rate, seconds); weights at most every ``WEIGHTS_EVERY_S``, on the
+  last epoch, and at every epoch the snapshot schedule keeps (``snapshot``
+  True: a compiled call of fused epochs ends there, so these are that
+  epoch's exact weights; the parent keeps them for the epoch timeline even
+  when newer weights arrive before a poll).
 - ``{"type": "paused", "epoch": int, "at": float}``: training has stopped
   for a pause (or after a step); ``at`` is the child's ``time.time()``.
 - ``{"type": "state", "state": TrainState}``: the full training state
@@ -82,6 +93,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import ctypes
 import importlib
 import itertools
@@ -101,6 +113,7 @@ import numpy as np
 
 from vae.config import ModelConfig, TrainConfig
 from vae.run import TrainState
+from vae.snapshots import SnapshotSchedule
 
 MAX_CONCURRENT_JOBS = 2  # one per core on the 2-core target machine
 POOL_SIZE = MAX_CONCURRENT_JOBS  # warm processes: one per job that may run at once
@@ -441,6 +454,8 @@ class TrainingJob:
             (or other control message) arrives for this many seconds.
         state: continue this model (weights, optimizer, epoch) instead of a fresh one.
         epochs: epochs this job trains (default: ``train_config``'s budget).
+        snapshot_schedule: the run's snapshot schedule so far, when continuing a run
+            (``Run.snapshots.schedule``); the job sends weights at the epochs it keeps.
 
     Example:
         >>> job = TrainingJob(x, ModelConfig(), TrainConfig(epochs=5))
@@ -457,6 +472,7 @@ class TrainingJob:
         heartbeat_timeout: float | None = None,
         state: TrainState | None = None,
         epochs: int | None = None,
+        snapshot_schedule: SnapshotSchedule | None = None,
     ):
         x = np.asarray(x, np.float32)
         if x.ndim != 2 or x.shape[1] != model_config.input_dim:
@@ -470,6 +486,10 @@ class TrainingJob:
         self.heartbeat_timeout = heartbeat_timeout
         self.state = state
         self.epochs = epochs
+        self.snapshot_schedule = copy.deepcopy(
+            snapshot_schedule
+        )  # the parent's store keeps advancing its own
+        self.speed: float | None = None  # epochs/s asked for with set_speed (None: full speed)
         self.id = next(_job_ids)
         self._worker: WorkerProcess | None = None
         self._lock = threading.Lock()
@@ -505,6 +525,7 @@ class TrainingJob:
             "epochs": self.epochs,
             "paused": paused,
             "heartbeat_timeout": self.heartbeat_timeout,
+            "snapshot_schedule": self.snapshot_schedule,
         }
         with _active_lock:
             _prune()
@@ -528,9 +549,10 @@ class TrainingJob:
         """Called by the process's reader thread with each message of this job."""
         with self._lock:
             if message.get("type") == "epoch" and message.get("weights") is not None:
-                # Only the newest undelivered snapshot is worth keeping in memory.
+                # Only the newest undelivered live weights are worth keeping in memory;
+                # scheduled snapshots are kept for the epoch timeline.
                 for older in self._pending:
-                    if older.get("type") == "epoch":
+                    if older.get("type") == "epoch" and not older.get("snapshot"):
                         older["weights"] = None
             self._pending.append(message)
         if message.get("type") in TERMINAL:
@@ -570,6 +592,22 @@ class TrainingJob:
         if beta is not None:
             self.model_config.replace(beta=beta)
         return self._send({"type": "set", "learning_rate": learning_rate, "beta": beta})
+
+    def set_speed(self, epochs_per_s: float | None) -> bool:
+        """Slow training to at most ``epochs_per_s`` epochs per second (None: full speed).
+
+        Returns:
+            False if the job has ended.
+
+        Raises:
+            ValueError: if ``epochs_per_s`` is not a positive number or None.
+        """
+        if epochs_per_s is not None and not (math.isfinite(epochs_per_s) and epochs_per_s > 0):
+            raise ValueError(f"epochs_per_s must be a positive number or None. Received: {epochs_per_s!r}")
+        sent = self._send({"type": "speed", "epochs_per_s": epochs_per_s})
+        if sent:
+            self.speed = epochs_per_s
+        return sent
 
     def stop(self, timeout: float = STOP_GRACE_S) -> None:
         """Stop the job: ask, then end its process after ``timeout`` s (the pool replaces it).
@@ -759,6 +797,9 @@ class _Job:
         self.last_contact = time.monotonic()
         self.reported_pause = False
         self.retiring = False
+        # The epochs whose weights the run keeps; a fused call ends at the next one.
+        self.schedule: SnapshotSchedule = spec.get("snapshot_schedule") or SnapshotSchedule()
+        self.epochs_per_s: float | None = None  # slow motion (None: full speed)
 
     def send(self, message: Message) -> None:
         self.child.send({**message, "job": self.id})
@@ -777,6 +818,8 @@ class _Job:
             self.changes.update(
                 {k: command[k] for k in ("learning_rate", "beta") if command.get(k) is not None}
             )
+        elif isinstance(command, dict) and command.get("type") == "speed":
+            self.epochs_per_s = command.get("epochs_per_s")
 
     def check_control(self, wait: float) -> None:
         control = self.child.control
@@ -834,6 +877,14 @@ class _Job:
         self.retiring = self.child.will_retire()
         self.send({**message, "retiring": self.retiring})
 
+    def _slow_motion(self, started: float, trainer) -> None:
+        """With a speed set, wait out the rest of this epoch's share of a second (answering control)."""
+        while self.epochs_per_s and not trainer.done:
+            left = started + 1.0 / self.epochs_per_s - time.monotonic()
+            if left <= 0 or self.stop or self.lost or (self.paused and not self.steps):
+                return
+            self.check_control(min(left, CONTROL_EVERY_S))
+
     def _loop(self, trainer) -> None:
         last_weights = -math.inf
         while True:
@@ -861,18 +912,28 @@ class _Job:
                 if "beta" in self.changes:
                     trainer.set_beta(float(self.changes["beta"]))
                 self.changes = {}
-            records = trainer.run(max_epochs=1 if self.steps else None)
+            started = time.monotonic()
+            # One epoch per call when stepping or slowed down; otherwise end the call at the next
+            # snapshot epoch, so the weights sent for it are that epoch's.
+            limit = (
+                1 if self.steps or self.epochs_per_s else max(self.schedule.next_epoch() - trainer.epoch, 1)
+            )
+            records = trainer.run(max_epochs=limit)
             if not records:
                 continue  # part of a long epoch: check the controls, then go on
             if self.steps:
                 self.steps -= 1
+            snapshot = False
+            for record in records:
+                snapshot, _ = self.schedule.offer(int(record["epoch"]))  # only the last can be kept
             now = time.monotonic()
             weights = None
-            if trainer.done or now - last_weights >= WEIGHTS_EVERY_S:
+            if trainer.done or snapshot or now - last_weights >= WEIGHTS_EVERY_S:
                 weights, last_weights = trainer.weights(), now
             for record in records[:-1]:
-                self.send({"type": "epoch", "record": record, "weights": None})
-            self.send({"type": "epoch", "record": records[-1], "weights": weights})
+                self.send({"type": "epoch", "record": record, "weights": None, "snapshot": False})
+            self.send({"type": "epoch", "record": records[-1], "weights": weights, "snapshot": snapshot})
+            self._slow_motion(started, trainer)
             if trainer.done:
                 self._end(trainer, trainer.stop_reason, trainer.message)
                 return

@@ -34,6 +34,14 @@ from vae.ui.live_plot import live_plot
 from vae.views import ViewChoice
 
 LATENT_X, LATENT_Y, SPREAD = "tr_latent_x", "tr_latent_y", "tr_latent_spread"
+SPEED = "tr_speed"
+# Watching speeds: full speed, or slow motion to watch the latent space form epoch by epoch.
+SPEEDS: dict[str, float | None] = {
+    "Full speed": None,
+    "20 epochs/s": 20.0,
+    "5 epochs/s": 5.0,
+    "1 epoch/s": 1.0,
+}
 LIVE_KEY = "train_live"  # the container holding every live part (status, charts, views)
 
 # Streamlit's frontend styles a stale element container (data-stale="true") with opacity 0.33 and
@@ -71,6 +79,18 @@ def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) 
     if run is not None:
         cache.curves.update(run.history)
     return cache
+
+
+def watch_speed() -> float | None:
+    """The "Watch speed" control; returns the epochs per second chosen (None: full speed)."""
+    choice = st.segmented_control(
+        "Watch speed",
+        list(SPEEDS),
+        default="Full speed",
+        key=SPEED,
+        help="Slow training down to watch the latent space form step by step; back to full speed any time.",
+    )
+    return SPEEDS.get(choice or "Full speed")
 
 
 def latent_dims(latent_dim: int) -> tuple[int, int]:

@@ -218,7 +218,12 @@ def continue_training(dataset: Dataset, epochs: int | None = None, paused: bool 
         epochs = config.epochs
     try:
         job = worker.TrainingJob(
-            dataset.standardized(), run.model_config, config, state=resume, epochs=epochs
+            dataset.standardized(),
+            run.model_config,
+            config,
+            state=resume,
+            epochs=epochs,
+            snapshot_schedule=run.snapshots.schedule,  # the timeline goes on where it left off
         )
         job.start(paused=paused)
     except (worker.CapacityError, ValueError, RuntimeError) as exc:
@@ -324,6 +329,13 @@ def _await(condition, timeout: float = ANSWER_WAIT_S) -> bool:
 def paused_confirmed() -> bool:
     """True once the worker has confirmed the pause (the epoch shown is where it stopped)."""
     return clock().held_epoch is not None
+
+
+def apply_speed(epochs_per_s: float | None) -> None:
+    """Slow the running job to ``epochs_per_s`` (None: full speed), if it is not already at that speed."""
+    job = state.get_job()
+    if job is not None and job_running() and job.speed != epochs_per_s:
+        job.set_speed(epochs_per_s)
 
 
 def pause() -> None:

@@ -1,0 +1,119 @@
+"""The worker's weight snapshots for the epoch timeline, and slow motion.
+
+Replaying epoch N must decode exactly as the model did at epoch N: a run's
+snapshot at N equals the final weights of a second run of N epochs with the
+same seed (training is deterministic given the seed), and the parent keeps
+every scheduled snapshot even when it polls rarely.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data import generate
+from vae.decode import decode, latent_grid
+from vae.snapshots import SnapshotSchedule, SnapshotStore
+from vae.worker import TrainingJob
+
+pytestmark = pytest.mark.slow
+
+SMALL = ModelConfig(encoder_units=(16,), decoder_units=(16,))
+
+
+@pytest.fixture(scope="module")
+def x() -> np.ndarray:
+    return generate(DataConfig(n_samples=256, seed=2)).standardized()
+
+
+def run_to_end(job: TrainingJob, poll_every: float = 0.1, timeout: float = 180.0) -> list[dict]:
+    job.start()
+    messages: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages += job.poll()
+        if any(m["type"] in ("done", "error") for m in messages):
+            return messages
+        time.sleep(poll_every)
+    job.stop()
+    raise AssertionError(f"the job did not end in {timeout:g} s")
+
+
+def store_of(messages: list[dict]) -> SnapshotStore:
+    store = SnapshotStore()
+    for m in messages:
+        if m["type"] == "epoch":
+            store.add(int(m["record"]["epoch"]), m.get("weights"))
+    return store
+
+
+def test_every_scheduled_epoch_arrives_with_its_weights_even_when_polled_rarely(x):
+    config = TrainConfig(epochs=300, batch_size=64, seed=4)
+    messages = run_to_end(TrainingJob(x, SMALL, config), poll_every=2.0)
+    schedule = SnapshotSchedule()
+    scheduled = [e for e in range(1, 301) if schedule.offer(e)[0]]
+    sent = {m["record"]["epoch"] for m in messages if m["type"] == "epoch" and m.get("snapshot")}
+    assert sent == set(scheduled)
+    assert all(m["weights"] is not None for m in messages if m["type"] == "epoch" and m.get("snapshot"))
+    store = store_of(messages)
+    assert store.epochs() == sorted({*schedule.kept, 300})
+    assert store.epochs()[:20] == list(range(1, 21))  # dense early
+
+
+def test_replaying_epoch_n_decodes_exactly_as_the_model_did_at_epoch_n(x):
+    config = TrainConfig(epochs=40, batch_size=64, seed=7)
+    whole = store_of(run_to_end(TrainingJob(x, SMALL, config)))
+    z = latent_grid(-3, 3, 9)
+    for n in (1, 9, 27):
+        alone = store_of(run_to_end(TrainingJob(x, SMALL, config.replace(epochs=n))))
+        epoch, replayed = whole.weights_at(n)
+        assert epoch == n
+        reference = alone.weights_at(n)[1]  # the final weights of a run that stopped at epoch n
+        for a, b in zip(replayed.arrays(), reference.arrays(), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(decode(replayed, z), decode(reference, z), rtol=1e-5, atol=1e-5)
+    # And the replayed epochs differ from each other: the timeline shows the model changing.
+    assert not np.allclose(decode(whole.weights_at(1)[1], z), decode(whole.weights_at(40)[1], z), atol=1e-3)
+
+
+def last_epoch(job: TrainingJob, seen: int) -> int:
+    return max([seen, *(m["record"]["epoch"] for m in job.poll() if m["type"] == "epoch")])
+
+
+def test_slow_motion_trains_at_most_the_chosen_epochs_per_second_then_full_speed_again(x):
+    """Bounds only (a busy machine can make training slower, never faster than asked)."""
+    rate = 2.0
+    job = TrainingJob(x, SMALL, TrainConfig(epochs=100_000, batch_size=64))
+    job.start()
+    try:
+        seen = 0
+        deadline = time.monotonic() + 120
+        while seen < 3 and time.monotonic() < deadline:  # started (TensorFlow loaded, compiled)
+            seen = last_epoch(job, seen)
+            time.sleep(0.1)
+        assert job.set_speed(rate)
+        time.sleep(1.0)  # the epoch under way when the message arrived may finish at full speed
+        seen = last_epoch(job, seen)
+        start, first = time.monotonic(), seen
+        time.sleep(4.0)
+        seen = last_epoch(job, seen)
+        slow = seen - first
+        assert slow <= rate * (time.monotonic() - start + 1.0) + 2, (
+            f"{slow} epochs in 4 s at {rate:g} epochs/s"
+        )
+        assert job.set_speed(None)
+        faster = False
+        deadline = time.monotonic() + 60
+        while not faster and time.monotonic() < deadline:
+            before, t = seen, time.monotonic()
+            time.sleep(3.0)
+            seen = last_epoch(job, seen)
+            faster = seen - before > rate * (time.monotonic() - t + 1.0) + 2
+        assert faster, "training did not return to full speed"
+        with pytest.raises(ValueError, match="positive number"):
+            job.set_speed(0.0)
+    finally:
+        job.stop()
