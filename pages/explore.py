@@ -66,7 +66,7 @@ def show_readout(run: Run, dataset: Dataset, z: tuple[float, float], limit: floa
 def show_posterior(run: Run, dataset: Dataset, row: int, truth: exact.PointTruth | None) -> None:
     x = dataset.values[row]
     z_mean, z_log_var = encode(run.weights, dataset.standardized()[row : row + 1])
-    sigma = np.exp(0.5 * z_log_var[0])
+    sigma = losses.posterior_std(z_log_var[0])
     recon = explore.decode_original(run.weights, dataset.standardizer, z_mean[0])
     kl = float(losses.kl_divergence(z_mean, z_log_var)[0])
     with st.container(border=True, key="ll-explore-posterior"):
@@ -137,7 +137,9 @@ def controls(run: Run, dataset: Dataset) -> str:
         a, b = st.columns(2)
         if a.button("🎲 Sample from the prior", help="z ~ N(0, I), x = decoder(z): how the VAE generates"):
             seed = int(np.random.default_rng().integers(2**31))
-            st.session_state[SAMPLES] = explore.prior_samples(run.weights, dataset.standardizer, int(n), seed)
+            st.session_state[SAMPLES] = explore.prior_samples_original(
+                run.weights, dataset.standardizer, int(n), seed
+            )
         if b.button("Clear samples", disabled=SAMPLES not in st.session_state):
             st.session_state.pop(SAMPLES, None)
     return "interpolate" if mode == "Interpolate" else "drag"

@@ -30,7 +30,7 @@ import numpy as np
 from vae import exact, losses
 from vae.config import ModelConfig, ModelKind, TrainConfig
 from vae.data import Standardizer
-from vae.decode import NetworkWeights, decode, encode
+from vae.decode import NetworkWeights, decode, encode, prior_samples_standardized
 
 VARIANT_KEYS: tuple[str, ...] = ("ae", "denoising", "sparse", "vae", "beta_vae")
 MAX_EVAL_ROWS = 2000  # held-out rows scored; pairwise distances are O(n^2) memory
@@ -287,16 +287,6 @@ def reference_energy(x_train: np.ndarray, x_test: np.ndarray, n: int, seed: int)
 
 
 # --- scoring a trained model ---------------------------------------------------------------------
-def sample_prior(weights: NetworkWeights, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Generate as a VAE does: z ~ N(0, I) (seeded), x = decoder(z), standardized units.
-
-    Returns:
-        ``(z (n, latent_dim), x (n, D))``.
-    """
-    z = np.random.default_rng(seed).standard_normal((n, weights.latent_dim)).astype(np.float32)
-    return z, decode(weights, z)
-
-
 @dataclass(frozen=True)
 class Metrics:
     """One model's held-out scores (NaN where a metric does not apply).
@@ -365,7 +355,7 @@ def evaluate(
         sigma = model_config.decoder_std
         kl = float(np.mean(losses.kl_divergence(z_mean, z_log_var)))
         eps = np.random.default_rng(seed + 1).standard_normal(z_mean.shape).astype(np.float32)
-        z = z_mean + np.exp(0.5 * z_log_var) * eps
+        z = losses.reparameterize(z_mean, z_log_var, eps)
         elbo = float(np.mean(losses.elbo(x_std, decode(weights, z), z_mean, z_log_var, sigma)))
         iwae = float(
             np.mean(
@@ -378,7 +368,7 @@ def evaluate(
             rows = np.random.default_rng(seed + 4).permutation(len(x_std))[:EXACT_ROWS]
             exact_log_px = float(np.mean(exact.log_likelihood(weights, x_std[rows], sigma).log_px))
 
-    _, generated = sample_prior(weights, n_prior, seed + 3)
+    _, generated = prior_samples_standardized(weights, n_prior, seed + 3)
     if np.isfinite(generated).all():
         energy, mmd = energy_distance(generated, x_std), mmd_rbf(generated, x_std)
     else:

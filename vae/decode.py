@@ -173,7 +173,23 @@ def reconstruct(weights: NetworkWeights, x: np.ndarray) -> np.ndarray:
 
 
 def latent_grid(low: float = -3.0, high: float = 3.0, steps: int = 21) -> np.ndarray:
-    """A square grid of latent points, shape (steps * steps, 2), row by row."""
+    """A square grid of latent points over [low, high]^2, shape (steps * steps, 2), row by row.
+
+    Rows go along z1 first: ``latent_grid(...).reshape(steps, steps, 2)`` is
+    the image layout ``[row = z2][column = z1]``.
+    """
     axis = np.linspace(low, high, steps, dtype=np.float32)
     zx, zy = np.meshgrid(axis, axis)
     return np.stack([zx.ravel(), zy.ravel()], axis=1)
+
+
+def prior_samples_standardized(weights: NetworkWeights, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Generate as a VAE does: z ~ N(0, I) (seeded), x = decoder(z), in **standardized** units.
+
+    ``vae.explore.prior_samples_original`` gives the same draws in the data's original units.
+
+    Returns:
+        ``(z (n, latent_dim) float64, x (n, D) standardized)``.
+    """
+    z = np.random.default_rng(seed).standard_normal((n, weights.latent_dim))
+    return z, decode(weights, z)

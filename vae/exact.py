@@ -326,7 +326,7 @@ def _posterior_quadrature(
     if steps < 5 or steps % 2 == 0:
         raise ValueError(f"steps must be an odd integer >= 5. Received: steps={steps!r}")
     z_mean, z_log_var = (np.asarray(a, np.float64) for a in encode(weights, x.astype(np.float32)))
-    sigma = np.exp(0.5 * z_log_var)
+    sigma = losses.posterior_std(z_log_var)
     low, high, log_outside, log_ring = _fine_boxes(weights, x, z_mean, sigma, decoder_std)
     nodes, spacing = _box_grid(low, high, steps)
     log_joint = _log_joint(weights, x, nodes, decoder_std)
@@ -359,7 +359,7 @@ def analytic_elbo(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float
     """
     x = _check(weights, x_std, decoder_std)
     z_mean, z_log_var = (np.asarray(a, np.float64) for a in encode(weights, x.astype(np.float32)))
-    sigma = np.exp(0.5 * z_log_var)
+    sigma = losses.posterior_std(z_log_var)
     nodes, _ = _box_grid(z_mean - ELBO_SIGMAS * sigma, z_mean + ELBO_SIGMAS * sigma, ELBO_STEPS)
     log_q = losses.log_normal(nodes, z_mean[:, None], z_log_var[:, None])
     q_weights = np.exp(log_q - _log_sum(log_q)[:, None])  # sum to 1 per point

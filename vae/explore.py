@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vae import losses
 from vae.data import Standardizer
-from vae.decode import NetworkWeights, decode
+from vae.decode import NetworkWeights, decode, prior_samples_standardized
 
 # The pad always shows at least the prior's 3-sigma circle, plus a margin.
 MIN_PAD_LIMIT = 3.5
@@ -138,7 +139,7 @@ def readout(weights: NetworkWeights, standardizer: Standardizer, z, limit: float
 
 def ellipse_radii(z_log_var: np.ndarray, k: float) -> np.ndarray:
     """Semi-axes of the k-sigma ellipse of N(mu, diag exp(z_log_var)): ``k * exp(logvar / 2)``."""
-    return k * np.exp(0.5 * np.asarray(z_log_var, np.float64))
+    return k * losses.posterior_std(np.asarray(z_log_var, np.float64))
 
 
 def ellipse(z_mean, z_log_var, k: float = 1.0, n_points: int = 64) -> np.ndarray:
@@ -182,13 +183,6 @@ def interpolation_path(z_a, z_b, steps: int = 16) -> np.ndarray:
     return (1.0 - t) * a[None] + t * b[None]
 
 
-def latent_grid(limit: float = 3.0, steps: int = 15) -> np.ndarray:
-    """Grid of latent points over [-limit, limit]^2, shape (steps, steps, 2), [row=z2][col=z1]."""
-    axis = np.linspace(-limit, limit, steps)
-    z1, z2 = np.meshgrid(axis, axis)
-    return np.stack([z1, z2], axis=-1)
-
-
 def decode_original(weights: NetworkWeights, standardizer: Standardizer, z: np.ndarray) -> np.ndarray:
     """Decode latent points (..., 2) to original units (..., D)."""
     z = np.asarray(z, np.float32)
@@ -196,10 +190,12 @@ def decode_original(weights: NetworkWeights, standardizer: Standardizer, z: np.n
     return standardizer.inverse_transform(flat).reshape(*z.shape[:-1], -1)
 
 
-def prior_samples(
+def prior_samples_original(
     weights: NetworkWeights, standardizer: Standardizer, n: int, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Generate like a VAE does: z ~ N(0, I), x = decoder(z).
+    """Generate like a VAE does: z ~ N(0, I), x = decoder(z), in the data's **original** units.
+
+    The draws of ``vae.decode.prior_samples_standardized``, un-standardized.
 
     Returns:
         ``(z (n, latent_dim), x (n, D) original units)``.
@@ -209,8 +205,8 @@ def prior_samples(
     """
     if not 1 <= n <= 10_000:
         raise ValueError(f"n must be in [1, 10000]. Received: n={n}")
-    z = np.random.default_rng(seed).standard_normal((n, weights.latent_dim))
-    return z, decode_original(weights, standardizer, z)
+    z, x_std = prior_samples_standardized(weights, n, seed)
+    return z, standardizer.inverse_transform(x_std)
 
 
 def display_subset(n_rows: int, max_points: int, seed: int = 0) -> np.ndarray:

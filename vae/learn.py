@@ -118,8 +118,8 @@ def point_breakdown(
     z_mean, z_log_var = encode(weights, x)
     if variational:
         eps = sample_eps(weights.latent_dim, seed)[None]
-        z = z_mean + np.exp(0.5 * z_log_var) * eps
-        kl_terms = -0.5 * (1.0 + z_log_var - np.square(z_mean) - np.exp(z_log_var))
+        z = losses.reparameterize(z_mean, z_log_var, eps)
+        kl_terms = losses.kl_per_dim(z_mean, z_log_var)
         kl = float(losses.kl_divergence(z_mean, z_log_var)[0])
     else:
         eps = np.zeros_like(z_mean)
@@ -134,7 +134,7 @@ def point_breakdown(
         x=f64(x),
         z_mean=f64(z_mean),
         z_log_var=f64(z_log_var),
-        sigma=f64(np.exp(0.5 * z_log_var)),
+        sigma=f64(losses.posterior_std(z_log_var)),
         eps=f64(eps),
         z=f64(z),
         x_hat=f64(x_hat),
@@ -154,8 +154,7 @@ def kl_per_dimension(weights: NetworkWeights, x_std: np.ndarray) -> np.ndarray:
     its posterior equals the prior for every point (posterior collapse).
     """
     z_mean, z_log_var = encode(weights, np.asarray(x_std, np.float32))
-    terms = -0.5 * (1.0 + z_log_var - np.square(z_mean) - np.exp(z_log_var))
-    return terms.mean(axis=0).astype(np.float64)
+    return losses.kl_per_dim(z_mean, z_log_var).mean(axis=0).astype(np.float64)
 
 
 def aggregate_posterior_moments(weights: NetworkWeights, x_std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,18 @@
 Every function takes an array namespace ``xp``: ``numpy`` (the default; used
 by the UI, the Learn page and held-out metrics) or ``keras.ops`` (used by the
 training engine on tensors), so the numbers shown and the numbers optimized
-come from the same formula.
+come from the same formula. Each quantity is written here once, and every
+NumPy caller (Learn, Explore, Compare, the exact quadrature, the Train views)
+calls these functions instead of retyping them:
+
+- ``posterior_std``: sigma = exp(0.5 * logvar) of q(z|x).
+- ``reparameterize``: z = mu + sigma * eps. The Keras ``vae.models.Sampling``
+  layer calls it with ``xp=keras.ops`` (its NumPy twin is the same function
+  with ``xp=numpy``; tests/unit/test_models.py compares the two).
+- ``kl_per_dim`` and ``kl_divergence``: KL(q(z|x) || N(0, I)), per latent
+  dimension and summed. The training loss (``vae.models``) calls
+  ``kl_divergence`` with ``xp=keras.ops``; tests/unit/test_losses.py compares
+  it with the NumPy twin.
 
 Units: all terms are in **nats per data point** (summed over dimensions,
 averaged over points only by the caller), on **standardized** data.
@@ -49,15 +60,47 @@ def reconstruction_loss(x: Any, x_hat: Any, decoder_std: float, xp: ModuleType =
     return 0.5 * xp.sum(xp.square((x - x_hat) / decoder_std), axis=-1)
 
 
+def posterior_std(z_log_var: Any, xp: ModuleType = np) -> Any:
+    """sigma = exp(0.5 * logvar): the standard deviations of q(z|x), same shape as ``z_log_var``."""
+    return xp.exp(0.5 * z_log_var)
+
+
+def reparameterize(z_mean: Any, z_log_var: Any, eps: Any, xp: ModuleType = np) -> Any:
+    """The reparameterization z = mu + exp(0.5 * logvar) * eps, with eps ~ N(0, I) drawn by the caller.
+
+    Args:
+        z_mean, z_log_var: the posterior's parameters; broadcast against ``eps``.
+        eps: standard normal draws.
+        xp: ``numpy`` or ``keras.ops``.
+
+    Returns:
+        z, the broadcast shape of the three.
+    """
+    return z_mean + posterior_std(z_log_var, xp) * eps
+
+
+def kl_per_dim(z_mean: Any, z_log_var: Any, xp: ModuleType = np) -> Any:
+    """KL(N(mu_j, exp(logvar_j)) || N(0, 1)) of each latent dimension j, per point.
+
+    ``-0.5 * (1 + logvar_j - mu_j^2 - exp(logvar_j))`` nats.
+
+    Returns:
+        Shape (n, latent), nats.
+    """
+    return -0.5 * (1.0 + z_log_var - xp.square(z_mean) - xp.exp(z_log_var))
+
+
 def kl_divergence(z_mean: Any, z_log_var: Any, xp: ModuleType = np) -> Any:
     """KL(N(mu, diag exp(logvar)) || N(0, I)) in closed form, per point.
 
-    ``-0.5 * sum_j (1 + logvar_j - mu_j^2 - exp(logvar_j))`` nats.
+    ``-0.5 * sum_j (1 + logvar_j - mu_j^2 - exp(logvar_j))`` nats: the sum of
+    ``kl_per_dim`` over the latent dimensions (scaling by 0.5 is exact in
+    floating point, so the sum is the same number either way round).
 
     Returns:
         Shape (n,), nats per point.
     """
-    return -0.5 * xp.sum(1.0 + z_log_var - xp.square(z_mean) - xp.exp(z_log_var), axis=-1)
+    return xp.sum(kl_per_dim(z_mean, z_log_var, xp), axis=-1)
 
 
 def l1_penalty(code: Any, xp: ModuleType = np) -> Any:
@@ -133,7 +176,7 @@ def iwae_bound(
     n, latent = z_mean.shape
     rng = np.random.default_rng(seed)
     eps = rng.standard_normal((k, n, latent)).astype(np.float32)
-    z = z_mean[None] + np.exp(0.5 * z_log_var)[None] * eps
+    z = reparameterize(z_mean[None], z_log_var[None], eps)
     x_hat = decode_fn(z.reshape(k * n, latent)).reshape(k, n, -1)
     log_px_z = gaussian_log_likelihood(x[None], x_hat, decoder_std)
     log_pz = log_prior(z)

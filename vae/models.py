@@ -25,7 +25,7 @@ from vae.decode import LOGVAR_MAX, LOGVAR_MIN, NetworkWeights, weights_from_arra
 
 
 class Sampling(layers.Layer):
-    """Draws z = z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I)."""
+    """Draws z = z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I) (``losses.reparameterize``)."""
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -36,7 +36,7 @@ class Sampling(layers.Layer):
         z_mean, z_log_var = inputs
         if epsilon is None:
             epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
-        return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+        return losses.reparameterize(z_mean, z_log_var, epsilon, xp=ops)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from tests.weights import random_weights
-from vae import compare
+from vae import compare, losses
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, TrainConfig
 from vae.data import generate
-from vae.decode import decode
+from vae.decode import decode, encode
 from vae.ui import state
 from vae.ui.compare_view import Comparison
 
@@ -90,6 +90,24 @@ def test_a_batch_larger_than_the_training_rows_is_refused(app_test, dataset):
     assert not at.exception
     assert any("batch_size" in e.value for e in at.error)
     assert state.COMPARE not in at.session_state
+
+
+def test_the_shown_kl_and_elbo_are_the_losses_formulas_on_the_held_out_rows(app_test, dataset):
+    comparison = finished_comparison(dataset)
+    at = compare_page(app_test, dataset, comparison)
+    assert not at.exception
+    metrics = at.table[0].value
+    shown_kl = float(metrics.loc["Information in the code (KL)", "VAE"].replace("★ best", ""))
+    shown_elbo = float(metrics.loc["Likelihood of real data (ELBO)", "VAE"].replace("★ best", ""))
+    # The held-out rows (fewer than compare.MAX_EVAL_ROWS, so all of them), encoded by the VAE.
+    x_std = dataset.standardizer.transform(dataset.values[comparison.test_rows]).astype(np.float32)
+    weights, sigma = comparison.entries["vae"].weights, comparison.entries["vae"].model_config.decoder_std
+    z_mean, z_log_var = encode(weights, x_std)
+    assert shown_kl == pytest.approx(float(np.mean(losses.kl_divergence(z_mean, z_log_var))), rel=1e-3)
+    eps = np.random.default_rng(1).standard_normal(z_mean.shape).astype(np.float32)  # evaluate: seed 0, + 1
+    x_hat = decode(weights, losses.reparameterize(z_mean, z_log_var, eps))
+    elbo = float(np.mean(losses.elbo(x_std, x_hat, z_mean, z_log_var, sigma)))
+    assert shown_elbo == pytest.approx(elbo, rel=1e-3)
 
 
 def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):

@@ -9,9 +9,10 @@ import pytest
 
 from tests.closeness import assert_same_decoding
 from tests.weights import random_weights
+from vae import losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate
-from vae.decode import decode
+from vae.decode import decode, encode
 from vae.run import Run
 
 EXPLORE = "pages/explore.py"
@@ -123,3 +124,21 @@ def test_a_clicked_point_shows_its_exact_log_likelihood_and_gap(app_test, traine
     assert shown["Gap = KL(q ‖ p(z|x))"] == pytest.approx(truth.gap, abs=2e-3)
     assert any("**Data point #17**" in m.value for m in at.markdown)
     assert any("true posterior" in m.value for m in at.markdown)
+
+
+def test_a_clicked_point_shows_its_posterior_from_the_losses_formulas(app_test, trained_session):
+    dataset, run = trained_session
+    at = app_test("app.py")
+    at.session_state["ll_dataset"] = dataset
+    at.session_state["ll_run"] = run
+    at.session_state["ll_explore_pad"] = {"z": [0.0, 0.0], "selected": 30, "path": None, "layers": None}
+    at.switch_page(EXPLORE).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    z_mean, z_log_var = encode(run.weights, dataset.standardized()[30:31])
+    mu = [float(v) for v in shown["μ"].split(",")]
+    sigma = [float(v) for v in shown["σ"].split(",")]
+    np.testing.assert_allclose(mu, z_mean[0], atol=1e-3)
+    np.testing.assert_allclose(sigma, losses.posterior_std(z_log_var[0]), atol=1e-3)
+    kl = float(shown["KL(q ‖ prior)"].removesuffix(" nats"))
+    assert kl == pytest.approx(float(losses.kl_divergence(z_mean, z_log_var)[0]), abs=1e-3)

@@ -13,11 +13,11 @@ import pytest
 from scipy import stats
 
 from tests.weights import random_weights
-from vae import compare, exact
+from vae import compare, exact, losses
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import generate
-from vae.decode import decode, encode
+from vae.decode import decode, encode, prior_samples_standardized
 
 
 # --- energy distance and MMD ---------------------------------------------------------------------
@@ -169,11 +169,9 @@ def test_evaluate_matches_the_formulas_and_skips_vae_metrics_for_autoencoders():
     z_mean, z_log_var = encode(weights, x_std)
     x_hat = dataset.standardizer.inverse_transform(decode(weights, z_mean))
     assert vae_metrics.recon_mse == pytest.approx(np.mean((x_hat - x) ** 2), rel=1e-5)
-    assert vae_metrics.kl == pytest.approx(
-        np.mean(-0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1)), rel=1e-5
-    )
+    assert vae_metrics.kl == pytest.approx(np.mean(losses.kl_divergence(z_mean, z_log_var)), rel=1e-5)
     assert vae_metrics.iwae >= vae_metrics.elbo - 1.0  # IWAE is the tighter bound (up to sampling noise)
-    _, generated = compare.sample_prior(weights, 300, seed=5 + 3)
+    _, generated = prior_samples_standardized(weights, 300, seed=5 + 3)
     assert vae_metrics.energy == pytest.approx(compare.energy_distance(generated, x_std), rel=1e-9)
     assert math.isnan(ae_metrics.kl) and math.isnan(ae_metrics.elbo) and math.isnan(ae_metrics.iwae)
     assert ae_metrics.energy == vae_metrics.energy  # same decoder, same prior samples
@@ -195,13 +193,13 @@ def test_evaluate_has_no_exact_likelihood_above_a_2d_latent():
     assert math.isfinite(scores.iwae) and math.isnan(scores.exact_log_px)
 
 
-def test_sample_prior_is_seeded():
+def test_prior_samples_standardized_are_seeded():
     weights = random_weights(ModelConfig())
-    z1, x1 = compare.sample_prior(weights, 50, seed=3)
-    z2, x2 = compare.sample_prior(weights, 50, seed=3)
+    z1, x1 = prior_samples_standardized(weights, 50, seed=3)
+    z2, x2 = prior_samples_standardized(weights, 50, seed=3)
     assert np.array_equal(z1, z2) and np.array_equal(x1, x2)
     assert np.allclose(x1, decode(weights, z1))
-    assert not np.array_equal(z1, compare.sample_prior(weights, 50, seed=4)[0])
+    assert not np.array_equal(z1, prior_samples_standardized(weights, 50, seed=4)[0])
 
 
 # --- progress and the table ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from tests.closeness import assert_same_decoding
 from vae import explore
 from vae.config import DataConfig, ModelConfig
 from vae.data import Standardizer, generate
-from vae.decode import NetworkWeights
+from vae.decode import NetworkWeights, latent_grid
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_prior_density_is_the_standard_normal():
 
 
 def test_prior_density_integrates_to_one_on_a_grid():
-    grid = explore.latent_grid(limit=8.0, steps=401)
+    grid = latent_grid(-8.0, 8.0, steps=401)
     cell = (16.0 / 400) ** 2
     assert explore.prior_density(grid).sum() * cell == pytest.approx(1.0, abs=1e-6)
 
@@ -139,19 +139,19 @@ def test_pad_limit_covers_the_prior_and_the_data_but_stays_bounded():
 
 def test_prior_samples_decode_seeded_normal_draws(keras_model, standardizer):
     model, weights = keras_model
-    z, x = explore.prior_samples(weights, standardizer, 50, seed=7)
-    z2, _ = explore.prior_samples(weights, standardizer, 50, seed=7)
+    z, x = explore.prior_samples_original(weights, standardizer, 50, seed=7)
+    z2, _ = explore.prior_samples_original(weights, standardizer, 50, seed=7)
     np.testing.assert_array_equal(z, z2)
     assert z.shape == (50, 2) and x.shape == (50, 2)
     expected = standardizer.inverse_transform(np.asarray(model.decoder(z.astype(np.float32))))
     assert_same_decoding(x, expected, standardizer.scale)
     with pytest.raises(ValueError, match="n must be"):
-        explore.prior_samples(weights, standardizer, 0)
+        explore.prior_samples_original(weights, standardizer, 0)
 
 
 def test_decode_original_keeps_the_grid_shape(keras_model, standardizer):
     _, weights = keras_model
-    grid = explore.latent_grid(limit=3.0, steps=7)
+    grid = latent_grid(-3.0, 3.0, steps=7).reshape(7, 7, 2)
     assert grid.shape == (7, 7, 2)
     np.testing.assert_allclose(grid[0, 0], [-3, -3])
     np.testing.assert_allclose(grid[0, -1], [3, -3])  # rows vary z2, columns z1

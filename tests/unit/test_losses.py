@@ -73,3 +73,17 @@ def test_keras_ops_and_numpy_agree():
         losses.reconstruction_loss(x, x_hat, 0.1),
         rtol=1e-5,
     )
+
+
+def test_posterior_std_reparameterize_and_kl_per_dim_are_the_written_out_formulas():
+    rng = np.random.default_rng(4)
+    mu, log_var, eps = rng.normal(size=(3, 5, 2))
+    sigma = np.sqrt(np.exp(log_var))
+    np.testing.assert_allclose(losses.posterior_std(log_var), sigma, rtol=1e-12)
+    np.testing.assert_allclose(losses.reparameterize(mu, log_var, eps), mu + sigma * eps, rtol=1e-12)
+    # KL of N(m, s^2) from N(0, 1), dimension by dimension: log(1/s) + (s^2 + m^2 - 1) / 2.
+    per_dim = losses.kl_per_dim(mu, log_var)
+    np.testing.assert_allclose(
+        per_dim, -np.log(sigma) + 0.5 * (sigma**2 + mu**2 - 1.0), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_array_equal(losses.kl_divergence(mu, log_var), per_dim.sum(axis=-1))

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from vae import losses
 from vae.config import ModelConfig
 from vae.decode import NetworkWeights, decode, encode, latent_grid, reconstruct
 from vae.models import Sampling, build_model, get_network_weights, set_network_weights
@@ -36,6 +37,14 @@ def test_sampling_uses_mean_and_std():
     z = layer([z_mean, z_log_var]).numpy()
     assert z.mean() == pytest.approx(3.0, abs=0.02)
     assert z.std() == pytest.approx(0.5, abs=0.02)
+
+
+def test_sampling_layer_matches_its_numpy_twin():
+    """The training graph and the NumPy pages reparameterize with one formula (losses.reparameterize)."""
+    rng = np.random.default_rng(2)
+    z_mean, z_log_var, eps = rng.normal(size=(3, 64, 2)).astype(np.float32)
+    z = Sampling(seed=1)([tf.constant(z_mean), tf.constant(z_log_var)], epsilon=tf.constant(eps)).numpy()
+    np.testing.assert_allclose(z, losses.reparameterize(z_mean, z_log_var, eps), rtol=1e-6)
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "elu", "tanh", "sigmoid", "softplus", "swish"])

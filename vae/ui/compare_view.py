@@ -24,7 +24,7 @@ from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data import Dataset
 from vae.decode import encode
-from vae.explore import decode_original, refuse_reason
+from vae.explore import decode_original, prior_samples_original, refuse_reason
 from vae.ui import palette, state, training
 from vae.ui.axes import log_axis
 from vae.ui.text import figure_text, plain
@@ -342,8 +342,8 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     lo, hi = data.min(axis=0), data.max(axis=0)
     margin = 0.25 * (hi - lo)
     for i, e in enumerate(entries, start=1):
-        _, x_std = compare.sample_prior(e.weights, 500, comparison.spec.train.seed + 3)
-        samples = project(dataset.standardizer.inverse_transform(x_std))
+        _, x = prior_samples_original(e.weights, dataset.standardizer, 500, comparison.spec.train.seed + 3)
+        samples = project(x)
         fig.add_trace(
             go.Scattergl(
                 x=data[:, 0],
@@ -496,8 +496,7 @@ def cursor_pads(comparison: Comparison, dataset: Dataset, entries: list[Entry]) 
 def _pad(entry: Entry, dataset: Dataset, comparison: Comparison, cursor: tuple[float, float]):
     from vae.ui.latent_pad import latent_pad  # registers the component on first use
 
-    z, x_std = compare.sample_prior(entry.weights, 200, comparison.spec.train.seed + 3)
-    samples = (z, dataset.standardizer.inverse_transform(x_std))
+    samples = prior_samples_original(entry.weights, dataset.standardizer, 200, comparison.spec.train.seed + 3)
     return latent_pad(
         entry.weights,
         dataset,

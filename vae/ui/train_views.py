@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from vae import decode, explore, views
+from vae import decode, explore, losses, views
 from vae.curves import Curves
 from vae.data import Dataset
 from vae.decode import NetworkWeights
@@ -227,7 +227,7 @@ def latent_spec(
         points.append(_points(means[members, i], means[members, j], color, 5, 0.75))
         legend.append([color, name])
         if spread:
-            sigma = np.exp(0.5 * log_vars[members])
+            sigma = losses.posterior_std(log_vars[members])
             ellipses.append(
                 {
                     "color": color,

@@ -260,7 +260,7 @@ def latent_pad(
         z0: the point's starting position.
         z: move the point here whenever this value changes (shared cursors).
         mode: ``"drag"``, or ``"interpolate"`` where clicks set A and B.
-        samples: prior samples to draw, ``(z, x)`` from ``vae.explore.prior_samples``.
+        samples: prior samples to draw, ``(z, x)`` from ``vae.explore.prior_samples_original``.
         variational: show posterior ellipses for a clicked point.
         show_view: draw the data view beside the latent plane.
         offer_truth: offer the "true posterior" layer toggle.
