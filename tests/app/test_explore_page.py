@@ -43,6 +43,15 @@ def open_explore(app_test, dataset=None, run=None):
     return at.switch_page(EXPLORE).run()
 
 
+def open_with_a_clicked_row(app_test, dataset, run, row: int):
+    """Explore as after a click on data point ``row`` on the pad."""
+    at = app_test("app.py")
+    at.session_state["ll_dataset"] = dataset
+    at.session_state["ll_run"] = run
+    at.session_state["ll_explore_pad"] = {"z": [0.0, 0.0], "selected": row, "path": None, "layers": None}
+    return at.switch_page(EXPLORE).run()
+
+
 def test_without_a_model_it_prompts_to_train(app_test):
     at = open_explore(app_test)
     assert not at.exception
@@ -106,11 +115,7 @@ def test_a_clicked_point_shows_its_exact_log_likelihood_and_gap(app_test, traine
     from vae import exact
 
     dataset, run = trained_session
-    at = app_test("app.py")
-    at.session_state["ll_dataset"] = dataset
-    at.session_state["ll_run"] = run
-    at.session_state["ll_explore_pad"] = {"z": [0.0, 0.0], "selected": 17, "path": None, "layers": None}
-    at.switch_page(EXPLORE).run()
+    at = open_with_a_clicked_row(app_test, dataset, run, 17)
     assert not at.exception
     truth = exact.point_truth(run.weights, dataset.standardized()[17], run.model_config.decoder_std)
     shown = {m.label: m.value for m in at.metric}
@@ -128,11 +133,7 @@ def test_a_clicked_point_shows_its_exact_log_likelihood_and_gap(app_test, traine
 
 def test_a_clicked_point_shows_its_posterior_from_the_losses_formulas(app_test, trained_session):
     dataset, run = trained_session
-    at = app_test("app.py")
-    at.session_state["ll_dataset"] = dataset
-    at.session_state["ll_run"] = run
-    at.session_state["ll_explore_pad"] = {"z": [0.0, 0.0], "selected": 30, "path": None, "layers": None}
-    at.switch_page(EXPLORE).run()
+    at = open_with_a_clicked_row(app_test, dataset, run, 30)
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}
     z_mean, z_log_var = encode(run.weights, dataset.standardized()[30:31])
