@@ -298,31 +298,32 @@ def latex_reparameterization(b: PointBreakdown) -> str:
     )
 
 
+def _worked_sum(formula: str, factor: str, terms: list[str], total: float) -> str:
+    """A sum written three ways: its formula, ``factor`` times the point's terms, its value."""
+    return _aligned(formula, rf"&= {factor}\left[{_join_terms(terms)}\right]", rf"&= {fmt(total)}")
+
+
 def latex_reconstruction(b: PointBreakdown) -> str:
-    terms = _join_terms(
+    return _worked_sum(
+        r"\text{recon} &= \tfrac12 \textstyle\sum_d \left(\frac{x_d - \hat x_d}{\sigma_x}\right)^2",
+        r"\tfrac12",
         [
             rf"\left(\frac{{{fmt(x)} - {_paren(xh)}}}{{{fmt(b.decoder_std)}}}\right)^2"
             for x, xh in zip(b.x, b.x_hat, strict=True)
-        ]
-    )
-    return _aligned(
-        r"\text{recon} &= \tfrac12 \textstyle\sum_d \left(\frac{x_d - \hat x_d}{\sigma_x}\right)^2",
-        rf"&= \tfrac12\left[{terms}\right]",
-        rf"&= {fmt(b.recon)}",
+        ],
+        b.recon,
     )
 
 
 def latex_kl(b: PointBreakdown) -> str:
-    terms = _join_terms(
+    return _worked_sum(
+        r"\text{KL} &= -\tfrac12 \textstyle\sum_j \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)",
+        r"-\tfrac12",
         [
             rf"\left(1 + {_paren(lv)} - {_paren(m)}^2 - {fmt(math.exp(lv))}\right)"
             for m, lv in zip(b.z_mean, b.z_log_var, strict=True)
-        ]
-    )
-    return _aligned(
-        r"\text{KL} &= -\tfrac12 \textstyle\sum_j \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)",
-        rf"&= -\tfrac12\left[{terms}\right]",
-        rf"&= {fmt(b.kl)}",
+        ],
+        b.kl,
     )
 
 

@@ -114,7 +114,7 @@ def test_aggregate_posterior_moments_match_monte_carlo(data):
     mean, var = learn.aggregate_posterior_moments(w, data)
     z_mean, z_log_var = encode(w, data)
     rng = np.random.default_rng(0)
-    z = z_mean[None] + np.exp(0.5 * z_log_var)[None] * rng.standard_normal((4000, *z_mean.shape))
+    z = losses.reparameterize(z_mean[None], z_log_var[None], rng.standard_normal((4000, *z_mean.shape)))
     samples = z.reshape(-1, 2)
     np.testing.assert_allclose(mean, samples.mean(axis=0), atol=0.02)
     np.testing.assert_allclose(var, samples.var(axis=0), rtol=0.03)
