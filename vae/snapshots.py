@@ -31,7 +31,10 @@ from vae.config import ModelConfig
 from vae.decode import NetworkWeights
 
 MAX_SNAPSHOTS = 200  # per run, the newest epoch included: enough for a smooth replay, bounded in memory
-FIRST_RATIO = 1.02  # the first bins: every epoch up to ~50 is kept until the run grows long
+# The first bins: every epoch up to 10 is kept, then about one in ten percent. Denser costs speed:
+# the worker ends a fused compiled call at each snapshot epoch (at 1.02, every epoch up to ~50
+# was its own call, and a 200-row run under load managed 86 epochs in its first 16 s).
+FIRST_RATIO = 1.1
 
 
 def _bin(epoch: int, ratio: float) -> int:

@@ -109,7 +109,7 @@ def test_charts_stay_drawn_and_opaque_through_a_long_run_with_a_second_training(
             samples.append(page.evaluate(SAMPLE, CHARTS))
             page.wait_for_timeout(EVERY_MS)
         assert other.poll() is None, "the second training ended early: the test did not run under load"
-        assert epoch_shown(page) > first_epoch + 100, "training did not advance while watched"
+        assert epoch_shown(page) > first_epoch + 20, "training did not advance while watched"
     finally:
         other.kill()
         other.wait()

@@ -60,7 +60,7 @@ def test_every_scheduled_epoch_arrives_with_its_weights_even_when_polled_rarely(
     assert all(m["weights"] is not None for m in messages if m["type"] == "epoch" and m.get("snapshot"))
     store = store_of(messages)
     assert store.epochs() == sorted({*schedule.kept, 300})
-    assert store.epochs()[:20] == list(range(1, 21))  # dense early
+    assert store.epochs()[:10] == list(range(1, 11))  # dense early
 
 
 def test_replaying_epoch_n_decodes_exactly_as_the_model_did_at_epoch_n(x):
