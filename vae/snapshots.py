@@ -131,13 +131,19 @@ class SnapshotStore:
     _weights: dict[int, NetworkWeights] = field(default_factory=dict)
     _newest: tuple[int, NetworkWeights] | None = None
 
-    def add(self, epoch: int, weights: NetworkWeights | None) -> None:
+    def add(self, epoch: int, weights: NetworkWeights | None, scheduled: bool = True) -> None:
         """Record that ``epoch`` was trained, with its weights when they were sent.
 
-        Every epoch must be offered in order (with ``weights=None`` when none
-        were sent), so the schedule here stays in step with the worker's.
+        Args:
+            epoch: epochs in ascending order.
+            weights: that epoch's weights, or None when none were sent.
+            scheduled: offer this epoch to the schedule. The worker offers its
+                schedule only the last epoch of each compiled call and flags
+                the ones it keeps (``"snapshot"``); the page passes that flag,
+                so both schedules see the same kept epochs (offering an epoch
+                that is not kept changes nothing).
         """
-        keep, dropped = self.schedule.offer(epoch)
+        keep, dropped = self.schedule.offer(epoch) if scheduled else (False, [])
         for old in dropped:
             self._weights.pop(old, None)
         if weights is None:

@@ -60,10 +60,10 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
 - ``{"type": "epoch", "record": dict, "weights": NetworkWeights | None,
   "snapshot": bool}``: one per epoch (``vae.engine`` records: losses, beta,
   learning_rate, seconds); weights at most every ``WEIGHTS_EVERY_S``, on the
-  last epoch, and at every epoch the snapshot schedule keeps (``snapshot``
-  True: a compiled call of fused epochs ends there, so these are that
-  epoch's exact weights; the parent keeps them for the epoch timeline even
-  when newer weights arrive before a poll).
+  last epoch, and at the last epoch of a compiled call when the snapshot
+  schedule keeps it (``snapshot`` True: that epoch's exact weights; the
+  schedule is offered only those epochs, on both sides; the parent keeps
+  them for the epoch timeline even when newer weights arrive before a poll).
 - ``{"type": "paused", "epoch": int, "at": float}``: training has stopped
   for a pause (or after a step); ``at`` is the child's ``time.time()``.
 - ``{"type": "state", "state": TrainState}``: the full training state
@@ -125,6 +125,7 @@ KEPT_TRAINERS = 3
 RECYCLE_USS_MB = 700.0
 WEIGHTS_EVERY_S = 0.2  # weight snapshots at most 5x/s: fresh enough for a 3x/s UI, cheap for big nets
 STOP_GRACE_S = 1.5  # cooperative stop, then terminate()
+DENSE_EPOCHS = 10  # the first epochs, each kept by the timeline, train one per compiled call
 CONTROL_EVERY_S = 0.1  # a paused job checks its control pipe this often
 WATCHDOG_S = 0.2  # how often a child checks that the server is still its parent
 ENGINE_MODULE = "vae.engine"  # what the child imports
@@ -913,19 +914,18 @@ class _Job:
                     trainer.set_beta(float(self.changes["beta"]))
                 self.changes = {}
             started = time.monotonic()
-            # One epoch per call when stepping or slowed down; otherwise end the call at the next
-            # snapshot epoch, so the weights sent for it are that epoch's.
-            limit = (
-                1 if self.steps or self.epochs_per_s else max(self.schedule.next_epoch() - trainer.epoch, 1)
-            )
-            records = trainer.run(max_epochs=limit)
+            # One epoch per call when stepping, slowed down, or in the first DENSE_EPOCHS (each
+            # of which the timeline keeps); otherwise fused calls, each of whose last epoch may be
+            # a snapshot. (Ending calls at scheduled epochs instead gave every call a new shape:
+            # a retrace each, ~6 epochs/s instead of thousands on 200 rows.)
+            one = self.steps or self.epochs_per_s or trainer.epoch < DENSE_EPOCHS
+            records = trainer.run(max_epochs=1 if one else None)
             if not records:
                 continue  # part of a long epoch: check the controls, then go on
             if self.steps:
                 self.steps -= 1
-            snapshot = False
-            for record in records:
-                snapshot, _ = self.schedule.offer(int(record["epoch"]))  # only the last can be kept
+            # The weights after a call are its last epoch's, exactly: offer that epoch to the schedule.
+            snapshot, _ = self.schedule.offer(int(records[-1]["epoch"]))
             now = time.monotonic()
             weights = None
             if trainer.done or snapshot or now - last_weights >= WEIGHTS_EVERY_S:

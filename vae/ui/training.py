@@ -302,7 +302,10 @@ def sync() -> bool:
             ticker.tick(int(record["epoch"]))
             if message.get("weights") is not None:
                 run.weights = message["weights"]
-            run.snapshots.add(int(record["epoch"]), message.get("weights"))  # the epoch timeline
+            # The epoch timeline: the worker flags the epochs its snapshot schedule keeps.
+            run.snapshots.add(
+                int(record["epoch"]), message.get("weights"), scheduled=bool(message.get("snapshot"))
+            )
             if run.status == "starting":
                 run.status = "paused" if job.paused else "training"
         elif kind == "done":
