@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests.memory import peak_bytes
 from vae import data
 from vae.config import DataConfig
 
@@ -350,16 +349,6 @@ def labelled_csv(n_rows: int, long_label: int = 0) -> bytes:
     if long_label:
         labels[7] = "L" * long_label
     return ("x,y,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(x, labels, strict=True))).encode()
-
-
-def peak_bytes(function) -> int:
-    """Peak of Python and NumPy allocations while ``function()`` runs."""
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @pytest.mark.slow

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import struct
-import tracemalloc
 import zipfile
 
 import h5py
@@ -25,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.memory import peak_bytes
 from vae import bundle
 from vae.bundle import BundleError, load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
@@ -558,16 +558,6 @@ def test_snapshot_storage_is_checked_like_the_weights(h5_folder, path, how):
 # -- long cells ------------------------------------------------------------------------------------
 
 CSV_MEMBERS = [bundle.DATASET, bundle.HISTORY, bundle.LATENTS]
-
-
-def peak_bytes(function) -> int:
-    """Peak of Python and NumPy allocations (NumPy reports its buffers to tracemalloc) in ``function()``."""
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,6 @@ return a Dataset the trainer can use: finite values, at least 2 columns and
 from __future__ import annotations
 
 import contextlib
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -17,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from tests.memory import peak_bytes
 from vae.config import MAX_INPUT_DIM
 from vae.data import MAX_ABS_VALUE, MIN_SPREAD, DataError, Dataset, load_csv, read_table
 
@@ -257,16 +257,6 @@ def test_a_header_of_any_width_is_read_whole(n_columns, name_length, delim):
 
 
 # -- long cells ------------------------------------------------------------------------------------
-
-
-def peak_bytes(function) -> int:
-    """Peak of Python and NumPy allocations (NumPy reports its buffers to tracemalloc) in ``function()``."""
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
