@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 def test_trainings_in_a_row_return_to_baseline():
     result = bench_soak(n=3, epochs=2, n_samples=256, jit_compile=False)
     assert result["runs"] == 3 and result["completed"] == 3
-    assert result["fds_after"] == result["fds_before"]
+    # No leak: a run may let go of descriptors held from earlier work, never keep new ones.
+    assert result["fds_after"] <= result["fds_before"]
     assert result["children_after"] == result["children_before"]
     assert result["zombies_after"] == 0
     assert result["mp_children_after"] == 0
