@@ -409,9 +409,12 @@ class Pool:
     def _forget(self, process: WorkerProcess) -> None:
         """A process ended (retired, crashed or killed): start a replacement if the pool is in use."""
         with self._lock:
-            if process in self._processes:
+            # Only a member's end refills: processes that shutdown() already let go may report
+            # their exit after it returned, and must not warm the pool it just emptied.
+            member = process in self._processes
+            if member:
                 self._processes.remove(process)
-            refill = not self._closed and len(self._processes) < self.size
+            refill = member and not self._closed and len(self._processes) < self.size
         if refill:
             with contextlib.suppress(OSError):
                 self.warm()
