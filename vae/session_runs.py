@@ -12,11 +12,12 @@ the run can still be explored or continued), then the detail of long
 histories (thinned to ``decimate.MAX_POINTS`` epochs, minima and maxima kept),
 and only then whole runs, oldest first. Measured: the default model (2 -> 64 ->
 32 -> 2 and back) has 4,742 parameters, 19 kB of weights; a 60-epoch run keeps
-59 snapshots (1.1 MB) and 60 history records (about 0.5 kB each with
-sys.getsizeof), so 50 such runs hold 57 MB with every snapshot kept. A
-64-column digits model with 256-unit layers has 166,468 parameters (666 kB):
-its 200 snapshots alone (133 MB) exceed the budget, so they go first, and 50
-such runs then hold about 35 MB.
+29 snapshots (every epoch up to 10, then log-spaced: 0.55 MB) and 60 history
+records (about 0.5 kB each with sys.getsizeof), so 50 such runs hold 30 MB
+with every snapshot kept. A 64-column digits model with 256-unit layers has
+166,468 parameters (666 kB): a 60-epoch run's 29 snapshots take 19 MB and a
+long run's up to 200 take 133 MB, more than the budget, so they go first, and
+50 such runs then hold about 35 MB.
 
 Datasets: the active one plus at most ``MAX_PAST_DATASETS`` earlier ones,
 within ``PAST_DATASETS_BUDGET_BYTES`` (the oldest go first), so a user who
