@@ -958,9 +958,13 @@ def build_dataset(
         missing=missing,
     )
     as_label = f"; label {label_column!r} (colour only)" if label_column is not None else ""
-    notes.insert(
-        0, f"Read {table.n_rows:,} data row(s); using {len(values):,} rows of {_names(columns)}{as_label}."
+    # The table's own summary already says "Read N rows × M columns"; this says what is used of it.
+    rows = (
+        f"all {len(values):,} rows"
+        if len(values) == table.n_rows
+        else f"{len(values):,} of {table.n_rows:,} rows"
     )
+    notes.insert(0, f"Modelling {_names(columns)} on {rows}{as_label}.")
     return make_dataset(values, columns, config, labels=labels, notes=notes, warnings=warnings)
 
 

@@ -101,7 +101,8 @@ def test_good_upload_reports_rows_and_columns_and_can_be_used(data_page):
     assert at.multiselect(key=upload_panel.COLUMNS_KEY).options == ["a", "b", "c"]
     captions = " | ".join(texts(at.caption))
     assert "semicolon-separated, decimal comma, UTF-8, header row" in captions
-    assert "Read 4 data row(s); using 3 rows of 'a', 'b', 'c'." in captions
+    assert "Modelling 'a', 'b', 'c' on 3 of 4 rows." in captions
+    assert " ".join(captions.split()).count("Read ") == 1  # the table's summary only
     assert any("Dropped 1 row(s)" in w and "line(s) 3)" in w for w in texts(at.warning))
     at.button(key="data_use_upload").click().run()
     ds = active(at)

@@ -158,7 +158,7 @@ def test_column_names_are_not_rendered_as_html(hostile_upload):
 def test_column_names_are_not_rendered_as_markdown(hostile_upload):
     page = hostile_upload["page"]
     assert page.locator("strong", has_text=re.compile(r"^bold$")).count() == 0
-    notes = page.get_by_text(re.compile(r"Read 3 data row\(s\)"))
+    notes = page.get_by_text(re.compile(r"Modelling .* on all 3 rows"))
     expect(notes).to_contain_text(MD_NAME)
 
 

@@ -155,5 +155,5 @@ def test_train_on_a_csv_picks_the_pages_columns_and_label_unless_told(capsys, tm
     assert "VAE on wine.csv (178 rows)" in out and err == ""
     code = main(["train", "--data", str(path), "--epochs", "1", "--batch-size", "32"])
     _, err = capsys.readouterr()
-    assert "data: Read 178 data row(s); using 178 rows of 'alcohol', 'malic_acid'" in err
+    assert "data: Modelling 'alcohol', 'malic_acid'" in err and "on all 178 rows" in err
     assert "label 'class' (colour only)" in err

@@ -124,7 +124,7 @@ def test_plain_csv_uses_every_numeric_column():
     assert ds.columns == ("a", "b", "c") and ds.labels is None  # 3 names in 3 rows: not classes
     np.testing.assert_array_equal(ds.values, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
     assert ds.config.source == "upload" and ds.config.columns == ("a", "b", "c") and ds.name == "t.csv"
-    assert "Read 3 data row(s)" in ds.notes[0]
+    assert ds.notes[0] == "Modelling 'a', 'b', 'c' on all 3 rows."
 
 
 def test_columns_and_label_column_are_honoured():
