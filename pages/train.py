@@ -294,7 +294,7 @@ with right:
                 persist_state="session",
                 help="Show the loss on a logarithmic axis: early and late epochs both stay readable.",
             )
-            training.apply_speed(train_live.watch_speed())
+            training.apply_speed(train_live.watch_speed(*training.speed()))
             replay = timeline.render(run)
             mismatch = empty_state.model_mismatch(run, dataset)
             train_live.render(dataset, run, log_y=log_y, views=not mismatch, replay=replay)

@@ -58,14 +58,18 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
   the job's model is built (``reused``: on a compiled Trainer kept from an
   earlier job).
 - ``{"type": "epoch", "record": dict, "weights": NetworkWeights | None,
-  "snapshot": bool}``: one per epoch (``vae.engine`` records: losses, beta,
+  "snapshot": bool, "at": float}``: one per epoch (``vae.engine`` records: losses, beta,
   learning_rate, seconds); weights at most every ``WEIGHTS_EVERY_S``, on the
   last epoch, and at the last epoch of a compiled call when the snapshot
   schedule keeps it (``snapshot`` True: that epoch's exact weights; the
   schedule is offered only those epochs, on both sides; the parent keeps
-  them for the epoch timeline even when newer weights arrive before a poll).
+  them for the epoch timeline even when newer weights arrive before a poll;
+  ``at``: when the compiled call that trained it ended).
 - ``{"type": "paused", "epoch": int, "at": float}``: training has stopped
-  for a pause (or after a step); ``at`` is the child's ``time.time()``.
+  for a pause (or after a step).
+- ``{"type": "speed", "epochs_per_s": float | None, "epoch": int, "at": float}``:
+  a speed change has taken effect; ``epoch`` is the last epoch trained at the
+  old pace (the compiled call running when it arrived finishes first).
 - ``{"type": "state", "state": TrainState}``: the full training state
   (weights, optimizer, epoch), sent just before ``done``; Continue starts a
   new job from it.
@@ -74,7 +78,8 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
   "error", "message": str, "retiring": bool}``: the job's last message;
   ``retiring``: the process exits after it (else it takes the next job at once).
 
-The parent adds ``received_at`` (its ``time.monotonic()``) to each message.
+The parent adds ``received_at`` (its ``time.monotonic()``) to each message;
+``at`` is the child's ``time.monotonic()`` (the same clock on one machine).
 A reader thread per process drains its output pipe continuously, so a child
 never blocks on a full pipe while nobody polls (the user is on another page).
 
@@ -494,6 +499,9 @@ class TrainingJob:
             snapshot_schedule
         )  # the parent's store keeps advancing its own
         self.speed: float | None = None  # epochs/s asked for with set_speed (None: full speed)
+        # The first epoch trained at ``speed``, once the child has said so (a compiled call
+        # running when the change arrived finishes at the old pace first).
+        self.speed_since: int | None = None
         self.id = next(_job_ids)
         self._worker: WorkerProcess | None = None
         self._lock = threading.Lock()
@@ -559,6 +567,8 @@ class TrainingJob:
                     if older.get("type") == "epoch" and not older.get("snapshot"):
                         older["weights"] = None
             self._pending.append(message)
+            if message.get("type") == "speed" and message.get("epochs_per_s") == self.speed:
+                self.speed_since = int(message["epoch"]) + 1
         if message.get("type") in TERMINAL:
             self._ended.set()
 
@@ -608,9 +618,13 @@ class TrainingJob:
         """
         if epochs_per_s is not None and not (math.isfinite(epochs_per_s) and epochs_per_s > 0):
             raise ValueError(f"epochs_per_s must be a positive number or None. Received: {epochs_per_s!r}")
+        with self._lock:  # before sending: the reader thread may deliver the answer at once
+            before = self.speed, self.speed_since
+            self.speed, self.speed_since = epochs_per_s, None
         sent = self._send({"type": "speed", "epochs_per_s": epochs_per_s})
-        if sent:
-            self.speed = epochs_per_s
+        if not sent:
+            with self._lock:
+                self.speed, self.speed_since = before
         return sent
 
     def stop(self, timeout: float = STOP_GRACE_S) -> None:
@@ -804,6 +818,7 @@ class _Job:
         # The epochs whose weights the run keeps; a fused call ends at the next one.
         self.schedule: SnapshotSchedule = spec.get("snapshot_schedule") or SnapshotSchedule()
         self.epochs_per_s: float | None = None  # slow motion (None: full speed)
+        self.epoch = spec.get("state").epoch if spec.get("state") is not None else 0  # last one sent
 
     def send(self, message: Message) -> None:
         self.child.send({**message, "job": self.id})
@@ -824,6 +839,16 @@ class _Job:
             )
         elif isinstance(command, dict) and command.get("type") == "speed":
             self.epochs_per_s = command.get("epochs_per_s")
+            # Said back with the last epoch trained at the old pace: no call is running now
+            # (control is read between calls), so every later epoch keeps the new one.
+            self.send(
+                {
+                    "type": "speed",
+                    "epochs_per_s": self.epochs_per_s,
+                    "epoch": self.epoch,
+                    "at": time.monotonic(),
+                }
+            )
 
     def check_control(self, wait: float) -> None:
         control = self.child.control
@@ -906,7 +931,7 @@ class _Job:
                 return
             if self.paused and self.steps == 0:
                 if not self.reported_pause:
-                    self.send({"type": "paused", "epoch": trainer.epoch, "at": time.time()})
+                    self.send({"type": "paused", "epoch": trainer.epoch, "at": time.monotonic()})
                     self.reported_pause = True
                 self.check_control(CONTROL_EVERY_S)  # idle without spinning
                 continue
@@ -933,9 +958,12 @@ class _Job:
             weights = None
             if trainer.done or snapshot or now - last_weights >= WEIGHTS_EVERY_S:
                 weights, last_weights = trainer.weights(), now
+            self.epoch = int(records[-1]["epoch"])
             for record in records[:-1]:
-                self.send({"type": "epoch", "record": record, "weights": None, "snapshot": False})
-            self.send({"type": "epoch", "record": records[-1], "weights": weights, "snapshot": snapshot})
+                self.send({"type": "epoch", "record": record, "weights": None, "snapshot": False, "at": now})
+            self.send(
+                {"type": "epoch", "record": records[-1], "weights": weights, "snapshot": snapshot, "at": now}
+            )
             self._slow_motion(started, trainer)
             if trainer.done:
                 self._end(trainer, trainer.stop_reason, trainer.message)

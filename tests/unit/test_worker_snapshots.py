@@ -86,3 +86,66 @@ def test_a_speed_must_be_a_positive_number(x):
         job.set_speed(0.0)
     with pytest.raises(ValueError, match="positive number"):
         job.set_speed(float("nan"))
+
+
+def collect(job: TrainingJob, enough, timeout: float = 120.0) -> list[dict]:
+    """Poll ``job`` until ``enough(messages)``; fail after ``timeout`` s."""
+    messages: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while not enough(messages):
+        assert time.monotonic() < deadline, f"timed out after {len(messages)} messages"
+        time.sleep(0.05)
+        messages += job.poll()
+    return messages
+
+
+def epochs_of(messages: list[dict]) -> list[dict]:
+    return [m for m in messages if m["type"] == "epoch"]
+
+
+def change_speed(job: TrainingJob, epochs_per_s: float | None, n_after: int) -> tuple[list[dict], list[dict]]:
+    """Set the speed; return the epoch messages trained at the old pace after it was sent (the
+    compiled call then running) and the first ``n_after`` epochs trained at the new one."""
+    sent_at = time.monotonic()  # the same clock as the child's "at" stamps (one machine)
+    assert job.set_speed(epochs_per_s)
+
+    def enough(messages: list[dict]) -> bool:
+        answer = [m for m in messages if m["type"] == "speed"]
+        return (
+            bool(answer)
+            and sum(m["record"]["epoch"] > answer[0]["epoch"] for m in epochs_of(messages)) >= n_after
+        )
+
+    messages = collect(job, enough)
+    (answer,) = [m for m in messages if m["type"] == "speed"]
+    assert answer["epochs_per_s"] == epochs_per_s and job.speed_since == answer["epoch"] + 1
+    old_pace = [
+        m for m in epochs_of(messages) if m["record"]["epoch"] <= answer["epoch"] and m["at"] >= sent_at
+    ]
+    new_pace = [m for m in epochs_of(messages) if m["record"]["epoch"] > answer["epoch"]]
+    return old_pace, new_pace[:n_after]
+
+
+def rate(messages: list[dict]) -> float:
+    """Epochs per second by the worker's own clock (the end of each epoch's compiled call)."""
+    at = [m["at"] for m in messages]
+    return (len(at) - 1) / (at[-1] - at[0])
+
+
+def test_slow_motion_trains_a_few_epochs_per_second_and_full_speed_resumes(x):
+    job = TrainingJob(x, SMALL, TrainConfig(epochs=100_000, until_paused=True, batch_size=64, seed=3))
+    job.start()
+    try:
+        collect(job, lambda messages: len(epochs_of(messages)) >= 30)  # past the dense first epochs
+        old_pace, slow = change_speed(job, 5.0, n_after=12)
+        # Only the compiled call running when the change arrived finishes at full speed (one
+        # call: its epochs share one stamp), then each epoch waits for its fifth of a second.
+        assert len({m["at"] for m in old_pace}) <= 1
+        assert 0.5 * 5.0 <= rate(slow) <= 1.1 * 5.0
+        assert len({m["at"] for m in slow}) == len(slow)  # one epoch per call when slowed
+        _, fast = change_speed(job, None, n_after=200)
+        assert rate(fast) > 2 * 5.0
+        assert len({m["at"] for m in fast}) < len(fast)  # tiny epochs fused again
+        assert job.speed is None and job.speed_since == fast[0]["record"]["epoch"]
+    finally:
+        job.stop()

@@ -81,16 +81,30 @@ def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) 
     return cache
 
 
-def watch_speed() -> float | None:
-    """The "Watch speed" control; returns the epochs per second chosen (None: full speed)."""
-    choice = st.segmented_control(
-        "Watch speed",
-        list(SPEEDS),
-        default="Full speed",
-        key=SPEED,
-        help="Slow training down to watch the latent space form step by step; back to full speed any time.",
-    )
-    return SPEEDS.get(choice or "Full speed")
+def watch_speed(current: float | None = None, since: int | None = None) -> float | None:
+    """The "Watch speed" control; returns the epochs per second chosen (None: full speed).
+
+    Args:
+        current: the running job's speed, shown when the control has no value of its own yet
+            (widgets forget their value when the user leaves the page and comes back).
+        since: the first epoch the job trained at ``current`` (the worker's answer), for the caption.
+    """
+    if SPEED not in st.session_state:
+        st.session_state[SPEED] = next((name for name, v in SPEEDS.items() if v == current), "Full speed")
+    with st.container(key="train_speed"):
+        choice = st.segmented_control(
+            "Watch speed",
+            list(SPEEDS),
+            key=SPEED,
+            help="Slow training down to watch the latent space form step by step; back to full speed any time.",
+        )
+        chosen = SPEEDS.get(choice or "Full speed")
+        if chosen is not None and chosen == current and since is not None:
+            # Epochs trained before the change but not drawn yet (up to a poll's worth, ~100 at full
+            # speed on 200 rows) and the compiled call running when it arrived (~20 more) show at
+            # once after the click: say where the slow pace begins.
+            st.caption(f"{choice} from epoch {since:,} on.")
+    return chosen
 
 
 def latent_dims(latent_dim: int) -> tuple[int, int]:

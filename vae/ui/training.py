@@ -334,6 +334,15 @@ def paused_confirmed() -> bool:
     return clock().held_epoch is not None
 
 
+def speed() -> tuple[float | None, int | None]:
+    """The running job's watch speed (None: full speed) and the first epoch trained at it (None: not
+    known yet, or no job running)."""
+    job = state.get_job()
+    if job is None or not job_running():
+        return None, None
+    return job.speed, job.speed_since
+
+
 def apply_speed(epochs_per_s: float | None) -> None:
     """Slow the running job to ``epochs_per_s`` (None: full speed), if it is not already at that speed."""
     job = state.get_job()
