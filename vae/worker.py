@@ -70,6 +70,9 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
 - ``{"type": "speed", "epochs_per_s": float | None, "epoch": int, "at": float}``:
   a speed change has taken effect; ``epoch`` is the last epoch trained at the
   old pace (the compiled call running when it arrived finishes first).
+  Measured on 200 rows: that call holds 15-25 epochs, and the page, which
+  polls 4x/s, has ~100 more trained but not yet drawn when the user slows
+  down; both show at once, then every epoch is paced (4.97/s at 5, 1.00/s at 1).
 - ``{"type": "state", "state": TrainState}``: the full training state
   (weights, optimizer, epoch), sent just before ``done``; Continue starts a
   new job from it.
