@@ -30,7 +30,10 @@ One figure is measured in this process, without a browser:
 from __future__ import annotations
 
 import statistics
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from vae import appserver
@@ -48,31 +51,56 @@ TARGETS = {
 }
 
 PROGRESS = "[data-testid='stProgress']"
-# Resolves with the page's clock once ``test(progress text)`` holds at an animation frame.
-_WATCH = """([selector, pattern, flags]) => new Promise((resolve) => {
+_T0 = time.monotonic()
+
+
+def _say(message: str) -> None:
+    """Progress on stderr, so a stall shows where it is."""
+    print(f"[latency {time.monotonic() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+# Set up before the click, in the page: the click's time (capture phase, so before Streamlit's own
+# handler) and the first animation frame after it whose progress text has changed from the text
+# before the click and matches the pattern. The change matters: "Train again" starts where the last
+# run finished ("Finished · Epoch 56 / 56"), which already matches "Epoch [1-9]", and the same seed
+# finishes on the same text. Kept in ``window``: Playwright's evaluate would wait for a promise.
+_WATCH = """([selector, pattern, flags]) => {
   const re = new RegExp(pattern, flags);
+  const text = () => (document.querySelector(selector) || {}).innerText || "";
+  const before = text();
+  const watch = {clickAt: null, doneAt: null, changed: false};
+  window.__llWatch = watch;
+  document.addEventListener("click", () => { watch.clickAt = performance.now(); },
+                            {capture: true, once: true});
   const check = () => {
-    const el = document.querySelector(selector);
-    if (el && re.test(el.innerText)) resolve(performance.now());
+    const now = text();
+    watch.changed = watch.changed || (watch.clickAt !== null && now !== before);
+    if (watch.changed && re.test(now)) watch.doneAt = performance.now();
     else requestAnimationFrame(check);
   };
-  check();
-})"""
+  requestAnimationFrame(check);
+}"""
 
 
 def _timed(page, click, pattern: str, flags: str = "", timeout_s: float = 60.0) -> float:
-    """Seconds from just before ``click()`` to the frame whose progress text matches ``pattern``."""
-    t0 = page.evaluate("() => performance.now()")
-    watch = page.evaluate_handle(_WATCH, [PROGRESS, pattern, flags])  # a promise, resolved by the page
+    """Seconds from the click to the first frame whose progress text changed and matches ``pattern``.
+
+    Raises:
+        TimeoutError: the page did not show it within ``timeout_s`` (with the text it shows).
+    """
+    page.evaluate(_WATCH, [PROGRESS, pattern, flags])
     click()
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        done = page.evaluate(
-            "(p) => Promise.race([p, new Promise((r) => setTimeout(() => r(null), 200))])", watch
-        )
-        if done is not None:
-            return (done - t0) / 1000.0
-    raise TimeoutError(f"the page never showed {pattern!r} within {timeout_s:g} s")
+    try:
+        page.wait_for_function("() => window.__llWatch.doneAt !== null", timeout=timeout_s * 1000)
+    except Exception as error:  # Playwright's TimeoutError: say what the page shows instead
+        shown = page.locator(PROGRESS).first.inner_text() if page.locator(PROGRESS).count() else "-"
+        shot = Path(tempfile.gettempdir()) / "bench_latency_timeout.png"
+        page.screenshot(path=shot, full_page=True)
+        _say(f"timed out; the page is in {shot}")
+        raise TimeoutError(
+            f"the page never showed {pattern!r} within {timeout_s:g} s; it shows {shown!r}"
+        ) from error
+    return page.evaluate("() => (window.__llWatch.doneAt - window.__llWatch.clickAt) / 1000")
 
 
 def _epoch(page) -> int:
@@ -80,6 +108,18 @@ def _epoch(page) -> int:
 
     match = re.search(r"Epoch (\d+)", page.locator(PROGRESS).first.inner_text())
     return int(match.group(1)) if match else 0
+
+
+def _tick(page, key: str, on: bool = True) -> None:
+    """Tick (or untick) the ``st.checkbox`` or ``st.toggle`` with this key, as a user does: on its label.
+
+    Its input is visually hidden under the label, so Playwright's ``check()`` retries until its
+    timeout ("label intercepts pointer events").
+    """
+    box = f".st-key-{key} input[type='checkbox']"
+    if page.locator(box).is_checked() != on:
+        page.locator(f".st-key-{key} label").first.click()
+        page.wait_for_function("([box, on]) => document.querySelector(box)?.checked === on", arg=[box, on])
 
 
 def _wait_idle(page, timeout_ms: float = 60_000) -> None:
@@ -98,6 +138,7 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 context.set_default_timeout(120_000)
                 page = context.new_page()
+                _say(f"server up at {url}; opening Train")
                 page.goto(f"{url}/train")
                 _wait_idle(page)
                 page.get_by_role("button", name="Use two moons").click()
@@ -109,6 +150,7 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                     name = "Start" if i == 0 else "Train again"
                     button = page.get_by_role("button", name=name, exact=True)
                     starts.append(_timed(page, button.click, r"Epoch [1-9]"))
+                    _say(f"run {i + 1}/{runs}: first epoch after {starts[-1]:.3f} s")
                     page.wait_for_function(
                         "() => !document.querySelector(\"[data-testid='stProgress']\").innerText.match(/Compiling|Starting/)"
                         " && document.querySelector('.st-key-tr_start button') && "
@@ -119,30 +161,34 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                 rss_end = memory_mb(server.pid).get("rss", float("nan"))
 
                 # A long run: pause, step, resume, a few times.
-                toggle = page.get_by_role("checkbox", name="Train until I pause")
-                toggle.check()
+                _tick(page, "tr_until_paused", True)
                 _wait_idle(page)
                 page.get_by_role("button", name="Train again", exact=True).click()
                 page.locator(PROGRESS).first.filter(has_text="until you pause").wait_for()
+                _say("long run started")
                 pause_s, step_s = [], []
                 for _ in range(pauses):
                     time.sleep(1.0)
                     pause = page.get_by_role("button", name="Pause", exact=True)
                     pause_s.append(_timed(page, pause.click, r"^Paused ·"))
+                    _say(f"paused after {pause_s[-1]:.3f} s")
                     _wait_idle(page)
                     for _ in range(steps // pauses or 1):
                         held = _epoch(page)
                         step = page.get_by_role("button", name="Step", exact=True)
                         step_s.append(_timed(page, step.click, rf"Epoch {held + 1}\b"))
+                        _say(f"stepped {held} -> {held + 1} after {step_s[-1]:.3f} s")
                         _wait_idle(page)
                     page.get_by_role("button", name="Resume", exact=True).click()
                     _wait_idle(page)
                 page.get_by_role("button", name="Stop", exact=True).click()
                 _wait_idle(page)
-                toggle.uncheck()
+                _tick(page, "tr_until_paused", False)
                 _wait_idle(page)
 
+                _say("long run stopped; Compare")
                 compare_s = _bench_compare(page, url)
+                _say(f"Compare scored after {compare_s:.2f} s")
                 pool = [memory_mb(pid) for pid in worker_processes(server.pid)]
                 context.close()
             finally:
@@ -172,8 +218,8 @@ def _bench_compare(page, url: str) -> float:
     """Seconds from "Train the ticked models" (all five ticked) to the metrics table."""
     page.goto(f"{url}/compare")
     _wait_idle(page)
-    for name in ("Denoising AE", "Sparse AE", "β-VAE"):
-        page.get_by_role("checkbox", name=name, exact=True).check()
+    for key in ("ll_cmp_denoising", "ll_cmp_sparse", "ll_cmp_beta_vae"):  # Autoencoder and VAE are ticked
+        _tick(page, key)
     t0 = page.evaluate("() => performance.now()")
     page.get_by_role("button", name="Train the ticked models").click()
     page.locator(".st-key-ll-compare-metrics").wait_for(timeout=180_000)
