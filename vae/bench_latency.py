@@ -20,7 +20,11 @@ result):
   (proportional set size: the libraries they share are counted once).
 - ``server_rss_growth_mb``: the Streamlit process's RSS growth over the runs.
 
-One figure is measured in this process, without a browser:
+Measured in this process, without a browser:
+
+- ``pause_worker_s`` and ``step_worker_s``: the same Pause and Step as the
+  worker answers them (``bench_worker_controls``), the floor under the browser
+  figures.
 
 - ``epochs_per_s_200`` against ``cli_epochs_per_s_200``: epochs/s on 200 rows
   through a pooled worker (several tiny epochs per compiled call) against the
@@ -29,6 +33,7 @@ One figure is measured in this process, without a browser:
 
 from __future__ import annotations
 
+import re
 import statistics
 import sys
 import tempfile
@@ -104,8 +109,6 @@ def _timed(page, click, pattern: str, flags: str = "", timeout_s: float = 60.0) 
 
 
 def _epoch(page) -> int:
-    import re
-
     match = re.search(r"Epoch (\d+)", page.locator(PROGRESS).first.inner_text())
     return int(match.group(1)) if match else 0
 
@@ -187,7 +190,7 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                 _wait_idle(page)
 
                 _say("long run stopped; Compare")
-                compare_s = _bench_compare(page, url)
+                compare_s = _bench_compare(page)
                 _say(f"Compare scored after {compare_s:.2f} s")
                 pool = [memory_mb(pid) for pid in worker_processes(server.pid)]
                 context.close()
@@ -214,10 +217,12 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
     }
 
 
-def _bench_compare(page, url: str) -> float:
+def _bench_compare(page) -> float:
     """Seconds from "Train the ticked models" (all five ticked) to the metrics table."""
-    page.goto(f"{url}/compare")
-    _wait_idle(page)
+    # The sidebar's link, as a user goes there: page.goto would open a new session, without the dataset.
+    nav = page.locator("[data-testid='stSidebarNav']")
+    nav.get_by_role("link", name=re.compile("Compare$")).click()
+    page.locator(".st-key-ll_cmp_denoising").wait_for()
     for key in ("ll_cmp_denoising", "ll_cmp_sparse", "ll_cmp_beta_vae"):  # Autoencoder and VAE are ticked
         _tick(page, key)
     t0 = page.evaluate("() => performance.now()")
@@ -257,9 +262,62 @@ def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
     }
 
 
+def bench_worker_controls(repeats: int = 5) -> dict[str, Any]:
+    """Pause and Step as the worker answers them, without the page: the browser figures' floor.
+
+    A pooled job trains 200 rows until paused; ``pause_worker_s`` is from ``job.pause()`` to its
+    "paused" message in this process, ``step_worker_s`` from ``job.step()`` to the stepped epoch's
+    "paused" message (medians). The rest of ``pause_s`` and ``step_s`` is the page: the click's
+    script rerun and drawing the answer.
+    """
+    from vae.config import DataConfig, ModelConfig, TrainConfig
+    from vae.data import generate
+    from vae.worker import TrainingJob, pool
+
+    def answered(job, since: float, timeout_s: float = 30.0) -> float:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(m["type"] == "paused" for m in job.poll()):
+                return time.monotonic() - since
+            time.sleep(0.002)
+        raise TimeoutError(f"the worker did not confirm within {timeout_s:g} s")
+
+    x = generate(DataConfig(n_samples=200)).standardized()
+    pool().warm()
+    job = TrainingJob(x, ModelConfig(), TrainConfig(until_paused=True))
+    job.start()
+    pauses, steps = [], []
+    try:
+        deadline = time.monotonic() + 120.0
+        while not any(m["type"] == "epoch" for m in job.poll()):  # past tracing, as on the page
+            if time.monotonic() > deadline:
+                raise TimeoutError("the worker trained no epoch within 120 s")
+            time.sleep(0.01)
+        for _ in range(repeats):
+            job.resume()
+            time.sleep(0.5)
+            job.poll()
+            t0 = time.monotonic()
+            job.pause()
+            pauses.append(answered(job, t0))
+            t0 = time.monotonic()
+            job.step()
+            steps.append(answered(job, t0))
+    finally:
+        job.stop()
+        pool().shutdown()
+    return {
+        "pause_worker_s": round(statistics.median(pauses), 3),
+        "pause_worker_max_s": round(max(pauses), 3),
+        "step_worker_s": round(statistics.median(steps), 3),
+        "step_worker_max_s": round(max(steps), 3),
+    }
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     """Every latency figure (``quick``: fewer runs)."""
     result = bench_browser(runs=6 if quick else 20, steps=3 if quick else 5, pauses=3 if quick else 5)
+    result.update(bench_worker_controls(repeats=3 if quick else 10))
     result.update(bench_epochs_per_s(epochs=500 if quick else 2000))
     return result
 

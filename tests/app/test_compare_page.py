@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.tables import iris
 from tests.weights import random_weights
 from vae import compare, losses
 from vae.compare import CompareSpec, Entry, Variant
-from vae.config import DataConfig, TrainConfig
+from vae.config import DEFAULT_STEPS, DataConfig, TrainConfig, default_epochs
 from vae.data import generate
 from vae.decode import decode, encode
 from vae.ui import state
@@ -140,3 +141,23 @@ def test_finished_results_show_figures_metrics_and_the_csv(app_test, dataset):
         )[0]
         np.testing.assert_allclose(decoded.loc[label].to_numpy(float), expected, rtol=1e-5, atol=1e-6)
     assert any("energy distance" in c.value.lower() for c in at.caption)
+
+
+def test_the_budget_is_sized_to_the_data_so_iris_trains_after_its_holdout(app_test, dataset):
+    """iris keeps 120 of its 150 rows for training: the default batch of 128 could not train them."""
+    at = compare_page(app_test, iris())
+    assert not at.exception
+    assert at.number_input(key="ll_cmp_batch").value == 120  # every training row, one step an epoch
+    assert at.number_input(key="ll_cmp_epochs").value == DEFAULT_STEPS  # Train's steps
+    submit(at)
+    assert not at.exception
+    assert not at.error
+    comparison = at.session_state[state.COMPARE]
+    assert (comparison.spec.train.batch_size, comparison.spec.train.epochs) == (120, DEFAULT_STEPS)
+    for job in comparison.jobs.values():  # started in the background: this test checks the settings
+        job.stop()
+    # Two moons (1,600 training rows): the default batch, as many steps as Train gives it.
+    at.session_state[state.DATASET] = generate(DataConfig())
+    at.run()
+    assert at.number_input(key="ll_cmp_batch").value == 128
+    assert at.number_input(key="ll_cmp_epochs").value == default_epochs(1600)

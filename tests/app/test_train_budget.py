@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_iris
 
+from tests.tables import iris
 from vae.config import DataConfig
-from vae.data import generate, make_dataset
+from vae.data import generate
 from vae.ui import state, train_form
-
-
-def iris():
-    bunch = load_iris()
-    config = DataConfig(source="upload", preset="upload", n_samples=150, noise=0.0, name="iris.csv")
-    return make_dataset(bunch.data, tuple(bunch.feature_names), config, labels=bunch.target)
 
 
 def open_train(app_test, dataset):

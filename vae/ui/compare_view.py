@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 
 from vae import compare, compare_report, exact, worker
 from vae.compare import CompareSpec, Entry, Variant
-from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.config import DataConfig, ModelConfig, TrainConfig, default_epochs, fitting_batch_size
 from vae.data import Dataset
 from vae.decode import encode
 from vae.explore import decode_original, prior_samples_original, refuse_reason
@@ -51,6 +51,8 @@ PAD_PREFIX = "ll_compare_pad_"
 # cleanly. Every page render heartbeats the session's jobs (training.sync), so a user reading
 # another page for a minute loses nothing.
 HEARTBEAT_S = 120.0
+MAX_COMPARE_EPOCHS = 2000
+SIZED_FOR_KEY = "ll_cmp_sized_for"  # the dataset the budget fields were last sized to
 POLL_S = 0.5  # the progress fragment's interval while models train (queued ones start on a poll)
 
 
@@ -84,8 +86,24 @@ class Comparison:
 
 
 # --- settings ------------------------------------------------------------------------------------
+def size_budget(dataset: Dataset) -> None:
+    """Size the shared budget to ``dataset`` (once per dataset): Train's default steps, a batch that fits.
+
+    The training rows are what the holdout leaves (iris: 120 of 150, below the default batch of 128).
+    """
+    if st.session_state.get(SIZED_FOR_KEY) == (dataset.config, dataset.n_rows):
+        return
+    holdout = float(st.session_state.get("ll_cmp_holdout", compare.DEFAULT_HOLDOUT))
+    n_train, _ = compare.split_sizes(dataset.n_rows, holdout)
+    batch = fitting_batch_size(n_train)
+    st.session_state["ll_cmp_batch"] = batch
+    st.session_state["ll_cmp_epochs"] = min(default_epochs(n_train, batch), MAX_COMPARE_EPOCHS)
+    st.session_state[SIZED_FOR_KEY] = (dataset.config, dataset.n_rows)
+
+
 def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
     """The form: which variants, their one setting each, the shared budget. A spec on submit."""
+    size_budget(dataset)
     with st.form("ll_compare_form", border=True):
         st.markdown(
             "**Which models?** Same data, seed, architecture (2 → 64 → 32 → z₂ → 32 → 64 → 2 "
@@ -110,15 +128,23 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
             beta = st.number_input("β", 0.0, 100.0, 4.0, 0.5, key="ll_cmp_beta")
         st.markdown("**Shared budget**")
         b = st.columns(5)
-        epochs = b[0].number_input("Epochs", 1, 2000, 60, 10, key="ll_cmp_epochs")
-        batch = b[1].number_input("Batch size", 1, 4096, 128, 16, key="ll_cmp_batch")
+        epochs = b[0].number_input(
+            "Epochs",
+            1,
+            MAX_COMPARE_EPOCHS,
+            step=10,
+            key="ll_cmp_epochs",
+            help="Sized to your data in optimizer steps, as on the Train page: small tables get "
+            "more epochs, so every model gets as many updates.",
+        )
+        batch = b[1].number_input("Batch size", 1, 4096, step=16, key="ll_cmp_batch")
         lr = b[2].number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.4f", key="ll_cmp_lr")
         seed = b[3].number_input("Seed", 0, 2**31 - 1, 0, key="ll_cmp_seed")
         holdout = b[4].slider(
             "Held out for metrics",
             0.1,
             0.5,
-            0.2,
+            compare.DEFAULT_HOLDOUT,
             0.05,
             key="ll_cmp_holdout",
             help="Rows no model trains on; every metric is computed on them.",
