@@ -260,6 +260,8 @@ with right:
         )
     if problem is not None:
         st.error(f"These settings cannot train yet: {problem}")
+    if note := state.train_note():  # e.g. a run continued from the Runs page on its own dataset
+        st.info(note)
     if st.session_state.get(ERROR_KEY):
         st.warning(st.session_state[ERROR_KEY])
     if (

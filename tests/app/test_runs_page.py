@@ -373,16 +373,18 @@ def test_delete_a_run_and_the_current_one(app_test, weights, dataset):
     assert not at.exception
 
 
-def test_a_run_whose_uploaded_data_are_gone_says_what_to_do(app_test, weights, dataset):
+@pytest.mark.parametrize("action", ["runs_explore", "runs_continue"])
+def test_a_run_whose_uploaded_data_are_gone_says_what_to_do(app_test, weights, dataset, action):
     upload = DataConfig(source="upload", name="mine.csv", columns=("a", "b"), n_samples=300)
     gone = make_run(weights, dataset, data_config=upload)
     current = make_run(weights, dataset, seed=7)
     at = runs_page(app_test, current, dataset, [gone])
     next(b for b in at.button_group if b.label == "Dataset").set_value("mine.csv").run()
-    at.button(key="runs_explore").click().run()
+    at.button(key=action).click().run()
     assert not at.exception
     assert any("load that file on the Data page again" in e.value for e in at.error)
     assert at.session_state[state.RUN] is current and at.session_state[state.DATASET] is dataset
+    assert at.session_state.get(state.JOB) is None  # nothing started
 
 
 def test_an_earlier_dataset_can_be_used_again(app_test, weights, dataset):
@@ -393,3 +395,40 @@ def test_an_earlier_dataset_can_be_used_again(app_test, weights, dataset):
     at.button(key="runs_dataset_back_0").click().run()
     assert not at.exception
     assert at.session_state[state.DATASET] is blobs and at.session_state[state.PAST_DATASETS] == [dataset]
+
+
+@pytest.mark.slow
+def test_continue_it_trains_a_past_run_further_on_its_own_dataset(app_test, weights, dataset):
+    from tests.app.test_train_page import stop_job, wait_for
+
+    blobs_run = make_run(weights, dataset, data_config=BLOBS)  # 5 epochs on blobs, fresh weights
+    current = make_run(weights, dataset, seed=7)
+    at = runs_page(app_test, current, dataset, [blobs_run])
+    next(b for b in at.button_group if b.label == "Dataset").set_value("blobs").run()
+    choose_run(at, "run 1")
+    at.button(key="runs_continue").click().run()
+    try:
+        assert not at.exception
+        assert at.title[0].value == "Train a VAE"
+        assert at.session_state[state.RUN] is blobs_run and at.session_state[state.RUNS] == [current]
+        active = at.session_state[state.DATASET]
+        assert active.config == BLOBS  # its own data, not the active two moons
+        assert any("continues on its own dataset, blobs" in i.value for i in at.info)
+        # AppTest reruns the page it was last switched to (Runs), and runs a page without app.py's
+        # sidebar, whose sync drains the job in the app: follow the page's own switch to Train.
+        at.switch_page("pages/train.py")
+        wait_for(at, lambda a: not a.session_state[state.RUN].is_active)
+        assert blobs_run.status == "finished", blobs_run.message
+        # The history goes on: the first 5 epochs kept, then 5 more (its budget again).
+        assert [r["epoch"] for r in blobs_run.history] == list(range(1, 11))
+        assert blobs_run.history[:5] == HISTORY
+        assert blobs_run.weights is not weights and blobs_run.weights.is_finite()
+        assert at.session_state[state.PAST_DATASETS][-1] is dataset  # the active one is kept
+        assert not at.exception
+        assert at.title[0].value == "Train a VAE" and "Finished" in at.get("progress")[0].proto.text
+        # The Train page's loss charts draw the one run's ten epochs, the past ones included.
+        curves = at.session_state[state.TRAIN_VIEWS].curves
+        assert list(curves.epochs) == list(range(1, 11))
+        np.testing.assert_allclose(curves.column("loss")[:5], [r["loss"] for r in HISTORY])
+    finally:
+        stop_job(at)

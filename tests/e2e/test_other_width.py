@@ -33,6 +33,18 @@ def four_column_csv() -> bytes:
     return ("a,b,c,d\n" + "".join(",".join(f"{v:.3f}" for v in row) + "\n" for row in rows)).encode()
 
 
+def use_upload(page, name: str, content: bytes) -> None:
+    """Upload a CSV on the Data page and make it the active dataset."""
+    open_page(page, "Data")
+    page.get_by_role("tab", name=re.compile("Upload")).click()
+    page.locator("[data-testid='stFileUploader'] input[type=file]").first.set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
+    wait_for_app(page)
+    page.get_by_role("button", name="Use this dataset").last.click()
+    wait_for_app(page)
+
+
 def test_a_model_of_another_width_is_explained_everywhere_and_retrained_in_one_click(app_url, page):
     page.goto(f"{app_url}/train")
     wait_for_app(page)
@@ -42,14 +54,7 @@ def test_a_model_of_another_width_is_explained_everywhere_and_retrained_in_one_c
     sidebar = page.locator("[data-testid='stSidebar']")
     expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
 
-    open_page(page, "Data")
-    page.get_by_role("tab", name=re.compile("Upload")).click()
-    page.locator("[data-testid='stFileUploader'] input[type=file]").first.set_input_files(
-        files=[{"name": "four.csv", "mimeType": "text/csv", "buffer": four_column_csv()}]
-    )
-    wait_for_app(page)
-    page.get_by_role("button", name="Use this dataset").last.click()
-    wait_for_app(page)
+    use_upload(page, "four.csv", four_column_csv())
     expect(sidebar).to_contain_text("has 4, so the model cannot read it")
 
     for name in PAGES:

@@ -3,8 +3,8 @@
 ``render_runs_panel()`` draws, top to bottom: the current run with its bundle
 download, seed and copyable CLI command; a bundle upload that restores a run;
 this session's loss curves, one dataset at a time, labelled by what sets each
-run apart, with actions on any run (explore it, load its settings into the
-Train form, delete it); earlier datasets to go back to; CSV exports (latents,
+run apart, with actions on any run (explore it, continue training it, load its
+settings into the Train form, delete it); earlier datasets to go back to; CSV exports (latents,
 decoded latent grid). Figures export as PNG or SVG through Plotly's own
 modebar (no kaleido). A bad upload shows ``st.error`` and changes nothing.
 """
@@ -334,6 +334,38 @@ def make_current(run: Run) -> str | None:
     return None
 
 
+def continue_run(run: Run) -> str | None:
+    """Make ``run`` current again and train it further on its own dataset, from its weights.
+
+    A model trains only on the data it was made for: when another dataset is active, the run's
+    own dataset comes back (the active one stays among the earlier datasets) and the Train page
+    says so. Its history goes on (epochs after its last one).
+
+    Returns:
+        None on success, else why not (a training is running, its data are gone, the server's
+        training limit).
+    """
+    from vae.ui import training  # the worker glue; imports no TensorFlow
+
+    before = state.get_dataset()
+    problem = make_current(run)
+    if problem is not None:
+        return problem
+    dataset = state.get_dataset()
+    assert dataset is not None  # make_current succeeded: the run's dataset is active
+    problem = training.continue_training(dataset)
+    if problem is not None:
+        return problem
+    if before is not None and before is not dataset:
+        state.note_on_train(
+            run,
+            f"This run continues on its own dataset, {plain(dataset.name)} ({dataset.n_rows:,} rows × "
+            f"{dataset.n_dims} columns); a model trains only on the data it was made for. The dataset "
+            f"that was active, {plain(before.name)}, is under Earlier datasets on the Runs page.",
+        )
+    return None
+
+
 def load_settings(run: Run) -> str:
     """Put ``run``'s settings into the Train form (and its dataset, if here); returns what happened."""
     names = (*share_params.MODEL_PARAMS, *share_params.TRAIN_PARAMS)
@@ -360,7 +392,7 @@ def delete(run: Run) -> None:
 
 
 def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> None:
-    """Pick one run: explore it, load its settings into the Train form, or delete it."""
+    """Pick one run: explore it, continue training it, load its settings into the Train form, or delete it."""
     with st.container(border=True, key="ll-runs-actions"):
         index = st.selectbox(
             "Run",
@@ -370,7 +402,7 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             key="runs_pick_" + hashlib.sha1("\n".join(labels).encode()).hexdigest()[:8],
         )
         run = runs[index]
-        c1, c2, c3 = st.columns(3)
+        c1, c2, c3, c4 = st.columns(4)
         explore = c1.button(
             "Explore it",
             icon="🧭",
@@ -378,13 +410,21 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             disabled=not run.usable,
             help="Makes it the current run again, with its dataset, and opens Explore.",
         )
-        load = c2.button(
+        more = c2.button(
+            "Continue it",
+            icon="⏩",
+            key="runs_continue",
+            disabled=not run.can_continue,
+            help="Makes it the current run again and trains it further on its own dataset, from its "
+            "weights: its curves go on in the Train page.",
+        )
+        load = c3.button(
             "Load its settings into the Train form",
             icon="🏋️",
             key="runs_load_settings",
             help="The Train form takes its architecture, β and training settings (and its dataset comes back).",
         )
-        remove = c3.button(
+        remove = c4.button(
             "Delete it",
             icon="🗑️",
             key="runs_delete",
@@ -395,6 +435,11 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             problem = make_current(run)
             if problem is None:
                 st.switch_page("pages/explore.py")
+            st.error(problem)
+        if more:
+            problem = continue_run(run)
+            if problem is None:
+                st.switch_page("pages/train.py")
             st.error(problem)
         if load:
             st.success(load_settings(run))

@@ -8,6 +8,7 @@ sessions (no st.cache_resource).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import streamlit as st
@@ -175,6 +176,9 @@ def set_compare_cursor(z) -> None:
 AUTOSTART = "ll_autostart"  # bool: set by Home / Explore before switch_page("pages/train.py")
 TRAIN_CLOCK = "ll_train_clock"  # vae.ui.training.Clock: epoch arrival times for epochs/s and ETA
 TRAIN_VIEWS = "ll_train_views"  # vae.ui.train_live.Cache: curves and drawn rows of the current run
+TRAIN_NOTE = (
+    "ll_train_note"  # (weakref to a run, text): what the Train page says about that run while it is current
+)
 
 
 def request_autostart() -> None:
@@ -190,6 +194,17 @@ def autostart_pending() -> bool:
 def take_autostart() -> bool:
     """True once if a training start was requested (the flag is consumed)."""
     return bool(st.session_state.pop(AUTOSTART, False))
+
+
+def note_on_train(run: Run, text: str) -> None:
+    """Have the Train page say ``text`` for as long as ``run`` is the current run."""
+    st.session_state[TRAIN_NOTE] = (weakref.ref(run), text)
+
+
+def train_note() -> str | None:
+    """The note about the current run (``note_on_train``), if it is still the current one."""
+    note, run = _get(TRAIN_NOTE), get_run()
+    return note[1] if note is not None and run is not None and note[0]() is run else None
 
 
 # -- Home page ("try it now") ----------------------------------------------------------------
