@@ -2,13 +2,16 @@
 
 The chosen dataset goes into the session (vae.ui.state) and stays there across
 page switches until the user replaces it. Parsing and validation live in
-vae/data.py; this page only arranges widgets and shows what happened.
+vae/data/; this page only arranges widgets and shows what happened.
 """
 
 import streamlit as st
 
-from vae import data, spreadsheet
+from vae import spreadsheet
 from vae.config import SCALINGS, DataConfig
+from vae.data.csv_reader import MAX_UPLOAD_MB
+from vae.data.dataset import MIN_ROWS, DataError, Dataset, dataset_frame, rescale
+from vae.data.presets import MAX_PRESET_POINTS, PRESETS, from_points, generate
 from vae.ui import draw_canvas as draw_canvas_mod
 from vae.ui import preview, state, upload_panel
 from vae.ui.draw_canvas import draw_canvas, points_from_state
@@ -23,15 +26,15 @@ SCALING_LABELS = {
     "none": "none (raw values)",
 }
 CANVAS_KEY = "data_draw_canvas"
-UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize") or data.MAX_UPLOAD_MB)
+UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize") or MAX_UPLOAD_MB)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def generate_cached(config: dict) -> data.Dataset:
-    return data.generate(DataConfig.from_dict(config))
+def generate_cached(config: dict) -> Dataset:
+    return generate(DataConfig.from_dict(config))
 
 
-def use(dataset: data.Dataset) -> None:
+def use(dataset: Dataset) -> None:
     state.set_dataset(dataset)
     st.toast(plain(f"Now using {dataset.name}: {dataset.n_rows:,} rows."), icon="✅")
 
@@ -39,25 +42,25 @@ def use(dataset: data.Dataset) -> None:
 def on_scaling_change() -> None:
     active = state.get_dataset()
     if active is not None:
-        state.set_dataset(data.rescale(active, st.session_state["data_scaling"]))
+        state.set_dataset(rescale(active, st.session_state["data_scaling"]))
 
 
 def generate_tab(scaling: str) -> None:
     active = state.get_dataset()
     prev = active.config if active is not None and active.config.source == "preset" else DataConfig()
-    names = list(data.PRESETS)
+    names = list(PRESETS)
     preset = st.selectbox(
         "Shape",
         names,
         index=names.index(prev.preset) if prev.preset in names else 0,
-        format_func=lambda k: data.PRESETS[k].title,
+        format_func=lambda k: PRESETS[k].title,
         key="data_preset",
     )
-    spec = data.PRESETS[preset]
+    spec = PRESETS[preset]
     st.caption(spec.description)
     same = preset == prev.preset
     c1, c2, c3, c4 = st.columns(4)
-    max_n = 1797 if preset == "digits" else data.MAX_PRESET_POINTS
+    max_n = 1797 if preset == "digits" else MAX_PRESET_POINTS
     n = c1.number_input(
         "Number of points",
         min_value=10,
@@ -168,13 +171,13 @@ def draw_tab(scaling: str) -> None:
             kwargs={"replace_canvas": True},
         )
         dataset = None
-        if len(points) >= data.MIN_ROWS:
+        if len(points) >= MIN_ROWS:
             try:
-                dataset = data.from_points(points, scaling)
-            except data.DataError as exc:
+                dataset = from_points(points, scaling)
+            except DataError as exc:
                 st.error(plain(str(exc)), icon="🚫")
         else:
-            st.caption(f"Draw at least {data.MIN_ROWS} points to use the drawing.")
+            st.caption(f"Draw at least {MIN_ROWS} points to use the drawing.")
         st.button(
             "Use this drawing",
             type="primary",
@@ -186,7 +189,7 @@ def draw_tab(scaling: str) -> None:
         )
 
 
-def active_summary(active: data.Dataset | None) -> None:
+def active_summary(active: Dataset | None) -> None:
     if active is None:
         st.info(
             "**No dataset yet.** Pick one below — the two moons are ready: press **Use this dataset**.",
@@ -201,7 +204,7 @@ def active_summary(active: data.Dataset | None) -> None:
     c1, c2, c3 = st.columns([2, 2, 3])
     c1.download_button(
         "Download as CSV",
-        spreadsheet.csv_bytes(data.dataset_frame(active)),
+        spreadsheet.csv_bytes(dataset_frame(active)),
         file_name=f"{active.name or 'data'}.csv".replace(" ", "_").replace("/", "_"),
         mime="text/csv",
         icon="⬇️",

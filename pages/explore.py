@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from vae import exact, explore, learn, losses
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.decode import encode
 from vae.run import Run
 from vae.ui import empty_state, palette, state, timeline, training

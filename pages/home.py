@@ -3,7 +3,7 @@
 import streamlit as st
 
 from vae.config import DataConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain

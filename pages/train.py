@@ -1,6 +1,6 @@
 """Train: hyperparameters, Start / Pause / Step / Continue / Stop / Reset, and a live view of the run.
 
-Training runs in a warm child process (vae.worker); a fragment polls it about
+Training runs in a warm child process (vae.training.worker); a fragment polls it about
 three times a second and redraws only the live view, so the page stays
 responsive and leaving the page neither stops nor loses the run. A model is
 kept until Reset: Continue (or Step) trains it further from its weights and

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sklearn.datasets import load_iris, load_wine
 
 from vae.config import DataConfig
-from vae.data import Dataset, make_dataset
+from vae.data.dataset import Dataset, make_dataset
 
 
 def iris() -> Dataset:

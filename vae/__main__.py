@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def data_config_from_args(args: argparse.Namespace) -> DataConfig:
-    from vae.data import PRESETS
+    from vae.data.presets import PRESETS
 
     if args.data in PRESETS:
         noise = PRESETS[args.data].noise if args.noise is None else args.noise
@@ -168,7 +168,9 @@ def data_config_from_args(args: argparse.Namespace) -> DataConfig:
 
 
 def load_data(args: argparse.Namespace, config: DataConfig):
-    from vae.data import PRESETS, build_dataset, generate, read_table
+    from vae.data.build import build_dataset
+    from vae.data.csv_reader import read_table
+    from vae.data.presets import PRESETS, generate
 
     if args.data in PRESETS:
         return generate(config)
@@ -317,7 +319,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.message:
         print(result.message)
     if args.out:
-        from vae.bundle import save_bundle
+        from vae.storage.bundle_save import save_bundle
 
         status = "finished" if result.stop_reason in ("completed", "early_stopping") else "stopped"
         if result.stop_reason in ("nan", "diverged"):
@@ -415,7 +417,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:  # issue 8
-    from vae.bundle import MAX_TOTAL_BYTES, summarize_bundle
+    from vae.storage.bundle_format import MAX_TOTAL_BYTES
+    from vae.storage.bundle_load import summarize_bundle
 
     path: Path = args.bundle
     if not path.is_file():

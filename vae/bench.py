@@ -56,7 +56,7 @@ def measure_decode_us(repeats: int = 2000) -> float:
 
 
 def _bench_data() -> np.ndarray:
-    from vae.data import generate
+    from vae.data.presets import generate
 
     return generate(DataConfig(n_samples=BENCH_ROWS, noise=0.05, seed=0)).standardized()
 

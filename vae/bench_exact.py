@@ -44,7 +44,7 @@ def _trained(quick: bool) -> tuple[NetworkWeights, np.ndarray, float]:
     This process stays free of TensorFlow, as the Streamlit process is: TensorFlow's
     idle thread pools would otherwise share the CPU with the timed NumPy.
     """
-    from vae.bundle import load_bundle
+    from vae.storage.bundle_load import load_bundle
 
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "moons.zip"

@@ -11,7 +11,7 @@ result):
   second and later runs of a session (median; the first run is reported on
   its own: the warm pool may still be filling).
 - ``pause_s``: Pause -> the page shows "Paused ·", which it does only once
-  the worker has confirmed that it stopped (``vae.worker``'s ``paused``
+  the worker has confirmed that it stopped (``vae.training.worker``'s ``paused``
   message; the epoch shown is the one it stopped at).
 - ``step_s``: Step (while paused) -> the page shows one more epoch.
 - ``compare_s``: Compare's five models on two moons, from the click to the
@@ -43,7 +43,8 @@ from typing import Any
 
 from vae import appserver
 from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
-from vae.worker import memory_mb, worker_processes
+from vae.training.worker import worker_processes
+from vae.training.worker_child import memory_mb
 
 TARGETS = {
     "start_first_epoch_s": ("<=", 1.0, "Start -> first epoch drawn, runs 2+ of a session (median, s)"),
@@ -234,8 +235,8 @@ def _bench_compare(page) -> float:
 def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
     """Epochs/s on 200 rows: a pooled worker vs the CLI engine (one compiled call per epoch)."""
     from vae.config import DataConfig, ModelConfig, TrainConfig
-    from vae.data import generate
-    from vae.worker import TrainingJob, pool
+    from vae.data.presets import generate
+    from vae.training.worker import TrainingJob, pool
 
     x = generate(DataConfig(n_samples=200)).standardized()
     model_config, train_config = ModelConfig(), TrainConfig(epochs=epochs)
@@ -271,8 +272,8 @@ def bench_worker_controls(repeats: int = 5) -> dict[str, Any]:
     script rerun and drawing the answer.
     """
     from vae.config import DataConfig, ModelConfig, TrainConfig
-    from vae.data import generate
-    from vae.worker import TrainingJob, pool
+    from vae.data.presets import generate
+    from vae.training.worker import TrainingJob, pool
 
     def answered(job, since: float, timeout_s: float = 30.0) -> float:
         deadline = time.monotonic() + timeout_s

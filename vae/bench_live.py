@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import NetworkWeights, weights_from_arrays
 
 EPOCHS = (100, 10_000, 100_000)
@@ -33,7 +33,7 @@ P95_TARGET_MS = 100.0
 
 
 def _weights(config: ModelConfig, seed: int) -> NetworkWeights:
-    from vae.bundle import weight_layout
+    from vae.storage.bundle_weights import weight_layout
 
     rng = np.random.default_rng(seed)
     arrays = []

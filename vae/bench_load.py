@@ -10,10 +10,10 @@ descriptors and child processes return to their baseline).
   settings, fewer epochs) and checks that its sidebar names its own dataset and
   no other's. Reports every interaction's time from click to the app's script
   state ``notRunning`` (measured in the browser), the slowest one, and how
-  often the server's training cap (``vae.worker.MAX_CONCURRENT_JOBS``) asked a
+  often the server's training cap (``vae.training.worker.MAX_CONCURRENT_JOBS``) asked a
   session to wait.
 - ``bench_soak(n)``: ``n`` consecutive trainings through
-  ``vae.worker.TrainingJob`` in this process, polled like the page does;
+  ``vae.training.worker.TrainingJob`` in this process, polled like the page does;
   reports RSS, open file descriptors, live children and zombies before/after.
 
 Needs Playwright and Debian's Chromium (/usr/bin/chromium) for
@@ -36,7 +36,8 @@ from typing import Any
 
 from vae import appserver
 from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
-from vae.worker import BUSY_NAME, worker_processes
+from vae.training.worker import worker_processes
+from vae.training.worker_child import BUSY_NAME
 
 PRESETS = ("two_moons", "circles", "blobs", "spirals", "pinwheel", "checkerboard", "swiss_roll", "ring")
 
@@ -133,8 +134,8 @@ def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict
     """
     from playwright.sync_api import sync_playwright
 
-    from vae.data import DEFAULT_PRESET
-    from vae.data import PRESETS as SPECS
+    from vae.data.presets import DEFAULT_PRESET
+    from vae.data.presets import PRESETS as SPECS
 
     if not 1 <= n <= len(PRESETS):
         raise ValueError(f"n must be in [1, {len(PRESETS)}]. Received: n={n}")
@@ -266,7 +267,7 @@ def bench_soak(
 ) -> dict[str, Any]:
     """``n`` consecutive trainings through ``TrainingJob``, like the Train page (start, poll until done).
 
-    The jobs run on the warm pool (``vae.worker.pool``), which is shut down
+    The jobs run on the warm pool (``vae.training.worker.pool``), which is shut down
     before and after, so the counts compare like with like; meanwhile the
     pool's memory (proportional set size of its processes) is traced after
     every run: a process recycles itself after a few jobs, so it stays flat.
@@ -277,8 +278,9 @@ def bench_soak(
         pool's memory after each run.
     """
     from vae.config import DataConfig, ModelConfig, TrainConfig
-    from vae.data import generate
-    from vae.worker import TrainingJob, active_jobs, memory_mb, pool
+    from vae.data.presets import generate
+    from vae.training.worker import TrainingJob, active_jobs, pool
+    from vae.training.worker_child import memory_mb
 
     pool().shutdown()
     # Earlier work in this process (other jobs, other tests) may still hold pipes that only the

@@ -23,8 +23,8 @@ import time
 from typing import Any
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
-from vae.worker import TrainingJob
+from vae.data.presets import generate
+from vae.training.worker import TrainingJob
 
 POLL_S = 0.3  # the Train page's fragment interval
 RATIO_TARGET = 0.9

@@ -29,7 +29,7 @@ import numpy as np
 
 from vae import exact, losses
 from vae.config import ModelConfig, ModelKind, TrainConfig
-from vae.data import Standardizer
+from vae.data.dataset import Standardizer
 from vae.decode import NetworkWeights, decode, encode, prior_samples_standardized
 
 VARIANT_KEYS: tuple[str, ...] = ("ae", "denoising", "sparse", "vae", "beta_vae")

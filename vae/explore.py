@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vae import losses
-from vae.data import Standardizer
+from vae.data.dataset import Standardizer
 from vae.decode import NetworkWeights, decode, prior_samples_standardized
 
 # The pad always shows at least the prior's 3-sigma circle, plus a margin.

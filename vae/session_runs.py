@@ -35,7 +35,7 @@ import numpy as np
 
 from vae import decimate
 from vae.config import DataConfig
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.run import Run
 from vae.snapshots import SnapshotStore, nbytes
 

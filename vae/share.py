@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import MAX_PRESET_POINTS, PRESETS, DataError, preset_param
+from vae.data.dataset import DataError
+from vae.data.presets import MAX_PRESET_POINTS, PRESETS, preset_param
 
 MAX_VALUE_CHARS = 64  # a longer value is not a setting
 MAX_PARAMS = 64  # a longer query string is not ours

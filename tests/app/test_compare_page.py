@@ -15,7 +15,7 @@ from tests.weights import random_weights
 from vae import compare, losses
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DEFAULT_STEPS, DataConfig, TrainConfig, default_epochs
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import decode, encode
 from vae.ui import state
 from vae.ui.compare_view import Comparison

@@ -114,7 +114,7 @@ def test_downloaded_csv_round_trips_through_the_uploader(data_page):
     at = data_page()
     at.button(key="data_use_generated").click().run()
     original = active(at)
-    from vae.data import to_csv_bytes
+    from vae.data.dataset import to_csv_bytes
 
     upload(at, "back.csv", to_csv_bytes(original))
     at.button(key="data_use_upload").click().run()
@@ -138,7 +138,7 @@ def test_bad_upload_shows_an_error_and_keeps_the_previous_dataset(data_page, cas
 
 
 def test_more_than_a_million_rows_offers_a_seeded_subsample(data_page, monkeypatch):
-    monkeypatch.setattr("vae.data.MAX_ROWS", 30)
+    monkeypatch.setattr("vae.ui.upload_panel.MAX_ROWS", 30)
     at = data_page()
     upload(at, "many.csv", ("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(40))).encode())
     assert any("40 rows, more than the 30 limit" in w for w in texts(at.warning))
@@ -181,7 +181,7 @@ def test_running_out_of_memory_while_reading_is_an_error_and_keeps_the_dataset(d
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr("vae.data.pd.read_csv", exhausted)
+    monkeypatch.setattr("vae.data.csv_reader.pd.read_csv", exhausted)
     upload(at, "big.csv", b"a,b\n1,2\n3,4\n")
     assert any("ran out of memory" in e for e in texts(at.error)), texts(at.error)
     assert active(at) is before

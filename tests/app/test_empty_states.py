@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vae.config import DataConfig
-from vae.data import generate
+from vae.data.presets import generate
 
 NEEDS_DATA = [("pages/train.py", "tr_use_moons"), ("pages/compare.py", "cmp_use_moons")]
 NEEDS_MODEL = [

@@ -11,7 +11,7 @@ from tests.closeness import assert_same_decoding
 from tests.weights import random_weights
 from vae import losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import decode, encode
 from vae.run import Run
 

@@ -17,7 +17,7 @@ from tests.app.test_compare_page import finished_comparison
 from tests.app.test_other_width import moons_run
 from tests.weights import random_weights
 from vae.config import DataConfig
-from vae.data import make_dataset
+from vae.data.dataset import make_dataset
 from vae.ui import compare_view, data_view, state, train_views
 
 LINK = '<a href="http://attacker.example/">click me</a>'

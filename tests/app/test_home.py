@@ -24,7 +24,7 @@ def test_sidebar_says_no_dataset_yet(app_test):
 
 def test_steps_report_the_session_state(app_test):
     from vae.config import DataConfig, ModelConfig, TrainConfig
-    from vae.data import generate
+    from vae.data.presets import generate
     from vae.run import Run
 
     at = app_test("app.py")
@@ -48,7 +48,7 @@ def test_steps_report_the_session_state(app_test):
 def test_try_it_now_with_a_dataset_active_loads_two_moons_and_keeps_the_users_data_and_settings(app_test):
     from tests.app.test_train_page import stop_job
     from vae.config import DataConfig, ModelConfig, TrainConfig
-    from vae.data import generate
+    from vae.data.presets import generate
 
     at = app_test("app.py", default_timeout=60)
     digits = generate(DataConfig(preset="digits", n_samples=400))
@@ -88,7 +88,7 @@ def test_a_page_that_runs_out_of_memory_says_so_and_keeps_the_session(app_test, 
     from streamlit.navigation.page import StreamlitPage
 
     from vae.config import DataConfig
-    from vae.data import generate
+    from vae.data.presets import generate
     from vae.ui import state
 
     run = StreamlitPage.run

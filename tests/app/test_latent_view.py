@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.app.test_timeline import finished_run, open_train, plot
 from tests.weights import random_weights
 from vae.config import DataConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.ui import train_live
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from vae import losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import decode, encode
 from vae.run import Run
 from vae.ui import state

@@ -15,7 +15,8 @@ import pytest
 from tests.app.test_compare_page import finished_comparison
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate, make_dataset
+from vae.data.dataset import make_dataset
+from vae.data.presets import generate
 from vae.run import Run
 from vae.ui import state
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.app.test_other_width import moons_run
 from vae.config import DataConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.ui import state
 
 IMAGE = "![x](http://attacker.example/p.png)"

@@ -17,10 +17,13 @@ import h5py
 import numpy as np
 import pytest
 
-from vae import bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.run import Run
+from vae.storage import bundle_load
+from vae.storage.bundle_format import WEIGHTS
+from vae.storage.bundle_load import load_bundle
+from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
 from vae.ui import runs_panel, state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +100,7 @@ def test_current_run_download_command_and_curves(app_test, weights, dataset):
         command.startswith("python -m vae train --data two_moons --n-samples 300") and "--seed 7" in command
     )
     # The bundle the button serves loads back as this run.
-    run2, dataset2 = bundle.load_bundle(at.session_state[runs_panel.CACHE_KEY][1])
+    run2, dataset2 = load_bundle(at.session_state[runs_panel.CACHE_KEY][1])
     assert run2.history == run.history and run2.train_config.seed == 7
     np.testing.assert_array_equal(dataset2.values, dataset.values)
     # Three curves (two past runs and this one), with their settings in the table.
@@ -128,7 +131,7 @@ def test_restore_a_bundle(app_test, weights, dataset):
     other_data = generate(DataConfig(preset="circles", n_samples=200, seed=5))
     saved = make_run(weights, other_data, seed=11)
     saved.data_config = other_data.config
-    payload = bundle.save_bundle(saved, other_data)
+    payload = save_bundle(saved, other_data)
     at = runs_page(app_test, current, dataset)
     at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("my run.zip", payload, "application/zip")).run()
     assert not at.exception
@@ -150,13 +153,13 @@ def hostile_bundle(how: str, good: bytes) -> bytes:
     if how == "many members":
         members.update({f"{i}": b"" for i in range(20_000)})
     else:
-        weights = io.BytesIO(members[bundle.WEIGHTS])
+        weights = io.BytesIO(members[WEIGHTS])
         with h5py.File(weights, "a") as f:
             path = "decoder/layers/dense/vars/0"
             shape = f[path].shape
             del f[path]
             f.create_dataset(path, shape, "f4", external=[("/proc/self/environ", 0, h5py.h5f.UNLIMITED)])
-        members[bundle.WEIGHTS] = weights.getvalue()
+        members[WEIGHTS] = weights.getvalue()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, data in members.items():
@@ -177,10 +180,10 @@ def hostile_bundle(how: str, good: bytes) -> bytes:
 def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, dataset, payload, words):
     current = make_run(weights, dataset, seed=3)
     if payload is None:
-        full = bundle.save_bundle(current, dataset)
+        full = save_bundle(current, dataset)
         payload = full[: len(full) // 2]
     elif isinstance(payload, str):
-        payload = hostile_bundle(payload, bundle.save_bundle(current, dataset))
+        payload = hostile_bundle(payload, save_bundle(current, dataset))
     at = runs_page(app_test, current, dataset)
     before_run, before_data = at.session_state[state.RUN], at.session_state[state.DATASET]
     at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(
@@ -194,7 +197,7 @@ def test_bad_upload_shows_an_error_and_touches_nothing(app_test, weights, datase
 
 
 def test_newer_bundle_is_refused(app_test, weights, dataset):
-    payload = bundle.save_bundle(make_run(weights, dataset), dataset)
+    payload = save_bundle(make_run(weights, dataset), dataset)
     with zipfile.ZipFile(io.BytesIO(payload)) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     config = json.loads(members["config.json"])
@@ -221,13 +224,9 @@ def test_run_on_another_dataset_cannot_be_saved(app_test, weights, dataset):
 
 
 def test_exports_are_correct(weights, dataset):
-    latents = np.loadtxt(
-        bundle.latents_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1
-    )
+    latents = np.loadtxt(latents_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
     assert latents.shape == (300, 4)
-    grid = np.loadtxt(
-        bundle.decoded_grid_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1
-    )
+    grid = np.loadtxt(decoded_grid_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
     assert grid.shape == (21 * 21, 4)
     from vae.decode import decode
 
@@ -260,12 +259,12 @@ def test_running_out_of_memory_while_restoring_is_an_error_and_touches_nothing(
     app_test, weights, dataset, monkeypatch
 ):
     current = make_run(weights, dataset, seed=3)
-    payload = bundle.save_bundle(current, dataset)
+    payload = save_bundle(current, dataset)
 
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(bundle, "_floats", exhausted)
+    monkeypatch.setattr(bundle_load, "floats", exhausted)
     at = runs_page(app_test, current, dataset)
     at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("run.zip", payload, "application/zip")).run()
     assert not at.exception

@@ -6,7 +6,7 @@ import numpy as np
 
 from tests.tables import iris
 from vae.config import DataConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.ui import state, train_form
 
 

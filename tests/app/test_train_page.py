@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from vae.config import DEFAULT_STEPS, DataConfig, default_epochs
-from vae.data import generate
+from vae.data.presets import generate
 from vae.ui import train_charts, train_form
 
 PAGE = "pages/train.py"
@@ -195,11 +195,12 @@ def test_parse_layers():
 
 def test_live_panel_offers_views_for_more_than_two_columns(app_test):
     from tests.unit.test_columns import wine_csv
-    from vae import data
+    from vae.data.build import build_dataset
+    from vae.data.csv_reader import read_table
     from vae.ui import state
 
     at = app_test("app.py", default_timeout=60)
-    at.session_state["ll_dataset"] = data.build_dataset(data.read_table(wine_csv()), label_column="class")
+    at.session_state["ll_dataset"] = build_dataset(read_table(wine_csv()), label_column="class")
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception

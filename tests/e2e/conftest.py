@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from vae import appserver
-from vae.worker import worker_processes
+from vae.training.worker import worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(appserver.CHROMIUM)
@@ -108,5 +108,5 @@ def busy_workers_of(parent: int) -> list[int]:
 
 
 def workers_of(parent: int) -> list[int]:
-    """Training processes (python -m vae.worker) whose parent is ``parent``: busy, idle or warming."""
+    """Training processes (python -m vae.training.worker_child) whose parent is ``parent``: busy, idle or warming."""
     return list(worker_processes(parent))

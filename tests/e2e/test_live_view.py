@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT, wait_for_app
 from vae.config import DataConfig
-from vae.data import generate, to_csv_bytes
+from vae.data.dataset import to_csv_bytes
+from vae.data.presets import generate
 
 SAMPLE_S = 16.0
 EVERY_MS = 100

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.conftest import CHROMIUM, in_own_thread
 from vae.bench_load import PRESETS, bench_sessions
-from vae.data import PRESETS as SPECS
+from vae.data.presets import PRESETS as SPECS
 
 pytestmark = pytest.mark.slow
 

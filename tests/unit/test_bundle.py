@@ -18,12 +18,16 @@ import numpy as np
 import pytest
 
 from tests.weights import random_weights
-from vae import bundle
-from vae.bundle import BundleError, load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate, load_csv
+from vae.data.build import load_csv
+from vae.data.presets import generate
 from vae.decode import encode
 from vae.run import Run
+from vae.storage import bundle_load
+from vae.storage.bundle_format import FORMAT_VERSION, MEMBERS, BundleError
+from vae.storage.bundle_load import load_bundle, read_bundle, summarize_bundle
+from vae.storage.bundle_save import save_bundle
+from vae.storage.bundle_weights import weights_from_h5, weights_to_h5
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,9 +138,9 @@ def test_round_trip_is_exact(saved):
 def test_members_and_config_contents(saved):
     run, dataset, data = saved
     members = members_of(data)
-    assert sorted(members) == sorted(bundle.MEMBERS)
+    assert sorted(members) == sorted(MEMBERS)
     config = json.loads(members["config.json"])
-    assert config["format_version"] == bundle.FORMAT_VERSION
+    assert config["format_version"] == FORMAT_VERSION
     assert config["model"] == run.model_config.to_dict() and config["train"]["seed"] == 0
     assert set(config["libraries"]) >= {"numpy", "pandas", "streamlit"}
     assert config["app"]["version"] == __import__("vae").__version__
@@ -144,7 +148,7 @@ def test_members_and_config_contents(saved):
     again = load_csv(members["dataset.csv"], columns=list(dataset.columns))
     np.testing.assert_array_equal(again.values, dataset.values)
     # Latents: the NumPy encoder on the standardized data.
-    contents = bundle.read_bundle(data)
+    contents = read_bundle(data)
     z_mean, z_log_var = encode(run.weights, dataset.standardized())
     np.testing.assert_allclose(contents.latents, np.hstack([z_mean, z_log_var]), rtol=0, atol=1e-6)
     assert members["latents.csv"].startswith(b"z_mean_1,z_mean_2,z_log_var_1,z_log_var_2\n")
@@ -163,7 +167,7 @@ def test_string_labels_and_running_status_round_trip():
 
 
 def test_summary_names_the_run(saved):
-    text = bundle.summarize_bundle(saved[2])
+    text = summarize_bundle(saved[2])
     assert "VAE" in text and "seed=0" in text and "200 rows x 2 columns" in text
     assert "loss 0.3333" in text and "2 epoch(s)" in text
 
@@ -176,7 +180,7 @@ def test_save_refuses_a_run_without_weights():
 
 
 def test_module_does_not_import_tensorflow():
-    code = "import sys, vae.bundle; sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))"
+    code = "import sys, vae.storage.bundle_load, vae.storage.bundle_save; sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
@@ -354,11 +358,11 @@ def test_nan_and_extra_weights(saved):
 
 def test_newer_format_version(saved):
     message = refused(
-        with_config(saved[2], lambda c: c.update(format_version=bundle.FORMAT_VERSION + 1)),
+        with_config(saved[2], lambda c: c.update(format_version=FORMAT_VERSION + 1)),
         "newer Latent Lab",
         "update",
     )
-    assert f"format version {bundle.FORMAT_VERSION + 1}" in message
+    assert f"format version {FORMAT_VERSION + 1}" in message
     refused(with_config(saved[2], lambda c: c.update(format_version="1")), "format_version")
     refused(with_config(saved[2], lambda c: c.update(format="keras")), "not a Latent Lab run")
 
@@ -421,7 +425,7 @@ def test_keras_layout_and_load_weights(config, tmp_path):
     from vae.models import build_model, get_network_weights
 
     weights = random_weights(config, seed=5)
-    ours = bundle.weights_to_h5(config, weights)
+    ours = weights_to_h5(config, weights)
     # The same groups, attributes, shapes and dtypes as Keras's own save_weights.
     reference = build_model(config, seed=1)
     keras_path = tmp_path / "keras.weights.h5"
@@ -435,7 +439,7 @@ def test_keras_layout_and_load_weights(config, tmp_path):
     for a, b in zip(get_network_weights(model).arrays(), weights.arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
     # And we read Keras's file back as the model's weights.
-    read = bundle.weights_from_h5(config, keras_path.read_bytes())
+    read = weights_from_h5(config, keras_path.read_bytes())
     for a, b in zip(read.arrays(), get_network_weights(reference).arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -498,21 +502,21 @@ def test_long_cells_cost_their_length_not_rows_times_their_length():
     members["latents.csv"] = "\n".join(lines).encode()
     data = rezip(members)
     expanded = sum(len(payload) for payload in members.values())
-    summary, peak = _peak_bytes(lambda: bundle.summarize_bundle(data))
+    summary, peak = _peak_bytes(lambda: summarize_bundle(data))
     # Measured: 2.2 x the expanded members (the text, its parse and the float arrays).
     assert peak < 4 * expanded, (peak, expanded)
     assert "labels: 4 distinct" in summary
-    contents = bundle.read_bundle(data)
+    contents = read_bundle(data)
     z_mean, z_log_var = encode(run.weights, dataset.standardized())
     np.testing.assert_array_equal(contents.latents, np.hstack([z_mean, z_log_var]).astype(np.float64))
     np.testing.assert_array_equal(contents.dataset.values, dataset.values)
     assert list(contents.dataset.labels) == list(labels)
 
 
-@pytest.mark.parametrize("where", ["_floats", "weights_from_h5"])
+@pytest.mark.parametrize("where", ["floats", "weights_from_h5"])
 def test_running_out_of_memory_is_a_bundle_error(saved, monkeypatch, where):
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(bundle, where, exhausted)
+    monkeypatch.setattr(bundle_load, where, exhausted)
     refused(saved[2], "ran out of memory")

@@ -72,7 +72,7 @@ def test_a_bad_out_path_is_refused_before_training(capsys, tmp_path, monkeypatch
 def test_a_write_that_fails_after_training_keeps_the_run(capsys, tmp_path, monkeypatch):
     from pathlib import Path
 
-    from vae.bundle import load_bundle
+    from vae.storage.bundle_load import load_bundle
 
     out = tmp_path / "run.zip"
     real_write = Path.write_bytes
@@ -98,17 +98,17 @@ def test_a_write_that_fails_after_training_keeps_the_run(capsys, tmp_path, monke
 @pytest.mark.parametrize(
     "module, name, words",
     [
-        ("vae.bundle", "_floats", "Loading the bundle ran out of memory"),
+        ("vae.storage.bundle_parse", "floats", "Loading the bundle ran out of memory"),
         ("vae.__main__", "cmd_info", "out of memory"),
     ],
 )
 def test_out_of_memory_exits_2_with_one_line(capsys, monkeypatch, tmp_path, module, name, words):
     """Inside the bundle reader it is the reader's own message; anywhere else, still one line."""
     from tests.weights import random_weights
-    from vae.bundle import save_bundle
     from vae.config import DataConfig, ModelConfig, TrainConfig
-    from vae.data import generate
+    from vae.data.presets import generate
     from vae.run import Run
+    from vae.storage.bundle_save import save_bundle
 
     dataset = generate(DataConfig(n_samples=50, seed=1))
     model = ModelConfig(encoder_units=(4,), decoder_units=(4,))

@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vae import columns, data
+from vae import columns
+from vae.config import DataConfig
+from vae.data.build import build_dataset
+from vae.data.csv_reader import read_table
+from vae.data.presets import generate
 
 WINE_COLUMNS = (
     "alcohol",
@@ -76,54 +80,54 @@ def penguins_csv(n: int = 120, seed: int = 0) -> bytes:
 
 
 def test_iris_models_the_four_measurements_and_proposes_species():
-    table = data.read_table(iris_csv(), name="iris.csv")
+    table = read_table(iris_csv(), name="iris.csv")
     roles = table.roles()
     assert roles.modelled == ("sepal_length", "sepal_width", "petal_length", "petal_width")
     assert roles.label == "species"
     assert roles.left_out["Id"] == "an id (unique integers)"
     assert roles.left_out["measured_on"] == "dates"
     assert roles.left_out["site"] == "one value ('Gaspé') in every row"
-    ds = data.build_dataset(table, label_column=roles.label)
+    ds = build_dataset(table, label_column=roles.label)
     assert ds.n_dims == 4 and sorted(set(ds.labels)) == ["setosa", "versicolor", "virginica"]
 
 
 def test_wine_models_13_columns_and_proposes_the_integer_class_shown_as_integers():
     for class_first in (True, False):
-        table = data.read_table(wine_csv(class_first=class_first), name="wine.csv")
+        table = read_table(wine_csv(class_first=class_first), name="wine.csv")
         roles = table.roles()
         assert roles.modelled == WINE_COLUMNS and roles.label == "class" and roles.left_out == {}
-        ds = data.build_dataset(table, label_column=roles.label)
+        ds = build_dataset(table, label_column=roles.label)
         assert ds.columns == WINE_COLUMNS and "class" not in ds.columns
         assert ds.labels.dtype.kind == "i" and columns.label_groups(ds.labels)[0] == ["1", "2", "3"]
         assert "label 'class' (colour only)" in ds.notes[0]
 
 
 def test_picking_the_label_removes_it_from_the_modelled_columns_and_says_so():
-    table = data.read_table(wine_csv())
+    table = read_table(wine_csv())
     every_numeric = list(table.numeric)  # "Select all" includes the class
     assert "class" in every_numeric
-    ds = data.build_dataset(table, every_numeric, label_column="class")
+    ds = build_dataset(table, every_numeric, label_column="class")
     assert ds.columns == WINE_COLUMNS
     assert any("'class' is the label, so it was removed from the modelled columns" in n for n in ds.notes)
     assert columns.split_label(["a", "b"], "c") == (("a", "b"), None)
 
 
 def test_penguins_proposes_species_among_three_text_columns_and_drops_na_rows():
-    table = data.read_table(penguins_csv(), name="penguins.csv")
+    table = read_table(penguins_csv(), name="penguins.csv")
     roles = table.roles()
     assert roles.label == "species"  # named like a class: wins over island and sex
     assert roles.modelled == ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "year")
     assert roles.left_out == {"island": "text", "sex": "text"}
-    ds = data.build_dataset(table, label_column="species")
+    ds = build_dataset(table, label_column="species")
     assert ds.n_rows == 118
     (dropped,) = ds.warnings
     assert dropped.startswith("Dropped 2 row(s) with missing") and "line(s) 5, 42)" in dropped
 
 
 def test_median_fill_keeps_every_row_and_counts_the_cells():
-    table = data.read_table(penguins_csv(), name="penguins.csv")
+    table = read_table(penguins_csv(), name="penguins.csv")
     frame = table.frame
-    ds = data.build_dataset(table, label_column="species", missing="median")
+    ds = build_dataset(table, label_column="species", missing="median")
     assert ds.n_rows == 120 and ds.warnings == () and ds.config.missing == "median"
     j = ds.columns.index("bill_length_mm")
     median = float(np.median(frame["bill_length_mm"].dropna()))
@@ -133,8 +137,8 @@ def test_median_fill_keeps_every_row_and_counts_the_cells():
     assert f"'bill_length_mm' (2 with {median:g})" in note and "'body_mass_g' (2 with" in note
     assert "bill_depth_mm" not in note  # nothing missing there
     # Infinite values are not "missing": their rows still go.
-    inf = data.read_table(b"a,b\n1,2\n,3\ninf,4\n5,6\n")
-    ds = data.build_dataset(inf, missing="median")
+    inf = read_table(b"a,b\n1,2\n,3\ninf,4\n5,6\n")
+    ds = build_dataset(inf, missing="median")
     np.testing.assert_array_equal(ds.values, [[1, 2], [3, 3], [5, 6]])
     assert any("Dropped 1 row(s) with infinite" in w for w in ds.warnings)
 
@@ -145,7 +149,7 @@ def test_labels_sort_naturally_and_integral_ones_read_as_integers():
     names, codes = columns.label_groups(np.array(["b10", "b2", "a", "B1"], dtype=object))
     assert names == ["a", "B1", "b2", "b10"] and [names[c] for c in codes] == ["b10", "b2", "a", "B1"]
     # The checkerboard's 16 squares: 0, 1, 2, ..., 15 (not 0, 1, 10, 11, ...).
-    board = data.generate(data.DataConfig(preset="checkerboard", n_samples=4000))
+    board = generate(DataConfig(preset="checkerboard", n_samples=4000))
     names, _ = columns.label_groups(board.labels)
     assert names == sorted(names, key=int) and names[:3] == ["0", "2", "5"]
     assert columns.integral_labels(np.array([0.0, 1.0, 2.0])).dtype.kind == "i"
@@ -163,16 +167,16 @@ def test_labels_sort_naturally_and_integral_ones_read_as_integers():
     ],
 )
 def test_label_proposals(csv, label):
-    assert data.read_table(csv).roles().label == label
+    assert read_table(csv).roles().label == label
 
 
 def test_ids_and_the_default_cap():
-    table = data.read_table(b"row_id,x,y\n10,1,2\n11,3,1\n13,5,7\n")
+    table = read_table(b"row_id,x,y\n10,1,2\n11,3,1\n13,5,7\n")
     assert table.roles().left_out == {"row_id": "an id (unique integers)"}
-    saved_index = data.read_table(b",x,y\n0,1,2\n1,3,1\n2,5,7\n")  # pandas' to_csv with its index
+    saved_index = read_table(b",x,y\n0,1,2\n1,3,1\n2,5,7\n")  # pandas' to_csv with its index
     assert saved_index.roles().modelled == ("x", "y")
     wide = pd.DataFrame(np.random.default_rng(0).normal(size=(5, 70)), columns=[f"c{i}" for i in range(70)])
-    roles = data.read_table(wide.to_csv(index=False).encode()).roles()
+    roles = read_table(wide.to_csv(index=False).encode()).roles()
     assert len(roles.modelled) == columns.MAX_DEFAULT_COLUMNS == 64
     assert roles.notes == (
         "70 numeric columns: the first 64 are modelled by default (the limit for a default choice). "
@@ -182,12 +186,12 @@ def test_ids_and_the_default_cap():
 
 def test_thousands_separators_are_one_calm_note_not_a_warning_per_column():
     csv = b'a,b,c\n"1,234.5","2,000","3,100"\n"5,678.0","4,000","1,200"\n"9,999.9","8,000","7,700"\n'
-    table = data.read_table(csv)
+    table = read_table(csv)
     assert table.thousands == ","
     assert table.summary() == (
         "Read 3 rows × 3 columns: comma-separated, decimal point, thousands separator comma, UTF-8, header row."
     )
-    ds = data.build_dataset(table)
+    ds = build_dataset(table)
     assert ds.warnings == ()
     assert [n for n in ds.notes if "as text" in n] == [
         "Numbers written as text (quotes or separators) were read in 'a', 'b', 'c'."

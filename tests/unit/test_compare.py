@@ -16,7 +16,7 @@ from tests.weights import random_weights
 from vae import compare, exact, losses
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import decode, encode, prior_samples_standardized
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of vae/data.py: presets, the CSV reader's sniffing and validation, round trips."""
+"""Unit tests of vae/data/: presets, the CSV reader's sniffing and validation, round trips."""
 
 from __future__ import annotations
 
@@ -7,17 +7,21 @@ import pandas as pd
 import pytest
 
 from tests.memory import peak_bytes
-from vae import data
 from vae.config import DataConfig
+from vae.data import csv_reader
+from vae.data.build import build_dataset, load_csv
+from vae.data.csv_reader import Table, check_size, read_table
+from vae.data.dataset import DataError, Dataset, rescale, to_csv_bytes
+from vae.data.presets import PRESETS, from_points, generate
 
 
-def load(text: str | bytes, **kwargs) -> data.Dataset:
+def load(text: str | bytes, **kwargs) -> Dataset:
     raw = text.encode("utf-8") if isinstance(text, str) else text
-    return data.load_csv(raw, name="t.csv", **kwargs)
+    return load_csv(raw, name="t.csv", **kwargs)
 
 
-def error_of(text: str | bytes, **kwargs) -> data.DataError:
-    with pytest.raises(data.DataError) as info:
+def error_of(text: str | bytes, **kwargs) -> DataError:
+    with pytest.raises(DataError) as info:
         load(text, **kwargs)
     message = str(info.value)
     assert "\n" not in message and "Traceback" not in message
@@ -27,38 +31,38 @@ def error_of(text: str | bytes, **kwargs) -> data.DataError:
 # --- presets -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("preset", [p for p in data.PRESETS if p != "digits"])
+@pytest.mark.parametrize("preset", [p for p in PRESETS if p != "digits"])
 def test_every_2d_preset_is_seeded_finite_and_labelled(preset):
-    config = DataConfig(preset=preset, n_samples=500, noise=data.PRESETS[preset].noise, seed=3)
-    a, b = data.generate(config), data.generate(config)
-    other = data.generate(config.replace(seed=4))
+    config = DataConfig(preset=preset, n_samples=500, noise=PRESETS[preset].noise, seed=3)
+    a, b = generate(config), generate(config)
+    other = generate(config.replace(seed=4))
     assert a.values.shape == (500, 2) and a.columns == ("x1", "x2")
     np.testing.assert_array_equal(a.values, b.values)
     assert not np.array_equal(a.values, other.values)
     assert np.isfinite(a.values).all()
     assert a.labels is not None and len(a.labels) == 500 and len(np.unique(a.labels)) >= 2
-    assert a.name == data.PRESETS[preset].title
+    assert a.name == PRESETS[preset].title
 
 
 def test_at_least_eight_2d_presets_and_digits():
-    assert len([p for p, s in data.PRESETS.items() if s.n_dims == 2]) >= 8
-    assert data.PRESETS["digits"].n_dims == 64
+    assert len([p for p, s in PRESETS.items() if s.n_dims == 2]) >= 8
+    assert PRESETS["digits"].n_dims == 64
 
 
 def test_preset_parameter_sets_the_number_of_groups():
     for preset, k in (("blobs", 6), ("ring", 5), ("spirals", 3), ("pinwheel", 7)):
-        ds = data.generate(DataConfig(preset=preset, n_samples=3000, noise=0.1, params={"k": k}))
+        ds = generate(DataConfig(preset=preset, n_samples=3000, noise=0.1, params={"k": k}))
         assert len(np.unique(ds.labels)) == k, preset
 
 
 def test_ring_centres_lie_on_radius_four():
-    ds = data.generate(DataConfig(preset="ring", n_samples=4000, noise=0.0, params={"k": 8}))
+    ds = generate(DataConfig(preset="ring", n_samples=4000, noise=0.0, params={"k": 8}))
     np.testing.assert_allclose(np.hypot(ds.values[:, 0], ds.values[:, 1]), 4.0, atol=1e-9)
     assert len(np.unique(np.round(np.arctan2(ds.values[:, 1], ds.values[:, 0]), 6))) == 8
 
 
 def test_checkerboard_points_sit_on_dark_squares():
-    ds = data.generate(DataConfig(preset="checkerboard", n_samples=2000, noise=0.0))
+    ds = generate(DataConfig(preset="checkerboard", n_samples=2000, noise=0.0))
     squares = (np.floor(ds.values[:, 0]) + np.floor(ds.values[:, 1])) % 2
     assert (squares == 0).all() and (np.abs(ds.values) <= 2).all()
 
@@ -66,28 +70,28 @@ def test_checkerboard_points_sit_on_dark_squares():
 def test_two_moons_matches_scikit_learn():
     from sklearn.datasets import make_moons
 
-    ds = data.generate(DataConfig(preset="two_moons", n_samples=300, noise=0.1, seed=7))
+    ds = generate(DataConfig(preset="two_moons", n_samples=300, noise=0.1, seed=7))
     x, y = make_moons(n_samples=300, noise=0.1, random_state=7)
     np.testing.assert_array_equal(ds.values, x)
     np.testing.assert_array_equal(ds.labels, y)
 
 
 def test_digits_preset_has_64_pixel_columns():
-    ds = data.generate(DataConfig(preset="digits", n_samples=1797, noise=0.0))
+    ds = generate(DataConfig(preset="digits", n_samples=1797, noise=0.0))
     assert ds.values.shape == (1797, 64) and ds.columns[0] == "px00" and ds.columns[-1] == "px77"
     assert ds.values.min() == 0 and ds.values.max() == 16
     assert sorted(np.unique(ds.labels)) == list(range(10))
-    sub = data.generate(DataConfig(preset="digits", n_samples=100, noise=0.0))
+    sub = generate(DataConfig(preset="digits", n_samples=100, noise=0.0))
     assert sub.values.shape == (100, 64)
 
 
 def test_preset_limits_raise_data_error():
-    with pytest.raises(data.DataError, match="at most 200,000"):
-        data.generate(DataConfig(preset="two_moons", n_samples=200_001))
-    with pytest.raises(data.DataError, match="Unknown preset"):
-        data.generate(DataConfig(preset="nope"))
-    with pytest.raises(data.DataError, match=r"\[1, 12\]"):
-        data.generate(DataConfig(preset="blobs", params={"k": 0}))
+    with pytest.raises(DataError, match="at most 200,000"):
+        generate(DataConfig(preset="two_moons", n_samples=200_001))
+    with pytest.raises(DataError, match="Unknown preset"):
+        generate(DataConfig(preset="nope"))
+    with pytest.raises(DataError, match=r"\[1, 12\]"):
+        generate(DataConfig(preset="blobs", params={"k": 0}))
 
 
 # --- standardization ------------------------------------------------------------------------------
@@ -110,7 +114,7 @@ def test_standardizer_round_trips_and_scales(scaling):
 
 def test_rescale_keeps_values_and_changes_the_standardizer():
     ds = load("a,b\n1,10\n2,30\n3,50\n")
-    mm = data.rescale(ds, "minmax")
+    mm = rescale(ds, "minmax")
     np.testing.assert_array_equal(mm.values, ds.values)
     assert mm.config.scaling == "minmax" and mm.standardizer.method == "minmax"
     np.testing.assert_allclose(mm.standardizer.offset, [1, 10])
@@ -194,38 +198,38 @@ def test_subsample_of_too_many_rows_is_seeded():
 
 
 def test_download_round_trips_through_upload_unchanged():
-    ds = data.generate(DataConfig(preset="spirals", n_samples=400, noise=0.3, seed=2, params={"k": 3}))
-    back = data.load_csv(data.to_csv_bytes(ds), columns=list(ds.columns), label_column="label")
+    ds = generate(DataConfig(preset="spirals", n_samples=400, noise=0.3, seed=2, params={"k": 3}))
+    back = load_csv(to_csv_bytes(ds), columns=list(ds.columns), label_column="label")
     np.testing.assert_array_equal(back.values, ds.values)  # bit for bit
     np.testing.assert_array_equal(back.labels.astype(int), ds.labels)
     np.testing.assert_array_equal(back.standardizer.offset, ds.standardizer.offset)
     upload = load("x,y,kind\n0.1,2,p\n0.30000000000000004,1e-300,q\n", label_column="kind")
-    again = data.load_csv(data.to_csv_bytes(upload), label_column="kind")
+    again = load_csv(to_csv_bytes(upload), label_column="kind")
     np.testing.assert_array_equal(again.values, upload.values)
     assert list(again.labels) == ["p", "q"] and again.columns == ("x", "y")
 
 
 def test_default_label_is_a_column_named_label():
-    table = data.read_table(b"x1,x2,label\n1,2,0\n3,4,1\n5,6,1\n")
+    table = read_table(b"x1,x2,label\n1,2,0\n3,4,1\n5,6,1\n")
     assert table.roles().modelled == ("x1", "x2") and table.roles().label == "label"
 
 
 def test_from_points_builds_a_drawn_dataset():
-    ds = data.from_points([[0, 0], [1, 2], [2, 1]], "minmax")
+    ds = from_points([[0, 0], [1, 2], [2, 1]], "minmax")
     assert ds.config.source == "drawn" and ds.columns == ("x", "y") and ds.n_rows == 3
-    with pytest.raises(data.DataError, match="at least 2"):
-        data.from_points([[1, 1]])
-    with pytest.raises(data.DataError, match="constant"):
-        data.from_points([[1, 1], [1, 2]])
+    with pytest.raises(DataError, match="at least 2"):
+        from_points([[1, 1]])
+    with pytest.raises(DataError, match="constant"):
+        from_points([[1, 1], [1, 2]])
 
 
 def test_reads_a_path(tmp_path):
     path = tmp_path / "pts.csv"
     pd.DataFrame({"u": [1.0, 2.0, 3.0], "v": [3.0, 1.0, 2.0]}).to_csv(path, index=False)
-    ds = data.load_csv(path, columns=["v", "u"])
+    ds = load_csv(path, columns=["v", "u"])
     assert ds.columns == ("v", "u") and ds.name == "pts.csv"
-    with pytest.raises(data.DataError, match="Cannot read"):
-        data.load_csv(tmp_path / "missing.csv")
+    with pytest.raises(DataError, match="Cannot read"):
+        load_csv(tmp_path / "missing.csv")
 
 
 # --- CSV: bad files -------------------------------------------------------------------------------
@@ -283,7 +287,7 @@ def test_a_header_longer_than_the_sniffing_sample_is_read_whole(source, tmp_path
     assert raw.index(b"\n") > 64 * 1024
     if source == "path":
         (tmp_path / "wide.csv").write_bytes(raw)
-    table = data.read_table(raw if source == "bytes" else tmp_path / "wide.csv")
+    table = read_table(raw if source == "bytes" else tmp_path / "wide.csv")
     assert len(table.columns) == len(table.numeric) == 4096 and table.n_rows == 3
     assert table.columns[-1] == "measurement_4095_of_the_sensor"
     assert (table.delimiter, table.decimal, table.has_header) == (";", ",", True)
@@ -299,13 +303,13 @@ def test_a_first_line_with_no_end_is_refused():
 def test_file_over_the_size_limit():
     err = error_of(b"a,b\n1,2\n3,4\n", max_bytes=8)
     assert err.kind == "too_large" and "upload limit" in str(err)
-    with pytest.raises(data.DataError, match=r"150\.0 MB, over the 100 MB"):
-        data.check_size(150 * 2**20, "big.csv")
-    data.check_size(100 * 2**20)  # exactly at the limit is fine
+    with pytest.raises(DataError, match=r"150\.0 MB, over the 100 MB"):
+        check_size(150 * 2**20, "big.csv")
+    check_size(100 * 2**20)  # exactly at the limit is fine
 
 
 def test_more_than_a_million_rows_is_refused_without_a_subsample():
-    table = data.Table(
+    table = Table(
         frame=pd.DataFrame({"a": np.arange(1_000_001.0), "b": np.arange(1_000_001.0) % 7}),
         numeric=("a", "b"),
         delimiter=",",
@@ -315,10 +319,10 @@ def test_more_than_a_million_rows_is_refused_without_a_subsample():
         first_line=2,
         name="big.csv",
     )
-    with pytest.raises(data.DataError, match="1,000,001 rows, more than the 1,000,000 limit") as info:
-        data.build_dataset(table)
+    with pytest.raises(DataError, match="1,000,001 rows, more than the 1,000,000 limit") as info:
+        build_dataset(table)
     assert info.value.kind == "too_many_rows"
-    ds = data.build_dataset(table, subsample_seed=0)
+    ds = build_dataset(table, subsample_seed=0)
     assert ds.n_rows == 1_000_000 and len(np.unique(ds.values[:, 0])) == 1_000_000
 
 
@@ -357,9 +361,9 @@ def test_a_long_label_costs_its_length_not_rows_times_its_length():
     bytes (400 MB) per copy; kept as Python strings it costs about its own length."""
 
     def load_and_write(raw: bytes):
-        dataset = data.load_csv(raw, label_column="label")
+        dataset = load_csv(raw, label_column="label")
         assert dataset.labels[7] in ("a", "b", "c", "L" * 2000)
-        data.to_csv_bytes(dataset)
+        to_csv_bytes(dataset)
 
     plain, long = labelled_csv(50_000), labelled_csv(50_000, long_label=2000)
     plain_peak, long_peak = (
@@ -375,13 +379,13 @@ def test_running_out_of_memory_is_a_data_error(monkeypatch):
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(data.pd, "read_csv", exhausted)
+    monkeypatch.setattr(csv_reader.pd, "read_csv", exhausted)
     err = error_of(labelled_csv(20))
     assert err.kind == "memory" and "ran out of memory" in str(err)
 
 
 def test_drawn_points_with_two_classes_get_them_as_labels():
-    ds = data.from_points([[0, 0, 0], [1, 2, 0], [2, 1, 1], [3, 3, 1]])
+    ds = from_points([[0, 0, 0], [1, 2, 0], [2, 1, 1], [3, 3, 1]])
     assert ds.labels.tolist() == [0, 0, 1, 1] and ds.columns == ("x", "y")
     np.testing.assert_array_equal(ds.values, [[0, 0], [1, 2], [2, 1], [3, 3]])
-    assert data.from_points([[0, 0, 2], [1, 2, 2]]).labels is None  # one class: nothing to colour
+    assert from_points([[0, 0, 2], [1, 2, 2]]).labels is None  # one class: nothing to colour

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.engine import Trainer, fit, split_data
 
 

@@ -15,7 +15,7 @@ from scipy.special import logsumexp
 from tests.weights import random_weights
 from vae import exact, losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import NetworkWeights, decode, encode
 
 SIGMA_X = 0.3

@@ -10,7 +10,8 @@ import pytest
 from tests.closeness import assert_same_decoding
 from vae import explore
 from vae.config import DataConfig, ModelConfig
-from vae.data import Standardizer, generate
+from vae.data.dataset import Standardizer
+from vae.data.presets import generate
 from vae.decode import NetworkWeights, latent_grid
 
 

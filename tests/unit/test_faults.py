@@ -20,10 +20,10 @@ import pytest
 import streamlit as st
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import NetworkWeights
+from vae.training.worker import TrainingJob
 from vae.ui import state, training
-from vae.worker import TrainingJob
 
 pytestmark = [
     pytest.mark.slow,

@@ -25,12 +25,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.memory import peak_bytes
-from vae import bundle
-from vae.bundle import BundleError, load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import decode, encode
 from vae.run import Run
+from vae.storage import bundle_format, bundle_weights
+from vae.storage.bundle_format import BundleError
+from vae.storage.bundle_load import load_bundle
+from vae.storage.bundle_save import save_bundle
 
 # pandas warns about mutated CSV rows wider than their header (the bundle reader drops the extra
 # field, like vae.data; see test_hostile_csv.py); not the point here.
@@ -67,7 +69,7 @@ def _saved() -> tuple[bytes, dict[str, bytes], Run]:
 
 
 ORIGINAL, MEMBERS, RUN = _saved()
-CONFIG = json.loads(MEMBERS[bundle.CONFIG])
+CONFIG = json.loads(MEMBERS[bundle_format.CONFIG])
 NAMES = list(MEMBERS)
 
 
@@ -240,13 +242,13 @@ def _set(tree, path, value):
 
 
 def _with_config(config_bytes: bytes) -> bytes:
-    return rezip([(n, config_bytes if n == bundle.CONFIG else p) for n, p in MEMBERS.items()])
+    return rezip([(n, config_bytes if n == bundle_format.CONFIG else p) for n, p in MEMBERS.items()])
 
 
 @SETTINGS
 @given(st.lists(st.tuples(st.sampled_from(CONFIG_PATHS), JSON), min_size=1, max_size=3))
 def test_config_values_replaced(changes):
-    config = json.loads(MEMBERS[bundle.CONFIG])
+    config = json.loads(MEMBERS[bundle_format.CONFIG])
     for path, value in changes:
         try:
             _set(config, path, value)
@@ -258,7 +260,7 @@ def test_config_values_replaced(changes):
 @SETTINGS
 @given(st.sampled_from(CONFIG_PATHS), st.sampled_from(CONFIG_PATHS))
 def test_config_values_swapped(a, b):
-    config = json.loads(MEMBERS[bundle.CONFIG])
+    config = json.loads(MEMBERS[bundle_format.CONFIG])
     try:
         va, vb = _get(config, a), _get(config, b)
         _set(config, a, json.loads(json.dumps(vb)))
@@ -292,7 +294,7 @@ def test_config_values_swapped(a, b):
 )
 def test_config_values_outside_strict_json(path, literal):
     """Non-standard JSON literals, huge numbers, lone surrogates and deep nesting."""
-    config = json.loads(MEMBERS[bundle.CONFIG])
+    config = json.loads(MEMBERS[bundle_format.CONFIG])
     marker = "\x01MARK\x01"
     _set(config, path, marker)
     text = json.dumps(config).replace(json.dumps(marker), literal)
@@ -302,7 +304,7 @@ def test_config_values_outside_strict_json(path, literal):
 @SETTINGS
 @given(st.sampled_from(CONFIG_PATHS))
 def test_config_keys_dropped(path):
-    config = json.loads(MEMBERS[bundle.CONFIG])
+    config = json.loads(MEMBERS[bundle_format.CONFIG])
     parent = _get(config, path[:-1])
     if isinstance(parent, dict):
         del parent[path[-1]]
@@ -348,8 +350,8 @@ def test_a_small_cap_refuses_a_bundle_that_expands_past_it():
     """A member that expands past max_total_bytes is refused while reading, not after."""
     bomb = rezip(
         [
-            *((n, p) for n, p in MEMBERS.items() if n != bundle.HISTORY),
-            (bundle.HISTORY, b"epoch\n" + b"1\n" * 600_000),
+            *((n, p) for n, p in MEMBERS.items() if n != bundle_format.HISTORY),
+            (bundle_format.HISTORY, b"epoch\n" + b"1\n" * 600_000),
         ]
     )
     assert len(bomb) < 200_000
@@ -371,17 +373,17 @@ def test_other_compressions(compression):
 @pytest.mark.parametrize("where", [("data", "columns"), ("dataset", "config", "columns")], ids="/".join)
 @pytest.mark.parametrize("value", [3, 1.5, None, True], ids=repr)
 def test_columns_that_are_not_a_list(where, value):
-    config = json.loads(MEMBERS[bundle.CONFIG])
+    config = json.loads(MEMBERS[bundle_format.CONFIG])
     _set(config, where, value)
     with pytest.raises(BundleError):
         load_bundle(_with_config(json.dumps(config).encode()))
 
 
 def test_h5_overflow_is_a_bundle_error():
-    weights = bytearray(MEMBERS[bundle.WEIGHTS])
+    weights = bytearray(MEMBERS[bundle_format.WEIGHTS])
     weights[49] ^= 1
     with pytest.raises(BundleError):
-        bundle.weights_from_h5(MODEL, bytes(weights))
+        bundle_weights.weights_from_h5(MODEL, bytes(weights))
 
 
 # -- member counts ---------------------------------------------------------------------------------
@@ -437,21 +439,28 @@ def test_a_directory_that_lies_about_its_count_is_refused_by_its_size():
 
 
 @SETTINGS
-@given(st.integers(len(bundle.ALLOWED_MEMBERS) + 1, 400), st.booleans())
+@given(st.integers(len(bundle_format.ALLOWED_MEMBERS) + 1, 400), st.booleans())
 def test_member_counts(n, lie):
-    """More members than the format has: refused, and zipfile parses a bounded number of entries."""
+    """More members than the format has: refused, and zipfile parses a bounded number of entries.
+
+    A directory that lies about its count and is small enough to parse is refused by the whitelist
+    (one of its names is not a bundle member).
+    """
     data = _many_members(n)
     if lie:
-        data = _claim_count(data, len(bundle.ALLOWED_MEMBERS))
-    with counted_zip_entries() as built, pytest.raises(BundleError, match=r"members|directory"):
+        data = _claim_count(data, len(bundle_format.ALLOWED_MEMBERS))
+    with (
+        counted_zip_entries() as built,
+        pytest.raises(BundleError, match=r"members|directory|unknown member"),
+    ):
         load_bundle(data)
     # A central-directory entry takes at least 46 bytes; the directory's size cap bounds the parse.
-    assert built[0] <= bundle.MAX_DIRECTORY_BYTES // 46
+    assert built[0] <= bundle_format.MAX_DIRECTORY_BYTES // 46
 
 
 # -- where the weights' bytes are stored -----------------------------------------------------------
 
-WEIGHT_PATHS = list(bundle.weight_layout(MODEL))
+WEIGHT_PATHS = list(bundle_weights.weight_layout(MODEL))
 ACCEPTED_STORAGE = ["contiguous", "chunked", "compact"]
 REFUSED_STORAGE = {
     "external file": "external",
@@ -465,7 +474,7 @@ REFUSED_STORAGE = {
 }
 
 
-def restored(path: str, how: str, folder, h5: bytes = MEMBERS[bundle.WEIGHTS]) -> bytes:
+def restored(path: str, how: str, folder, h5: bytes = MEMBERS[bundle_format.WEIGHTS]) -> bytes:
     """An HDF5 file (the bundle's weights) with array ``path`` stored as ``how``: same shape, dtype, values."""
     buffer = io.BytesIO(h5)
     with h5py.File(buffer, "a") as f:
@@ -517,7 +526,7 @@ def h5_folder(tmp_path_factory):
 @SETTINGS
 @given(st.sampled_from(WEIGHT_PATHS), st.sampled_from(["0", "1"]), st.sampled_from(ACCEPTED_STORAGE))
 def test_storage_inside_the_file_is_read(h5_folder, group, index, how):
-    weights = bundle.weights_from_h5(MODEL, restored(f"{group}/{index}", how, h5_folder))
+    weights = bundle_weights.weights_from_h5(MODEL, restored(f"{group}/{index}", how, h5_folder))
     for a, b in zip(weights.arrays(), RUN.weights.arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -529,12 +538,12 @@ def test_storage_outside_the_file_is_refused_before_reading(h5_folder, group, in
     path = f"{group}/{index}"
     weights = restored(path, how, h5_folder)
     with pytest.raises(BundleError, match=REFUSED_STORAGE[how]) as info:
-        bundle.weights_from_h5(MODEL, weights)
+        bundle_weights.weights_from_h5(MODEL, weights)
     assert path in str(info.value)
-    check(rezip([(n, weights if n == bundle.WEIGHTS else p) for n, p in MEMBERS.items()]))
+    check(rezip([(n, weights if n == bundle_format.WEIGHTS else p) for n, p in MEMBERS.items()]))
 
 
-SNAPSHOTS_H5 = bundle.snapshots_to_h5(MODEL, [(1, RUN.weights), (2, RUN.weights)])
+SNAPSHOTS_H5 = bundle_weights.snapshots_to_h5(MODEL, [(1, RUN.weights), (2, RUN.weights)])
 
 
 @SETTINGS
@@ -545,19 +554,19 @@ SNAPSHOTS_H5 = bundle.snapshots_to_h5(MODEL, [(1, RUN.weights), (2, RUN.weights)
 def test_snapshot_storage_is_checked_like_the_weights(h5_folder, path, how):
     snapshots = restored(path, how, h5_folder, SNAPSHOTS_H5)
     if how in ACCEPTED_STORAGE:
-        items = bundle.snapshots_from_h5(MODEL, snapshots, last_epoch=2)
+        items = bundle_weights.snapshots_from_h5(MODEL, snapshots, last_epoch=2)
         assert [epoch for epoch, _ in items] == [1, 2]
         for a, b in zip(items[1][1].arrays(), RUN.weights.arrays(), strict=True):
             np.testing.assert_array_equal(a, b)
         return
     with pytest.raises(BundleError, match=REFUSED_STORAGE[how]) as info:
-        bundle.snapshots_from_h5(MODEL, snapshots, last_epoch=2)
+        bundle_weights.snapshots_from_h5(MODEL, snapshots, last_epoch=2)
     assert f"snapshots.h5 array {path}" in str(info.value)
 
 
 # -- long cells ------------------------------------------------------------------------------------
 
-CSV_MEMBERS = [bundle.DATASET, bundle.HISTORY, bundle.LATENTS]
+CSV_MEMBERS = [bundle_format.DATASET, bundle_format.HISTORY, bundle_format.LATENTS]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,6 +1,6 @@
 """Hostile inputs to the CSV parser (property-based): only DataError, and every Dataset is usable.
 
-``vae.data.load_csv`` / ``read_table`` read untrusted uploads. Whatever the
+``vae.data.build.load_csv`` / ``read_table`` read untrusted uploads. Whatever the
 bytes, they must either raise ``DataError`` (a message for the user) or
 return a Dataset the trainer can use: finite values, at least 2 columns and
 2 rows, finite float32 standardized values.
@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from tests.memory import peak_bytes
 from vae.config import MAX_INPUT_DIM
-from vae.data import MAX_ABS_VALUE, MIN_SPREAD, DataError, Dataset, load_csv, read_table
+from vae.data.build import load_csv
+from vae.data.csv_reader import read_table
+from vae.data.dataset import MAX_ABS_VALUE, MIN_SPREAD, DataError, Dataset
 
 # pandas may warn about rows wider than the header (refused since e9a800c); not the point here.
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.ParserWarning")
@@ -299,9 +301,10 @@ def test_a_long_label_on_its_whole_way_costs_its_length():
     saved in a bundle and loaded back. Fixed-width strings took 0.73 GB on the way (0.9 GB in the
     report); now the long label costs what a short one does, give or take its own length."""
     from tests.weights import random_weights
-    from vae.bundle import load_bundle, save_bundle
     from vae.config import ModelConfig, TrainConfig
     from vae.run import Run
+    from vae.storage.bundle_load import load_bundle
+    from vae.storage.bundle_save import save_bundle
     from vae.ui.data_view import scatter_figure
     from vae.ui.latent_pad import pad_payload
 

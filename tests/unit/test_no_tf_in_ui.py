@@ -20,7 +20,7 @@ PROBE = textwrap.dedent(r"""
     from pathlib import Path
 
     import vae.ui
-    modules = ["vae.worker", "vae.bench_ui", "vae.run", "vae.decode", "vae.data"]
+    modules = ["vae.training.worker", "vae.bench_ui", "vae.run", "vae.decode", "vae.data.dataset", "vae.data.presets", "vae.data.csv_reader", "vae.data.build", "vae.storage.bundle_load", "vae.storage.bundle_save"]
     modules += [f"vae.ui.{m.name}" for m in pkgutil.iter_modules(vae.ui.__path__)]
     for path in sorted(Path("pages").glob("*.py")):  # whatever any page file imports
         for node in ast.walk(ast.parse(path.read_text())):
@@ -34,7 +34,7 @@ PROBE = textwrap.dedent(r"""
 
     from streamlit.testing.v1 import AppTest
     from vae.config import DataConfig
-    from vae.data import generate
+    from vae.data.presets import generate
 
     rendered, exceptions = [], {}
     pages = re.findall(r'st\.Page\("(pages/[a-z_]+\.py)"', Path("app.py").read_text())

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae import worker
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
-from vae.worker import Pool, TrainingJob
+from vae.data.presets import generate
+from vae.training import worker
+from vae.training.worker import Pool, TrainingJob, active_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ def test_a_job_runs_on_an_already_warm_process_and_reuses_its_traced_model(small
     assert all(m["job"] == messages[0]["job"] for m in messages)
     # The process goes back to the pool, idle, and is not a new one.
     assert wait_until(lambda: idle_pids(small_pool), what="idle again") == [warm_pid]
-    assert worker.active_jobs() == 0
+    assert active_jobs() == 0
 
 
 def test_a_process_serves_jobs_then_is_recycled_and_replaced(small_pool):
@@ -172,8 +172,8 @@ def test_a_stop_in_the_middle_of_an_epoch_continues_exactly(small_pool):
 PARENT = """
 import sys, time
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
-from vae.worker import TrainingJob
+from vae.data.presets import generate
+from vae.training.worker import TrainingJob
 
 if __name__ == "__main__":
     x = generate(DataConfig(n_samples=20000)).standardized()

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from vae import __main__ as cli
-from vae.bundle import load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.reproduce import cli_arguments, cli_command
+from vae.storage.bundle_load import load_bundle
+from vae.storage.bundle_save import save_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import numpy as np
 from tests.weights import random_weights
 from vae import session_runs
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.run import Run
 from vae.snapshots import SnapshotStore
 

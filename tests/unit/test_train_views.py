@@ -9,7 +9,7 @@ import numpy as np
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig
 from vae.curves import Curves
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decimate import MAX_POINTS
 from vae.decode import encode
 from vae.ui import palette, train_views

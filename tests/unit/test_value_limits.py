@@ -15,11 +15,14 @@ import numpy as np
 import pytest
 
 from tests.weights import random_weights
-from vae import bundle
-from vae.bundle import BundleError, load_bundle, save_bundle
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import DataError, build_dataset, make_dataset, read_table
+from vae.data.build import build_dataset
+from vae.data.csv_reader import read_table
+from vae.data.dataset import DataError, make_dataset
 from vae.run import Run
+from vae.storage.bundle_format import STANDARDIZER, BundleError
+from vae.storage.bundle_load import load_bundle
+from vae.storage.bundle_save import save_bundle
 
 MODEL = ModelConfig(encoder_units=(8,), decoder_units=(8,))
 
@@ -66,10 +69,10 @@ def test_values_at_the_limit_still_load():
 def test_a_standardizer_offset_beyond_the_limit_is_refused():
     data = bundle_of(np.random.default_rng(0).normal(size=(20, 2)))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        scaler = json.loads(zf.read(bundle.STANDARDIZER))
+        scaler = json.loads(zf.read(STANDARDIZER))
     scaler["offset"][0] = 1e300
     with pytest.raises(BundleError, match=r"offsets within ±1e\+15"):
-        load_bundle(replaced(data, bundle.STANDARDIZER, json.dumps(scaler).encode()))
+        load_bundle(replaced(data, STANDARDIZER, json.dumps(scaler).encode()))
 
 
 def test_a_column_of_subnormal_values_is_refused_with_the_reason():

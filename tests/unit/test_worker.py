@@ -17,11 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae import worker
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import NetworkWeights
-from vae.worker import CapacityError, TrainingJob
+from vae.training.worker import CapacityError, TrainingJob, active_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -131,14 +130,14 @@ def test_capacity_cap_refuses_a_third_job_with_a_message(x):
     try:
         jobs[0].start(paused=True)
         jobs[1].start(paused=True)
-        assert worker.active_jobs() == 2
+        assert active_jobs() == 2
         with pytest.raises(CapacityError, match="limit is 2"):
             jobs[2].start()
         assert not jobs[2].started
     finally:
         for job in jobs:
             job.stop(timeout=0.2)
-    assert worker.active_jobs() == 0
+    assert active_jobs() == 0
 
 
 def test_start_twice_is_refused(x):
@@ -162,8 +161,8 @@ def test_child_exits_when_its_parent_dies(tmp_path):
         textwrap.dedent("""
         import os, sys, time
         from vae.config import DataConfig, ModelConfig, TrainConfig
-        from vae.data import generate
-        from vae.worker import TrainingJob
+        from vae.data.presets import generate
+        from vae.training.worker import TrainingJob
 
         if __name__ == "__main__":
             x = generate(DataConfig(n_samples=128)).standardized()
@@ -220,7 +219,7 @@ def test_starting_a_job_does_not_run_page_code_in_the_child(tmp_path, x):
         import numpy as np
         import streamlit as st
         from vae.config import ModelConfig, TrainConfig
-        from vae.worker import TrainingJob
+        from vae.training.worker import TrainingJob
 
         with open({str(marker)!r}, "a") as f:
             f.write(f"{{os.getpid()}}\\n")

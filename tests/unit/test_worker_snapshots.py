@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import generate
+from vae.data.presets import generate
 from vae.decode import decode, latent_grid
 from vae.snapshots import SnapshotSchedule, SnapshotStore
-from vae.worker import TrainingJob
+from vae.training.worker import TrainingJob
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """Streamlit glue for the Compare page: the settings form, background jobs, figures, table, pads.
 
-The numbers come from ``vae.compare`` (NumPy); training runs in ``vae.worker``
+The numbers come from ``vae.compare`` (NumPy); training runs in ``vae.training.worker``
 child processes (at most ``worker.MAX_CONCURRENT_JOBS`` at once on the whole
 server; the rest wait in this page's queue). Nothing here imports TensorFlow.
 """
@@ -19,12 +19,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from vae import compare, compare_report, exact, worker
+from vae import compare, compare_report, exact
 from vae.compare import CompareSpec, Entry, Variant
 from vae.config import DataConfig, ModelConfig, TrainConfig, default_epochs, fitting_batch_size
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.decode import encode
 from vae.explore import decode_original, prior_samples_original, refuse_reason
+from vae.training.worker import MAX_CONCURRENT_JOBS, CapacityError, TrainingJob, active_jobs
 from vae.ui import palette, state, training
 from vae.ui.axes import log_axis
 from vae.ui.text import figure_text, plain
@@ -220,20 +221,20 @@ def pump(comparison: Comparison, dataset: Dataset) -> None:
         if not entry.is_active:
             del comparison.jobs[key]
     queued = [e for e in comparison.entries.values() if e.status == "queued"]
-    free = compare.slots_free(len(comparison.jobs), worker.active_jobs(), worker.MAX_CONCURRENT_JOBS)
+    free = compare.slots_free(len(comparison.jobs), active_jobs(), MAX_CONCURRENT_JOBS)
     x = dataset.standardized()[comparison.train_rows]
     for entry in queued[:free]:
-        job = worker.TrainingJob(x, entry.model_config, comparison.spec.train, heartbeat_timeout=HEARTBEAT_S)
+        job = TrainingJob(x, entry.model_config, comparison.spec.train, heartbeat_timeout=HEARTBEAT_S)
         try:
             job.start()
-        except worker.CapacityError:
+        except CapacityError:
             entry.message = "Waiting for a free training slot (another training is running on this server)."
             break
         entry.status, entry.message = "starting", ""
         comparison.jobs[entry.variant.key] = job
         training.register(job)  # the session's end (tab closed) stops it
     for entry in queued[free:]:
-        entry.message = f"Queued: at most {worker.MAX_CONCURRENT_JOBS} trainings run at once."
+        entry.message = f"Queued: at most {MAX_CONCURRENT_JOBS} trainings run at once."
     for entry in comparison.entries.values():
         if (
             not entry.is_active

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from vae.config import DataConfig
-from vae.data import Dataset, generate
+from vae.data.dataset import Dataset
+from vae.data.presets import generate
 from vae.run import Run
 from vae.ui import state
 from vae.ui.text import plain

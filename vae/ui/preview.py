@@ -11,7 +11,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from vae import data, views
+from vae import views
+from vae.data.dataset import Dataset
 from vae.ui import data_view, state
 from vae.ui.text import plain
 
@@ -70,7 +71,7 @@ def view_picker(
     return state.get_preview_view()
 
 
-def show(dataset: data.Dataset, key: str) -> None:
+def show(dataset: Dataset, key: str) -> None:
     """The preview of a dataset: digits as images, everything else as a scatter in the chosen view."""
     if dataset.n_dims == 64 and dataset.config.preset == "digits":
         st.plotly_chart(data_view.digits_figure(dataset.values, dataset.labels), key=key)

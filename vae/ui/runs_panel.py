@@ -20,11 +20,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from vae import bundle, reproduce, session_runs
+from vae import reproduce, session_runs
 from vae import share as share_params
-from vae.bundle import BundleError
-from vae.data import MAX_UPLOAD_MB, DataError, Dataset, generate
+from vae.data.csv_reader import MAX_UPLOAD_MB
+from vae.data.dataset import DataError, Dataset
+from vae.data.presets import generate
 from vae.run import Run
+from vae.storage.bundle_format import BundleError
+from vae.storage.bundle_load import load_bundle
+from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
 from vae.ui import empty_state, palette, state
 from vae.ui import share as ui_share
 from vae.ui.axes import log_axis
@@ -98,7 +102,7 @@ def _bundle_bytes(run: Run, dataset: Dataset) -> bytes:
     key = _fingerprint(run, dataset)
     cached = st.session_state.get(CACHE_KEY)
     if cached is None or cached[0] != key:
-        cached = (key, bundle.save_bundle(run, dataset))
+        cached = (key, save_bundle(run, dataset))
         st.session_state[CACHE_KEY] = cached
     return cached[1]
 
@@ -121,7 +125,7 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
 
     if training.job_running():
         raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
-    run, dataset = bundle.load_bundle(data)
+    run, dataset = load_bundle(data)
     _become_current(run, dataset)
     state.mark_saved(run)  # it came from a file: nothing to lose on reload
     return run, dataset
@@ -475,7 +479,7 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
     fp = hashlib.sha1(repr(_fingerprint(run, dataset)).encode()).hexdigest()[:8]
     c1.download_button(
         "Latents CSV",
-        lambda: bundle.latents_csv(run.weights, dataset),  # type: ignore[arg-type]
+        lambda: latents_csv(run.weights, dataset),  # type: ignore[arg-type]
         file_name="latents.csv",
         mime="text/csv",
         icon="📄",
@@ -486,7 +490,7 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
     if run.model_config.latent_dim == 2:
         c2.download_button(
             "Decoded grid CSV",
-            lambda: bundle.decoded_grid_csv(run.weights, dataset),  # type: ignore[arg-type]
+            lambda: decoded_grid_csv(run.weights, dataset),  # type: ignore[arg-type]
             file_name="decoded_grid.csv",
             mime="text/csv",
             icon="📄",

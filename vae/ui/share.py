@@ -22,7 +22,8 @@ import streamlit as st
 
 from vae import share
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data import DataError, generate
+from vae.data.dataset import DataError
+from vae.data.presets import generate
 from vae.share import SharedSettings
 from vae.ui import state, train_form
 from vae.ui.text import plain

@@ -14,12 +14,12 @@ from typing import Any
 import streamlit as st
 
 from vae import session_runs
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.run import Run
 
-DATASET = "ll_dataset"  # vae.data.Dataset | None: what every page uses
+DATASET = "ll_dataset"  # vae.data.dataset.Dataset | None: what every page uses
 RUN = "ll_run"  # vae.run.Run | None: the current model (training or trained)
-JOB = "ll_job"  # vae.worker.TrainingJob | None: the live worker, if any
+JOB = "ll_job"  # vae.training.worker.TrainingJob | None: the live worker, if any
 RUNS = "ll_runs"  # list[Run]: this session's earlier runs, newest last (bounded: vae.session_runs)
 PAST_DATASETS = "ll_past_datasets"  # list[Dataset]: datasets used before the active one, newest last
 

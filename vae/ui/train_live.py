@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from vae.curves import Curves
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.decode import NetworkWeights
 from vae.run import Run
 from vae.ui import palette, preview, state, train_views

@@ -17,7 +17,7 @@ import numpy as np
 
 from vae import decode, explore, losses, views
 from vae.curves import Curves
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.decode import NetworkWeights
 from vae.ui import palette
 

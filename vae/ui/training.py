@@ -1,12 +1,12 @@
 """Streamlit glue between the Train page and the training worker.
 
 Keeps this session's ``vae.run.Run`` (in ``vae.ui.state``) up to date with its
-``vae.worker.TrainingJob``: start (a new model), continue (the same model from
+``vae.training.worker.TrainingJob``: start (a new model), continue (the same model from
 its saved weights and optimizer state), pause / resume / step / stop / reset,
 changes of learning rate and beta while it trains, and ``sync()``, which
 drains the job's messages into the run. Every page calls ``sync()`` (through
 the sidebar), which also keeps the server's pool of warm training processes
-filling in the background (``vae.worker.pool``): the page never waits for it.
+filling in the background (``vae.training.worker.pool``): the page never waits for it.
 
 The job lives in ``st.session_state`` (one per browser session, never shared).
 It is also registered in a session-scoped ``st.cache_resource`` whose
@@ -26,10 +26,11 @@ from typing import Any
 
 import streamlit as st
 
-from vae import session_runs, worker
+from vae import session_runs
 from vae.config import ModelConfig, TrainConfig
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.run import Run
+from vae.training.worker import CapacityError, TrainingJob, pool
 from vae.ui import state
 
 MAX_SEED = 2**31 - 1
@@ -53,11 +54,11 @@ class _SessionJobs:
 
     jobs: list[Any] = field(default_factory=list)
 
-    def add(self, job: worker.TrainingJob) -> None:
+    def add(self, job: TrainingJob) -> None:
         self.jobs = [j for j in self.jobs if j.is_alive()] + [job]
 
 
-def register(job: worker.TrainingJob) -> None:
+def register(job: TrainingJob) -> None:
     """Stop ``job`` when this browser session ends (tab closed); Train and Compare both use it."""
     # Without a session (bare mode) there is no release hook; the job's heartbeat or the
     # worker's parent check still applies.
@@ -152,9 +153,9 @@ def start(
         model_config = model_config.replace(input_dim=dataset.n_dims)
     try:
         train_config.check_against_data(dataset.n_rows)
-        job = worker.TrainingJob(dataset.standardized(), model_config, train_config)
+        job = TrainingJob(dataset.standardized(), model_config, train_config)
         job.start(paused=paused)
-    except (worker.CapacityError, ValueError, RuntimeError) as exc:
+    except (CapacityError, ValueError, RuntimeError) as exc:
         return str(exc)
     _archive_current_run()
     run = Run(
@@ -217,7 +218,7 @@ def continue_training(dataset: Dataset, epochs: int | None = None, paused: bool 
     if epochs is None and not config.until_paused:
         epochs = config.epochs
     try:
-        job = worker.TrainingJob(
+        job = TrainingJob(
             dataset.standardized(),
             run.model_config,
             config,
@@ -226,7 +227,7 @@ def continue_training(dataset: Dataset, epochs: int | None = None, paused: bool 
             snapshot_schedule=run.snapshots.schedule,  # the timeline goes on where it left off
         )
         job.start(paused=paused)
-    except (worker.CapacityError, ValueError, RuntimeError) as exc:
+    except (CapacityError, ValueError, RuntimeError) as exc:
         return str(exc)
     run.status, run.message = "starting", ""
     run.target_epoch = None if epochs is None else resume.epoch + epochs
@@ -275,7 +276,7 @@ def sync() -> bool:
         True if the run changed (new epochs, status or message).
     """
     with contextlib.suppress(OSError):
-        worker.pool().warm()  # starts missing processes in the background; never waits
+        pool().warm()  # starts missing processes in the background; never waits
     with contextlib.suppress(Exception):  # bare mode has no session
         for running_job in _session_jobs().jobs:
             running_job.heartbeat()  # the session is alive (Compare's jobs time out without it)

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 import streamlit as st
 
 from vae import columns as column_roles
-from vae import data
 from vae.config import MissingValues
+from vae.data.build import build_dataset
+from vae.data.csv_reader import Table, check_size, read_table
+from vae.data.dataset import MAX_ROWS, DataError, Dataset
 from vae.ui import preview, state
 from vae.ui.text import plain
 
@@ -39,7 +41,7 @@ class Upload:
 
     file_id: str
     name: str
-    table: data.Table | None = None
+    table: Table | None = None
     error: str = ""
     columns: tuple[str, ...] = ()
     label: str | None = None
@@ -56,11 +58,11 @@ def read(uploaded, limit_mb: int) -> Upload:
         return kept
     upload = Upload(file_id=uploaded.file_id, name=uploaded.name)
     try:
-        data.check_size(uploaded.size, uploaded.name, limit_mb * 2**20)
-        table = data.read_table(uploaded.getvalue(), name=uploaded.name, max_bytes=limit_mb * 2**20)
+        check_size(uploaded.size, uploaded.name, limit_mb * 2**20)
+        table = read_table(uploaded.getvalue(), name=uploaded.name, max_bytes=limit_mb * 2**20)
         proposed = table.roles()
         upload = replace(upload, table=table, roles=proposed, columns=proposed.modelled, label=proposed.label)
-    except data.DataError as exc:
+    except DataError as exc:
         upload = replace(upload, error=str(exc))
     state.set_upload(upload)
     return upload
@@ -130,14 +132,14 @@ def role_pickers(upload: Upload) -> None:
         )
 
 
-def build(upload: Upload, scaling: str) -> tuple[data.Dataset, int | None]:
+def build(upload: Upload, scaling: str) -> tuple[Dataset, int | None]:
     """The dataset of the current choices (reused while they do not change); a seed if it is a subsample."""
     table = upload.table
     options = {
         "label_column": upload.label,
         "scaling": scaling,
         "missing": upload.missing,
-        "max_rows": data.MAX_ROWS,
+        "max_rows": MAX_ROWS,
     }
     settings = (
         upload.columns,
@@ -150,22 +152,22 @@ def build(upload: Upload, scaling: str) -> tuple[data.Dataset, int | None]:
         return upload.built[1], upload.built[2]
     subsample = None
     try:
-        dataset = data.build_dataset(table, upload.columns, **options)
-    except data.DataError as exc:
+        dataset = build_dataset(table, upload.columns, **options)
+    except DataError as exc:
         if exc.kind != "too_many_rows":
             raise
         st.warning(plain(str(exc)), icon="⚠️")
         subsample = int(st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed"))
-        dataset = data.build_dataset(table, upload.columns, subsample_seed=subsample, **options)
+        dataset = build_dataset(table, upload.columns, subsample_seed=subsample, **options)
     if subsample is None:
         state.set_upload(replace(upload, built=(settings, dataset, subsample)))
     return dataset, subsample
 
 
-def render(scaling: str, limit_mb: int, use: Callable[[data.Dataset], None]) -> None:
+def render(scaling: str, limit_mb: int, use: Callable[[Dataset], None]) -> None:
     """The upload tab: the uploader, the kept upload's summary, role pickers, preview and Use button."""
     uploaded = st.file_uploader(
-        f"CSV or TSV file (at most {limit_mb} MB, {data.MAX_ROWS:,} rows)",
+        f"CSV or TSV file (at most {limit_mb} MB, {MAX_ROWS:,} rows)",
         type=["csv", "tsv", "txt"],
         key="data_upload",
     )
@@ -183,7 +185,7 @@ def render(scaling: str, limit_mb: int, use: Callable[[data.Dataset], None]) -> 
     role_pickers(upload)
     try:
         dataset, subsample = build(state.get_upload(), scaling)
-    except data.DataError as exc:
+    except DataError as exc:
         st.caption(plain(upload.table.summary()))
         st.error(f"{plain(str(exc))} The current dataset is unchanged.", icon="🚫")
         return

@@ -27,7 +27,7 @@ import numpy as np
 import streamlit as st
 
 from vae import explore
-from vae.data import Dataset
+from vae.data.dataset import Dataset
 from vae.decode import NetworkWeights, encode
 from vae.exact import PosteriorGrid
 from vae.ui import components, palette, state

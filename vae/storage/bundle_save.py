@@ -1,0 +1,177 @@
+"""Saving a run to a bundle, and the CSV exports (latents, decoded grid) the Runs page offers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import vae
+from vae import spreadsheet
+from vae.data.dataset import Dataset, to_csv_bytes
+from vae.decode import NetworkWeights, decode, encode, latent_grid
+from vae.run import Run
+from vae.storage.bundle_format import (
+    CONFIG,
+    DATASET,
+    FORMAT,
+    FORMAT_VERSION,
+    HISTORY,
+    LABEL_DTYPES,
+    LATENTS,
+    SNAPSHOTS,
+    STANDARDIZER,
+    WEIGHTS,
+    BundleError,
+)
+from vae.storage.bundle_weights import snapshots_to_h5, weights_to_h5
+
+_LIBRARIES = ("numpy", "pandas", "h5py", "streamlit", "keras", "tensorflow", "plotly")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries a run depends on (read from metadata, nothing imported)."""
+    out = {}
+    for name in _LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _label_dtype(labels: np.ndarray | None) -> str | None:
+    if labels is None:
+        return None
+    name = np.asarray(labels).dtype.name
+    return name if name in LABEL_DTYPES else "str"
+
+
+def _csv_header(data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].decode("utf-8")
+    return next(csv.reader([first]))
+
+
+def _history_csv(history: list[dict[str, Any]]) -> bytes:
+    keys: list[str] = []
+    for record in history:
+        for key, value in record.items():
+            numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+            if numeric and key not in keys:
+                keys.append(key)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(keys)
+    for record in history:
+        # An empty cell is a missing value; repr() round-trips every float (nan and inf too).
+        writer.writerow(["" if k not in record else repr(_plain(record[k])) for k in keys])
+    return out.getvalue().encode("utf-8")
+
+
+def _plain(value: Any) -> int | float:
+    return int(value) if isinstance(value, (int, np.integer)) else float(value)
+
+
+def latent_columns(latent_dim: int) -> list[str]:
+    """Column names of latents.csv: ``z_mean_1 .. z_mean_k, z_log_var_1 .. z_log_var_k``."""
+    return [f"z_mean_{i + 1}" for i in range(latent_dim)] + [f"z_log_var_{i + 1}" for i in range(latent_dim)]
+
+
+def latents_csv(weights: NetworkWeights, dataset: Dataset) -> bytes:
+    """The encoder's posterior parameters of every row of ``dataset`` as CSV bytes."""
+    z_mean, z_log_var = encode(weights, dataset.standardized())
+    frame = pd.DataFrame(
+        np.hstack([z_mean, z_log_var]).astype(np.float64), columns=latent_columns(weights.latent_dim)
+    )
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def decoded_grid_csv(
+    weights: NetworkWeights, dataset: Dataset, *, low: float = -3.0, high: float = 3.0, steps: int = 21
+) -> bytes:
+    """The decoder's output over a square grid of the 2-D latent plane, in original units, as CSV.
+
+    Columns ``z1, z2`` then the dataset's columns; rows go along z1 first
+    (``vae.decode.latent_grid``).
+
+    Raises:
+        BundleError: if the code is not 2-D or the grid is too large.
+    """
+    if weights.latent_dim != 2:
+        raise BundleError(f"A latent grid needs a 2-D code. Received: latent_dim={weights.latent_dim}")
+    if not 2 <= steps <= 201:
+        raise BundleError(f"steps must be in [2, 201]. Received: steps={steps}")
+    z = latent_grid(low, high, steps)
+    x = dataset.standardizer.inverse_transform(decode(weights, z))
+    names = [f"x_{c}" if c in ("z1", "z2") else c for c in dataset.columns]  # keep the header unique
+    frame = pd.DataFrame(np.hstack([z.astype(np.float64), x]), columns=["z1", "z2", *names])
+    return spreadsheet.csv_bytes(frame)  # a download only: column names made formula-safe
+
+
+def save_bundle(run: Run, dataset: Dataset) -> bytes:
+    """A run, its dataset and its results as the bytes of a zip file.
+
+    Args:
+        run: a run with weights (trained at least one epoch).
+        dataset: the data it was trained on.
+
+    Returns:
+        The zip's bytes (see the module docstring for its members).
+
+    Raises:
+        BundleError: if the run has no weights or does not fit the dataset.
+    """
+    if run.weights is None:
+        raise BundleError("This run has no weights yet; train at least one epoch, then save it.")
+    if not run.weights.is_finite():
+        raise BundleError("This run's weights hold NaN or infinite values; retrain, then save.")
+    if dataset.n_dims != run.model_config.input_dim:
+        raise BundleError(
+            f"The dataset has {dataset.n_dims} columns but the model takes "
+            f"{run.model_config.input_dim}; save the run with the data it was trained on."
+        )
+    weights_h5 = weights_to_h5(run.model_config, run.weights)
+    dataset_csv = to_csv_bytes(dataset)
+    label_column = _csv_header(dataset_csv)[-1] if dataset.labels is not None else None
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app": {"name": "Latent Lab", "version": vae.__version__},
+        "libraries": library_versions(),
+        "saved_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "data": run.data_config.to_dict(),
+        "model": run.model_config.to_dict(),
+        "train": run.train_config.to_dict(),
+        "dataset": {
+            "config": dataset.config.to_dict(),
+            "columns": list(dataset.columns),
+            "n_rows": dataset.n_rows,
+            "label_column": label_column,
+            "label_dtype": _label_dtype(dataset.labels),
+            "notes": list(dataset.notes),
+            "warnings": list(dataset.warnings),
+        },
+        "run": {"status": run.status, "message": run.message, "epochs": run.epochs_done},
+    }
+    members = {
+        CONFIG: json.dumps(config, indent=2, allow_nan=False).encode("utf-8"),
+        WEIGHTS: weights_h5,
+        DATASET: dataset_csv,
+        STANDARDIZER: json.dumps(dataset.standardizer.to_dict(), indent=2).encode("utf-8"),
+        HISTORY: _history_csv(run.history),
+        LATENTS: latents_csv(run.weights, dataset),
+    }
+    if len(run.snapshots):
+        members[SNAPSHOTS] = snapshots_to_h5(run.model_config, run.snapshots.items())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+    return buffer.getvalue()

@@ -1,0 +1,347 @@
+"""The child side of training: ``python -m vae.training.worker_child`` serves jobs until told to exit.
+
+A pooled process imports ``vae.engine`` (TensorFlow) once, traces the default
+model, then takes jobs from its control pipe, trains them in short compiled
+calls while answering control messages, and reports on its output pipe. The
+messages, the pool and the parent side are described in
+``vae.training.worker``. This module imports TensorFlow only inside the
+child (``importlib.import_module(ENGINE_MODULE)`` in ``_Child.serve``), so the
+parent can import its names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import math
+import os
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from vae.config import ModelConfig, TrainConfig
+from vae.snapshots import SnapshotSchedule
+
+# Compiled Trainers a process keeps for later jobs: Train's model plus a few of Compare's variants.
+KEPT_TRAINERS = 3
+WEIGHTS_EVERY_S = 0.2  # weight snapshots at most 5x/s: fresh enough for a 3x/s UI, cheap for big nets
+DENSE_EPOCHS = 10  # the first epochs, each kept by the timeline, train one per compiled call
+CONTROL_EVERY_S = 0.1  # a paused job checks its control pipe this often
+WATCHDOG_S = 0.2  # how often a child checks that the server is still its parent
+ENGINE_MODULE = "vae.engine"  # what the child imports
+# /proc/PID/comm of a pooled process (also shown by ps), so tests and benchmarks can tell them apart.
+WARMING_NAME, IDLE_NAME, BUSY_NAME = b"vae-warming", b"vae-idle", b"vae-busy"
+Message = dict[str, Any]
+
+
+def memory_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's memory in MB (Linux ``/proc/PID/smaps_rollup``); empty if it is gone.
+
+    Returns:
+        dict with ``rss`` (resident, counting shared libraries in full), ``pss``
+        (shared pages split among the processes sharing them: these add up to
+        the memory of a pool in all) and ``uss`` (private to this process).
+    """
+    fields: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                name, _, rest = line.partition(":")
+                if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+                    fields[name] = int(rest.split()[0]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return {}
+    return {
+        "rss": fields.get("Rss", math.nan),
+        "pss": fields.get("Pss", math.nan),
+        "uss": fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0),
+    }
+
+
+def _set_process_name(name: bytes) -> None:
+    """Name this process (``/proc/PID/comm``, ``ps``) so idle and busy workers can be told apart."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+
+
+def _watchdog(parent_pid: int) -> None:
+    """End this process as soon as the server is gone, even in the middle of a compiled call."""
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(0)
+        time.sleep(WATCHDOG_S)
+
+
+class _Stop(Exception):
+    """The job ends without a report (its parent is gone)."""
+
+
+class _Child:
+    """The serving loop of a pooled process: wait for a job, train it, report, repeat."""
+
+    def __init__(
+        self,
+        control: Connection,
+        output: Connection,
+        parent_pid: int,
+        jobs_per_process: int,
+        recycle_uss_mb: float,
+    ) -> None:
+        self.control, self.output, self.parent_pid = control, output, parent_pid
+        self.jobs_per_process, self.recycle_uss_mb = jobs_per_process, recycle_uss_mb
+        self.engine: Any = None
+        self.trainers: list[Any] = []  # compiled Trainers, most recently used last (at most KEPT_TRAINERS)
+        self.jobs_served = 0
+        self.orphan = False
+
+    def send(self, message: Message) -> None:
+        try:
+            self.output.send(message)
+        except (BrokenPipeError, OSError):
+            self.orphan = True
+
+    def serve(self) -> None:
+        threading.Thread(target=_watchdog, args=(self.parent_pid,), daemon=True).start()
+        _set_process_name(WARMING_NAME)
+        self.engine = importlib.import_module(ENGINE_MODULE)
+        if not self.control.poll(0):
+            self._prepare()
+        while not self.orphan:
+            _set_process_name(IDLE_NAME)
+            uss = memory_mb().get("uss", math.nan)
+            self.send({"type": "warm", "pid": os.getpid(), "jobs_served": self.jobs_served, "uss_mb": uss})
+            try:
+                message = self.control.recv()
+            except (EOFError, OSError):
+                return
+            if message == "exit":
+                return
+            if not isinstance(message, dict) or message.get("type") != "job":
+                continue  # a late control message of a job that has ended
+            _set_process_name(BUSY_NAME)
+            job = _Job(self, message)
+            job.run()
+            self.jobs_served += 1
+            if job.retiring:
+                return  # retire; the pool starts a fresh process
+
+    def will_retire(self) -> bool:
+        """True if this process retires after the job it is running (decided before its last message)."""
+        served = self.jobs_served + 1
+        return served >= self.jobs_per_process or memory_mb().get("uss", 0.0) > self.recycle_uss_mb
+
+    def _prepare(self) -> None:
+        """Trace the default model on stand-in data, so the first default job starts at once."""
+        with contextlib.suppress(Exception):
+            model_config, train_config = ModelConfig(), TrainConfig()
+            x = np.random.default_rng(0).standard_normal((train_config.batch_size * 2, 2)).astype(np.float32)
+            trainer = self.engine.Trainer(x, model_config, train_config, xla=False, epochs=1)
+            trainer.run()
+            self.trainers = [trainer]
+
+    def trainer_for(self, x_train, x_val, model_config, train_config, state, epochs) -> tuple[Any, bool]:
+        """A kept Trainer that fits these settings (no tracing), else a new one."""
+        engine = self.engine
+        xla = engine.Trainer.wants_xla(len(x_train), train_config, epochs)
+        for trainer in self.trainers:
+            if trainer.compatible(model_config, train_config, xla):
+                self.trainers.remove(trainer)
+                self.trainers.append(trainer)
+                trainer.begin(x_train, train_config, x_val, state=state, epochs=epochs)
+                return trainer, True
+        del self.trainers[: max(0, len(self.trainers) - KEPT_TRAINERS + 1)]  # free graphs before building
+        trainer = engine.Trainer(x_train, model_config, train_config, x_val, state=state, epochs=epochs)
+        self.trainers.append(trainer)
+        return trainer, False
+
+
+class _Job:
+    """One job inside the child: obey control messages, train in short compiled calls, report."""
+
+    def __init__(self, child: _Child, spec: Message) -> None:
+        self.child, self.spec = child, spec
+        self.id = spec["job"]
+        self.paused = bool(spec.get("paused"))
+        self.steps = 0  # epochs still to train while paused (Step)
+        self.stop = self.lost = False
+        self.changes: dict[str, float] = {}
+        self.heartbeat_timeout = spec.get("heartbeat_timeout")
+        self.last_contact = time.monotonic()
+        self.reported_pause = False
+        self.retiring = False
+        # The epochs whose weights the run keeps; a fused call ends at the next one.
+        self.schedule: SnapshotSchedule = spec.get("snapshot_schedule") or SnapshotSchedule()
+        self.epochs_per_s: float | None = None  # slow motion (None: full speed)
+        self.epoch = spec.get("state").epoch if spec.get("state") is not None else 0  # last one sent
+
+    def send(self, message: Message) -> None:
+        self.child.send({**message, "job": self.id})
+
+    def handle(self, command: Any) -> None:
+        self.last_contact = time.monotonic()
+        if command == "pause":
+            self.paused = True
+        elif command == "resume":
+            self.paused, self.steps, self.reported_pause = False, 0, False
+        elif command == "step":
+            self.paused, self.steps, self.reported_pause = True, self.steps + 1, False
+        elif command == "stop":
+            self.stop = True
+        elif isinstance(command, dict) and command.get("type") == "set":
+            self.changes.update(
+                {k: command[k] for k in ("learning_rate", "beta") if command.get(k) is not None}
+            )
+        elif isinstance(command, dict) and command.get("type") == "speed":
+            self.epochs_per_s = command.get("epochs_per_s")
+            # Said back with the last epoch trained at the old pace: no call is running now
+            # (control is read between calls), so every later epoch keeps the new one.
+            self.send(
+                {
+                    "type": "speed",
+                    "epochs_per_s": self.epochs_per_s,
+                    "epoch": self.epoch,
+                    "at": time.monotonic(),
+                }
+            )
+
+    def check_control(self, wait: float) -> None:
+        control = self.child.control
+        try:
+            if control.poll(wait):
+                while True:
+                    self.handle(control.recv())
+                    if not control.poll(0):
+                        break
+        except (EOFError, OSError):
+            self.child.orphan = True  # the parent closed the pipe or died
+        if self.child.orphan:
+            raise _Stop
+        if self.heartbeat_timeout and time.monotonic() - self.last_contact > self.heartbeat_timeout:
+            self.lost = True
+
+    def run(self) -> None:
+        spec = self.spec
+        trainer = None
+        try:
+            self.check_control(0)
+            mc = ModelConfig.from_dict(spec["model_config"])
+            tc = TrainConfig.from_dict(spec["train_config"])
+            x_train, x_val = self.child.engine.split_data(spec["x"], tc)
+            trainer, reused = self.child.trainer_for(
+                x_train, x_val, mc, tc, spec.get("state"), spec.get("epochs")
+            )
+            # streamlit_imported: proof for tests that no page code ran in this process.
+            self.send(
+                {
+                    "type": "ready",
+                    "n_train": len(x_train),
+                    "n_val": 0 if x_val is None else len(x_val),
+                    "streamlit_imported": "streamlit" in sys.modules,
+                    "reused": reused,
+                }
+            )
+            self._loop(trainer)
+        except _Stop:
+            return  # nobody to report to
+        except Exception as exc:  # report anything; the parent decides what to show
+            traceback.print_exc()
+            self.child.trainers = []  # their state is unknown now
+            if trainer is not None and trainer.history:
+                with contextlib.suppress(Exception):
+                    self.send({"type": "state", "state": trainer.state()})
+            self._terminal({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
+
+    def _end(self, trainer, reason: str, message: str) -> None:
+        self.send({"type": "state", "state": trainer.state()})
+        self._terminal({"type": "done", "reason": reason, "message": message})
+
+    def _terminal(self, message: Message) -> None:
+        """The job's last message, saying whether this process retires after it."""
+        self.retiring = self.child.will_retire()
+        self.send({**message, "retiring": self.retiring})
+
+    def _slow_motion(self, started: float, trainer) -> None:
+        """With a speed set, wait out the rest of this epoch's share of a second (answering control)."""
+        while self.epochs_per_s and not trainer.done:
+            left = started + 1.0 / self.epochs_per_s - time.monotonic()
+            if left <= 0 or self.stop or self.lost or (self.paused and not self.steps):
+                return
+            self.check_control(min(left, CONTROL_EVERY_S))
+
+    def _loop(self, trainer) -> None:
+        last_weights = -math.inf
+        while True:
+            self.check_control(0.0)
+            if self.lost:
+                self._end(
+                    trainer,
+                    "stopped",
+                    f"Stopped after epoch {trainer.epoch}: the page stopped checking in for "
+                    f"{self.heartbeat_timeout:g} s (tab closed?).",
+                )
+                return
+            if self.stop:
+                self._end(trainer, "stopped", f"Stopped by you after epoch {trainer.epoch}.")
+                return
+            if self.paused and self.steps == 0:
+                if not self.reported_pause:
+                    self.send({"type": "paused", "epoch": trainer.epoch, "at": time.monotonic()})
+                    self.reported_pause = True
+                self.check_control(CONTROL_EVERY_S)  # idle without spinning
+                continue
+            if self.changes and trainer.at_epoch_boundary:
+                if "learning_rate" in self.changes:
+                    trainer.set_learning_rate(float(self.changes["learning_rate"]))
+                if "beta" in self.changes:
+                    trainer.set_beta(float(self.changes["beta"]))
+                self.changes = {}
+            started = time.monotonic()
+            # One epoch per call when stepping, slowed down, or in the first DENSE_EPOCHS (each
+            # of which the timeline keeps); otherwise fused calls, each of whose last epoch may be
+            # a snapshot. (Ending calls at scheduled epochs instead gave every call a new shape:
+            # a retrace each, ~6 epochs/s instead of thousands on 200 rows.)
+            one = self.steps or self.epochs_per_s or trainer.epoch < DENSE_EPOCHS
+            records = trainer.run(max_epochs=1 if one else None)
+            if not records:
+                continue  # part of a long epoch: check the controls, then go on
+            if self.steps:
+                self.steps -= 1
+            # The weights after a call are its last epoch's, exactly: offer that epoch to the schedule.
+            snapshot, _ = self.schedule.offer(int(records[-1]["epoch"]))
+            now = time.monotonic()
+            weights = None
+            if trainer.done or snapshot or now - last_weights >= WEIGHTS_EVERY_S:
+                weights, last_weights = trainer.weights(), now
+            self.epoch = int(records[-1]["epoch"])
+            for record in records[:-1]:
+                self.send({"type": "epoch", "record": record, "weights": None, "snapshot": False, "at": now})
+            self.send(
+                {"type": "epoch", "record": records[-1], "weights": weights, "snapshot": snapshot, "at": now}
+            )
+            self._slow_motion(started, trainer)
+            if trainer.done:
+                self._end(trainer, trainer.stop_reason, trainer.message)
+                return
+
+
+def _main(
+    control_fd: int, output_fd: int, parent_pid: int, jobs_per_process: int, recycle_uss_mb: float
+) -> None:
+    """``python -m vae.training.worker_child CONTROL_FD OUTPUT_FD PARENT_PID JOBS USS_MB``: serve jobs until told to exit."""
+    control = Connection(control_fd, writable=False)
+    output = Connection(output_fd, readable=False)
+    try:
+        _Child(control, output, parent_pid, jobs_per_process, recycle_uss_mb).serve()
+    finally:
+        output.close()
+        control.close()
+
+
+if __name__ == "__main__":
+    _main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
