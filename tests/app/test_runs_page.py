@@ -237,7 +237,7 @@ def test_exports_are_correct(weights, dataset):
 def test_page_never_imports_tensorflow(tmp_path):
     code = (
         "import sys\nfrom streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}).run()\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
         f"at.switch_page({PAGE!r}).run()\n"
         "assert not at.exception\n"
         "sys.exit(int(any(m in sys.modules for m in ('tensorflow', 'keras'))))\n"
