@@ -19,13 +19,14 @@ result):
 - ``pool_pss_mb``: memory of the server's warm training processes in all
   (proportional set size: the libraries they share are counted once).
 - ``server_rss_growth_mb``: the Streamlit process's RSS growth over the runs.
+- ``blank_page_crashes``: runs after which the page went blank (Streamlit's
+  frontend threw; the benchmark reloads the page, as a user would, and goes on).
 
 Measured in this process, without a browser:
 
-- ``pause_worker_s`` and ``step_worker_s``: the same Pause and Step as the
+- ``start_worker_s``, ``pause_worker_s`` and ``step_worker_s``: Start, Pause and Step as the
   worker answers them (``bench_worker_controls``), the floor under the browser
   figures.
-
 - ``epochs_per_s_200`` against ``cli_epochs_per_s_200``: epochs/s on 200 rows
   through a pooled worker (several tiny epochs per compiled call) against the
   CLI engine's one call per epoch (``vae.engine.fit``), same settings.
@@ -102,7 +103,8 @@ def _timed(page, click, pattern: str, flags: str = "", timeout_s: float = 60.0) 
         shown = page.locator(PROGRESS).first.inner_text() if page.locator(PROGRESS).count() else "-"
         shot = Path(tempfile.gettempdir()) / "bench_latency_timeout.png"
         page.screenshot(path=shot, full_page=True)
-        _say(f"timed out; the page is in {shot}")
+        body = page.evaluate("() => document.body.innerText.slice(0, 300)")
+        _say(f"timed out at {page.url}; the page is in {shot}; its text: {body!r}")
         raise TimeoutError(
             f"the page never showed {pattern!r} within {timeout_s:g} s; it shows {shown!r}"
         ) from error
@@ -142,6 +144,9 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 context.set_default_timeout(120_000)
                 page = context.new_page()
+                page.on("crash", lambda *_: _say("the browser tab crashed"))
+                page.on("pageerror", lambda error: _say(f"page error: {error}"))
+                page.on("console", lambda m: m.type == "error" and _say(f"console error: {m.text[:300]}"))
                 _say(f"server up at {url}; opening Train")
                 page.goto(f"{url}/train")
                 _wait_idle(page)
@@ -149,11 +154,25 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                 _wait_idle(page)
                 time.sleep(1.0)
                 rss_start = memory_mb(server.pid).get("rss", float("nan"))
-                starts = []
+                starts, crashes = [], 0
                 for i in range(runs):
-                    name = "Start" if i == 0 else "Train again"
-                    button = page.get_by_role("button", name=name, exact=True)
-                    starts.append(_timed(page, button.click, r"Epoch [1-9]"))
+                    button = page.locator(".st-key-tr_start button").first  # "Start", then "Train again"
+                    try:
+                        starts.append(_timed(page, button.click, r"Epoch [1-9]"))
+                    except TimeoutError:
+                        if page.evaluate("() => document.body.innerText.trim()"):
+                            raise
+                        # Streamlit's frontend threw ("'setIn' cannot be called on an ElementNode") and
+                        # left a blank page, as a user would see it: count it, reload as they would.
+                        crashes += 1
+                        _say("the page went blank; reloading it")
+                        page.reload()
+                        _wait_idle(page)
+                        moons = page.get_by_role("button", name="Use two moons")
+                        if moons.count():  # the URL did not bring the dataset back
+                            moons.click()
+                            _wait_idle(page)
+                        continue
                     _say(f"run {i + 1}/{runs}: first epoch after {starts[-1]:.3f} s")
                     page.wait_for_function(
                         "() => !document.querySelector(\"[data-testid='stProgress']\").innerText.match(/Compiling|Starting/)"
@@ -167,7 +186,7 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
                 # A long run: pause, step, resume, a few times.
                 _tick(page, "tr_until_paused", True)
                 _wait_idle(page)
-                page.get_by_role("button", name="Train again", exact=True).click()
+                page.locator(".st-key-tr_start button").first.click()
                 page.locator(PROGRESS).first.filter(has_text="until you pause").wait_for()
                 _say("long run started")
                 pause_s, step_s = [], []
@@ -204,6 +223,7 @@ def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, 
         "start_first_epoch_s": round(statistics.median(starts[1:]), 3),
         "start_first_epoch_max_s": round(max(starts[1:]), 3),
         "start_runs": len(starts),
+        "blank_page_crashes": crashes,
         "pause_s": round(statistics.median(pause_s), 3),
         "pause_max_s": round(max(pause_s), 3),
         "step_s": round(statistics.median(step_s), 3),
@@ -266,7 +286,9 @@ def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
 def bench_worker_controls(repeats: int = 5) -> dict[str, Any]:
     """Pause and Step as the worker answers them, without the page: the browser figures' floor.
 
-    A pooled job trains 200 rows until paused; ``pause_worker_s`` is from ``job.pause()`` to its
+    ``start_worker_s``: ``job.start()`` of the default two-moons run on a pooled process to its first
+    epoch's message (median of the later jobs; the first reported apart). A pooled job then
+    trains 200 rows until paused; ``pause_worker_s`` is from ``job.pause()`` to its
     "paused" message in this process, ``step_worker_s`` from ``job.step()`` to the stepped epoch's
     "paused" message (medians). The rest of ``pause_s`` and ``step_s`` is the page: the click's
     script rerun and drawing the answer.
@@ -283,17 +305,29 @@ def bench_worker_controls(repeats: int = 5) -> dict[str, Any]:
             time.sleep(0.002)
         raise TimeoutError(f"the worker did not confirm within {timeout_s:g} s")
 
-    x = generate(DataConfig(n_samples=200)).standardized()
+    def first_epoch(job, since: float, timeout_s: float = 120.0) -> float:
+        deadline = time.monotonic() + timeout_s
+        while not any(m["type"] == "epoch" for m in job.poll()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the worker trained no epoch within {timeout_s:g} s")
+            time.sleep(0.002)
+        return time.monotonic() - since
+
+    x = generate(DataConfig(n_samples=2000)).standardized()  # the Train page's two moons
     pool().warm()
+    starts = []
+    for _ in range(repeats + 1):  # the first job may meet a process still warming, or trace
+        job = TrainingJob(x, ModelConfig(), TrainConfig())
+        t0 = time.monotonic()
+        job.start()
+        starts.append(first_epoch(job, t0))
+        job.stop()
+    x = x[:200]
     job = TrainingJob(x, ModelConfig(), TrainConfig(until_paused=True))
     job.start()
     pauses, steps = [], []
     try:
-        deadline = time.monotonic() + 120.0
-        while not any(m["type"] == "epoch" for m in job.poll()):  # past tracing, as on the page
-            if time.monotonic() > deadline:
-                raise TimeoutError("the worker trained no epoch within 120 s")
-            time.sleep(0.01)
+        first_epoch(job, time.monotonic())  # past tracing, as on the page
         for _ in range(repeats):
             job.resume()
             time.sleep(0.5)
@@ -308,6 +342,8 @@ def bench_worker_controls(repeats: int = 5) -> dict[str, Any]:
         job.stop()
         pool().shutdown()
     return {
+        "start_worker_first_s": round(starts[0], 3),
+        "start_worker_s": round(statistics.median(starts[1:]), 3),
         "pause_worker_s": round(statistics.median(pauses), 3),
         "pause_worker_max_s": round(max(pauses), 3),
         "step_worker_s": round(statistics.median(steps), 3),

@@ -44,7 +44,7 @@ def test_train_ae_and_vae_side_by_side(app_url, page):
     expect(main.get_by_text("two moons", exact=False).first).to_be_visible()
     expect(page.get_by_role("checkbox", name="Autoencoder")).to_be_checked()
     expect(page.get_by_role("checkbox", name="VAE", exact=True)).to_be_checked()
-    epochs = page.get_by_label("Epochs")
+    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
     epochs.fill(str(EPOCHS))
     epochs.press("Enter")
     page.get_by_role("button", name=re.compile("Train the ticked models")).click()

@@ -80,7 +80,7 @@ def toggle_grid_off_and_on(page: Page) -> None:
 
 def short_comparison(page: Page) -> None:
     open_page(page, "compare")
-    epochs = page.get_by_label("Epochs")
+    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
     epochs.fill(str(COMPARE_EPOCHS))
     epochs.press("Enter")
     wait_for_app(page)
