@@ -6,6 +6,8 @@ included); they use tiny data and few epochs and are marked slow.
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import os
 import signal
@@ -14,6 +16,7 @@ import time
 import numpy as np
 import pytest
 
+from vae import decode
 from vae.config import DEFAULT_STEPS, DataConfig, default_epochs
 from vae.data.presets import generate
 from vae.ui import train_charts, train_form
@@ -205,7 +208,7 @@ def test_live_panel_offers_views_for_more_than_two_columns(app_test):
     at.switch_page(PAGE).run()
     assert not at.exception
     (kind,) = [b for b in at.get("button_group") if b.key == "tr_panel_view_kind"]
-    assert kind.value == "pca" and kind.options == ["PCA projection (2-D)", "Two columns"]
+    assert kind.value == "pca" and kind.options == ["PCA projection (2-D)", "Two columns", "Scatter matrix"]
     assert any("PCA of the 13 standardized columns" in c.value for c in at.caption)
     view = at.session_state[state.TRAIN_VIEWS].view
     assert view.projection.titles[0].startswith("PC1 (")
@@ -214,3 +217,96 @@ def test_live_panel_offers_views_for_more_than_two_columns(app_test):
     view = at.session_state[state.TRAIN_VIEWS].view
     assert view.projection.titles == ("proline", "alcohol")
     np.testing.assert_array_equal(view.projection.apply(view.values)[:, 0], view.values[:, -1])
+
+
+def test_the_scatter_matrix_on_train_is_a_still_of_the_data_and_the_model_at_one_epoch(app_test):
+    from tests.app.test_timeline import open_train as open_with_run
+    from tests.unit.test_columns import WINE_COLUMNS, wine_csv
+    from tests.weights import random_weights
+    from vae import data
+    from vae.config import ModelConfig, TrainConfig
+    from vae.run import Run
+    from vae.ui import state, timeline
+
+    dataset = data.build_dataset(data.read_table(wine_csv()), label_column="class")
+    config = ModelConfig(input_dim=13)
+    run = Run(dataset.config, config, TrainConfig(epochs=5), status="finished")
+    for epoch in range(1, 6):
+        run.history.append({"epoch": epoch, "loss": 3.0 / epoch, "recon": 2.0 / epoch, "kl": 1.0})
+        run.weights = random_weights(config, seed=epoch)
+        run.snapshots.add(epoch, run.weights)
+    at = open_with_run(app_test, run, dataset)
+    (kind,) = [b for b in at.get("button_group") if b.key == "tr_panel_view_kind"]
+    kind.set_value("matrix").run()
+    assert not at.exception
+
+    def matrix() -> dict:
+        (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("tr_panel_matrix")]
+        return json.loads(chart.proto.spec)
+
+    def values(dimension: dict) -> np.ndarray:  # Plotly sends NumPy arrays as typed base64
+        encoded = dimension["values"]
+        return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"])
+
+    def names(spec: dict) -> list[str]:
+        return [t["name"] for t in spec["data"] if t["type"] == "splom"]
+
+    spec = matrix()
+    assert names(spec) == ["data", "reconstructions", "samples from the prior"]
+    assert [d["label"] for d in spec["data"][0]["dimensions"]] == list(WINE_COLUMNS[:6])
+    assert at.multiselect(key="tr_panel_view_matrix").value == list(WINE_COLUMNS[:6])
+    still = [c.value for c in at.caption if "A still picture" in c.value]
+    assert still == [
+        "Scatter matrix of 6 of 13 columns (each panel: one pair). A still picture at epoch 5: "
+        "the matrix does not move while training (the PCA and two-column views do)."
+    ]
+    # The model's points: the reconstructions of the drawn rows by the epoch-5 weights.
+    view = at.session_state[state.TRAIN_VIEWS].view
+    recon = dataset.standardizer.inverse_transform(decode.reconstruct(run.weights, view.x_std))
+    np.testing.assert_allclose(values(spec["data"][1]["dimensions"][0]), recon[:, 0], rtol=1e-5)
+    # Replaying epoch 2 on the timeline redraws it with that epoch's weights.
+    at.select_slider(key=timeline.EPOCH).set_value(2).run()
+    assert any("A still picture at epoch 2:" in c.value for c in at.caption)
+    earlier = dataset.standardizer.inverse_transform(
+        decode.reconstruct(run.snapshots.weights_at(2)[1], view.x_std)
+    )
+    np.testing.assert_allclose(values(matrix()["data"][1]["dimensions"][0]), earlier[:, 0], rtol=1e-5)
+    # Fewer columns in the matrix; the latent view beside it stays live.
+    at.multiselect(key="tr_panel_view_matrix").set_value(["alcohol", "proline"]).run()
+    assert [d["label"] for d in matrix()["data"][0]["dimensions"]] == ["alcohol", "proline"]
+    assert [e for e in at.get("bidi_component") if e.proto.id.endswith("tr_latent_plot")]
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_while_training_the_scatter_matrix_stays_still_until_redrawn(app_test):
+    import re
+
+    from tests.unit.test_columns import wine_csv
+    from vae import data
+
+    at = app_test("app.py", default_timeout=60)
+    at.session_state["ll_dataset"] = data.build_dataset(data.read_table(wine_csv()), label_column="class")
+    at.run()
+    at.switch_page(PAGE).run()
+    (kind,) = [b for b in at.get("button_group") if b.key == "tr_panel_view_kind"]
+    kind.set_value("matrix").run()
+    assert any("A still picture before training (data only)" in c.value for c in at.caption)
+    at.select_slider(key="tr_batch").set_value(64).run()
+    at.toggle(key="tr_until_paused").set_value(True).run()
+    at.button(key="tr_start").click().run()
+
+    def still_epoch(a) -> int | None:
+        found = [re.search(r"A still picture at epoch ([\d,]+):", c.value) for c in a.caption]
+        return next((int(m.group(1).replace(",", "")) for m in found if m), None)
+
+    try:
+        wait_for(at, lambda a: still_epoch(a) is not None)
+        drawn = still_epoch(at)
+        wait_for(at, lambda a: a.session_state["ll_run"].epochs_done > drawn + 20)
+        assert still_epoch(at) == drawn  # still while training
+        at.button(key="tr_matrix_redraw").click().run()
+        assert still_epoch(at) > drawn + 20
+        assert not at.exception
+    finally:
+        stop_job(at)

@@ -8,6 +8,7 @@ slowed one could.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -47,6 +48,10 @@ def test_watch_speed_slows_the_running_training_and_full_speed_resumes(app_test)
         run = at.session_state["ll_run"]
         assert run.status == "training" and since <= run.epochs_done
         assert run.epochs_done - (since - 1) <= 5.0 * elapsed + 2
+        # The progress label measures the new pace, not the average since the start.
+        label = at.get("progress")[0].proto.text
+        rate = float(re.search(r"([\d.,]+) epochs/s", label).group(1).replace(",", ""))
+        assert rate <= 5.0 * 1.3, label
 
         # Leaving the page and coming back shows the job's speed (the widget forgot its own).
         at.switch_page("pages/home.py").run()

@@ -41,7 +41,7 @@ def view_picker(
     kind_key, x_key, y_key, matrix_key = (f"{key}_{name}" for name in ("kind", "x", "y", "matrix"))
     # Widgets forget their value when the page changes: set them from the kept choice each run.
     st.session_state[kind_key] = choice.kind if choice.kind in kinds else kinds[0]
-    with st.container(horizontal=True, key=f"{key}_picker"):
+    with st.container(key=f"{key}_picker"):  # not horizontal: in a half-width column the choices wrap
         kind = st.segmented_control(
             "View",
             list(kinds),
@@ -53,7 +53,8 @@ def view_picker(
             help=f"{len(columns)} columns: show a PCA plane of all of them, any two, "
             f"or a scatter matrix of up to {views.MAX_MATRIX_COLUMNS}.",
         )
-        if kind == "columns":
+    if kind == "columns":
+        with st.container(horizontal=True, key=f"{key}_columns"):
             x, y = views.pick_columns(names, choice)
             st.session_state[x_key], st.session_state[y_key] = x, y
             st.selectbox("Horizontal", names, key=x_key, on_change=_store, args=(x_key, "x"))

@@ -22,6 +22,7 @@ it never blink (measured by tests/e2e/test_live_view.py):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -29,7 +30,7 @@ from vae.curves import Curves
 from vae.data.dataset import Dataset
 from vae.decode import NetworkWeights
 from vae.run import Run
-from vae.ui import palette, preview, state, train_views
+from vae.ui import data_view, palette, preview, state, train_views
 from vae.ui.live_plot import live_plot
 from vae.views import ViewChoice
 
@@ -64,6 +65,9 @@ class Cache:
     curves: Curves = field(default_factory=Curves)
     view_key: tuple = (0, None, None)
     view: train_views.ViewData | None = None
+    # The scatter matrix is a still picture: the epoch it shows, and its figure (built once per epoch).
+    matrix_at: tuple[int, NetworkWeights | None] | None = None
+    matrix_figure: tuple[tuple, Any] | None = None
 
 
 def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) -> Cache:
@@ -71,7 +75,7 @@ def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) 
     if not isinstance(cache, Cache):
         cache = st.session_state[state.TRAIN_VIEWS] = Cache()
     if cache.run_id != id(run):
-        cache.run_id, cache.curves = id(run), Curves()
+        cache.run_id, cache.curves, cache.matrix_at = id(run), Curves(), None
     latent_dim = run.model_config.latent_dim if run is not None else None
     if cache.view is None or cache.view_key != (id(dataset), latent_dim, choice):
         cache.view_key = (id(dataset), latent_dim, choice)
@@ -173,14 +177,18 @@ def render(
     with st.container(key="train_views"):
         left, right = st.columns(2, gap="medium")
         with left, st.container(key="train_panel"):
-            preview.view_picker(dataset.columns, "tr_panel_view", kinds=("pca", "columns"))
-            if cache.view.projection is not None and cache.view.projection.caption:
-                st.caption(cache.view.projection.caption)
-            live_plot(
-                train_views.panel_spec(dataset, cache.view, weights),
-                key="tr_panel_plot",
-                height=train_views.VIEW_HEIGHT,
-            )
+            picked = preview.view_picker(dataset.columns, "tr_panel_view")
+            matrix = dataset.n_dims > 2 and picked.kind == "matrix"
+            if matrix:  # too many panels for half the width: drawn below, across the page
+                st.caption("The scatter matrix is below, a still picture; the latent view beside stays live.")
+            else:
+                if cache.view.projection is not None and cache.view.projection.caption:
+                    st.caption(cache.view.projection.caption)
+                live_plot(
+                    train_views.panel_spec(dataset, cache.view, weights),
+                    key="tr_panel_plot",
+                    height=train_views.VIEW_HEIGHT,
+                )
         with right, st.container(key="train_latent"):
             latent_dim = run.model_config.latent_dim if run is not None else 2
             dims = latent_dims(latent_dim)
@@ -194,3 +202,54 @@ def render(
                 key=SPREAD,
                 help="Draw each point's posterior q(z|x) as an ellipse of one standard deviation.",
             )
+    if matrix:
+        with st.container(key="train_matrix"):
+            _matrix_still(dataset, run, cache, picked, replay)
+
+
+def _matrix_still(
+    dataset: Dataset,
+    run: Run | None,
+    cache: Cache,
+    choice: ViewChoice,
+    replay: tuple[int, NetworkWeights] | None,
+) -> None:
+    """The scatter matrix of the data and the model's points at one epoch, a still picture.
+
+    Up to 15 panels cannot be redrawn 4 times a second without blinking (a Plotly figure
+    remounts when it changes; the live canvas draws one panel): while the run trains, the
+    matrix keeps the epoch it was drawn at until the user redraws it; paused, finished or
+    replayed, it shows the epoch in view.
+    """
+    if replay is not None:
+        shown: tuple[int, NetworkWeights | None] = replay
+    elif run is not None and len(run.snapshots):
+        shown = run.snapshots.weights_at(run.epochs_done)  # the newest weights and their epoch
+    else:
+        shown = (0, None)
+    stale = cache.matrix_at is None or cache.matrix_at[1] is None  # nothing drawn of the model yet
+    if stale or replay is not None or run is None or run.status != "training":
+        cache.matrix_at = shown
+    epoch, weights = cache.matrix_at
+    key = (id(dataset), choice, epoch, id(weights))
+    if cache.matrix_figure is None or cache.matrix_figure[0] != key:
+        sets = train_views.panel_sets(dataset, cache.view, weights)
+        figure, caption = data_view.points_figure(sets, dataset.columns, choice, legend_title="")
+        figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+        cache.matrix_figure = (key, (figure, caption))
+    figure, caption = cache.matrix_figure[1]
+    when = f"at epoch {epoch:,}" if weights is not None else "before training (data only)"
+    still = (
+        f"{caption} A still picture {when}: the matrix does not move while training "
+        "(the PCA and two-column views do)."
+    )
+    st.caption(still)
+    if run is not None and run.status == "training" and replay is None:
+        st.button(
+            "Redraw at the newest epoch",
+            key="tr_matrix_redraw",
+            icon="🔁",
+            on_click=lambda: setattr(cache, "matrix_at", None),
+            help="Draw the matrix again with the newest weights (it stays still while training).",
+        )
+    st.plotly_chart(figure, key="tr_panel_matrix")

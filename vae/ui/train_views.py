@@ -20,6 +20,7 @@ from vae.curves import Curves
 from vae.data.dataset import Dataset
 from vae.decode import NetworkWeights
 from vae.ui import palette
+from vae.ui.data_view import PointSet
 
 LOSS_HEIGHT = 260
 VIEW_HEIGHT = 330
@@ -161,23 +162,28 @@ def _points(x: np.ndarray, y: np.ndarray, color: str, size: float, opacity: floa
     return {"color": color, "size": size, "opacity": opacity, "x": rounded(x, 4), "y": rounded(y, 4)}
 
 
-def panel_spec(dataset: Dataset, view: ViewData, weights: NetworkWeights | None) -> dict[str, Any]:
-    """The data (grey), their reconstructions (blue) and prior samples (green) in the view's plane."""
-    plane = view.projection.apply if view.projection is not None else (lambda x: np.asarray(x)[:, :2])
-    shown = plane(view.values)
-    points = [_points(shown[:, 0], shown[:, 1], palette.DATA, 5, 0.35)]
-    legend = [[palette.DATA, "data"]]
+def panel_sets(dataset: Dataset, view: ViewData, weights: NetworkWeights | None) -> list[PointSet]:
+    """The data (grey), their reconstructions (blue) and prior samples (green), in original units.
+
+    Without finite weights, only the data.
+    """
+    sets = [PointSet(view.values, "data", palette.DATA, 5, 0.35)]
     if weights is not None and weights.is_finite() and view.z_prior is not None:
         recon = dataset.standardizer.inverse_transform(decode.reconstruct(weights, view.x_std))
         samples = dataset.standardizer.inverse_transform(decode.decode(weights, view.z_prior))
-        points += [
-            _points(*plane(recon).T, palette.RECONSTRUCTION, 4, 0.7),
-            _points(*plane(samples).T, palette.PRIOR_SAMPLES, 4, 0.6),
+        sets += [
+            PointSet(recon, "reconstructions", palette.RECONSTRUCTION, 4, 0.7),
+            PointSet(samples, "samples from the prior", palette.PRIOR_SAMPLES, 4, 0.6),
         ]
-        legend += [
-            [palette.RECONSTRUCTION, "reconstructions"],
-            [palette.PRIOR_SAMPLES, "samples from the prior"],
-        ]
+    return sets
+
+
+def panel_spec(dataset: Dataset, view: ViewData, weights: NetworkWeights | None) -> dict[str, Any]:
+    """The data (grey), their reconstructions (blue) and prior samples (green) in the view's plane."""
+    plane = view.projection.apply if view.projection is not None else (lambda x: np.asarray(x)[:, :2])
+    sets = panel_sets(dataset, view, weights)
+    points = [_points(*plane(s.values).T, s.color, s.size, s.opacity) for s in sets]
+    legend = [[s.color, s.name] for s in sets]
     titles = view.projection.titles if view.projection is not None else (*dataset.columns, "")[:2]
     panel = {
         "title": "Data space",

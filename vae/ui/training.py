@@ -108,7 +108,8 @@ class Clock:
 
 
 def epochs_per_s(run: Run | None) -> float:
-    """Training speed for the progress bar: wall clock when measurable, else the epochs' own timings.
+    """Training speed for the progress bar: wall clock when measurable, else the epochs' own timings
+    (at most the watch speed).
 
     The first epoch is left out of the fallback: it includes compiling the model.
     """
@@ -119,7 +120,9 @@ def epochs_per_s(run: Run | None) -> float:
         return rate
     seconds = [r.get("seconds", math.nan) for r in run.history[-20:] if r.get("epoch", 1) > 1]
     total = sum(s for s in seconds if math.isfinite(s))
-    return len(seconds) / total if total > 0 else math.nan
+    rate = len(seconds) / total if total > 0 else math.nan
+    slow = speed()[0]  # the epochs' timings leave out slow motion's waits
+    return min(rate, slow) if slow is not None and math.isfinite(rate) else rate
 
 
 def clock() -> Clock:
@@ -294,6 +297,8 @@ def sync() -> bool:
             run.state = None  # a job runs: the saved state is behind it now
         elif kind == "paused":
             ticker.held_epoch = int(message["epoch"])
+        elif kind == "speed":  # a new pace from here on: measure it afresh (as after a pause)
+            ticker.freeze()
         elif kind == "state":
             run.state = message["state"]
         elif kind == "epoch":

@@ -22,7 +22,7 @@ from typing import Any
 from vae.ui import components
 
 _COMPONENT = components.register("live_plot", Path(__file__).parent, "plot")
-LEGEND_PX = 28  # the legend line under the canvas
+LEGEND_PX = 46  # the legend under the canvas: room for two lines (a half-width plot with labels wraps)
 
 
 def live_plot(spec: dict[str, Any], *, key: str, height: int) -> None:
