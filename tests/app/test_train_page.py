@@ -223,12 +223,13 @@ def test_the_scatter_matrix_on_train_is_a_still_of_the_data_and_the_model_at_one
     from tests.app.test_timeline import open_train as open_with_run
     from tests.unit.test_columns import WINE_COLUMNS, wine_csv
     from tests.weights import random_weights
-    from vae import data
     from vae.config import ModelConfig, TrainConfig
+    from vae.data.build import build_dataset
+    from vae.data.csv_reader import read_table
     from vae.run import Run
     from vae.ui import state, timeline
 
-    dataset = data.build_dataset(data.read_table(wine_csv()), label_column="class")
+    dataset = build_dataset(read_table(wine_csv()), label_column="class")
     config = ModelConfig(input_dim=13)
     run = Run(dataset.config, config, TrainConfig(epochs=5), status="finished")
     for epoch in range(1, 6):
@@ -283,10 +284,11 @@ def test_while_training_the_scatter_matrix_stays_still_until_redrawn(app_test):
     import re
 
     from tests.unit.test_columns import wine_csv
-    from vae import data
+    from vae.data.build import build_dataset
+    from vae.data.csv_reader import read_table
 
     at = app_test("app.py", default_timeout=60)
-    at.session_state["ll_dataset"] = data.build_dataset(data.read_table(wine_csv()), label_column="class")
+    at.session_state["ll_dataset"] = build_dataset(read_table(wine_csv()), label_column="class")
     at.run()
     at.switch_page(PAGE).run()
     (kind,) = [b for b in at.get("button_group") if b.key == "tr_panel_view_kind"]
