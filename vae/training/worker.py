@@ -44,7 +44,7 @@ Parent -> child (control pipe):
   every ``CONTROL_EVERY_S`` (the engine trains in calls of ~0.04 s).
 - ``{"type": "set", "learning_rate": float | None, "beta": float | None}``:
   new settings, applied from the next epoch (recorded in its records).
-- ``{"type": "speed", "epochs_per_s": float | None}``: slow motion, for
+- ``{"type": "speed", "epochs_per_s": float | None, "request": int}``: slow motion, for
   watching: at most this many epochs per second (one epoch per compiled
   call, waiting between them while still answering control messages every
   ``CONTROL_EVERY_S``); None: full speed again.
@@ -67,8 +67,8 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
   ``at``: when the compiled call that trained it ended).
 - ``{"type": "paused", "epoch": int, "at": float}``: training has stopped
   for a pause (or after a step).
-- ``{"type": "speed", "epochs_per_s": float | None, "epoch": int, "at": float}``:
-  a speed change has taken effect; ``epoch`` is the last epoch trained at the
+- ``{"type": "speed", "epochs_per_s": float | None, "request": int, "epoch": int,
+  "at": float}``: speed change ``request`` has taken effect; ``epoch`` is the last epoch trained at the
   old pace (the compiled call running when it arrived finishes first).
   Measured on 200 rows: that call holds 15-25 epochs, and the page, which
   polls 4x/s, has ~100 more trained but not yet drawn when the user slows
@@ -469,6 +469,7 @@ class TrainingJob:
         # The first epoch trained at ``speed``, once the child has said so (a compiled call
         # running when the change arrived finishes at the old pace first).
         self.speed_since: int | None = None
+        self._speed_request = 0  # numbers speed changes, so a late answer to an earlier one is ignored
         self.id = next(_job_ids)
         self._worker: WorkerProcess | None = None
         self._lock = threading.Lock()
@@ -534,8 +535,8 @@ class TrainingJob:
                     if older.get("type") == "epoch" and not older.get("snapshot"):
                         older["weights"] = None
             self._pending.append(message)
-            if message.get("type") == "speed" and message.get("epochs_per_s") == self.speed:
-                self.speed_since = int(message["epoch"]) + 1
+            if message.get("type") == "speed" and message.get("request") == self._speed_request:
+                self.speed_since = int(message["epoch"]) + 1  # the answer to the latest change
         if message.get("type") in TERMINAL:
             self._ended.set()
 
@@ -588,7 +589,9 @@ class TrainingJob:
         with self._lock:  # before sending: the reader thread may deliver the answer at once
             before = self.speed, self.speed_since
             self.speed, self.speed_since = epochs_per_s, None
-        sent = self._send({"type": "speed", "epochs_per_s": epochs_per_s})
+            self._speed_request += 1
+            request = self._speed_request
+        sent = self._send({"type": "speed", "epochs_per_s": epochs_per_s, "request": request})
         if not sent:
             with self._lock:
                 self.speed, self.speed_since = before

@@ -205,6 +205,7 @@ class _Job:
                 {
                     "type": "speed",
                     "epochs_per_s": self.epochs_per_s,
+                    "request": command.get("request"),
                     "epoch": self.epoch,
                     "at": time.monotonic(),
                 }
