@@ -4,7 +4,7 @@
     python tools/screenshots.py                 # -> docs/screenshots/<page>.png, <page>-dark.png, drag-NN.png
     python tools/screenshots.py --out artifacts/screens --themes light
 
-For each theme it starts ``streamlit run app.py`` on a free port (dark:
+For each theme it starts ``python -m vae app`` on a free port (dark:
 ``--theme.base dark``), opens it in headless Chromium (Debian's, at
 /usr/bin/chromium, driven by Playwright), runs Home's "Try it now" tour so the
 pages show a trained model, then opens every page from the sidebar and saves a

@@ -1,5 +1,6 @@
-"""Command line: ``python -m vae train | bench | info``.
+"""Command line: ``python -m vae app | train | bench | info``.
 
+    python -m vae app                      # the app, as streamlit run app.py (options pass through)
     python -m vae train --data two_moons --epochs 60 --out run.zip
     python -m vae train --data points.csv --columns x,y --beta 4
     python -m vae bench --quick --json
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m vae", description="Latent Lab: train and benchmark VAEs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    sub.add_parser(
+        "app",
+        help="start the app: streamlit run app.py (its options follow, e.g. --server.port 8502), "
+        "making no outbound lookup from the server's start",
+        add_help=False,  # everything after "app" is Streamlit's
+    )
     train = sub.add_parser("train", help="train a model on a preset or a CSV file")
     data = train.add_argument_group("data")
     data.add_argument(
@@ -432,8 +439,29 @@ def cmd_info(args: argparse.Namespace) -> int:  # issue 8
     return 0
 
 
+def cmd_app(options: Sequence[str]) -> int:
+    """``streamlit run app.py OPTIONS`` in this process, with Streamlit's address lookups off first.
+
+    Streamlit's WebSocket origin check looks up this machine's addresses (a UDP socket towards
+    8.8.8.8, an HTTP request to checkip.amazonaws.com) for any foreign ``Origin``, and no setting
+    avoids it (``vae.ui.offline``). app.py turns the lookups off, but only once a session runs it;
+    here they are off before the server exists, so even a first request with a foreign Origin
+    makes none.
+    """
+    from streamlit.web import cli as streamlit_cli
+
+    from vae.ui import offline
+
+    offline.apply()
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    return streamlit_cli.main(["run", str(app), *options], prog_name="streamlit", standalone_mode=False) or 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["app"]:  # Streamlit parses the rest (argparse would take --server.port as ours)
+        return cmd_app(argv[1:])
     try:
         args = build_parser().parse_args(argv)
         if args.command == "train":

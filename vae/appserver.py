@@ -1,4 +1,5 @@
-"""Start and stop ``streamlit run app.py`` for browser tests, benchmarks and screenshots.
+"""Start and stop the app (``python -m vae app``: ``streamlit run app.py`` with no outbound lookups
+from its start) for browser tests, benchmarks and screenshots.
 
 One place for the free port, the health check, the process-group start and
 stop, and the headless-Chromium settings that work on this offline machine
@@ -38,25 +39,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The server is on this machine: its health check never goes through an HTTP proxy from the environment.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def healthy(url: str) -> bool:
     """True when the server at ``url`` answers its health check."""
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+        with _DIRECT.open(f"{url}/_stcore/health", timeout=2) as response:
             return response.status == 200
     except OSError:
         return False
 
 
+# How the README starts the app; ("-m", "streamlit", "run", "app.py") is the plain Streamlit way.
+APP_COMMAND = ("-m", "vae", "app")
+
+
 def start_server(
-    *extra_args: str, port: int | None = None, log: Path | None = None, timeout: float = 120.0
+    *extra_args: str,
+    port: int | None = None,
+    log: Path | None = None,
+    timeout: float = 120.0,
+    command: tuple[str, ...] = APP_COMMAND,
 ) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` in its own process group; returns (process, url) once healthy.
+    """The app as the README starts it (``python -m vae app``) in its own process group; returns
+    (process, url) once healthy.
 
     Args:
         extra_args: more ``streamlit run`` options, e.g. ``"--theme.base", "dark"``.
         port: the port (default: a free one).
         log: where the server's output goes (default: discarded).
         timeout: seconds to wait for the health check.
+        command: the Python arguments that start it (default ``APP_COMMAND``).
 
     Raises:
         RuntimeError: the server exited or did not answer in time (with its log's tail).
@@ -64,10 +79,7 @@ def start_server(
     port = port or free_port()
     cmd = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        *command,
         "--server.headless",
         "true",
         "--server.port",

@@ -2,7 +2,7 @@
 
 Benchmarks, not tests: each figure is measured once per run and reported
 with its target. The browser figures drive the app as a user does
-(Playwright + Debian's Chromium against ``streamlit run app.py``, as in
+(Playwright + Debian's Chromium against ``python -m vae app``, as in
 ``vae.bench_load``) and time with the page's own clock (``performance.now``,
 from just before the click to the first animation frame that shows the
 result):

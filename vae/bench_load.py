@@ -66,7 +66,7 @@ _OBSERVER = """
 
 
 def start_server(timeout: float = 120.0) -> tuple[subprocess.Popen, str, Path]:
-    """``streamlit run app.py`` on a free port in its own process group: (process, url, log path)."""
+    """The app (``python -m vae app``) on a free port in its own process group: (process, url, log path)."""
     log = Path(tempfile.mkstemp(prefix="latent-lab-load-", suffix=".log")[1])
     process, url = appserver.start_server(log=log, timeout=timeout)
     return process, url, log

@@ -1,6 +1,6 @@
 """Shared Playwright fixtures for browser tests, modeled on Streamlit's own e2e suite.
 
-- ``app_url`` (module scope): ``streamlit run app.py`` on a free port, in its own
+- ``app_url`` (module scope): ``python -m vae app`` (streamlit run app.py) on a free port, in its own
   process group, killed at teardown; ready when ``/_stcore/health`` answers ok.
 - ``browser`` (session scope): Debian's Chromium at /usr/bin/chromium, headless.
   Playwright's own browser download does not work here, so we never use it.

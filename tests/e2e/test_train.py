@@ -21,7 +21,7 @@ def _server_pid(app_url: str) -> int:
             args = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"streamlit" in b" ".join(args) and port.encode() in args:
+        if b"--server.port" in args and port.encode() in args:  # python -m vae app or streamlit run
             return int(proc.name)
     raise AssertionError(f"no streamlit server on port {port}")
 

@@ -10,9 +10,11 @@ accept every origin instead. This server listens on 127.0.0.1 only, so neither
 address can be where a legitimate page comes from; answering "unknown" (None,
 which the check skips) keeps the decision the same and makes no lookup.
 
-``apply()`` runs from app.py, so it covers the server once its first session
-has run (a browser opening the app); same-origin connections, the app's own,
-never reach the lookup.
+``python -m vae app`` (the README's way to start) calls ``apply()`` before the
+server starts, so no request, not even a first one with a foreign Origin before
+any page was opened, makes a lookup (tests/e2e/test_origin_lookup.py). app.py
+calls it too, which covers plain ``streamlit run app.py`` once its first
+session has run; same-origin connections, the app's own, never reach the lookup.
 """
 
 from __future__ import annotations
