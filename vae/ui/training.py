@@ -88,8 +88,9 @@ class Clock:
     last_epoch: int = 0
     held_epoch: int | None = None  # the epoch the worker confirmed it paused at
 
-    def tick(self, epoch: int) -> None:
-        now = time.monotonic()
+    def tick(self, epoch: int, at: float | None = None) -> None:
+        """Note that ``epoch`` arrived ``at`` (``time.monotonic()``; default now)."""
+        now = time.monotonic() if at is None else at
         if math.isnan(self.first_time):
             self.first_time, self.first_epoch = now, epoch
         self.last_time, self.last_epoch = now, epoch
@@ -305,7 +306,8 @@ def sync() -> bool:
             record = message["record"]
             run.history.append(record)
             ticker.held_epoch = None
-            ticker.tick(int(record["epoch"]))
+            # When it arrived, not when this poll drained it: polls 4x/s would add their jitter.
+            ticker.tick(int(record["epoch"]), message.get("received_at"))
             if message.get("weights") is not None:
                 run.weights = message["weights"]
             # The epoch timeline: the worker flags the epochs its snapshot schedule keeps.
