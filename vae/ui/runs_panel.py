@@ -423,10 +423,10 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             "weights: its curves go on in the Train page.",
         )
         load = c3.button(
-            "Load its settings into the Train form",
+            "Load its settings",  # four buttons in a row: a longer label is cut off
             icon="🏋️",
             key="runs_load_settings",
-            help="The Train form takes its architecture, β and training settings (and its dataset comes back).",
+            help="Into the Train form: its architecture, β and training settings (and its dataset comes back).",
         )
         remove = c4.button(
             "Delete it",
