@@ -18,22 +18,20 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from vae.config import (
-    ACTIVATIONS,
     DEFAULT_STEPS,
     MISSING_VALUES,
-    MODEL_KINDS,
-    OPTIMIZERS,
     SCALINGS,
     DataConfig,
     ModelConfig,
     TrainConfig,
     default_epochs,
 )
+from vae.settings import Setting, from_text, schema, to_text
 
 
 class UsageError(Exception):
@@ -45,13 +43,42 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _units(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer sizes like 64,32, got {text!r}"
-        ) from None
+def _cli_type(s: Setting) -> Callable[[str], Any]:
+    """argparse's type for a setting: ``settings.from_text``, its error as argparse's own."""
+
+    def convert(text: str) -> Any:
+        try:
+            return from_text(s, text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    convert.__name__ = s.kind
+    return convert
+
+
+# Where the command line's default differs from the field's: the budget is sized to the data.
+CLI_DEFAULTS = {"epochs": f"sized to {DEFAULT_STEPS} optimizer steps, 60 on 2,000 rows"}
+
+
+def add_settings(group: argparse._ArgumentGroup, cls: type) -> None:
+    """One option per setting of ``cls`` the CLI takes (vae.settings); absent options stay None."""
+    for s in schema(cls):
+        if not s.cli:
+            continue
+        default = CLI_DEFAULTS.get(s.field, to_text(s, s.default))
+        text = f"{s.help} (default {default})".replace("%", "%%")
+        if s.kind == "bool":
+            group.add_argument(s.flag, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif s.kind == "choice":
+            group.add_argument(s.flag, choices=s.choices, default=None, help=text)
+        else:
+            group.add_argument(s.flag, type=_cli_type(s), default=None, help=text)
+
+
+def settings_from_args(cls: type, args: argparse.Namespace, **fixed: Any) -> Any:
+    """``cls`` built from the options given; the field's default where an option is absent."""
+    given = {s.field: getattr(args, s.name) for s in schema(cls) if s.cli}
+    return cls(**fixed, **{field: value for field, value in given.items() if value is not None})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,35 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", type=int, default=None, help="preset shape parameter: blobs, arms, petals, k"
     )
     data.add_argument("--scaling", choices=SCALINGS, default="zscore")
-    model = train.add_argument_group("model")
-    model.add_argument("--kind", choices=MODEL_KINDS, default="vae")
-    model.add_argument("--encoder", type=_units, default=(64, 32), help="hidden sizes, e.g. 64,32")
-    model.add_argument("--decoder", type=_units, default=(32, 64), help="hidden sizes, e.g. 32,64")
-    model.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    model.add_argument("--beta", type=float, default=1.0, help="KL weight")
-    model.add_argument("--decoder-std", type=float, default=0.1, help="std of p(x|z), standardized units")
-    model.add_argument("--noise-std", type=float, default=0.2, help="input noise (denoising AE)")
-    model.add_argument("--sparsity", type=float, default=0.01, help="L1 weight on the code (sparse AE)")
-    model.add_argument(
-        "--latent-dim", type=int, default=2, help="size of the code (the pad shows 2)"
-    )  # issue 8
-    fit = train.add_argument_group("training")
-    fit.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help=f"passes over the data (default: sized to {DEFAULT_STEPS} optimizer steps, 60 on 2,000 rows)",
-    )
-    fit.add_argument("--batch-size", type=int, default=128)
-    fit.add_argument("--lr", type=float, default=1e-3, help="learning rate")
-    fit.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    fit.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
-    fit.add_argument("--val-split", type=float, default=0.0, help="validation fraction, 0-0.5")
-    fit.add_argument("--seed", type=int, default=0)
-    fit.add_argument("--warmup", type=int, default=0, help="KL warm-up epochs")
-    fit.add_argument("--patience", type=int, default=0, help="early stopping patience, 0 = off")
-    fit.add_argument("--no-xla", action="store_true", help="disable XLA compilation")
-    fit.add_argument("--clip-norm", type=float, default=10.0, help="global gradient-norm clip")  # issue 8
+    add_settings(train.add_argument_group("model"), ModelConfig)
+    add_settings(train.add_argument_group("training"), TrainConfig)
     train.add_argument("--out", type=Path, help="write the trained run (a zip bundle) here")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -199,34 +199,12 @@ def load_data(args: argparse.Namespace, config: DataConfig):
 
 
 def model_config_from_args(args: argparse.Namespace, input_dim: int) -> ModelConfig:
-    return ModelConfig(
-        input_dim=input_dim,
-        encoder_units=args.encoder,
-        decoder_units=args.decoder,
-        activation=args.activation,
-        kind=args.kind,
-        beta=args.beta,
-        latent_dim=args.latent_dim,
-        decoder_std=args.decoder_std,
-        noise_std=args.noise_std,
-        sparsity=args.sparsity,
-    )
+    return settings_from_args(ModelConfig, args, input_dim=input_dim)
 
 
 def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        epochs=args.epochs if args.epochs is not None else TrainConfig().epochs,  # sized after loading
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        optimizer=args.optimizer,
-        momentum=args.momentum,
-        validation_split=args.val_split,
-        seed=args.seed,
-        kl_warmup_epochs=args.warmup,
-        early_stopping_patience=args.patience,
-        jit_compile=not args.no_xla,
-        clip_norm=args.clip_norm,
-    )
+    """The training settings; ``epochs`` stays the field's default when absent (sized after loading)."""
+    return settings_from_args(TrainConfig, args)
 
 
 class ProgressBar:

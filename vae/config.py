@@ -15,6 +15,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from vae.settings import (
+    MAX_LAYERS,
+    check_choice,
+    check_float,
+    check_int,
+    fail,
+    setting,
+    validate,
+)
+
 Activation = Literal["relu", "leaky_relu", "elu", "tanh", "sigmoid", "softplus", "swish"]
 Optimizer = Literal["adam", "rmsprop", "sgd"]
 ModelKind = Literal["vae", "ae", "denoising", "sparse"]
@@ -29,8 +39,6 @@ SCALINGS: tuple[str, ...] = get_args(Scaling)
 MISSING_VALUES: tuple[str, ...] = get_args(MissingValues)
 DATA_SOURCES: tuple[str, ...] = get_args(DataSource)
 
-MAX_LAYERS = 6
-MAX_UNITS = 1024
 MAX_EPOCHS = 100_000
 MAX_INPUT_DIM = 4096
 # The default training budget, in optimizer steps: what two moons (2,000 rows, batch 128: 15 steps
@@ -38,45 +46,10 @@ MAX_INPUT_DIM = 4096
 # data get as many updates as large: 60 epochs of iris (150 rows) were 60 steps and ended at
 # loss 51.7 and still falling steeply; 900 steps end at 10.0 (wine: 355.8 -> 147).
 DEFAULT_STEPS = 900
-
-
-def _fail(name: str, value: Any, rule: str) -> None:
-    raise ValueError(f"{name} {rule}. Received: {name}={value!r}")
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail(name, value, "must be an integer")
-    if value < low or (high is not None and value > high):
-        rule = f"must be >= {low}" if high is None else f"must be in [{low}, {high:,}]"
-        _fail(name, value, rule)
-
-
-def _check_float(
-    name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        _fail(name, value, "must be a finite number")
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        hi = "inf" if math.isinf(high) else f"{high:g}"
-        _fail(name, value, f"must be in {left}{low:g}, {hi}{right}")
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        _fail(name, value, f"must be one of {', '.join(choices)}")
-
-
-def _check_layers(name: str, value: Any) -> None:
-    if not isinstance(value, tuple) or not 1 <= len(value) <= MAX_LAYERS:
-        _fail(name, value, f"must list 1 to {MAX_LAYERS} hidden layer sizes")
-    for units in value:
-        if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
-            _fail(name, value, f"must hold layer sizes in [1, {MAX_UNITS}]")
+# The Train form's scales (log-spaced, as TensorFlow Playground's); a value off them snaps to the nearest.
+LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+KIND_LABELS = {"vae": "VAE", "ae": "Autoencoder", "denoising": "Denoising AE", "sparse": "Sparse AE"}
 
 
 def _is_plain_value(value: Any) -> bool:
@@ -116,34 +89,114 @@ class ModelConfig(_Settings):
     """Architecture and objective of one autoencoder.
 
     All variants share the same encoder (two heads: mean and log-variance) and
-    decoder; they differ only in loss and sampling (``kind``).
+    decoder; they differ only in loss and sampling (``kind``). Each setting is
+    declared once here (``vae.settings``): forms, links, the CLI and bundles derive from it.
     """
 
-    input_dim: int = 2  # D, columns of the data; 2 is the main case, 64 for digits
-    latent_dim: int = 2  # the latent pad is a plane, so 2
-    encoder_units: tuple[int, ...] = (64, 32)  # the textbook example's sizes
-    decoder_units: tuple[int, ...] = (32, 64)
-    activation: Activation = "relu"
-    kind: ModelKind = "vae"
-    beta: float = 1.0  # KL weight; 1 is the ELBO, >1 a beta-VAE
+    input_dim: int = 2  # D, columns of the data (the dataset decides it: no setting of its own)
+    latent_dim: int = setting(
+        2,  # the latent pad is a plane, so 2
+        "Latent size",
+        "Dimensions of the code z. The latent plane shows two of them at a time; 2 is the main case.",
+        "Advanced",
+        "number",
+        low=1,
+        high=16,
+        step=1,
+    )
+    encoder_units: tuple[int, ...] = setting(
+        (64, 32),  # the textbook example's sizes
+        "Encoder layers",
+        f'Hidden layer sizes from the input inward, e.g. "64, 32" (1-{MAX_LAYERS} layers). '
+        "A mean head and a log-variance head follow.",
+        "Model",
+        "text",
+        name="encoder",
+    )
+    decoder_units: tuple[int, ...] = setting(
+        (32, 64),
+        "Decoder layers",
+        'Hidden layer sizes from the code outward, e.g. "32, 64".',
+        "Model",
+        "text",
+        name="decoder",
+    )
+    activation: Activation = setting(
+        "relu",
+        "Activation",
+        "Non-linearity of the hidden layers. relu is a safe default; tanh gives smoother maps.",
+        "Model",
+        "select",
+    )
+    kind: ModelKind = setting(
+        "vae",
+        "Model kind",
+        "What the loss asks of the code. A VAE's KL term shapes the latent plane; the plain, "
+        "denoising and sparse autoencoders have none (Compare trains them side by side).",
+        "Advanced",
+        "select",
+        choice_labels=KIND_LABELS,
+    )
+    beta: float = setting(
+        1.0,  # KL weight; 1 is the ELBO, >1 a beta-VAE
+        "beta (KL weight)",
+        "Loss = reconstruction + beta × KL. 1 is the true ELBO; >1 (beta-VAE) pushes codes toward "
+        "the prior (smoother latent plane, blurrier reconstructions).",
+        "Model",
+        "number",
+        low=0.0,
+        high=1000.0,
+        form_high=100.0,
+        step=0.5,
+        when=("kind", "vae"),
+        live=True,
+    )
     # Std of the Gaussian decoder p(x|z) in standardized units. 1.0 would make a
     # 2-D latent code worth less than its KL cost on 2-D data (posterior collapse);
     # 0.1 lets the model resolve the shape of typical toy data.
-    decoder_std: float = 0.1
-    noise_std: float = 0.2  # input corruption of the denoising autoencoder
-    sparsity: float = 0.01  # L1 weight on the code of the sparse autoencoder
+    decoder_std: float = setting(
+        0.1,
+        "Decoder std σ",
+        "Std of the Gaussian decoder p(x|z), in standardized units. Small values make each point's "
+        "reconstruction worth more than its KL cost; 1.0 on 2-D data lets the code collapse onto "
+        "the prior (posterior collapse, see Learn).",
+        "Advanced",
+        "number",
+        low=0.0,
+        low_open=True,
+        high=100.0,
+        form_low=0.001,
+        step=0.05,
+        fmt="%.3f",
+    )
+    noise_std: float = setting(
+        0.2,
+        "Noise σ (std units)",
+        "The denoising autoencoder sees x + noise of this std and must reconstruct x.",
+        "Advanced",
+        "number",
+        low=0.0,
+        high=100.0,
+        step=0.05,
+        when=("kind", "denoising"),
+    )
+    sparsity: float = setting(
+        0.01,
+        "L1 weight λ",
+        "The sparse autoencoder adds λ·|z|₁ to its loss, pushing codes towards 0.",
+        "Advanced",
+        "number",
+        low=0.0,
+        high=1000.0,
+        form_high=100.0,
+        step=0.01,
+        fmt="%.3f",
+        when=("kind", "sparse"),
+    )
 
     def __post_init__(self) -> None:
-        _check_int("input_dim", self.input_dim, 2, MAX_INPUT_DIM)
-        _check_int("latent_dim", self.latent_dim, 1, 16)
-        _check_layers("encoder_units", self.encoder_units)
-        _check_layers("decoder_units", self.decoder_units)
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("kind", self.kind, MODEL_KINDS)
-        _check_float("beta", self.beta, 0.0, 1000.0)
-        _check_float("decoder_std", self.decoder_std, 0.0, 100.0, low_open=True)
-        _check_float("noise_std", self.noise_std, 0.0, 100.0)
-        _check_float("sparsity", self.sparsity, 0.0, 1000.0)
+        check_int("input_dim", self.input_dim, 2, MAX_INPUT_DIM)
+        validate(self)
 
     @property
     def is_variational(self) -> bool:
@@ -151,47 +204,158 @@ class ModelConfig(_Settings):
 
     @property
     def label(self) -> str:
-        names = {"ae": "Autoencoder", "denoising": "Denoising AE", "sparse": "Sparse AE"}
         if self.kind != "vae":
-            return names[self.kind]
+            return KIND_LABELS[self.kind]
         return "VAE" if self.beta == 1.0 else f"beta-VAE (beta={self.beta:g})"
 
 
 @dataclass(frozen=True)
 class TrainConfig(_Settings):
-    """How to train: optimizer, budget, schedule and safety rails."""
+    """How to train: optimizer, budget, schedule and safety rails (declared in the Train form's order)."""
 
-    epochs: int = 60  # default_epochs(2,000 rows); the app and the CLI size it to the data
+    learning_rate: float = setting(
+        1e-3,
+        "Learning rate",
+        "Step size of the optimizer (log scale). Too high diverges (NaN), too low crawls.",
+        "Training",
+        "select_slider",
+        name="lr",
+        low=0.0,
+        low_open=True,
+        high=1.0,
+        scale=LEARNING_RATES,
+        live=True,
+        wide=True,
+    )
+    optimizer: Optimizer = setting(
+        "adam",
+        "Optimizer",
+        "Adam adapts the step per weight and is the usual choice.",
+        "Training",
+        "select",
+        choice_labels={"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD + momentum"},
+    )
+    momentum: float = setting(
+        0.9,
+        "Momentum (SGD)",
+        "Used by SGD only: how much of the previous step carries over.",
+        "Training",
+        "number",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        form_high=0.99,
+        step=0.05,
+        when=("optimizer", "sgd"),
+    )
+    batch_size: int = setting(
+        128,
+        "Batch size",
+        "Points per gradient step. Smaller = more, noisier steps per epoch.",
+        "Training",
+        "select_slider",
+        low=1,
+        high=1_000_000,
+        scale=BATCH_SIZES,
+    )
+    epochs: int = setting(
+        60,  # default_epochs(2,000 rows); the app and the CLI size it to the data
+        "Epochs",
+        "Passes over the training data. Unless you choose a number, it is sized to the data: "
+        "small datasets get as many optimizer steps as large ones.",
+        "Training",
+        "number",
+        low=1,
+        high=MAX_EPOCHS,
+        step=10,
+    )
+    validation_split: float = setting(
+        0.0,  # fraction held out, 0 = none
+        "Validation split",
+        "Fraction of points held out to check for overfitting (orange curves). 0 = none.",
+        "Training",
+        "slider",
+        name="val_split",
+        low=0.0,
+        high=0.5,
+        step=0.05,
+    )
+    early_stopping_patience: int = setting(
+        0,
+        "Early stopping patience",
+        "Stop after this many epochs without improvement (validation loss if there is a split). 0 = off.",
+        "Training",
+        "number",
+        name="patience",
+        low=0,
+        high=MAX_EPOCHS,
+        form_high=10_000,
+        step=5,
+    )
     # Train until the user pauses or stops (as TensorFlow Playground does); ``epochs`` is then
     # only the scale of the progress bar's first lap.
-    until_paused: bool = False
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    optimizer: Optimizer = "adam"
-    momentum: float = 0.9  # used by SGD only
-    validation_split: float = 0.0  # fraction held out, 0 = none
-    seed: int = 0
-    kl_warmup_epochs: int = 0  # beta ramps linearly from 0 over this many epochs
-    early_stopping_patience: int = 0  # epochs without improvement; 0 = off
-    clip_norm: float = 10.0  # global gradient-norm clip; a rail against blow-ups
+    until_paused: bool = setting(
+        False,
+        "Train until I pause",
+        "Keep training until you press Pause or Stop, as TensorFlow Playground does; the epochs "
+        "above then only pace the progress bar.",
+        "Training",
+        "toggle",
+        wide=True,
+        cli=False,  # a terminal run has a budget (Ctrl-C would lose it)
+    )
+    seed: int = setting(
+        0,
+        "Seed",
+        "Same seed + same settings = the same run.",
+        "Training",
+        "number",
+        low=0,
+        high=2**31 - 1,
+        step=1,
+        wide=True,
+    )
+    kl_warmup_epochs: int = setting(
+        0,
+        "KL warm-up epochs",
+        "Ramp beta from 0 to its value over this many epochs, which helps avoid posterior collapse. 0 = off.",
+        "Model",
+        "number",
+        name="warmup",
+        low=0,
+        high=MAX_EPOCHS,
+        form_high=10_000,
+        step=5,
+        when=("kind", "vae"),
+        wide=True,
+    )
+    clip_norm: float = setting(
+        10.0,  # a rail against blow-ups
+        "Gradient clip norm",
+        "The global norm of each step's gradient is clipped to this, a rail against blow-ups.",
+        "Advanced",
+        "number",
+        low=0.0,
+        low_open=True,
+        high=1e6,
+        form_low=0.01,
+        step=1.0,
+    )
     # Allow XLA: ~2.3x faster per step for these tiny networks on CPU, but ~3 s to
     # compile, so the engine uses it only for runs of >= 1M samples (engine.XLA_MIN_SAMPLES).
-    jit_compile: bool = True
+    jit_compile: bool = setting(
+        True,
+        "Compile long runs with XLA",
+        "About 2.3x faster per step, but about 3 s to compile: used only for runs of a million "
+        "samples or more. Off: never.",
+        "Advanced",
+        "toggle",
+        name="xla",
+        wide=True,
+    )
 
     def __post_init__(self) -> None:
-        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
-        _check_int("batch_size", self.batch_size, 1, 1_000_000)
-        _check_float("learning_rate", self.learning_rate, 0.0, 1.0, low_open=True)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_float("momentum", self.momentum, 0.0, 1.0, high_open=True)
-        _check_float("validation_split", self.validation_split, 0.0, 0.5)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        _check_int("kl_warmup_epochs", self.kl_warmup_epochs, 0, MAX_EPOCHS)
-        _check_int("early_stopping_patience", self.early_stopping_patience, 0, MAX_EPOCHS)
-        _check_float("clip_norm", self.clip_norm, 0.0, 1e6, low_open=True)
-        for name in ("jit_compile", "until_paused"):
-            if not isinstance(getattr(self, name), bool):
-                _fail(name, getattr(self, name), "must be true or false")
+        validate(self)
 
     def split_sizes(self, n_rows: int) -> tuple[int, int]:
         """Rows used for training and validation out of ``n_rows``."""
@@ -259,20 +423,20 @@ class DataConfig(_Settings):
     missing: MissingValues = "drop"  # uploads: what to do with missing cells
 
     def __post_init__(self) -> None:
-        _check_choice("source", self.source, DATA_SOURCES)
-        _check_int("n_samples", self.n_samples, 1, 1_000_000)
-        _check_float("noise", self.noise, 0.0, 10.0)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        _check_choice("scaling", self.scaling, SCALINGS)
-        _check_choice("missing", self.missing, MISSING_VALUES)
+        check_choice("source", self.source, DATA_SOURCES)
+        check_int("n_samples", self.n_samples, 1, 1_000_000)
+        check_float("noise", self.noise, 0.0, 10.0)
+        check_int("seed", self.seed, 0, 2**31 - 1)
+        check_choice("scaling", self.scaling, SCALINGS)
+        check_choice("missing", self.missing, MISSING_VALUES)
         for name in ("preset", "name"):
             if not isinstance(getattr(self, name), str):
-                _fail(name, getattr(self, name), "must be text")
+                fail(name, getattr(self, name), "must be text")
         if self.label_column is not None and not isinstance(self.label_column, str):
-            _fail("label_column", self.label_column, "must be text or null")
+            fail("label_column", self.label_column, "must be text or null")
         if not isinstance(self.columns, tuple) or not all(isinstance(c, str) for c in self.columns):
-            _fail("columns", self.columns, "must be a list of column names")
+            fail("columns", self.columns, "must be a list of column names")
         if not isinstance(self.params, dict) or not all(
             isinstance(k, str) and _is_plain_value(v) for k, v in self.params.items()
         ):
-            _fail("params", self.params, "must map names to numbers, text or true/false")
+            fail("params", self.params, "must map names to numbers, text or true/false")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.settings import schema, to_text, values_of
 
 BUNDLE_CSV = "dataset.csv"  # the data member of a run bundle
 
@@ -18,10 +19,6 @@ BUNDLE_CSV = "dataset.csv"  # the data member of a run bundle
 def _num(value: float) -> str:
     # repr round-trips every float exactly (0.1 stays 0.1, 1e-05 stays 1e-05).
     return repr(float(value))
-
-
-def _units(units: tuple[int, ...]) -> str:
-    return ",".join(str(u) for u in units)
 
 
 def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
@@ -61,55 +58,22 @@ def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
     return flags
 
 
-def model_flags(config: ModelConfig) -> list[str]:
-    """Flags for every model setting that affects the result (input_dim comes from the data)."""
-    flags = [
-        "--kind",
-        config.kind,
-        "--encoder",
-        _units(config.encoder_units),
-        "--decoder",
-        _units(config.decoder_units),
-        "--activation",
-        config.activation,
-    ]
-    if config.latent_dim != 2:
-        flags += ["--latent-dim", str(config.latent_dim)]
-    if config.kind == "vae":
-        flags += ["--beta", _num(config.beta)]
-    flags += ["--decoder-std", _num(config.decoder_std)]
-    if config.kind == "denoising":
-        flags += ["--noise-std", _num(config.noise_std)]
-    if config.kind == "sparse":
-        flags += ["--sparsity", _num(config.sparsity)]
-    return flags
+def settings_flags(model_config: ModelConfig, train_config: TrainConfig) -> list[str]:
+    """A flag for every setting the CLI takes and that matters for these settings (vae.settings).
 
-
-def train_flags(config: TrainConfig) -> list[str]:
-    """Flags for every training setting (all of them shape the loss curve)."""
-    flags = [
-        "--epochs",
-        str(config.epochs),
-        "--batch-size",
-        str(config.batch_size),
-        "--lr",
-        _num(config.learning_rate),
-        "--optimizer",
-        config.optimizer,
-    ]
-    if config.optimizer == "sgd":
-        flags += ["--momentum", _num(config.momentum)]
-    if config.validation_split:
-        flags += ["--val-split", _num(config.validation_split)]
-    flags += ["--seed", str(config.seed)]
-    if config.kl_warmup_epochs:
-        flags += ["--warmup", str(config.kl_warmup_epochs)]
-    if config.early_stopping_patience:
-        flags += ["--patience", str(config.early_stopping_patience)]
-    if config.clip_norm != TrainConfig().clip_norm:
-        flags += ["--clip-norm", _num(config.clip_norm)]
-    if not config.jit_compile:
-        flags += ["--no-xla"]
+    Every one is written, defaults too, so the command keeps its meaning if a default changes;
+    a setting that cannot matter (momentum without SGD, beta without a VAE) is left out.
+    """
+    values = values_of(model_config, train_config)
+    flags: list[str] = []
+    for s in schema(ModelConfig, TrainConfig):
+        if not s.cli or not s.applies(values):
+            continue
+        value = values[s.field]
+        if s.kind == "bool":
+            flags.append(s.flag if value else "--no-" + s.flag[2:])
+        else:
+            flags += [s.flag, to_text(s, value)]
     return flags
 
 
@@ -125,8 +89,7 @@ def cli_arguments(
     args = [
         "train",
         *data_flags(data_config, csv_path),
-        *model_flags(model_config),
-        *train_flags(train_config),
+        *settings_flags(model_config, train_config),
     ]
     if out:
         args += ["--out", out]
@@ -146,8 +109,8 @@ def cli_command(
     Example::
 
         python -m vae train --data two_moons --n-samples 2000 --noise 0.05 --data-seed 0
-          --kind vae --encoder 64,32 --decoder 32,64 --activation relu --beta 1.0 ...
-          --seed 0 --out run.zip
+          --latent-dim 2 --encoder 64,32 --decoder 32,64 --activation relu --kind vae --beta 1.0 ...
+          --seed 0 --warmup 0 --clip-norm 10.0 --xla --out run.zip
 
     Args:
         data_config, model_config, train_config: the run's settings.

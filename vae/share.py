@@ -21,12 +21,15 @@ from typing import Any
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.dataset import DataError
 from vae.data.presets import MAX_PRESET_POINTS, PRESETS, preset_param
+from vae.settings import from_text, schema, to_text
 
 MAX_VALUE_CHARS = 64  # a longer value is not a setting
 MAX_PARAMS = 64  # a longer query string is not ours
 IGNORED = frozenset({"embed", "embed_options"})  # Streamlit's own query parameters
 
-# URL name -> (config, field, parser). Parsers raise ValueError on bad text.
+# The dataset's parameters: URL name -> (DataConfig field, or "k" of its params; parser). Parsers
+# raise ValueError on bad text. A dataset travels only as a preset, so these are link-only; the
+# hyperparameters come from the settings schema (vae.settings), named as the CLI's flags.
 
 
 def _int(text: str) -> int:
@@ -35,19 +38,6 @@ def _int(text: str) -> int:
 
 def _float(text: str) -> float:
     return float(text.strip())
-
-
-def _units(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(",") if part.strip())
-
-
-def _bool(text: str) -> bool:
-    low = text.strip().lower()
-    if low in ("1", "true", "yes", "on"):
-        return True
-    if low in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {text!r}")
 
 
 def _text(text: str) -> str:
@@ -62,31 +52,8 @@ DATA_PARAMS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "param": ("k", _int),  # the preset's shape parameter, params["k"]
     "scaling": ("scaling", _text),
 }
-MODEL_PARAMS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "kind": ("kind", _text),
-    "encoder": ("encoder_units", _units),
-    "decoder": ("decoder_units", _units),
-    "activation": ("activation", _text),
-    "latent_dim": ("latent_dim", _int),
-    "beta": ("beta", _float),
-    "decoder_std": ("decoder_std", _float),
-    "noise_std": ("noise_std", _float),
-    "sparsity": ("sparsity", _float),
-}
-TRAIN_PARAMS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "epochs": ("epochs", _int),
-    "batch_size": ("batch_size", _int),
-    "lr": ("learning_rate", _float),
-    "optimizer": ("optimizer", _text),
-    "momentum": ("momentum", _float),
-    "val_split": ("validation_split", _float),
-    "seed": ("seed", _int),
-    "warmup": ("kl_warmup_epochs", _int),
-    "patience": ("early_stopping_patience", _int),
-    "clip_norm": ("clip_norm", _float),
-    "xla": ("jit_compile", _bool),
-}
-KNOWN = frozenset(DATA_PARAMS) | frozenset(MODEL_PARAMS) | frozenset(TRAIN_PARAMS)
+SETTINGS = {s.name: s for s in schema(ModelConfig, TrainConfig)}
+KNOWN = frozenset(DATA_PARAMS) | frozenset(SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -143,24 +110,13 @@ def to_params(
             params["param"] = str(data_config.params["k"])
         if data_config.scaling != base.scaling:
             params["scaling"] = data_config.scaling
-    for config, table, base in (
-        (model_config, MODEL_PARAMS, ModelConfig()),
-        (train_config, TRAIN_PARAMS, TrainConfig()),
-    ):
+    for config in (model_config, train_config):
         if config is None:
             continue
-        for name, (attr, _) in table.items():
-            value = getattr(config, attr)
-            if value == getattr(base, attr):
-                continue
-            if isinstance(value, tuple):
-                params[name] = ",".join(str(v) for v in value)
-            elif isinstance(value, bool):
-                params[name] = "true" if value else "false"
-            elif isinstance(value, float):
-                params[name] = _num(value)
-            else:
-                params[name] = str(value)
+        for setting in schema(type(config)):
+            value = getattr(config, setting.field)
+            if value != setting.default:
+                params[setting.name] = to_text(setting, value)
     return params
 
 
@@ -216,7 +172,13 @@ def from_params(
 
     parsed: dict[str, Any] = {}
     for name, text in values.items():
-        attr, parse = {**DATA_PARAMS, **MODEL_PARAMS, **TRAIN_PARAMS}[name]
+        if name in SETTINGS:
+            try:
+                parsed[name] = from_text(SETTINGS[name], text)
+            except ValueError as err:
+                warnings.append(f"Ignored {name}={text!r} from the link: {err}")
+            continue
+        _, parse = DATA_PARAMS[name]
         try:
             parsed[name] = parse(text)
         except ValueError:
@@ -224,18 +186,14 @@ def from_params(
                 f"Ignored {name}={text!r} from the link: not a valid {parse.__name__.strip('_')}."
             )
 
-    for table, which in ((MODEL_PARAMS, "model"), (TRAIN_PARAMS, "train")):
-        for name, (attr, _) in table.items():
-            if name not in parsed:
-                continue
-            if which == "model":
-                new = _apply(model, attr, parsed[name], name, values[name], warnings)
-                given += [name] if new is not model else []
-                model = new
-            else:
-                new = _apply(train, attr, parsed[name], name, values[name], warnings)
-                given += [name] if new is not train else []
-                train = new
+    configs = {ModelConfig: model, TrainConfig: train}
+    for name, setting in SETTINGS.items():
+        if name in parsed:
+            config = configs[setting.owner]
+            new = _apply(config, setting.field, parsed[name], name, values[name], warnings)
+            given += [name] if new is not config else []
+            configs[setting.owner] = new
+    model, train = configs[ModelConfig], configs[TrainConfig]
 
     data = _data_config(parsed, values, warnings, given)
     return SharedSettings(

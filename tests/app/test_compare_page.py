@@ -86,7 +86,7 @@ def test_nothing_ticked_gives_an_error_and_starts_nothing(app_test, dataset):
 
 def test_a_batch_larger_than_the_training_rows_is_refused(app_test, dataset):
     at = compare_page(app_test, dataset)
-    at.number_input(key="ll_cmp_batch").set_value(1000)
+    at.number_input(key="ll_cmp_batch_size").set_value(1000)
     submit(at)
     assert not at.exception
     assert any("batch_size" in e.value for e in at.error)
@@ -147,7 +147,7 @@ def test_the_budget_is_sized_to_the_data_so_iris_trains_after_its_holdout(app_te
     """iris keeps 120 of its 150 rows for training: the default batch of 128 could not train them."""
     at = compare_page(app_test, iris())
     assert not at.exception
-    assert at.number_input(key="ll_cmp_batch").value == 120  # every training row, one step an epoch
+    assert at.number_input(key="ll_cmp_batch_size").value == 120  # every training row, one step an epoch
     assert at.number_input(key="ll_cmp_epochs").value == DEFAULT_STEPS  # Train's steps
     submit(at)
     assert not at.exception
@@ -159,5 +159,5 @@ def test_the_budget_is_sized_to_the_data_so_iris_trains_after_its_holdout(app_te
     # Two moons (1,600 training rows): the default batch, as many steps as Train gives it.
     at.session_state[state.DATASET] = generate(DataConfig())
     at.run()
-    assert at.number_input(key="ll_cmp_batch").value == 128
+    assert at.number_input(key="ll_cmp_batch_size").value == 128
     assert at.number_input(key="ll_cmp_epochs").value == default_epochs(1600)

@@ -339,7 +339,7 @@ def test_load_its_settings_into_the_train_form(app_test, weights, dataset):
     assert not at.exception
     values = {
         k: at.session_state[k]
-        for k in ("tr_encoder", "tr_decoder", "tr_beta", "tr_activation", "tr_seed", "tr_lr", "tr_batch")
+        for k in ("tr_encoder", "tr_decoder", "tr_beta", "tr_activation", "tr_seed", "tr_lr", "tr_batch_size")
     }
     assert values == {
         "tr_encoder": "16",
@@ -348,7 +348,7 @@ def test_load_its_settings_into_the_train_form(app_test, weights, dataset):
         "tr_activation": "tanh",
         "tr_seed": 3,
         "tr_lr": 3e-3,
-        "tr_batch": 64,
+        "tr_batch_size": 64,
     }
     assert any("press Start on the Train page" in s.value for s in at.success)
     # The form's settings are what the Train page trains with next.

@@ -35,10 +35,10 @@ def test_150_rows_get_as_many_steps_as_2000(app_test):
 
 def test_a_smaller_batch_resizes_the_budget_and_a_typed_number_stays(app_test):
     at = open_train(app_test, iris())
-    at.select_slider(key="tr_batch").set_value(32).run()
+    at.select_slider(key="tr_batch_size").set_value(32).run()
     assert at.number_input(key="tr_epochs").value == 225  # 4 steps an epoch
     at.number_input(key="tr_epochs").set_value(50).run()
-    at.select_slider(key="tr_batch").set_value(64).run()
+    at.select_slider(key="tr_batch_size").set_value(64).run()
     assert at.number_input(key="tr_epochs").value == 50  # the user's own number
     assert "50 epochs on your 150 rows ≈ 100 optimizer steps" in captions(at)
     # A preset hands the budget back to the data.

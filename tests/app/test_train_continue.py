@@ -25,7 +25,7 @@ def losses(run) -> list[float]:
 
 def test_continue_after_finish_and_step_after_stop_extend_the_same_model(app_test):
     at = open_train(app_test)
-    at.select_slider(key="tr_batch").set_value(64).run()
+    at.select_slider(key="tr_batch_size").set_value(64).run()
     at.number_input(key="tr_epochs").set_value(6).run()
     assert at.button(key="tr_continue").disabled  # nothing to continue yet
     at.button(key="tr_start").click().run()
@@ -53,7 +53,7 @@ def test_continue_after_finish_and_step_after_stop_extend_the_same_model(app_tes
 
 def test_train_again_repeats_the_run_and_new_seed_draws_another(app_test):
     at = open_train(app_test)
-    at.select_slider(key="tr_batch").set_value(64).run()
+    at.select_slider(key="tr_batch_size").set_value(64).run()
     at.number_input(key="tr_epochs").set_value(4).run()
     at.button(key="tr_start").click().run()
     wait_for(at, finished)

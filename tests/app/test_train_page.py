@@ -82,7 +82,7 @@ def test_bad_layer_sizes_are_explained_and_block_start(app_test):
 
 def test_batch_larger_than_the_data_is_explained_before_training(app_test):
     at = open_train(app_test, n_samples=100)
-    at.select_slider(key="tr_batch").set_value(512).run()
+    at.select_slider(key="tr_batch_size").set_value(512).run()
     assert "batch_size must not exceed the 100 training rows" in at.error[0].value
     assert at.button(key="tr_start").disabled
     assert "ll_run" not in at.session_state or at.session_state["ll_run"] is None

@@ -25,7 +25,7 @@ def job(at):
 
 def test_watch_speed_slows_the_running_training_and_full_speed_resumes(app_test):
     at = open_train(app_test)
-    at.select_slider(key="tr_batch").set_value(64).run()
+    at.select_slider(key="tr_batch_size").set_value(64).run()
     at.toggle(key="tr_until_paused").set_value(True).run()
     at.button(key="tr_start").click().run()
     try:

@@ -19,8 +19,6 @@ from hypothesis import strategies as st
 from vae.config import (
     ACTIVATIONS,
     DATA_SOURCES,
-    MAX_LAYERS,
-    MAX_UNITS,
     MODEL_KINDS,
     OPTIMIZERS,
     SCALINGS,
@@ -28,6 +26,7 @@ from vae.config import (
     ModelConfig,
     TrainConfig,
 )
+from vae.settings import MAX_LAYERS, MAX_UNITS
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -143,7 +143,7 @@ def test_link_restores_dataset_and_train_form_once():
     dataset = at.session_state["ll_dataset"]
     assert dataset.config.preset == "blobs" and dataset.config.params == {"k": 5} and dataset.config.seed == 9
     assert at.session_state["tr_lr"] == 0.003 and at.session_state["tr_epochs"] == 10
-    assert at.session_state["tr_batch"] == 128  # snapped onto the form's scale
+    assert at.session_state["tr_batch_size"] == 128  # snapped onto the form's scale
     text = at.warning[0].value
     assert "bogus" in text and "batch size 100" in text and "<i>" not in text
     # The address bar now shows the session's settings; foreign parameters are left alone.
@@ -154,6 +154,10 @@ def test_link_restores_dataset_and_train_form_once():
     at.session_state["tr_lr"] = 0.01
     at.run()
     assert at.session_state["tr_lr"] == 0.01 and at.query_params["lr"] == "0.01"
+    # Every form field reaches the address bar, the Advanced ones too.
+    at.session_state["tr_latent_dim"], at.session_state["tr_decoder_std"] = 3, 0.3
+    at.run()
+    assert at.query_params["latent_dim"] == "3" and at.query_params["decoder_std"] == "0.3"
     assert len(at.warning) == 0
 
 
@@ -165,7 +169,7 @@ def test_no_link_changes_nothing():
     assert dict(at.query_params) == {}
 
 
-def test_the_restored_count_is_what_was_applied_and_the_rest_is_named():
+def test_the_restored_count_is_what_was_applied_and_every_setting_reaches_the_form():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_function(_app, default_timeout=60)
@@ -181,9 +185,9 @@ def test_the_restored_count_is_what_was_applied_and_the_rest_is_named():
     )
     at.run()
     assert not at.exception
-    # Two applied: the dataset and the learning rate; the Train page has no control for the other four.
-    assert [t.value for t in at.toast] == ["Restored 2 setting(s) from the link."]
+    # All six applied: the dataset, and five settings the Train form now has a field for.
+    assert [t.value for t in at.toast] == ["Restored 6 setting(s) from the link."]
     assert at.session_state["ll_dataset"].config.preset == "blobs" and at.session_state["tr_lr"] == 0.003
-    warning = at.warning[0].value
-    assert "no control for kind, latent\\_dim, decoder\\_std, sparsity" in warning
-    assert "not applied" in warning
+    assert at.session_state["tr_kind"] == "ae" and at.session_state["tr_latent_dim"] == 3
+    assert at.session_state["tr_sparsity"] == 0.5 and at.session_state["tr_decoder_std"] == 0.5
+    assert len(at.warning) == 0

@@ -7,6 +7,7 @@ server; the rest wait in this page's queue). Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -28,6 +29,7 @@ from vae.explore import decode_original, prior_samples_original, refuse_reason
 from vae.training.worker import MAX_CONCURRENT_JOBS, CapacityError, TrainingJob, active_jobs
 from vae.ui import palette, state, training
 from vae.ui.axes import log_axis
+from vae.ui.settings_form import SETTINGS, draw, from_widget, to_widget
 from vae.ui.text import figure_text, plain
 
 DATA_GREY = palette.DATA
@@ -87,6 +89,32 @@ class Comparison:
 
 
 # --- settings ------------------------------------------------------------------------------------
+FORM_PREFIX = "ll_cmp_"  # a setting's widget key: FORM_PREFIX + its URL name ("ll_cmp_lr")
+VARIANT_SETTINGS = {"denoising": "noise_std", "sparse": "sparsity", "beta_vae": "beta"}
+BUDGET_SETTINGS = ("epochs", "batch_size", "learning_rate", "seed")
+# Where Compare's starting value is not the setting's own: its beta-VAE is the classic beta = 4.
+FORM_DEFAULTS = {"beta": 4.0}
+# Where Compare's widget differs from the Train form's: the budget is sized to the data (size_budget),
+# so the batch takes any size that fits the rows (iris: 120) and the epochs stay few enough for five models.
+FORM_WIDGETS: dict[str, dict[str, Any]] = {
+    "batch_size": {"widget": "number", "scale": (), "form_high": 4096, "step": 16},
+    "epochs": {
+        "form_high": MAX_COMPARE_EPOCHS,
+        "help": "Sized to your data in optimizer steps, as on the Train page: small tables get "
+        "more epochs, so every model gets as many updates.",
+    },
+}
+
+
+def _setting_widget(field_name: str, where: Any) -> Any:
+    """The schema's widget for one setting (vae/ui/settings_form.py), keyed for this form."""
+    s = next(s for s in SETTINGS if s.field == field_name)
+    s = dataclasses.replace(s, **FORM_WIDGETS.get(field_name, {}))
+    key = FORM_PREFIX + s.name
+    st.session_state.setdefault(key, to_widget(s, FORM_DEFAULTS.get(field_name, s.default))[0])
+    return from_widget(s, draw(s, where, key))
+
+
 def size_budget(dataset: Dataset) -> None:
     """Size the shared budget to ``dataset`` (once per dataset): Train's default steps, a batch that fits.
 
@@ -97,8 +125,8 @@ def size_budget(dataset: Dataset) -> None:
     holdout = float(st.session_state.get("ll_cmp_holdout", compare.DEFAULT_HOLDOUT))
     n_train, _ = compare.split_sizes(dataset.n_rows, holdout)
     batch = fitting_batch_size(n_train)
-    st.session_state["ll_cmp_batch"] = batch
-    st.session_state["ll_cmp_epochs"] = min(default_epochs(n_train, batch), MAX_COMPARE_EPOCHS)
+    st.session_state[FORM_PREFIX + "batch_size"] = batch
+    st.session_state[FORM_PREFIX + "epochs"] = min(default_epochs(n_train, batch), MAX_COMPARE_EPOCHS)
     st.session_state[SIZED_FOR_KEY] = (dataset.config, dataset.n_rows)
 
 
@@ -111,36 +139,25 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
             "for 2-D data) and budget; they differ only in their loss and sampling."
         )
         cols = st.columns(5)
-        ticks = {}
-        with cols[0]:
-            ticks["ae"] = st.checkbox("Autoencoder", value=True, key="ll_cmp_ae", help=VARIANT_HELP["ae"])
-        with cols[1]:
-            ticks["denoising"] = st.checkbox(
-                "Denoising AE", key="ll_cmp_denoising", help=VARIANT_HELP["denoising"]
-            )
-            noise = st.number_input("Noise σ (std units)", 0.0, 5.0, 0.2, 0.05, key="ll_cmp_noise")
-        with cols[2]:
-            ticks["sparse"] = st.checkbox("Sparse AE", key="ll_cmp_sparse", help=VARIANT_HELP["sparse"])
-            l1 = st.number_input("L1 weight λ", 0.0, 100.0, 0.01, 0.01, format="%.3f", key="ll_cmp_l1")
-        with cols[3]:
-            ticks["vae"] = st.checkbox("VAE", value=True, key="ll_cmp_vae", help=VARIANT_HELP["vae"])
-        with cols[4]:
-            ticks["beta_vae"] = st.checkbox("β-VAE", key="ll_cmp_beta_vae", help=VARIANT_HELP["beta_vae"])
-            beta = st.number_input("β", 0.0, 100.0, 4.0, 0.5, key="ll_cmp_beta")
+        ticks, own = {}, {}
+        for col, (key, label, on) in zip(
+            cols,
+            [
+                ("ae", "Autoencoder", True),
+                ("denoising", "Denoising AE", False),
+                ("sparse", "Sparse AE", False),
+                ("vae", "VAE", True),
+                ("beta_vae", "β-VAE", False),
+            ],
+            strict=True,
+        ):
+            with col:
+                ticks[key] = st.checkbox(label, value=on, key=f"ll_cmp_{key}", help=VARIANT_HELP[key])
+                if key in VARIANT_SETTINGS:
+                    own[VARIANT_SETTINGS[key]] = _setting_widget(VARIANT_SETTINGS[key], st)
         st.markdown("**Shared budget**")
         b = st.columns(5)
-        epochs = b[0].number_input(
-            "Epochs",
-            1,
-            MAX_COMPARE_EPOCHS,
-            step=10,
-            key="ll_cmp_epochs",
-            help="Sized to your data in optimizer steps, as on the Train page: small tables get "
-            "more epochs, so every model gets as many updates.",
-        )
-        batch = b[1].number_input("Batch size", 1, 4096, step=16, key="ll_cmp_batch")
-        lr = b[2].number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.4f", key="ll_cmp_lr")
-        seed = b[3].number_input("Seed", 0, 2**31 - 1, 0, key="ll_cmp_seed")
+        budget = {name: _setting_widget(name, where) for name, where in zip(BUDGET_SETTINGS, b, strict=False)}
         holdout = b[4].slider(
             "Held out for metrics",
             0.1,
@@ -160,15 +177,11 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
         st.error("Tick at least one model to train.")
         return None
     try:
-        variants = tuple(
-            Variant(k, noise_std=float(noise), sparsity=float(l1), beta=float(beta)) for k in keys
-        )
+        variants = tuple(Variant(k, **own) for k in keys)
         spec = CompareSpec(
             variants=variants,
             model=ModelConfig(input_dim=dataset.n_dims),
-            train=TrainConfig(
-                epochs=int(epochs), batch_size=int(batch), learning_rate=float(lr), seed=int(seed)
-            ),
+            train=TrainConfig(**budget),
             holdout=float(holdout),
         )
         spec.check_against_data(dataset.n_rows)

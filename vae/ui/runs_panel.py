@@ -21,7 +21,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from vae import reproduce, session_runs
-from vae import share as share_params
 from vae.data.csv_reader import MAX_UPLOAD_MB
 from vae.data.dataset import DataError, Dataset
 from vae.data.presets import generate
@@ -29,8 +28,7 @@ from vae.run import Run
 from vae.storage.bundle_format import BundleError
 from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
-from vae.ui import empty_state, palette, state
-from vae.ui import share as ui_share
+from vae.ui import empty_state, palette, state, train_form
 from vae.ui.axes import log_axis
 from vae.ui.text import plain
 
@@ -209,6 +207,8 @@ def _on_upload() -> None:
             )
         run, _ = restore(uploaded.getvalue())
         result["restored"] = f"{run.model_config.label}, {run.epochs_done} epochs"
+        # "Train again" on the Train page trains this run's settings, not the form's old ones.
+        result["notes"] = train_form.load(run.model_config, run.train_config, "the bundle")
     except BundleError as err:
         result["error"] = str(err)
     st.session_state[RESULT_KEY] = result
@@ -221,7 +221,7 @@ def _restore_section() -> None:
         type=["zip"],
         key=UPLOAD_KEY,
         on_change=_on_upload,
-        help="Restores the dataset, the model, its charts and the Explore view. "
+        help="Restores the dataset, the model, its charts, the Explore view and the Train form's settings. "
         "The current run is kept in this session's history.",
     )
     result = st.session_state.get(RESULT_KEY)
@@ -233,9 +233,12 @@ def _restore_section() -> None:
     else:
         st.success(
             plain(
-                f"Restored {result['name']!r} ({result.get('restored', '')}). Explore and Learn now show it."
+                f"Restored {result['name']!r} ({result.get('restored', '')}). Explore and Learn now show "
+                "it, and the Train form holds its settings."
             )
         )
+        for note in result.get("notes", []):
+            st.info(plain(note))
 
 
 def _numbered(runs: list[Run]) -> list[tuple[int, Run]]:
@@ -372,9 +375,7 @@ def continue_run(run: Run) -> str | None:
 
 def load_settings(run: Run) -> str:
     """Put ``run``'s settings into the Train form (and its dataset, if here); returns what happened."""
-    names = (*share_params.MODEL_PARAMS, *share_params.TRAIN_PARAMS)
-    values, notes = ui_share.form_values(run.model_config, run.train_config, names)
-    st.session_state.update(values)
+    notes = train_form.load(run.model_config, run.train_config, "the run")
     dataset = dataset_for(run)
     said = "Its settings are in the Train form"
     if dataset is None:

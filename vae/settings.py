@@ -1,0 +1,280 @@
+"""The settings schema: each model and training setting is declared once, as a config field.
+
+A field of ``ModelConfig`` or ``TrainConfig`` (vae/config.py) declared with ``setting(...)``
+carries everything the rest of the app derives from it: its type and default (the field's
+own), its valid range (checked by the config class), its label and help text, its CLI flag
+and URL name, its form widget and the form section it sits in. Walking ``schema()`` gives
+
+- the ``train`` command's options (vae/__main__.py),
+- the parameters of a shared link, read and written (vae/share.py),
+- the reproduce command (vae/reproduce.py),
+- a bundle's settings (``to_dict`` / ``from_dict`` of the config classes),
+- the Train form, its Advanced section and the Compare form's widgets (vae/ui/settings_form.py).
+
+None of them lists settings by hand. Adding a hyperparameter end to end touches two files:
+declare its field in vae/config.py with ``setting(...)``, and use it where the model or the
+trainer needs it (vae/models.py, vae/engine.py or vae/losses.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+MAX_LAYERS = 6
+MAX_UNITS = 1024
+
+Kind = Literal["int", "float", "bool", "choice", "units"]
+Widget = Literal["number", "text", "select", "select_slider", "slider", "toggle"]
+Section = Literal["Model", "Training", "Advanced"]
+SECTIONS: tuple[Section, ...] = ("Model", "Training", "Advanced")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting's declaration: what every reader and writer of settings needs to know.
+
+    Attributes:
+        label: what the form and messages call it ("Learning rate").
+        help: one or two sentences for the form's tooltip and the CLI's ``--help``.
+        section: where the Train form shows it ("Advanced" sits in an expander).
+        widget: the form control: number, text, select, select_slider, slider or toggle.
+        name: its URL parameter; the CLI flag is ``--`` + name with dashes. Default: the field.
+        low, high, low_open, high_open: the valid range of a number (the config checks it).
+        step, fmt: the number widget's step and display format.
+        form_low, form_high: the widget's bounds where they are narrower than the valid range
+            (a link or bundle value outside them is clipped, with a note).
+        scale: the values a select_slider offers (others snap to the nearest, with a note).
+        choice_labels: how a select shows each choice.
+        when: ``(field, value)``: the setting matters only then (the reproduce command leaves
+            it out otherwise and the Train form greys it out).
+        live: may change between epochs of a running training (learning rate, beta).
+        wide: takes a whole row of the form.
+        cli: the ``train`` command takes it (a run "until I pause" has no place in a terminal).
+        field, owner, kind, default, choices: filled in by ``schema()`` from the dataclass field.
+    """
+
+    label: str
+    help: str
+    section: Section
+    widget: Widget
+    name: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    step: float | None = None
+    fmt: str | None = None
+    form_low: float | None = None
+    form_high: float | None = None
+    scale: tuple[Any, ...] = ()
+    choice_labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    when: tuple[str, Any] | None = None
+    live: bool = False
+    wide: bool = False
+    cli: bool = True
+    field: str = ""
+    owner: type | None = None
+    kind: Kind = "int"
+    default: Any = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        """The CLI option, e.g. ``--batch-size``."""
+        return "--" + self.name.replace("_", "-")
+
+    def applies(self, values: Mapping[str, Any]) -> bool:
+        """Whether this setting matters given the other settings (``{field: value}``)."""
+        return self.when is None or values.get(self.when[0]) == self.when[1]
+
+
+def setting(default: Any, label: str, help: str, section: Section, widget: Widget, **options: Any) -> Any:
+    """A dataclass field declared as a setting (keyword options as in ``Setting``)."""
+    return dataclasses.field(
+        default=default, metadata={"setting": Setting(label, help, section, widget, **options)}
+    )
+
+
+def _kind_of(hint: Any) -> tuple[Kind, tuple[str, ...]]:
+    if hint is bool:
+        return "bool", ()
+    if hint is int:
+        return "int", ()
+    if hint is float:
+        return "float", ()
+    if typing.get_origin(hint) is Literal:
+        return "choice", tuple(typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return "units", ()
+    raise TypeError(f"A setting must be an int, float, bool, Literal or tuple of ints. Received: {hint!r}")
+
+
+@functools.cache
+def schema(*classes: type) -> tuple[Setting, ...]:
+    """The settings declared in ``classes``, in declaration order, with field, type and default filled in.
+
+    Raises:
+        TypeError: if two classes declare the same field or URL name (a flat namespace keeps
+            links and command lines unambiguous).
+    """
+    found: list[Setting] = []
+    for cls in classes:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            meta = f.metadata.get("setting")
+            if meta is None:
+                continue
+            kind, choices = _kind_of(hints[f.name])
+            found.append(
+                dataclasses.replace(
+                    meta,
+                    name=meta.name or f.name,
+                    field=f.name,
+                    owner=cls,
+                    kind=kind,
+                    default=f.default,
+                    choices=choices,
+                )
+            )
+    for attr in ("field", "name"):
+        names = [getattr(s, attr) for s in found]
+        if len(set(names)) != len(names):
+            raise TypeError(f"Settings must have distinct {attr}s. Received: {names}")
+    return tuple(found)
+
+
+def values_of(*configs: Any) -> dict[str, Any]:
+    """``{field: value}`` of every setting in ``configs`` (e.g. a ModelConfig and a TrainConfig)."""
+    return {s.field: getattr(config, s.field) for config in configs for s in schema(type(config))}
+
+
+# --- checks (Keras-style messages: the field, the rule, the value received) ----------------------
+def fail(name: str, value: Any, rule: str) -> typing.NoReturn:
+    raise ValueError(f"{name} {rule}. Received: {name}={value!r}")
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail(name, value, "must be an integer")
+    if value < low or (high is not None and value > high):
+        rule = f"must be >= {low}" if high is None else f"must be in [{low}, {high:,}]"
+        fail(name, value, rule)
+
+
+def check_float(
+    name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        fail(name, value, "must be a finite number")
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        hi = "inf" if math.isinf(high) else f"{high:g}"
+        fail(name, value, f"must be in {left}{low:g}, {hi}{right}")
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        fail(name, value, f"must be one of {', '.join(choices)}")
+
+
+def check_layers(name: str, value: Any) -> None:
+    if not isinstance(value, tuple) or not 1 <= len(value) <= MAX_LAYERS:
+        fail(name, value, f"must list 1 to {MAX_LAYERS} hidden layer sizes")
+    for units in value:
+        if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
+            fail(name, value, f"must hold layer sizes in [1, {MAX_UNITS}]")
+
+
+def validate(config: Any) -> None:
+    """Check every declared setting of ``config`` against its type and range.
+
+    Raises:
+        ValueError: naming the first bad field, its rule and the value received.
+    """
+    for s in schema(type(config)):
+        value = getattr(config, s.field)
+        if s.kind == "int":
+            check_int(s.field, value, int(s.low or 0), None if s.high is None else int(s.high))
+        elif s.kind == "float":
+            low, high = -math.inf if s.low is None else s.low, math.inf if s.high is None else s.high
+            check_float(s.field, value, low, high, low_open=s.low_open, high_open=s.high_open)
+        elif s.kind == "bool":
+            if not isinstance(value, bool):
+                fail(s.field, value, "must be true or false")
+        elif s.kind == "choice":
+            check_choice(s.field, value, s.choices)
+        else:
+            check_layers(s.field, value)
+
+
+# --- text: one reader and one writer for links, command lines and form fields --------------------
+def parse_units(text: str, name: str = "layer sizes") -> tuple[int, ...]:
+    """Parse "64, 32" (or "64,32", "64 32") into (64, 32).
+
+    Raises:
+        ValueError: naming ``name`` if ``text`` is not 1 to MAX_LAYERS sizes in [1, MAX_UNITS].
+    """
+    parts = text.replace(",", " ").split()
+    if not parts:
+        raise ValueError(f'{name}: give 1 to {MAX_LAYERS} layer sizes, e.g. "64, 32". Received: {text!r}')
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f'{name}: layer sizes must be whole numbers separated by commas, e.g. "64, 32". Received: {text!r}'
+        ) from None
+    if not 1 <= len(sizes) <= MAX_LAYERS:
+        raise ValueError(f"{name}: use 1 to {MAX_LAYERS} hidden layers. Received: {len(sizes)} ({text!r})")
+    if any(not 1 <= s <= MAX_UNITS for s in sizes):
+        raise ValueError(f"{name}: each layer needs 1 to {MAX_UNITS} units. Received: {text!r}")
+    return sizes
+
+
+def units_text(units: tuple[int, ...], sep: str = ",") -> str:
+    """(64, 32) as "64,32" (links, command lines) or, with ``sep=", "``, as the form shows it."""
+    return sep.join(str(u) for u in units)
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def from_text(s: Setting, text: str) -> Any:
+    """The value ``text`` stands for (not yet range-checked: the config class does that).
+
+    Raises:
+        ValueError: saying what was expected and what was received.
+    """
+    text = text.strip()
+    if s.kind == "units":
+        return parse_units(text, s.name)
+    if s.kind == "bool":
+        if text.lower() in _TRUE or text.lower() in _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(f"expected true or false. Received: {text!r}")
+    if s.kind == "choice":
+        return text
+    try:
+        return int(text) if s.kind == "int" else float(text)
+    except ValueError:
+        what = "a whole number" if s.kind == "int" else "a number"
+        raise ValueError(f"expected {what}. Received: {text!r}") from None
+
+
+def to_text(s: Setting, value: Any) -> str:
+    """``value`` as ``from_text`` reads it back exactly (floats by ``repr``: 0.1 stays 0.1)."""
+    if s.kind == "units":
+        return units_text(value)
+    if s.kind == "bool":
+        return "true" if value else "false"
+    if s.kind == "float":
+        return repr(float(value))
+    return str(value)

@@ -1,0 +1,152 @@
+"""Form widgets generated from the settings schema (``vae.settings``): one per setting.
+
+``draw`` puts a setting's widget on the page; the Train form (``train_form``) and the
+Compare form both use it, so a setting looks and checks the same everywhere. ``to_widget``
+and ``from_widget`` convert between a setting's value and what its widget holds ("64, 32"
+for layer sizes; a value off a slider's scale snaps to the nearest one, and a value beyond
+a widget's bounds is clipped, each with a note for the user).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from vae.config import ModelConfig, TrainConfig
+from vae.settings import Setting, parse_units, schema, units_text
+
+SETTINGS: tuple[Setting, ...] = schema(ModelConfig, TrainConfig)
+
+
+def spoken(label: str) -> str:
+    """A label inside a sentence: "Learning rate" -> "learning rate", "L1 weight λ" stays."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
+def bounds(s: Setting) -> tuple[Any, Any]:
+    """The widget's lowest and highest value, typed as the setting (number_input needs that)."""
+    low = s.form_low if s.form_low is not None else s.low
+    high = s.form_high if s.form_high is not None else s.high
+    cast = int if s.kind == "int" else float
+    return cast(low), cast(high)
+
+
+def _nearest(value: float, scale: tuple[Any, ...]) -> Any:
+    if value > 0:
+        return min(scale, key=lambda c: abs(math.log(c) - math.log(value)))
+    return scale[0]
+
+
+def to_widget(s: Setting, value: Any, source: str = "the settings") -> tuple[Any, str | None]:
+    """What ``s``'s widget holds for ``value``, and a note if the widget cannot show it exactly.
+
+    Args:
+        s: the setting.
+        value: a valid value of it (from a link, a bundle, a run).
+        source: where the value came from, for the note ("the link", "the run").
+    """
+    if s.kind == "units":
+        return units_text(value, ", "), None
+    if s.kind in ("bool", "choice"):
+        return value, None
+    if s.scale:
+        if value in s.scale:
+            return value, None
+        snapped = _nearest(value, s.scale)
+        return snapped, (
+            f"The {spoken(s.label)} {value:g} from {source} is not on the Train page's scale; "
+            f"using {snapped:g}."
+        )
+    low, high = bounds(s)
+    number = int(value) if s.kind == "int" else float(value)
+    shown = min(max(number, low), high)
+    if shown != number:
+        return shown, (
+            f"The {spoken(s.label)} {value:g} from {source} is beyond the Train page's range "
+            f"[{low:g}, {high:g}]; using {shown:g}."
+        )
+    return shown, None
+
+
+def from_widget(s: Setting, held: Any) -> Any:
+    """The setting's value from what its widget holds.
+
+    Raises:
+        ValueError: naming the field (e.g. layer sizes that are not numbers).
+    """
+    if s.kind == "units":
+        return parse_units(str(held), s.label)
+    if s.kind == "int":
+        return int(held)
+    if s.kind == "float":
+        return float(held)
+    if s.kind == "bool":
+        return bool(held)
+    return held
+
+
+def form_values(
+    model_config: ModelConfig, train_config: TrainConfig, prefix: str, source: str = "the settings"
+) -> tuple[dict[str, Any], list[str]]:
+    """Every setting's widget value (``{prefix + name: value}``) and notes on what had to change."""
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for s in SETTINGS:
+        config = model_config if s.owner is ModelConfig else train_config
+        values[prefix + s.name], note = to_widget(s, getattr(config, s.field), source)
+        if note:
+            notes.append(note)
+    return values, notes
+
+
+def configs_from(values: Mapping[str, Any], prefix: str, input_dim: int) -> tuple[ModelConfig, TrainConfig]:
+    """Validated configs from widget values (``{prefix + name: value}``; a missing one is the default).
+
+    Raises:
+        ValueError: the first problem, naming the setting.
+    """
+    fields: dict[type, dict[str, Any]] = {ModelConfig: {"input_dim": input_dim}, TrainConfig: {}}
+    for s in SETTINGS:
+        key = prefix + s.name
+        fields[s.owner][s.field] = from_widget(s, values[key]) if key in values else s.default
+    return ModelConfig(**fields[ModelConfig]), TrainConfig(**fields[TrainConfig])
+
+
+def draw(
+    s: Setting,
+    where: Any,
+    key: str,
+    *,
+    disabled: bool = False,
+    on_change: Callable[[], None] | None = None,
+    **options: Any,
+) -> Any:
+    """Draw ``s``'s widget in ``where`` (``st``, a column, a form); its value lives in ``key``.
+
+    Args:
+        s: the setting.
+        where: the Streamlit container.
+        key: the session-state key (set it before the first draw: the widget takes no value).
+        disabled, on_change: as Streamlit's.
+        options: passed on (e.g. ``persist_state``).
+
+    Returns:
+        The widget's value.
+    """
+    common: dict[str, Any] = {"key": key, "disabled": disabled, "on_change": on_change, "help": s.help}
+    common.update(options)
+    if s.widget == "text":
+        return where.text_input(s.label, **common)
+    if s.widget == "toggle":
+        return where.toggle(s.label, **common)
+    if s.widget == "select":
+        labels = dict(s.choice_labels)
+        return where.selectbox(s.label, s.choices, format_func=lambda c: labels.get(c, c), **common)
+    if s.widget == "select_slider":
+        return where.select_slider(s.label, s.scale, format_func=lambda v: f"{v:g}", **common)
+    low, high = bounds(s)
+    step = int(s.step or 1) if s.kind == "int" else float(s.step or 0.1)
+    if s.widget == "slider":
+        return where.slider(s.label, low, high, step=step, **common)
+    return where.number_input(s.label, min_value=low, max_value=high, step=step, format=s.fmt, **common)
