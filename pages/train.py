@@ -54,8 +54,7 @@ if (
 
 
 def current_settings() -> train_form.FormResult:
-    values = {key: st.session_state.get(key, default) for key, default in train_form.DEFAULTS.items()}
-    return train_form.settings_from(values, input_dim=dataset.n_dims)
+    return train_form.current(dataset.n_dims)
 
 
 def on_start(paused: bool = False) -> None:
