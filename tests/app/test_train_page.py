@@ -294,7 +294,7 @@ def test_while_training_the_scatter_matrix_stays_still_until_redrawn(app_test):
     (kind,) = [b for b in at.get("button_group") if b.key == "tr_panel_view_kind"]
     kind.set_value("matrix").run()
     assert any("A still picture before training (data only)" in c.value for c in at.caption)
-    at.select_slider(key="tr_batch").set_value(64).run()
+    at.select_slider(key="tr_batch_size").set_value(64).run()
     at.toggle(key="tr_until_paused").set_value(True).run()
     at.button(key="tr_start").click().run()
 
