@@ -309,7 +309,7 @@ def test_runs_on_other_datasets_get_their_own_chart_labelled_by_what_differs(app
 
 
 def test_explore_it_makes_a_past_run_current_with_its_dataset(app_test, weights, dataset):
-    blobs_run = make_run(weights, dataset, data_config=BLOBS)
+    blobs_run = make_run(weights, dataset, seed=4, data_config=BLOBS)
     current = make_run(weights, dataset, seed=7)
     at = runs_page(app_test, current, dataset, [blobs_run])
     next(b for b in at.button_group if b.label == "Dataset").set_value("blobs").run()
@@ -317,6 +317,9 @@ def test_explore_it_makes_a_past_run_current_with_its_dataset(app_test, weights,
     at.button(key="runs_explore").click().run()
     assert not at.exception
     assert at.session_state[state.RUN] is blobs_run
+    # The Train form holds its settings: Continue and Train again on the Train page train this run.
+    assert at.session_state["tr_seed"] == blobs_run.train_config.seed == 4
+    assert at.session_state["tr_encoder"] == "16" and at.session_state["tr_epochs"] == 5
     active = at.session_state[state.DATASET]
     assert active.config == BLOBS and np.array_equal(active.values, generate(BLOBS).values)  # rebuilt preset
     assert at.session_state[state.RUNS] == [current]  # the run it replaced is kept

@@ -322,7 +322,9 @@ def dataset_for(run: Run) -> Dataset | None:
 
 
 def make_current(run: Run) -> str | None:
-    """Make an earlier run the session's run again, with its dataset (the current run is kept).
+    """Make an earlier run the session's run again, with its dataset and its settings in the Train form.
+
+    The run it replaces is kept among the earlier runs.
 
     Returns:
         None on success, else why not (a training is running, its data are gone).
@@ -338,6 +340,9 @@ def make_current(run: Run) -> str | None:
             "holds: load that file on the Data page again (same columns), then bring the run back."
         )
     _become_current(run, dataset)
+    # The Train page's Continue applies the form's learning rate and beta, and Train again trains the
+    # form: both must be this run's, not the settings of the run the form held before.
+    train_form.load(run.model_config, run.train_config, "the run")
     return None
 
 
