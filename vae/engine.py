@@ -233,7 +233,9 @@ class Trainer:
         self.epoch = 0 if state is None else state.epoch
         self._step_in_epoch = 0 if state is None else state.step_in_epoch
         self._partial = (
-            np.zeros(len(TERMS)) if state is None or state.partial is None else np.array(state.partial)
+            np.zeros(len(TERMS), np.float32)
+            if state is None or state.partial is None
+            else np.array(state.partial, np.float32)
         )
         self._partial_seconds = 0.0
         self._good_weights = weights
@@ -267,8 +269,13 @@ class Trainer:
         network = [v for layer in dense_layers(model) for v in (layer.kernel, layer.bias)]
         n_terms = len(TERMS)
 
-        def chunk(batches, betas, n_epochs, n_steps, seed, first_step, x_val):
-            """Train ``n_epochs`` x ``n_steps`` steps of ``batches`` ((E, S, bs, D), padded)."""
+        def chunk(batches, betas, n_epochs, n_steps, seed, first_step, x_val, carried):
+            """Train ``n_epochs`` x ``n_steps`` steps of ``batches`` ((E, S, bs, D), padded).
+
+            ``carried``: the loss sums of the first epoch's steps taken by earlier calls, where
+            its sums start (so an epoch cut into calls adds its steps in the same order as one
+            call does: the same float32 sums, whatever the cut).
+            """
 
             def one_epoch(e, sums, vals):
                 def step(i, totals):
@@ -280,7 +287,7 @@ class Trainer:
                     optimizer.apply_gradients(zip(grads, variables, strict=True))
                     return i + 1, totals + tf.stack([terms[k] for k in TERMS])
 
-                start = (tf.constant(0, tf.int32), tf.zeros((n_terms,), tf.float32))
+                start = (tf.constant(0, tf.int32), tf.where(e == 0, carried, tf.zeros_like(carried)))
                 _, totals = tf.while_loop(lambda i, _: i < n_steps, step, start)
                 sums = sums.write(e, totals)
                 if with_val:
@@ -311,6 +318,7 @@ class Trainer:
             tf.TensorSpec((), tf.int32),
             tf.TensorSpec((), tf.int32),
             tf.TensorSpec((None, d), tf.float32),
+            tf.TensorSpec((n_terms,), tf.float32),
         ]
         # An explicit while_loop rather than AutoGraph: no dependence on reading
         # this file's source at trace time. One trace serves every chunk shape.
@@ -408,6 +416,7 @@ class Trainer:
             self._seed,
             tf.constant(self.epoch * self.n_batches + first, tf.int32),
             tf.constant(x_val),
+            tf.constant(self._partial, tf.float32),
         )
         sums, vals = sums.numpy(), vals.numpy()
         seconds = time.perf_counter() - start
@@ -417,13 +426,13 @@ class Trainer:
             self._step_s = 0.5 * self._step_s + 0.5 * seconds / steps_done
         self._timed.add(with_val)
         if not completes:
-            self._partial += sums[0]
+            self._partial = sums[0].copy()  # the epoch's sums so far (they started from the carried ones)
             self._partial_seconds += seconds
             self._step_in_epoch += n_steps
             return []
         records = []
         for k, epoch in enumerate(epochs):
-            totals = sums[k] + (self._partial if k == 0 else 0.0)
+            totals = sums[k]  # the first epoch's include the sums carried from earlier calls
             epoch_seconds = seconds / n_epochs + (self._partial_seconds if k == 0 else 0.0)
             record: Record = {"epoch": epoch, "beta": float(betas[k])}
             record.update({t: float(v) / self.n_batches for t, v in zip(TERMS, totals, strict=True)})
@@ -435,7 +444,7 @@ class Trainer:
             record["seconds"] = epoch_seconds
             record["samples_per_s"] = self.n_batches * bs / epoch_seconds if epoch_seconds > 0 else math.inf
             records.append(record)
-        self._partial, self._partial_seconds, self._step_in_epoch = np.zeros(len(TERMS)), 0.0, 0
+        self._partial, self._partial_seconds, self._step_in_epoch = np.zeros(len(TERMS), np.float32), 0.0, 0
         self._after_call(records, weight_tensors)
         return records
 

@@ -107,3 +107,32 @@ def test_xla_only_for_runs_long_enough_to_repay_compiling(moons):
     assert Trainer(moons, ModelConfig(), TrainConfig(epochs=2000, jit_compile=False)).xla is False
     forced = Trainer(moons, ModelConfig(), TrainConfig(epochs=5), xla=True)
     assert forced.xla is True and np.isfinite(forced.run_epoch()["loss"])
+
+
+@pytest.mark.parametrize("validation_split", [0.0, 0.2])
+def test_an_epoch_cut_into_calls_reports_exactly_the_losses_of_one_call(moons, monkeypatch, validation_split):
+    """On a loaded machine a call may train only part of an epoch (the call budget is in seconds);
+    the records must not depend on where the calls were cut (seeded runs repeat exactly)."""
+    from vae import engine
+
+    config = TrainConfig(epochs=3, seed=1, validation_split=validation_split)
+    x_train, x_val = split_data(moons, config)
+
+    def records(budget_s: float) -> list[dict]:
+        monkeypatch.setattr(engine, "CALL_BUDGET_S", budget_s)
+        trainer = Trainer(x_train, ModelConfig(), config, x_val)
+        calls = 0
+        while not trainer.done:
+            trainer.run()
+            calls += 1
+        return calls, trainer.history
+
+    one_call_per_epoch, whole = records(1e3)
+    one_step_per_call, cut = records(1e-9)
+    assert one_call_per_epoch <= 3 and one_step_per_call == 3 * trainer_batches(x_train, config)
+    keys = [k for k in whole[0] if k.endswith(("loss", "recon", "kl", "penalty"))]
+    assert [[r[k] for k in keys] for r in cut] == [[r[k] for k in keys] for r in whole]
+
+
+def trainer_batches(x_train: np.ndarray, config: TrainConfig) -> int:
+    return len(x_train) // config.batch_size
