@@ -58,7 +58,7 @@ if comparison is None:
     st.stop()
 
 if running and st.button("Stop all", icon="⏹️", key="ll_cmp_stop"):
-    view.stop_all(comparison)
+    comparison.stop_all()
     st.rerun()
 if stale:
     st.stop()
@@ -66,7 +66,7 @@ if stale:
 st.subheader("Training")
 st.fragment(view.progress, run_every=view.POLL_S if running else None)(dataset)
 
-entries = view.scored(comparison)
+entries = comparison.scored()
 if not entries or not comparison.matches(dataset):
     st.stop()
 

@@ -295,32 +295,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = fit(x_train, model_config, train_config, x_val=x_val, on_epoch=bar.update if bar else None)
     if bar:
         bar.close()
-    last = result.history[-1] if result.history else {}
+    run = Run(data_config, model_config, train_config, history=result.history, weights=result.weights)
+    run.end(result.stop_reason, result.message)
+    last = run.history[-1] if run.history else {}
     print(
         f"{model_config.label} on {dataset.name} ({dataset.n_rows:,} rows): {result.stop_reason} "
-        f"after {len(result.history)} epochs; loss {last.get('loss', math.nan):.4f} nats/point "
+        f"after {len(run.history)} epochs; loss {run.last_loss:.4f} nats/point "
         f"(recon {last.get('recon', math.nan):.4f} + beta x KL {last.get('kl', math.nan):.4f})"
     )
-    if result.message:
-        print(result.message)
+    if run.message:
+        print(run.message)
     if args.out:
         from vae.storage.bundle_save import save_bundle
 
-        status = "finished" if result.stop_reason in ("completed", "early_stopping") else "stopped"
-        if result.stop_reason in ("nan", "diverged"):
-            status = "diverged"
-        run = Run(
-            data_config=data_config,
-            model_config=model_config,
-            train_config=train_config,
-            history=result.history,
-            weights=result.weights,
-            status=status,
-            message=result.message,
-        )
         _write_or_keep(args.out, save_bundle(run, dataset))
         print(f"wrote {args.out}")
-    return 0 if result.stop_reason in ("completed", "early_stopping") else 1
+    return 0 if run.status == "finished" else 1
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

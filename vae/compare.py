@@ -1,43 +1,35 @@
-"""What the Compare page computes: variants, a held-out split, metrics, progress.
+"""A comparison of autoencoders: what is trained, on which rows, and each model's run and scores.
 
-Pure NumPy and pandas (no Streamlit, no TensorFlow), so every number on the
-page can be tested on its own. The page trains each ticked variant on the same
-training rows, with the same seed, architecture and budget, then scores it
-here on the held-out rows:
-
-- reconstruction MSE (original units and standardized);
-- for VAEs: KL, ELBO and the importance-weighted (IWAE, K=64) bound, and with a
-  2-D latent the exact log p(x) they bound (``vae.exact``);
-- how well generation works: decode z ~ N(0, I) and measure how far those
-  points are from held-out data (energy distance and MMD², standardized units);
-- active latent units (variance over the data of E[z|x] above 0.01);
-- training time.
-
-The table, its plain words and a verdict per model are in ``vae.compare_report``.
-
-Units: losses are nats per point on standardized data (as in ``vae.losses``);
-distances between samples are in standardized units.
+No Streamlit, no TensorFlow. The Compare page trains each ticked variant
+(``Variant``) on the same training rows, with the same seed, architecture and
+budget (``CompareSpec``), each as a ``vae.run.Run`` (an ``Entry``) in a queue
+of jobs (``vae.scheduler``), then scores it on the held-out rows
+(``vae.compare_metrics``). ``Comparison`` holds all of it for one session.
 """
 
 from __future__ import annotations
 
-import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from vae import exact, losses
-from vae.config import ModelConfig, ModelKind, TrainConfig
-from vae.data.dataset import Standardizer
-from vae.decode import NetworkWeights, decode, encode, prior_samples_standardized
+from vae.compare_metrics import Metrics, evaluate
+from vae.config import DataConfig, ModelConfig, ModelKind, TrainConfig
+from vae.data.dataset import Dataset
+from vae.run import Run
+from vae.scheduler import Scheduler
+from vae.training import worker
 
 VARIANT_KEYS: tuple[str, ...] = ("ae", "denoising", "sparse", "vae", "beta_vae")
-MAX_EVAL_ROWS = 2000  # held-out rows scored; pairwise distances are O(n^2) memory
-ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016): Cov_x(E[z|x]) > 0.01
-IWAE_K = 64
 DEFAULT_HOLDOUT = 0.2  # fraction of rows no model trains on
-EXACT_ROWS = 500  # held-out rows given the exact log p(x): ~1 s for 500 on a 2-core laptop (BENCHMARKS.md)
+# A job whose session stops checking in for this long stops itself. Closing the tab stops the
+# jobs at once (the session-end release, as on Train); this catches a session that never ends
+# cleanly. Every page render heartbeats the session's jobs (vae.ui.training.sync), so a user
+# reading another page for a minute loses nothing.
+HEARTBEAT_S = 120.0
 
 
 # --- what to train -------------------------------------------------------------------------------
@@ -173,281 +165,89 @@ def holdout_split(n_rows: int, holdout: float, seed: int) -> tuple[np.ndarray, n
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
-# --- distances between samples -------------------------------------------------------------------
-def _pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    squared = np.sum(a * a, axis=1)[:, None] + np.sum(b * b, axis=1)[None, :] - 2.0 * a @ b.T
-    return np.sqrt(np.maximum(squared, 0.0))
-
-
-def _check_samples(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a, b = np.atleast_2d(np.asarray(a, np.float64)), np.atleast_2d(np.asarray(b, np.float64))
-    if a.shape[1] != b.shape[1] or len(a) == 0 or len(b) == 0:
-        raise ValueError(
-            f"Samples must be non-empty with the same number of columns. "
-            f"Received: shapes {a.shape} and {b.shape}"
-        )
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        raise ValueError("Samples must be finite. Received: NaN or Inf values")
-    return a, b
-
-
-def energy_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Energy distance between two samples: ``2 E|X-Y| - E|X-X'| - E|Y-Y'|``.
-
-    Computed between the two empirical distributions (V-statistic), so it is
-    >= 0, symmetric, and 0 only for identical samples; it is on the scale of
-    the data (standardized units here). It sees differences of location,
-    spread and shape, and needs no tuning parameter.
-
-    Args:
-        a: (n, D) points.
-        b: (m, D) points.
-
-    Returns:
-        The energy distance (a float >= 0).
-
-    Raises:
-        ValueError: for empty, mismatched or non-finite samples.
-    """
-    a, b = _check_samples(a, b)
-    cross = _pairwise_distances(a, b).mean()
-    within_a = _pairwise_distances(a, a).mean()
-    within_b = _pairwise_distances(b, b).mean()
-    return float(max(2.0 * cross - within_a - within_b, 0.0))
-
-
-def median_bandwidth(a: np.ndarray, b: np.ndarray) -> float:
-    """The median heuristic: median distance between distinct points of the pooled sample."""
-    a, b = _check_samples(a, b)
-    pooled = np.concatenate([a, b])
-    d = _pairwise_distances(pooled, pooled)[np.triu_indices(len(pooled), k=1)]
-    median = float(np.median(d)) if len(d) else 1.0
-    return median if median > 0 else 1.0
-
-
-def mmd_rbf(a: np.ndarray, b: np.ndarray, bandwidth: float | None = None) -> float:
-    """Squared maximum mean discrepancy with an RBF kernel (V-statistic).
-
-    ``MMD² = E k(X,X') + E k(Y,Y') - 2 E k(X,Y)`` with
-    ``k(x, y) = exp(-|x-y|² / (2 h²))``; ``h`` defaults to the median
-    heuristic (``median_bandwidth``). Between 0 (same sample) and 2.
-
-    Args:
-        a: (n, D) points.
-        b: (m, D) points.
-        bandwidth: ``h``; None for the median heuristic.
-
-    Returns:
-        MMD² (a float >= 0).
-
-    Raises:
-        ValueError: for empty, mismatched or non-finite samples, or a bandwidth <= 0.
-    """
-    a, b = _check_samples(a, b)
-    h = median_bandwidth(a, b) if bandwidth is None else float(bandwidth)
-    if not (math.isfinite(h) and h > 0):
-        raise ValueError(f"bandwidth must be a positive number. Received: bandwidth={bandwidth!r}")
-
-    def kernel_mean(p: np.ndarray, q: np.ndarray) -> float:
-        return float(np.exp(-np.square(_pairwise_distances(p, q)) / (2.0 * h * h)).mean())
-
-    return max(kernel_mean(a, a) + kernel_mean(b, b) - 2.0 * kernel_mean(a, b), 0.0)
-
-
-def active_units(z_mean: np.ndarray, threshold: float = ACTIVE_UNIT_THRESHOLD) -> int:
-    """How many latent dimensions the encoder uses: ``Var_x(E[z|x]) > threshold``.
-
-    The standard AU metric (Burda et al., 2016). A collapsed VAE dimension
-    encodes every point to (almost) the same mean, so its variance over the
-    data is ~0. For plain autoencoders ``E[z|x]`` is just the code.
-
-    Args:
-        z_mean: (n, latent_dim) posterior means (or codes) over a dataset.
-        threshold: the variance a unit must exceed.
-
-    Returns:
-        The number of active units, in [0, latent_dim].
-    """
-    z_mean = np.atleast_2d(np.asarray(z_mean, np.float64))
-    if len(z_mean) < 2:
-        return 0
-    return int(np.sum(np.var(z_mean, axis=0) > threshold))
-
-
-def reference_energy(x_train: np.ndarray, x_test: np.ndarray, n: int, seed: int) -> float:
-    """The energy distance a perfect generator would score: real (training) rows vs held-out rows.
-
-    A yardstick for the models' scores: ``n`` random training rows play the
-    part of the prior samples, so the value is the metric's noise floor.
-    """
-    x_train = np.asarray(x_train, np.float64)
-    rows = np.random.default_rng(seed).choice(len(x_train), min(n, len(x_train)), replace=False)
-    x_test = np.asarray(x_test, np.float64)[:MAX_EVAL_ROWS]
-    return energy_distance(x_train[rows], x_test)
-
-
-# --- scoring a trained model ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class Metrics:
-    """One model's held-out scores (NaN where a metric does not apply).
+# --- each model's run, and the comparison ---------------------------------------------------------
+@dataclass(kw_only=True)
+class Entry(Run):
+    """One model of a comparison: a run of one variant, scored once it ends.
 
     Attributes:
-        recon_mse: mean squared reconstruction error, original units².
-        recon_mse_std: the same on standardized data (units of the data's std²).
-        kl: mean KL(q(z|x) || N(0, I)), nats per point (VAEs only).
-        elbo: mean ELBO, nats per point on standardized data (VAEs only).
-        iwae: mean IWAE bound with K=64, nats per point (VAEs only).
-        energy: energy distance between decoded prior samples and held-out data.
-        mmd: MMD² (RBF, median heuristic) between the same two samples.
-        active_units: latent units with Var_x(E[z|x]) > 0.01.
-        exact_log_px: mean exact log p(x) by quadrature over the 2-D latent plane, nats per
-            point, on up to ``EXACT_ROWS`` of the held-out rows (VAEs with a 2-D latent only).
-    """
-
-    recon_mse: float
-    recon_mse_std: float
-    kl: float
-    elbo: float
-    iwae: float
-    energy: float
-    mmd: float
-    active_units: int
-    exact_log_px: float = math.nan
-
-
-def evaluate(
-    weights: NetworkWeights,
-    model_config: ModelConfig,
-    x_test: np.ndarray,
-    standardizer: Standardizer,
-    *,
-    n_prior: int = 1000,
-    seed: int = 0,
-) -> Metrics:
-    """Score a trained model on held-out rows (NumPy; no TensorFlow).
-
-    Args:
-        weights: the trained network.
-        model_config: its config (``kind`` decides which metrics apply; the
-            decoder's std enters the ELBO and IWAE).
-        x_test: held-out rows in **original units**, (n, D); at most
-            ``MAX_EVAL_ROWS`` are used (a seeded subset).
-        standardizer: the dataset's.
-        n_prior: prior samples to decode for the energy distance and MMD².
-        seed: seeds the subset, the ELBO's sample, the IWAE samples and the prior samples.
-
-    Returns:
-        A ``Metrics``.
-    """
-    x_test = np.asarray(x_test, np.float64)
-    if len(x_test) > MAX_EVAL_ROWS:
-        rows = np.random.default_rng(seed).choice(len(x_test), MAX_EVAL_ROWS, replace=False)
-        x_test = x_test[np.sort(rows)]
-    x_std = np.asarray(standardizer.transform(x_test), np.float32)
-    z_mean, z_log_var = encode(weights, x_std)
-    x_hat_std = decode(weights, z_mean)
-    x_hat = standardizer.inverse_transform(x_hat_std)
-    recon_mse = float(np.mean(np.square(x_hat - x_test)))
-    recon_mse_std = float(np.mean(losses.squared_error(x_std, x_hat_std)))
-
-    kl = elbo = iwae = exact_log_px = math.nan
-    if model_config.is_variational:
-        sigma = model_config.decoder_std
-        kl = float(np.mean(losses.kl_divergence(z_mean, z_log_var)))
-        eps = np.random.default_rng(seed + 1).standard_normal(z_mean.shape).astype(np.float32)
-        z = losses.reparameterize(z_mean, z_log_var, eps)
-        elbo = float(np.mean(losses.elbo(x_std, decode(weights, z), z_mean, z_log_var, sigma)))
-        iwae = float(
-            np.mean(
-                losses.iwae_bound(
-                    x_std, lambda zz: decode(weights, zz), z_mean, z_log_var, sigma, k=IWAE_K, seed=seed + 2
-                )
-            )
-        )
-        if exact.unavailable_reason(weights) is None:
-            rows = np.random.default_rng(seed + 4).permutation(len(x_std))[:EXACT_ROWS]
-            exact_log_px = float(np.mean(exact.log_likelihood(weights, x_std[rows], sigma).log_px))
-
-    _, generated = prior_samples_standardized(weights, n_prior, seed + 3)
-    if np.isfinite(generated).all():
-        energy, mmd = energy_distance(generated, x_std), mmd_rbf(generated, x_std)
-    else:
-        energy = mmd = math.nan
-    return Metrics(
-        recon_mse=recon_mse,
-        recon_mse_std=recon_mse_std,
-        kl=kl,
-        elbo=elbo,
-        iwae=iwae,
-        energy=energy,
-        mmd=mmd,
-        active_units=active_units(z_mean),
-        exact_log_px=exact_log_px,
-    )
-
-
-# --- one model's progress ------------------------------------------------------------------------
-ACTIVE_STATUSES = ("queued", "starting", "training")
-
-
-@dataclass
-class Entry:
-    """One variant of a comparison as the page tracks it (plain data, no job handle).
-
-    Attributes:
-        variant: what is trained.
-        model_config: its full config.
-        status: ``queued`` -> ``starting`` -> ``training`` -> ``finished`` |
-            ``stopped`` | ``diverged`` | ``failed``.
-        history: the worker's epoch records.
-        weights: the latest finite weights (None before the first snapshot).
-        message: why it stopped, or what it waits for.
-        metrics: held-out scores, once finished.
+        variant: what is trained (``model_config`` is its full config).
+        metrics: held-out scores, once finished with usable weights.
     """
 
     variant: Variant
-    model_config: ModelConfig
-    status: str = "queued"
-    history: list[dict[str, Any]] = field(default_factory=list)
-    weights: NetworkWeights | None = None
-    message: str = ""
     metrics: Metrics | None = None
+
+
+@dataclass
+class Comparison:
+    """One comparison in this session: settings, the shared split, each model's run and the queue.
+
+    Attributes:
+        spec: what is trained and what they share.
+        data_config, n_rows: the dataset it was trained on (to notice a change).
+        train_rows, test_rows: the shared held-out split (row indices).
+        entries: each variant's run and results, by key, in the order they start.
+        queue: the jobs training them (at most ``worker.MAX_CONCURRENT_JOBS`` at once).
+    """
+
+    spec: CompareSpec
+    data_config: DataConfig
+    n_rows: int
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+    entries: dict[str, Entry]
+    started_at: float = field(default_factory=time.time)
+    queue: Scheduler = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.queue = Scheduler(self.entries, heartbeat_timeout=HEARTBEAT_S)  # type: ignore[arg-type]
+
+    @classmethod
+    def new(cls, spec: CompareSpec, dataset: Dataset) -> Comparison:
+        """Every variant of ``spec`` queued on ``dataset``, with a held-out split seeded by the spec."""
+        train_rows, test_rows = holdout_split(dataset.n_rows, spec.holdout, spec.train.seed)
+        entries = {
+            key: Entry(
+                data_config=dataset.config,
+                model_config=model_config,
+                train_config=spec.train,
+                status="queued",
+                variant=variant,
+            )
+            for (key, model_config), variant in zip(spec.model_configs().items(), spec.variants, strict=True)
+        }
+        return cls(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
 
     @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+        return self.queue.is_active
 
-    @property
-    def train_seconds(self) -> float:
-        """Time spent in training epochs (excludes starting TensorFlow and compiling)."""
-        return float(sum(r.get("seconds", 0.0) for r in self.history))
+    def matches(self, dataset: Dataset) -> bool:
+        return self.data_config == dataset.config and self.n_rows == dataset.n_rows
 
-    @property
-    def epochs_done(self) -> int:
-        return int(self.history[-1]["epoch"]) if self.history else 0
+    def scored(self) -> list[Entry]:
+        return [e for e in self.entries.values() if e.metrics is not None]
 
-    def apply(self, message: dict[str, Any]) -> None:
-        """Update from one ``TrainingJob.poll()`` message."""
-        kind = message.get("type")
-        if kind == "ready":
-            self.status = "training"
-        elif kind == "epoch":
-            self.status = "training"
-            self.history.append(dict(message["record"]))
-            if message.get("weights") is not None:
-                self.weights = message["weights"]
-        elif kind == "done":
-            reason = message.get("reason", "completed")
-            self.status = {"nan": "diverged", "diverged": "diverged", "stopped": "stopped"}.get(
-                reason, "finished"
-            )
-            self.message = message.get("message", "")
-        elif kind == "error":
-            self.status = "failed"
-            self.message = message.get("message", "The training process failed.")
+    def pump(self, dataset: Dataset, on_start: Callable[[worker.TrainingJob], None] | None = None) -> None:
+        """Follow the jobs, start queued models while slots are free, score the models that ended.
 
+        Args:
+            dataset: the dataset it trains on (``matches`` it).
+            on_start: called with each job started (the UI stops it when the session ends).
+        """
+        self.queue.pump(dataset.standardized()[self.train_rows], on_start)
+        for entry in self.entries.values():
+            if not entry.is_active and entry.metrics is None and entry.usable and entry.history:
+                entry.metrics = evaluate(
+                    entry.weights,  # type: ignore[arg-type]  # usable: not None
+                    entry.model_config,
+                    dataset.values[self.test_rows],
+                    dataset.standardizer,
+                    n_prior=self.spec.n_prior,
+                    seed=self.spec.train.seed,
+                )
 
-def slots_free(own_running: int, server_running: int, cap: int) -> int:
-    """How many queued models may start now under a server-wide cap of ``cap`` trainings."""
-    return max(0, cap - max(own_running, server_running))
+    def stop_all(self) -> None:
+        """Stop every running model and drop the queue."""
+        self.queue.stop_all()

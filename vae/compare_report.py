@@ -20,7 +20,8 @@ from typing import Literal
 import pandas as pd
 
 from vae import spreadsheet
-from vae.compare import EXACT_ROWS, IWAE_K, Entry
+from vae.compare import Entry
+from vae.compare_metrics import EXACT_ROWS, IWAE_K
 
 NO_LIKELIHOOD = "no likelihood: not a probabilistic model"
 NO_POSTERIOR = "no posterior: this model's code is one point, not a distribution"

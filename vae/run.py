@@ -1,7 +1,12 @@
-"""A training run as the UI holds it: settings, history, latest weights, status.
+"""A training run: settings, history, latest weights, status -- and the one place that turns a
+training job's messages into them.
 
-Plain data (no TensorFlow, no Streamlit): the Train page fills it from the
-worker's records, Explore / Compare / Learn read it, bundles save it.
+Plain data (no TensorFlow, no Streamlit). ``Run.apply`` reads one message of
+``vae.training.worker.TrainingJob.poll()`` (``Run.drain`` all of a job's new ones); the
+Train page (``vae.ui.training``), Compare's queue (``vae.scheduler``) and the
+command line (``Run.end`` with the engine's stop reason) all go through it.
+Explore / Compare / Learn read runs, bundles save them, ``vae.session_runs``
+keeps the earlier ones.
 """
 
 from __future__ import annotations
@@ -22,7 +27,19 @@ from vae.snapshots import SnapshotStore
 STILL_FALLING_DROP = 0.01
 STILL_FALLING_MIN_EPOCHS = 8
 
-RunStatus = Literal["starting", "training", "paused", "finished", "stopped", "diverged", "failed"]
+RunStatus = Literal["queued", "starting", "training", "paused", "finished", "stopped", "diverged", "failed"]
+# A run waiting for a training slot (Compare's queue), starting, training or paused has a job ahead of
+# it or running; the others have ended.
+ACTIVE_STATUSES: tuple[RunStatus, ...] = ("queued", "starting", "training", "paused")
+# How a job's final reason (the worker's "done" message, the engine's stop_reason) maps onto a status.
+END_STATUS: dict[str, RunStatus] = {
+    "completed": "finished",
+    "early_stopping": "finished",
+    "stopped": "stopped",
+    "nan": "diverged",
+    "diverged": "diverged",
+}
+FAILED_MESSAGE = "The training process failed."
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,8 @@ class Run:
             validation split, ``val_loss``, ``val_recon``, ``val_kl``. Losses
             are nats per point on standardized data.
         weights: the latest finite weights (None before the first epoch).
-        status: where the run is.
+        status: where the run is: ``queued`` (waiting for a training slot) -> ``starting``
+            -> ``training`` <-> ``paused`` -> ``finished`` | ``stopped`` | ``diverged`` | ``failed``.
         message: why it stopped, for the user (empty when all is well).
         snapshots: weights at a bounded, log-spaced set of epochs (the epoch
             timeline replays them; see ``vae.snapshots``).
@@ -92,7 +110,69 @@ class Run:
 
     @property
     def is_active(self) -> bool:
-        return self.status in ("starting", "training", "paused")
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def train_seconds(self) -> float:
+        """Time spent in training epochs (excludes starting TensorFlow and compiling)."""
+        return float(sum(r.get("seconds", 0.0) for r in self.history))
+
+    # -- following a training job ---------------------------------------------------------------
+    def apply(self, message: dict[str, Any], paused: bool = False) -> None:
+        """Update from one ``vae.training.worker.TrainingJob.poll()`` message.
+
+        Args:
+            message: ``ready``, ``epoch``, ``state``, ``done`` or ``error`` change the run;
+                others (``paused``, ``speed``) do not.
+            paused: whether the job is paused now (a run that starts paused shows as paused).
+        """
+        kind = message.get("type")
+        if kind == "ready":
+            self.status = "paused" if paused else "training"
+            self.state = None  # a job runs: the saved state is behind it now
+        elif kind == "state":
+            self.state = message["state"]
+        elif kind == "epoch":
+            self.add_epoch(message["record"], message.get("weights"), bool(message.get("snapshot")))
+            if self.status in ("queued", "starting"):
+                self.status = "paused" if paused else "training"
+        elif kind == "done":
+            self.end(message.get("reason", ""), message.get("message", ""))
+        elif kind == "error":
+            self.status, self.message = "failed", message.get("message", FAILED_MESSAGE)
+
+    def drain(self, job: Any) -> list[dict[str, Any]]:
+        """Apply every message ``job`` (a ``vae.training.worker.TrainingJob``) sent since its last poll.
+
+        Returns:
+            The messages, oldest first (for what else follows them, e.g. the Train page's clock).
+        """
+        messages = job.poll()
+        for message in messages:
+            self.apply(message, paused=job.paused)
+        return messages
+
+    def add_epoch(
+        self, record: dict[str, Any], weights: NetworkWeights | None = None, snapshot: bool = False
+    ):
+        """One more epoch's record, with that epoch's weights when they were sent.
+
+        ``snapshot``: the worker's snapshot schedule keeps this epoch (the epoch timeline
+        replays it; see ``vae.snapshots``).
+        """
+        self.history.append(record)
+        if weights is not None:
+            self.weights = weights
+        self.snapshots.add(int(record["epoch"]), weights, scheduled=snapshot)
+
+    def end(self, reason: str, message: str = "") -> None:
+        """The job ended for ``reason`` (``END_STATUS``; an unknown one counts as stopped)."""
+        self.status, self.message = END_STATUS.get(reason, "stopped"), message
+
+    def mark_stopped(self, message: str) -> None:
+        """Its job was stopped (or will never start): a run still active is stopped, saying ``message``."""
+        if self.is_active:
+            self.status, self.message = "stopped", message
 
     @property
     def end_epoch(self) -> int | None:

@@ -1,8 +1,9 @@
 """A session's earlier runs and datasets: what tells runs apart, and how many fit in memory.
 
 Pure Python and NumPy (no Streamlit): the Runs page lists, labels and filters
-runs with these functions, and the Train page archives a run here when a new
-one starts.
+runs with these functions; a run replaced as the session's current one (a new
+training, Reset, a restored bundle, an earlier run explored again) joins the
+earlier runs through ``replace_current``.
 
 Memory bound. A session keeps at most ``MAX_PAST_RUNS`` earlier runs and at
 most ``PAST_RUNS_BUDGET_BYTES`` of their weights, snapshots and histories
@@ -103,6 +104,26 @@ def _drop_snapshots(run: Run) -> bool:
         return False
     run.snapshots = SnapshotStore()
     return True
+
+
+def replace_current(runs: list[Run], current: Run | None, new: Run | None) -> list[str]:
+    """Make ``new`` the session's current run: the one archive of earlier runs.
+
+    ``new`` leaves ``runs`` (when it was an earlier run); ``current``, the run it replaces,
+    joins them as the newest (``archive``), without its optimizer state: an earlier model
+    continues from its weights, and the state would only take memory.
+
+    Returns:
+        What was given up to stay within the bounds (see ``enforce_budget``).
+    """
+    if new is current:
+        return []
+    if new is not None:
+        remove(runs, new)
+    if current is None:
+        return []
+    current.state = None
+    return archive(runs, current)
 
 
 def archive(runs: list[Run], run: Run) -> list[str]:

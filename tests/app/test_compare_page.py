@@ -12,13 +12,12 @@ import pytest
 
 from tests.tables import iris
 from tests.weights import random_weights
-from vae import compare, losses
-from vae.compare import CompareSpec, Entry, Variant
+from vae import compare, compare_metrics, losses
+from vae.compare import CompareSpec, Comparison, Entry, Variant
 from vae.config import DEFAULT_STEPS, DataConfig, TrainConfig, default_epochs
 from vae.data.presets import generate
 from vae.decode import decode, encode
 from vae.ui import state
-from vae.ui.compare_view import Comparison
 
 PAGE = "pages/compare.py"
 
@@ -33,10 +32,16 @@ def finished_comparison(dataset) -> Comparison:
     train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, 0)
     entries = {}
     for i, (key, mc) in enumerate(spec.model_configs().items()):
-        entry = Entry(variant=spec.variants[i], model_config=mc, status="finished")
+        entry = Entry(
+            data_config=dataset.config,
+            model_config=mc,
+            train_config=spec.train,
+            status="finished",
+            variant=spec.variants[i],
+        )
         entry.history = [{"epoch": e, "loss": 10.0 / e, "recon": 8.0 / e, "seconds": 0.1} for e in (1, 2, 3)]
         entry.weights = random_weights(mc, seed=i)
-        entry.metrics = compare.evaluate(
+        entry.metrics = compare_metrics.evaluate(
             entry.weights, mc, dataset.values[test_rows], dataset.standardizer, n_prior=200
         )
         entries[key] = entry
@@ -100,7 +105,7 @@ def test_the_shown_kl_and_elbo_are_the_losses_formulas_on_the_held_out_rows(app_
     metrics = at.table[0].value
     shown_kl = float(metrics.loc["Information in the code (KL)", "VAE"].replace("★ best", ""))
     shown_elbo = float(metrics.loc["Likelihood of real data (ELBO)", "VAE"].replace("★ best", ""))
-    # The held-out rows (fewer than compare.MAX_EVAL_ROWS, so all of them), encoded by the VAE.
+    # The held-out rows (fewer than compare_metrics.MAX_EVAL_ROWS, so all of them), encoded by the VAE.
     x_std = dataset.standardizer.transform(dataset.values[comparison.test_rows]).astype(np.float32)
     weights, sigma = comparison.entries["vae"].weights, comparison.entries["vae"].model_config.decoder_std
     z_mean, z_log_var = encode(weights, x_std)
@@ -154,8 +159,7 @@ def test_the_budget_is_sized_to_the_data_so_iris_trains_after_its_holdout(app_te
     assert not at.error
     comparison = at.session_state[state.COMPARE]
     assert (comparison.spec.train.batch_size, comparison.spec.train.epochs) == (120, DEFAULT_STEPS)
-    for job in comparison.jobs.values():  # started in the background: this test checks the settings
-        job.stop()
+    comparison.stop_all()  # started in the background: this test checks the settings
     # Two moons (1,600 training rows): the default batch, as many steps as Train gives it.
     at.session_state[state.DATASET] = generate(DataConfig())
     at.run()

@@ -70,7 +70,7 @@ def test_the_train_panel_draws_column_names_as_text(hostile):
 
 def test_compare_figures_escape_axis_titles(hostile):
     comparison = finished_comparison(hostile)
-    entries = compare_view.scored(comparison)
+    entries = comparison.scored()
     assert_escaped(compare_view.prior_figure(comparison, hostile, entries).to_plotly_json())
 
 

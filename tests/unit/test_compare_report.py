@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 
 from vae import compare_report
-from vae.compare import Entry, Metrics, Variant
-from vae.config import ModelConfig
+from vae.compare import Entry, Variant
+from vae.compare_metrics import Metrics
+from vae.config import DataConfig, ModelConfig, TrainConfig
 
 
 def scored(key: str, *, recon: float, energy: float, kl: float = 4.0, active: int = 2, **variant) -> Entry:
     v = Variant(key, **variant)
-    entry = Entry(v, v.model_config(ModelConfig()), status="finished")
+    entry = Entry(DataConfig(), v.model_config(ModelConfig()), TrainConfig(), status="finished", variant=v)
     entry.history = [{"epoch": 1, "loss": 1.0, "seconds": 1.5}]
     vae = v.is_variational
     entry.metrics = Metrics(
@@ -41,7 +42,14 @@ def entries() -> list[Entry]:
         scored("ae", recon=0.01, energy=0.40),
         scored("vae", recon=0.05, energy=0.02),
         scored("beta_vae", recon=0.20, energy=0.05, kl=0.8, active=1),
-        Entry(Variant("sparse"), ModelConfig(kind="sparse")),  # not scored yet: no row, no verdict
+        # not scored yet: no row, no verdict
+        Entry(
+            DataConfig(),
+            ModelConfig(kind="sparse"),
+            TrainConfig(),
+            status="queued",
+            variant=Variant("sparse"),
+        ),
     ]
 
 

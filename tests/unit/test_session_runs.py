@@ -126,3 +126,24 @@ def test_earlier_datasets_are_kept_once_newest_last_and_bounded():
         session_runs.keep_dataset(past, generate(DataConfig(n_samples=50, seed=seed)), moons)
     assert len(past) == session_runs.MAX_PAST_DATASETS
     assert past[-1].config.seed == 9 and all(not np.array_equal(d.values, moons.values) for d in past)
+
+
+def test_replace_current_is_the_one_archive_of_earlier_runs():
+    from vae.run import TrainState
+
+    runs: list[Run] = []
+    first, second = trained_run(seed=1), trained_run(seed=2)
+    first.state = TrainState(first.weights, None, 60)
+    assert session_runs.replace_current(runs, None, first) == [] and runs == []
+    session_runs.replace_current(runs, first, second)  # a new training replaces the first
+    assert runs == [first] and first.state is None  # an earlier run keeps no optimizer state
+    assert first.can_continue  # it continues from its weights with a fresh optimizer
+    session_runs.replace_current(runs, second, first)  # the first is current again (Runs page)
+    assert [r.train_config.seed for r in runs] == [2]
+    session_runs.replace_current(runs, first, first)  # already current: nothing moves
+    assert [r.train_config.seed for r in runs] == [2]
+    session_runs.replace_current(runs, first, None)  # Reset
+    assert [r.train_config.seed for r in runs] == [2, 1]
+    never_trained = Run(DataConfig(), ModelConfig(), TrainConfig(), status="failed")
+    session_runs.replace_current(runs, never_trained, None)  # nothing to keep from a run without epochs
+    assert len(runs) == 2

@@ -12,7 +12,7 @@ import pandas as pd
 from vae.config import ModelConfig, TrainConfig
 from vae.data.dataset import MAX_ABS_VALUE, Dataset, out_of_memory_as
 from vae.decode import NetworkWeights, decode, encode
-from vae.run import Run, RunStatus
+from vae.run import ACTIVE_STATUSES, Run, RunStatus
 from vae.snapshots import SnapshotStore
 from vae.storage.bundle_format import (
     CONFIG,
@@ -113,7 +113,7 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
         if meta[key] is not None and (not isinstance(meta[key], dict) or len(json.dumps(meta[key])) > 4000):
             raise BundleError(f"config.json {key} must be a small JSON object; the bundle is damaged.")
     # A bundle never trains: a run saved mid-training comes back stopped.
-    if status in ("starting", "training", "paused"):
+    if status in ACTIVE_STATUSES:
         status = "stopped"
     run = Run(
         data_config=data_config,

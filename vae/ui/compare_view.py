@@ -1,8 +1,10 @@
 """Streamlit glue for the Compare page: the settings form, background jobs, figures, table, pads.
 
-The numbers come from ``vae.compare`` (NumPy); training runs in ``vae.training.worker``
-child processes (at most ``worker.MAX_CONCURRENT_JOBS`` at once on the whole
-server; the rest wait in this page's queue). Nothing here imports TensorFlow.
+The comparison, its queue of jobs and its numbers come from the library
+(``vae.compare``, ``vae.scheduler``, ``vae.compare_metrics``); training runs
+in ``vae.training.worker`` child processes (at most ``worker.MAX_CONCURRENT_JOBS`` at
+once on the whole server; the rest wait in the queue). Nothing here imports
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,13 +20,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from vae import compare, compare_report, exact
-from vae.compare import CompareSpec, Entry, Variant
-from vae.config import DataConfig, ModelConfig, TrainConfig, default_epochs, fitting_batch_size
+from vae import compare, compare_metrics, compare_report, exact
+from vae.compare import CompareSpec, Comparison, Entry, Variant
+from vae.config import ModelConfig, TrainConfig, default_epochs, fitting_batch_size
 from vae.data.dataset import Dataset
 from vae.decode import encode
 from vae.explore import decode_original, prior_samples_original, refuse_reason
-from vae.training.worker import MAX_CONCURRENT_JOBS, CapacityError, TrainingJob, active_jobs
 from vae.ui import palette, state, training
 from vae.ui.axes import log_axis
 from vae.ui.settings_form import SETTINGS, draw, from_widget, to_widget
@@ -49,43 +48,9 @@ VARIANT_HELP = {
     "beta_vae": "A VAE whose KL term is weighted by β > 1: a smoother, blurrier latent plane.",
 }
 PAD_PREFIX = "ll_compare_pad_"
-# A job whose session stops checking in for this long stops itself. Closing the tab stops the
-# jobs at once (the session-end release, as on Train); this catches a session that never ends
-# cleanly. Every page render heartbeats the session's jobs (training.sync), so a user reading
-# another page for a minute loses nothing.
-HEARTBEAT_S = 120.0
 MAX_COMPARE_EPOCHS = 2000
 SIZED_FOR_KEY = "ll_cmp_sized_for"  # the dataset the budget fields were last sized to
 POLL_S = 0.5  # the progress fragment's interval while models train (queued ones start on a poll)
-
-
-@dataclass
-class Comparison:
-    """One comparison in this session: settings, the shared split, each model's entry and job.
-
-    Attributes:
-        spec: what is trained and what they share.
-        data_config, n_rows: the dataset it was trained on (to notice a change).
-        train_rows, test_rows: the shared held-out split (row indices).
-        entries: each variant's progress and results, by key.
-        jobs: live ``TrainingJob`` handles, by key (only while running).
-    """
-
-    spec: CompareSpec
-    data_config: DataConfig
-    n_rows: int
-    train_rows: np.ndarray
-    test_rows: np.ndarray
-    entries: dict[str, Entry]
-    jobs: dict[str, Any] = field(default_factory=dict)
-    started_at: float = field(default_factory=time.time)
-
-    @property
-    def is_active(self) -> bool:
-        return any(e.is_active for e in self.entries.values())
-
-    def matches(self, dataset: Dataset) -> bool:
-        return self.data_config == dataset.config and self.n_rows == dataset.n_rows
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -196,74 +161,17 @@ def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
     """Replace this session's comparison with a new one; its models start as slots free up."""
     old = state.get_comparison()
     if old is not None:
-        stop_all(old)
-    train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, spec.train.seed)
-    entries = {
-        key: Entry(variant=v, model_config=mc)
-        for (key, mc), v in zip(spec.model_configs().items(), spec.variants, strict=False)
-    }
-    comparison = Comparison(spec, dataset.config, dataset.n_rows, train_rows, test_rows, entries)
+        old.stop_all()
+    comparison = Comparison.new(spec, dataset)
     state.set_comparison(comparison)
     state.set_compare_cursor((0.0, 0.0))
     pump(comparison, dataset)
     return comparison
 
 
-def stop_all(comparison: Comparison) -> None:
-    """Stop every running job and drop the queue."""
-    for key, job in list(comparison.jobs.items()):
-        job.stop()
-        for message in job.poll():
-            comparison.entries[key].apply(message)
-        entry = comparison.entries[key]
-        if entry.is_active:
-            entry.status, entry.message = "stopped", "Stopped by you."
-    comparison.jobs.clear()
-    for entry in comparison.entries.values():
-        if entry.status == "queued":
-            entry.status, entry.message = "stopped", "Not started: the comparison was stopped."
-
-
 def pump(comparison: Comparison, dataset: Dataset) -> None:
-    """Drain every job's messages, start queued models while slots are free, score finished ones."""
-    for key, job in list(comparison.jobs.items()):
-        entry = comparison.entries[key]
-        job.heartbeat()
-        for message in job.poll():
-            entry.apply(message)
-        if not entry.is_active:
-            del comparison.jobs[key]
-    queued = [e for e in comparison.entries.values() if e.status == "queued"]
-    free = compare.slots_free(len(comparison.jobs), active_jobs(), MAX_CONCURRENT_JOBS)
-    x = dataset.standardized()[comparison.train_rows]
-    for entry in queued[:free]:
-        job = TrainingJob(x, entry.model_config, comparison.spec.train, heartbeat_timeout=HEARTBEAT_S)
-        try:
-            job.start()
-        except CapacityError:
-            entry.message = "Waiting for a free training slot (another training is running on this server)."
-            break
-        entry.status, entry.message = "starting", ""
-        comparison.jobs[entry.variant.key] = job
-        training.register(job)  # the session's end (tab closed) stops it
-    for entry in queued[free:]:
-        entry.message = f"Queued: at most {MAX_CONCURRENT_JOBS} trainings run at once."
-    for entry in comparison.entries.values():
-        if (
-            not entry.is_active
-            and entry.metrics is None
-            and entry.weights is not None
-            and entry.weights.is_finite()
-            and entry.history
-        ):
-            entry.metrics = compare.evaluate(
-                entry.weights,
-                entry.model_config,
-                dataset.values[comparison.test_rows],
-                dataset.standardizer,
-                n_prior=comparison.spec.n_prior,
-                seed=comparison.spec.train.seed,
-            )
+    """Follow and start the comparison's jobs; the session's end (tab closed) stops each one."""
+    comparison.pump(dataset, on_start=training.register)
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -335,10 +243,6 @@ def progress(dataset: Dataset) -> None:
 
 
 # --- results -------------------------------------------------------------------------------------
-def scored(comparison: Comparison) -> list[Entry]:
-    return [e for e in comparison.entries.values() if e.metrics is not None]
-
-
 def _projection(dataset: Dataset):
     """Data space for the figures: the two columns, or the first two principal components."""
     if dataset.n_dims == 2:
@@ -351,7 +255,7 @@ def _projection(dataset: Dataset):
 def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
     """Energy distance of real training rows to the held-out rows (the metric's floor)."""
     x = dataset.standardized()
-    return compare.reference_energy(
+    return compare_metrics.reference_energy(
         x[comparison.train_rows], x[comparison.test_rows], comparison.spec.n_prior, comparison.spec.train.seed
     )
 

@@ -131,12 +131,8 @@ def restore(data: bytes) -> tuple[Run, Dataset]:
 
 def _become_current(run: Run, dataset: Dataset) -> None:
     """``run`` (with ``dataset``) is the session's run; the one it replaces joins the earlier runs."""
-    current, past = state.get_run(), state.past_runs()
-    if run is not current:
-        session_runs.remove(past, run)
-        if current is not None:
-            session_runs.archive(past, current)
-        state.set_run(run)
+    if run is not state.get_run():
+        state.make_current(run)
         state.set_job(None)
     if state.get_dataset() is not dataset:
         state.set_dataset(dataset)

@@ -47,6 +47,13 @@ def get_run() -> Run | None:
 
 
 def set_run(run: Run | None) -> None:
+    """Set the current run, forgetting the one it replaces (``make_current`` keeps it)."""
+    st.session_state[RUN] = run
+
+
+def make_current(run: Run | None) -> None:
+    """Make ``run`` (None: none) the current run; the run it replaces joins ``past_runs()``."""
+    session_runs.replace_current(past_runs(), get_run(), run)
     st.session_state[RUN] = run
 
 

@@ -26,7 +26,6 @@ from typing import Any
 
 import streamlit as st
 
-from vae import session_runs
 from vae.config import ModelConfig, TrainConfig
 from vae.data.dataset import Dataset
 from vae.run import Run
@@ -37,15 +36,6 @@ MAX_SEED = 2**31 - 1
 # Pause and Step wait up to this long for the worker's answer (it answers within ~0.1 s), so the
 # page redraws once, with the epoch it really stopped at, instead of a poll later.
 ANSWER_WAIT_S = 0.5
-
-# How the worker's final reasons map onto Run.status.
-_DONE_STATUS = {
-    "completed": "finished",
-    "early_stopping": "finished",
-    "stopped": "stopped",
-    "nan": "diverged",
-    "diverged": "diverged",
-}
 
 
 @dataclass
@@ -87,6 +77,18 @@ class Clock:
     last_time: float = math.nan
     last_epoch: int = 0
     held_epoch: int | None = None  # the epoch the worker confirmed it paused at
+
+    def observe(self, message: dict[str, Any]) -> None:
+        """Follow one of the job's messages: a confirmed pause, a new pace, or an epoch's arrival."""
+        kind = message.get("type")
+        if kind == "paused":
+            self.held_epoch = int(message["epoch"])
+        elif kind == "speed":  # a new pace from here on: measure it afresh (as after a pause)
+            self.freeze()
+        elif kind == "epoch":
+            self.held_epoch = None
+            # When it arrived, not when this poll drained it: polls 4x/s would add their jitter.
+            self.tick(int(message["record"]["epoch"]), message.get("received_at"))
 
     def tick(self, epoch: int, at: float | None = None) -> None:
         """Note that ``epoch`` arrived ``at`` (``time.monotonic()``; default now)."""
@@ -145,7 +147,7 @@ def start(
 ) -> str | None:
     """Train a new model on ``dataset`` with these settings, unless a job already runs.
 
-    The current run (if any) moves to ``state.past_runs()``.
+    The current run (if any) moves to ``state.past_runs()`` (``state.make_current``).
 
     Returns:
         None on success, else a message for the user (settings that do not
@@ -161,7 +163,6 @@ def start(
         job.start(paused=paused)
     except (CapacityError, ValueError, RuntimeError) as exc:
         return str(exc)
-    _archive_current_run()
     run = Run(
         data_config=dataset.config,
         model_config=model_config,
@@ -169,7 +170,7 @@ def start(
         status="starting",
         target_epoch=None if train_config.until_paused else train_config.epochs,
     )
-    state.set_run(run)
+    state.make_current(run)
     state.set_job(job)
     reset_clock()
     register(job)
@@ -266,13 +267,6 @@ def change(learning_rate: float | None = None, beta: float | None = None) -> str
     return None
 
 
-def _archive_current_run() -> None:
-    old = state.get_run()
-    if old is not None:
-        old.state = None  # an earlier model is not continued: its optimizer state would only take memory
-        session_runs.archive(state.past_runs(), old)  # bounded in number and memory
-
-
 def sync() -> bool:
     """Drain the job's messages into the current run (and keep the warm pool filling).
 
@@ -287,42 +281,11 @@ def sync() -> bool:
     job, run = state.get_job(), state.get_run()
     if job is None or run is None:
         return False
-    messages = job.poll()
-    if not messages:
-        return False
+    messages = run.drain(job)
     ticker = clock()
     for message in messages:
-        kind = message.get("type")
-        if kind == "ready":
-            run.status = "paused" if job.paused else "training"
-            run.state = None  # a job runs: the saved state is behind it now
-        elif kind == "paused":
-            ticker.held_epoch = int(message["epoch"])
-        elif kind == "speed":  # a new pace from here on: measure it afresh (as after a pause)
-            ticker.freeze()
-        elif kind == "state":
-            run.state = message["state"]
-        elif kind == "epoch":
-            record = message["record"]
-            run.history.append(record)
-            ticker.held_epoch = None
-            # When it arrived, not when this poll drained it: polls 4x/s would add their jitter.
-            ticker.tick(int(record["epoch"]), message.get("received_at"))
-            if message.get("weights") is not None:
-                run.weights = message["weights"]
-            # The epoch timeline: the worker flags the epochs its snapshot schedule keeps.
-            run.snapshots.add(
-                int(record["epoch"]), message.get("weights"), scheduled=bool(message.get("snapshot"))
-            )
-            if run.status == "starting":
-                run.status = "paused" if job.paused else "training"
-        elif kind == "done":
-            run.status = _DONE_STATUS.get(message.get("reason", ""), "stopped")  # type: ignore[assignment]
-            run.message = message.get("message", "")
-        elif kind == "error":
-            run.status = "failed"
-            run.message = message.get("message", "The training process failed.")
-    return True
+        ticker.observe(message)
+    return bool(messages)
 
 
 def _await(condition, timeout: float = ANSWER_WAIT_S) -> bool:
@@ -396,16 +359,14 @@ def stop() -> None:
         return
     job.stop()
     sync()
-    if run is not None and run.is_active:
-        run.status = "stopped"
-        run.message = run.message or f"Stopped by you after epoch {run.epochs_done}."
+    if run is not None:
+        run.mark_stopped(run.message or f"Stopped by you after epoch {run.epochs_done}.")
 
 
 def reset() -> None:
     """Stop any job and forget the current run (it stays in the session's past runs)."""
     stop()
-    _archive_current_run()
-    state.set_run(None)
+    state.make_current(None)
     state.set_job(None)
     reset_clock()
 
