@@ -288,31 +288,14 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     for i, e in enumerate(entries, start=1):
         _, x = prior_samples_original(e.weights, dataset.standardizer, 500, comparison.spec.train.seed + 3)
         samples = project(x)
-        fig.add_trace(
-            go.Scattergl(
-                x=data[:, 0],
-                y=data[:, 1],
-                mode="markers",
-                name="held-out data",
-                marker={"color": DATA_GREY, "size": 4},
-                showlegend=i == 1,
-                legendgroup="data",
-            ),
-            row=1,
-            col=i,
-        )
-        fig.add_trace(
-            go.Scattergl(
-                x=samples[:, 0],
-                y=samples[:, 1],
-                mode="markers",
-                name="decoder(z), z ~ N(0, I)",
-                legendgroup="samples",
-                showlegend=i == 1,
-                marker={"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8},
-            ),
-            row=1,
-            col=i,
+        _add_points(fig, data, i, "held-out data", "data", {"color": DATA_GREY, "size": 4})
+        _add_points(
+            fig,
+            samples,
+            i,
+            "decoder(z), z ~ N(0, I)",
+            "samples",
+            {"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8},
         )
     fig.update_xaxes(range=[lo[0] - margin[0], hi[0] + margin[0]], title_text=xlabel)
     fig.update_yaxes(range=[lo[1] - margin[1], hi[1] + margin[1]])
@@ -322,6 +305,23 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
         height=370, margin={"l": 10, "r": 10, "t": 80, "b": 10}, legend={"orientation": "h", "y": -0.2}
     )
     return fig
+
+
+def _add_points(fig: go.Figure, xy: np.ndarray, col: int, name: str, group: str, marker: dict) -> None:
+    """Points ``xy`` (n, 2) in panel ``col`` of a row of small multiples; the legend lists them once."""
+    fig.add_trace(
+        go.Scattergl(
+            x=xy[:, 0],
+            y=xy[:, 1],
+            mode="markers",
+            name=name,
+            legendgroup=group,
+            showlegend=col == 1,
+            marker=marker,
+        ),
+        row=1,
+        col=col,
+    )
 
 
 def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
@@ -348,19 +348,8 @@ def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]
                     row=1,
                     col=i,
                 )
-        fig.add_trace(
-            go.Scattergl(
-                x=z[:, 0],
-                y=z[:, 1],
-                mode="markers",
-                name="E[z|x], held-out data",
-                legendgroup="codes",
-                showlegend=i == 1,
-                marker={"color": VARIANT_COLORS[e.variant.key], "size": 4, "opacity": 0.7},
-            ),
-            row=1,
-            col=i,
-        )
+        marker = {"color": VARIANT_COLORS[e.variant.key], "size": 4, "opacity": 0.7}
+        _add_points(fig, z, i, "E[z|x], held-out data", "codes", marker)
         fig.update_xaxes(title_text="z₁", row=1, col=i)
         fig.update_yaxes(scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1, row=1, col=i)
     fig.update_yaxes(title_text="z₂", row=1, col=1)
