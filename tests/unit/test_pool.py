@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vae import compare
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
 from vae.training import worker
@@ -123,6 +124,30 @@ def test_pause_stops_within_an_epoch_and_the_epoch_holds(small_pool):
     assert record["record"]["epoch"] == 2  # resumed mid-epoch: nothing lost, nothing repeated
     job.stop()
     assert not job.is_alive()
+
+
+def test_compare_variants_run_on_models_traced_in_advance_as_fresh_models_would(small_pool):
+    # The warm process traces Compare's default variants before it is asked (seed 0); a
+    # Compare run with another seed reuses them and must train exactly as fresh models do.
+    from vae.engine import Trainer  # TensorFlow in this test process: the fresh reference
+
+    small_pool.warm()
+    wait_until(
+        lambda: list(worker.worker_processes(os.getpid()).values()) == ["vae-idle"],
+        what="every default model traced",
+    )
+    x = generate(DataConfig(n_samples=400, seed=2)).standardized()
+    config = TrainConfig(epochs=4, seed=3)
+    spec = compare.CompareSpec((compare.Variant("sparse"), compare.Variant("beta_vae")), train=config)
+    for model_config in spec.model_configs().values():
+        messages = run_to_end(TrainingJob(x, model_config, config))
+        assert messages[0]["reused"] is True
+        fresh = Trainer(x, model_config, config)
+        expected = [fresh.run_epoch()["loss"] for _ in range(4)]
+        losses = [m["record"]["loss"] for m in messages if m["type"] == "epoch"]
+        np.testing.assert_allclose(losses, expected, rtol=1e-5)
+        for a, b in zip(final_state(messages).weights.arrays(), fresh.weights().arrays(), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_continuing_from_the_state_equals_an_uninterrupted_run(small_pool):

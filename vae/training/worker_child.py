@@ -1,7 +1,7 @@
 """The child side of training: ``python -m vae.training.worker_child`` serves jobs until told to exit.
 
 A pooled process imports ``vae.engine`` (TensorFlow) once, traces the default
-model, then takes jobs from its control pipe, trains them in short compiled
+model, then (while no job is waiting) Compare's other default variants, then takes jobs from its control pipe, trains them in short compiled
 calls while answering control messages, and reports on its output pipe. The
 messages, the pool and the parent side are described in
 ``vae.training.worker``. This module imports TensorFlow only inside the
@@ -25,11 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from vae.compare import VARIANT_KEYS, CompareSpec, Variant
 from vae.config import ModelConfig, TrainConfig
 from vae.snapshots import SnapshotSchedule
 
-# Compiled Trainers a process keeps for later jobs: Train's model plus a few of Compare's variants.
-KEPT_TRAINERS = 3
+# Compiled Trainers a process keeps for later jobs: Train's default model, Compare's other four
+# default variants (traced in advance, see ``_Child.prepare_next``) and one more.
+KEPT_TRAINERS = 6
 WEIGHTS_EVERY_S = 0.2  # weight snapshots at most 5x/s: fresh enough for a 3x/s UI, cheap for big nets
 DENSE_EPOCHS = 10  # the first epochs, each kept by the timeline, train one per compiled call
 CONTROL_EVERY_S = 0.1  # a paused job checks its control pipe this often
@@ -78,6 +80,16 @@ def _watchdog(parent_pid: int) -> None:
         time.sleep(WATCHDOG_S)
 
 
+def _prepared_configs() -> list[ModelConfig]:
+    """The models a process traces before it is asked: Train's default, then Compare's five default variants.
+
+    At the default batch size and without XLA, as Train's and Compare's default runs on two moons
+    use them (``Trainer.compatible``); Compare's VAE is Train's default model.
+    """
+    spec = CompareSpec(tuple(Variant(key) for key in VARIANT_KEYS))
+    return [ModelConfig(), *spec.model_configs().values()]
+
+
 class _Stop(Exception):
     """The job ends without a report (its parent is gone)."""
 
@@ -110,12 +122,19 @@ class _Child:
         threading.Thread(target=_watchdog, args=(self.parent_pid,), daemon=True).start()
         _set_process_name(WARMING_NAME)
         self.engine = importlib.import_module(ENGINE_MODULE)
+        pending = _prepared_configs()
         if not self.control.poll(0):
-            self._prepare()
+            self.prepare_next(pending)  # the default model: Train's first job starts at once
         while not self.orphan:
-            _set_process_name(IDLE_NAME)
             uss = memory_mb().get("uss", math.nan)
             self.send({"type": "warm", "pid": os.getpid(), "jobs_served": self.jobs_served, "uss_mb": uss})
+            # Then Compare's variants, one at a time while no job waits: a job sent meanwhile
+            # waits for at most one trace. Each saves a Compare job 1.5-3.3 s before its first
+            # epoch on a loaded machine (BENCHMARKS.md, Training latency).
+            while pending and not self.control.poll(0):
+                _set_process_name(WARMING_NAME)
+                self.prepare_next(pending)
+            _set_process_name(IDLE_NAME)
             try:
                 message = self.control.recv()
             except (EOFError, OSError):
@@ -136,14 +155,17 @@ class _Child:
         served = self.jobs_served + 1
         return served >= self.jobs_per_process or memory_mb().get("uss", 0.0) > self.recycle_uss_mb
 
-    def _prepare(self) -> None:
-        """Trace the default model on stand-in data, so the first default job starts at once."""
+    def prepare_next(self, pending: list[ModelConfig]) -> None:
+        """Trace the first of ``pending`` (and drop it from the list) on stand-in data, so its jobs start at once."""
+        model_config, train_config = pending.pop(0), TrainConfig()
+        if any(t.compatible(model_config, train_config, False) for t in self.trainers):
+            return
         with contextlib.suppress(Exception):
-            model_config, train_config = ModelConfig(), TrainConfig()
-            x = np.random.default_rng(0).standard_normal((train_config.batch_size * 2, 2)).astype(np.float32)
+            shape = (train_config.batch_size * 2, model_config.input_dim)
+            x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
             trainer = self.engine.Trainer(x, model_config, train_config, xla=False, epochs=1)
             trainer.run()
-            self.trainers = [trainer]
+            self.trainers.append(trainer)
 
     def trainer_for(self, x_train, x_val, model_config, train_config, state, epochs) -> tuple[Any, bool]:
         """A kept Trainer that fits these settings (no tracing), else a new one."""
