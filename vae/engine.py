@@ -139,7 +139,15 @@ class Trainer:
         self._fns: dict[bool, Any] = {}  # the compiled call, without and with validation
         self._timed: set[bool] = set()  # functions called once already (their first call traces)
         self._buffer: tuple[int, int] | None = None  # XLA: the one (epochs, steps) shape it compiles
-        self._eval_fn = tf.function(self._evaluate, jit_compile=self.xla, autograph=False)
+        # Any number of rows: one trace serves every later run's probe (without the signature, a run
+        # on a reused Trainer with another row count retraced it before its first epoch).
+        eval_signature = [
+            tf.TensorSpec((None, model_config.input_dim), tf.float32),
+            tf.TensorSpec((), tf.float32),
+        ]
+        self._eval_fn = tf.function(
+            self._evaluate, input_signature=eval_signature, jit_compile=self.xla, autograph=False
+        )
         self.begin(x_train, train_config, x_val, state=state, epochs=epochs)
 
     # -- reuse across runs ---------------------------------------------------------------------
