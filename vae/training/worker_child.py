@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from vae.compare import VARIANT_KEYS, CompareSpec, Variant
 from vae.config import ModelConfig, TrainConfig
 from vae.snapshots import SnapshotSchedule
 
@@ -86,7 +85,9 @@ def _prepared_configs() -> list[ModelConfig]:
     At the default batch size and without XLA, as Train's and Compare's default runs on two moons
     use them (``Trainer.compatible``); Compare's VAE is Train's default model.
     """
-    spec = CompareSpec(tuple(Variant(key) for key in VARIANT_KEYS))
+    from vae import compare  # here, not at the top: vae.compare imports the worker (its scheduler)
+
+    spec = compare.CompareSpec(tuple(compare.Variant(key) for key in compare.VARIANT_KEYS))
     return [ModelConfig(), *spec.model_configs().values()]
 
 
