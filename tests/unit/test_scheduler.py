@@ -21,7 +21,9 @@ from vae.training import worker
 
 SMALL = ModelConfig(encoder_units=(16,), decoder_units=(16,))
 SHORT = TrainConfig(epochs=3, batch_size=64)
-LONG = TrainConfig(epochs=10_000, batch_size=64)
+# Until stopped: a run of any fixed length can end while the other waits for a process still
+# warming up (a fresh one traces six models, ~40 s at load 12), and the queue moves on.
+LONG = TrainConfig(epochs=10_000, batch_size=64, until_paused=True)
 
 
 @pytest.fixture(scope="module")
