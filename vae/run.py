@@ -154,7 +154,7 @@ class Run:
 
     def add_epoch(
         self, record: dict[str, Any], weights: NetworkWeights | None = None, snapshot: bool = False
-    ):
+    ) -> None:
         """One more epoch's record, with that epoch's weights when they were sent.
 
         ``snapshot``: the worker's snapshot schedule keeps this epoch (the epoch timeline
