@@ -7,8 +7,8 @@ vae/data/; this page only arranges widgets and shows what happened.
 
 import streamlit as st
 
-from vae import spreadsheet
 from vae.config import SCALINGS, DataConfig
+from vae.data import spreadsheet
 from vae.data.csv_reader import MAX_UPLOAD_MB
 from vae.data.dataset import MIN_ROWS, DataError, Dataset, dataset_frame, rescale
 from vae.data.presets import MAX_PRESET_POINTS, PRESETS, from_points, generate

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae import exact, explore, learn, losses
+from vae.core import exact, explore, learn, losses
+from vae.core.decode import encode
 from vae.data.dataset import Dataset
-from vae.decode import encode
-from vae.run import Run
+from vae.runs.run import Run
 from vae.ui import empty_state, palette, state, timeline, training
 from vae.ui.latent_pad import latent_pad, selected_row, view_kind
 from vae.ui.shell import require_app_shell

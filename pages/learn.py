@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from vae import exact, learn
+from vae.core import exact, learn
 from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import figure_text

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.run import still_falling
+from vae.runs.run import still_falling
 from vae.ui import empty_state, handover, state, timeline, train_charts, train_form, train_live, training
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain

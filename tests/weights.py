@@ -1,4 +1,4 @@
-"""Random network weights of the right shapes, without TensorFlow (pages and vae.decode never import it)."""
+"""Random network weights of the right shapes, without TensorFlow (pages and vae.core.decode never import it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 
 from vae.config import ModelConfig
-from vae.decode import NetworkWeights
+from vae.core.decode import NetworkWeights
 
 
 def random_weights(config: ModelConfig, seed: int = 0) -> NetworkWeights:

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python tools/screenshots.py` from anywhere can import vae
 
-from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from bench.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 1000}
 PAGES = ("home", "data", "train", "explore", "compare", "learn", "runs")  # sidebar order

@@ -287,8 +287,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     train_config.check_against_data(dataset.n_rows)
 
-    from vae.engine import fit, split_data
-    from vae.run import Run
+    from vae.runs.run import Run
+    from vae.training.engine import fit, split_data
 
     x_train, x_val = split_data(dataset.standardized(), train_config)
     bar = None if args.quiet else ProgressBar(train_config.epochs)
@@ -314,7 +314,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from vae import bench
+    from bench import engine as bench
 
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = sections - {"engine", "parse", "ui", "load", "live", "exact", "latency"}
@@ -329,7 +329,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     # Sections that must not have TensorFlow in this process come first: the memory
     # figure stands for the Streamlit process, which never imports it.
     if "ui" in sections:
-        from vae import bench_ui
+        from bench import ui as bench_ui
 
         memory = bench_ui.bench_memory(n_runs=5 if args.quick else 20)
         result.update(
@@ -341,12 +341,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             }
         )
     if "live" in sections:
-        from vae import bench_live
+        from bench import live as bench_live
 
         result.update(bench_live.bench_live_updates(updates=20 if args.quick else 60))
         result.update(bench_live.bench_snapshot_memory(epochs=10_000 if args.quick else 100_000))
     if "parse" in sections:
-        from vae.bench_data import bench_parse
+        from bench.data import bench_parse
 
         result.update(bench_parse(quick=args.quick))
     if "ui" in sections:
@@ -361,7 +361,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             }
         )
     if "load" in sections:
-        from vae import bench_load
+        from bench import load as bench_load
 
         soak = bench_load.bench_soak(n=8 if args.quick else 30)
         result.update({f"soak_{key}": value for key, value in soak.items() if not key.endswith("_trace")})
@@ -370,11 +370,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result.update({f"sessions_{key}": value for key, value in sessions.items() if key != "interactions"})
         result.update(bench_load.bench_compare_close())
     if "exact" in sections:
-        from vae.bench_exact import bench_exact
+        from bench.exact import bench_exact
 
         result.update(bench_exact(quick=args.quick))
     if "latency" in sections:
-        from vae import bench_latency
+        from bench import latency as bench_latency
 
         result.update(bench_latency.run(quick=args.quick))
     if "engine" in sections:

@@ -2,9 +2,9 @@
 
 No Streamlit, no TensorFlow. The Compare page trains each ticked variant
 (``Variant``) on the same training rows, with the same seed, architecture and
-budget (``CompareSpec``), each as a ``vae.run.Run`` (an ``Entry``) in a queue
-of jobs (``vae.scheduler``), then scores it on the held-out rows
-(``vae.compare_metrics``). ``Comparison`` holds all of it for one session.
+budget (``CompareSpec``), each as a ``vae.runs.run.Run`` (an ``Entry``) in a queue
+of jobs (``vae.training.scheduler``), then scores it on the held-out rows
+(``vae.core.compare_metrics``). ``Comparison`` holds all of it for one session.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from vae.compare_metrics import Metrics, evaluate
 from vae.config import DataConfig, ModelConfig, ModelKind, TrainConfig
+from vae.core.compare_metrics import Metrics, evaluate
 from vae.data.dataset import Dataset
-from vae.run import Run
-from vae.scheduler import Scheduler
-from vae.training import worker
+from vae.runs.run import Run
+from vae.training.scheduler import Scheduler
+from vae.training.worker import TrainingJob
 
 VARIANT_KEYS: tuple[str, ...] = ("ae", "denoising", "sparse", "vae", "beta_vae")
 DEFAULT_HOLDOUT = 0.2  # fraction of rows no model trains on
@@ -229,7 +229,7 @@ class Comparison:
     def scored(self) -> list[Entry]:
         return [e for e in self.entries.values() if e.metrics is not None]
 
-    def pump(self, dataset: Dataset, on_start: Callable[[worker.TrainingJob], None] | None = None) -> None:
+    def pump(self, dataset: Dataset, on_start: Callable[[TrainingJob], None] | None = None) -> None:
         """Follow the jobs, start queued models while slots are free, score the models that ended.
 
         Args:

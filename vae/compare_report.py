@@ -19,9 +19,9 @@ from typing import Literal
 
 import pandas as pd
 
-from vae import spreadsheet
 from vae.compare import Entry
-from vae.compare_metrics import EXACT_ROWS, IWAE_K
+from vae.core.compare_metrics import EXACT_ROWS, IWAE_K
+from vae.data import spreadsheet
 
 NO_LIKELIHOOD = "no likelihood: not a probabilistic model"
 NO_POSTERIOR = "no posterior: this model's code is one point, not a distribution"

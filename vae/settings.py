@@ -6,14 +6,14 @@ own), its valid range (checked by the config class), its label and help text, it
 and URL name, its form widget and the form section it sits in. Walking ``schema()`` gives
 
 - the ``train`` command's options (vae/__main__.py),
-- the parameters of a shared link, read and written (vae/share.py),
-- the reproduce command (vae/reproduce.py),
+- the parameters of a shared link, read and written (vae/storage/share.py),
+- the reproduce command (vae/storage/reproduce.py),
 - a bundle's settings (``to_dict`` / ``from_dict`` of the config classes),
 - the Train form, its Advanced section and the Compare form's widgets (vae/ui/settings_form.py).
 
 None of them lists settings by hand. Adding a hyperparameter end to end touches two files:
 declare its field in vae/config.py with ``setting(...)``, and use it where the model or the
-trainer needs it (vae/models.py, vae/engine.py or vae/losses.py).
+trainer needs it (vae/training/models.py, vae/training/engine.py or vae/core/losses.py).
 """
 
 from __future__ import annotations

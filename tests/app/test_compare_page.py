@@ -12,11 +12,12 @@ import pytest
 
 from tests.tables import iris
 from tests.weights import random_weights
-from vae import compare, compare_metrics, losses
+from vae import compare
 from vae.compare import CompareSpec, Comparison, Entry, Variant
 from vae.config import DEFAULT_STEPS, DataConfig, TrainConfig, default_epochs
+from vae.core import compare_metrics, losses
+from vae.core.decode import decode, encode
 from vae.data.presets import generate
-from vae.decode import decode, encode
 from vae.ui import state
 
 PAGE = "pages/compare.py"

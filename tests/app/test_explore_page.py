@@ -9,11 +9,11 @@ import pytest
 
 from tests.closeness import assert_same_decoding
 from tests.weights import random_weights
-from vae import losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core import losses
+from vae.core.decode import decode, encode
 from vae.data.presets import generate
-from vae.decode import decode, encode
-from vae.run import Run
+from vae.runs.run import Run
 
 EXPLORE = "pages/explore.py"
 
@@ -112,7 +112,7 @@ def test_a_model_with_nan_weights_is_refused_with_the_reason(app_test, trained_s
 
 
 def test_a_clicked_point_shows_its_exact_log_likelihood_and_gap(app_test, trained_session):
-    from vae import exact
+    from vae.core import exact
 
     dataset, run = trained_session
     at = open_with_a_clicked_row(app_test, dataset, run, 17)

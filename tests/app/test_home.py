@@ -25,7 +25,7 @@ def test_sidebar_says_no_dataset_yet(app_test):
 def test_steps_report_the_session_state(app_test):
     from vae.config import DataConfig, ModelConfig, TrainConfig
     from vae.data.presets import generate
-    from vae.run import Run
+    from vae.runs.run import Run
 
     at = app_test("app.py")
     dataset = generate(DataConfig(n_samples=300, name="Two moons"))

@@ -2,7 +2,7 @@
 
 A model is made without training: build a Keras model in the test process
 (tests may import TensorFlow; the app never does) and put its NumPy weights in
-a ``vae.run.Run`` in session state, next to a generated dataset.
+a ``vae.runs.run.Run`` in session state, next to a generated dataset.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae import losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core import losses
+from vae.core.decode import decode, encode
 from vae.data.presets import generate
-from vae.decode import decode, encode
-from vae.run import Run
+from vae.runs.run import Run
 from vae.ui import state
 
 LEARN = "pages/learn.py"
@@ -22,7 +22,7 @@ LEARN = "pages/learn.py"
 
 @pytest.fixture(scope="module")
 def weights():
-    from vae.models import build_model, get_network_weights
+    from vae.training.models import build_model, get_network_weights
 
     return get_network_weights(build_model(ModelConfig(), seed=0))
 
@@ -119,7 +119,7 @@ def test_plain_autoencoder_shows_no_kl(app_test, weights):
 
 
 def test_gap_section_shows_the_exact_numbers_of_the_chosen_point(app_test, weights):
-    from vae import exact
+    from vae.core import exact
 
     dataset = generate(DataConfig(n_samples=300))
     at = learn_page(app_test, make_run(weights), dataset)
@@ -137,7 +137,7 @@ def test_gap_section_shows_the_exact_numbers_of_the_chosen_point(app_test, weigh
 
 
 def test_gap_section_says_what_a_model_without_likelihood_or_a_wider_latent_lacks(app_test, weights):
-    from vae.models import build_model, get_network_weights
+    from vae.training.models import build_model, get_network_weights
 
     dataset = generate(DataConfig(n_samples=200))
     at = learn_page(app_test, make_run(weights, kind="ae"), dataset)

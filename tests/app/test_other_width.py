@@ -17,7 +17,7 @@ from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.dataset import make_dataset
 from vae.data.presets import generate
-from vae.run import Run
+from vae.runs.run import Run
 from vae.ui import state
 
 PAGES = [

@@ -1,6 +1,6 @@
 """AppTest of the Runs page: bundle download, restore (good and bad uploads), CLI command, curves, exports.
 
-Weights come from ``vae.models.build_model`` (tests may import TensorFlow; the
+Weights come from ``vae.training.models.build_model`` (tests may import TensorFlow; the
 page never does, checked in a subprocess).
 """
 
@@ -19,7 +19,7 @@ import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
-from vae.run import Run
+from vae.runs.run import Run
 from vae.storage import bundle_load
 from vae.storage.bundle_format import WEIGHTS
 from vae.storage.bundle_load import load_bundle
@@ -44,7 +44,7 @@ HISTORY = [
 
 @pytest.fixture(scope="module")
 def weights():
-    from vae.models import build_model, get_network_weights
+    from vae.training.models import build_model, get_network_weights
 
     return get_network_weights(build_model(ModelConfig(encoder_units=(16,), decoder_units=(16,)), seed=0))
 
@@ -228,7 +228,7 @@ def test_exports_are_correct(weights, dataset):
     assert latents.shape == (300, 4)
     grid = np.loadtxt(decoded_grid_csv(weights, dataset).decode().splitlines(), delimiter=",", skiprows=1)
     assert grid.shape == (21 * 21, 4)
-    from vae.decode import decode
+    from vae.core.decode import decode
 
     expected = dataset.standardizer.inverse_transform(decode(weights, grid[:, :2]))
     np.testing.assert_allclose(grid[:, 2:], expected, rtol=1e-12)

@@ -12,7 +12,7 @@ from tests.unit.test_settings import SETTINGS, other_value
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
-from vae.run import Run
+from vae.runs.run import Run
 from vae.storage.bundle_save import save_bundle
 from vae.ui import runs_panel, settings_form, state, train_form
 

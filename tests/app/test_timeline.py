@@ -8,9 +8,9 @@ import numpy as np
 
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import encode
 from vae.data.presets import generate
-from vae.decode import encode
-from vae.run import Run
+from vae.runs.run import Run
 from vae.ui import state, timeline, train_views
 
 EPOCHS = 30

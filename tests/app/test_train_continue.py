@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.app.test_train_page import open_train, stop_job, wait_for
-from vae.curves import Curves
+from vae.core.curves import Curves
 from vae.ui import train_views
 
 pytestmark = pytest.mark.slow

@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pytest
 
-from vae import decode
 from vae.config import DEFAULT_STEPS, DataConfig, default_epochs
+from vae.core import decode
 from vae.data.presets import generate
 from vae.ui import train_charts, train_form
 
@@ -226,7 +226,7 @@ def test_the_scatter_matrix_on_train_is_a_still_of_the_data_and_the_model_at_one
     from vae.config import ModelConfig, TrainConfig
     from vae.data.build import build_dataset
     from vae.data.csv_reader import read_table
-    from vae.run import Run
+    from vae.runs.run import Run
     from vae.ui import state, timeline
 
     dataset = build_dataset(read_table(wine_csv()), label_column="class")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from vae import appserver
-from vae.training.worker import worker_processes
+from bench import appserver
+from vae.training.pool import worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(appserver.CHROMIUM)

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from tests.closeness import assert_same_decoding
 from tests.e2e.conftest import ROOT, wait_for_app
 from tools.screenshots import z_to_px  # one mapping from latent to page pixels, shared with the tool
-from vae.decode import NetworkWeights, decode
+from vae.core.decode import NetworkWeights, decode
 
 pytestmark = pytest.mark.slow
 
@@ -94,9 +94,9 @@ def weights_from_pad(decoder: dict) -> NetworkWeights:
 
 
 def keras_decode(weights: NetworkWeights, z: np.ndarray) -> np.ndarray:
-    """The Keras decoder (vae.models) with the pad's weights, run in this test process."""
+    """The Keras decoder (vae.training.models) with the pad's weights, run in this test process."""
     from vae.config import ModelConfig
-    from vae.models import build_decoder
+    from vae.training.models import build_decoder
 
     config = ModelConfig(
         input_dim=weights.input_dim,

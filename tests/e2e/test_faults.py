@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from bench import appserver
 from tests.e2e.conftest import (
     SERVER_START_TIMEOUT,
     VIEWPORT,
@@ -28,7 +29,6 @@ from tests.e2e.conftest import (
     wait_for_app,
     workers_of,
 )
-from vae import appserver
 
 pytestmark = pytest.mark.slow
 

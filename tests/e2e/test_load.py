@@ -1,4 +1,4 @@
-"""Two browser sessions train at once (vae.bench_load.bench_sessions): both finish, neither sees the other's data.
+"""Two browser sessions train at once (bench.load.bench_sessions): both finish, neither sees the other's data.
 
 The benchmark (``python -m vae bench --only load``) runs four, two more than the
 trainings a server runs at once.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.load import PRESETS, bench_sessions
 from tests.e2e.conftest import CHROMIUM, in_own_thread
-from vae.bench_load import PRESETS, bench_sessions
 from vae.data.presets import PRESETS as SPECS
 
 pytestmark = pytest.mark.slow

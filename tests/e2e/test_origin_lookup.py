@@ -19,8 +19,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from bench import appserver
 from tests.e2e.conftest import wait_for_app
-from vae import appserver
 
 pytestmark = pytest.mark.slow
 

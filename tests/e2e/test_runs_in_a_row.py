@@ -16,10 +16,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from bench.latency import PROGRESS, _timed
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_console import collect_errors
 from tools.screenshots import open_page
-from vae.bench_latency import PROGRESS, _timed
 
 pytestmark = pytest.mark.slow
 

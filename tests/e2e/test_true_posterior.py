@@ -2,7 +2,7 @@
 
 Train the default model through the UI, click an encoded data point on the
 latent pad, and wait for Python to send that point's true posterior (computed
-on a grid by vae/exact.py). The pad's canvas must then hold vermillion heat-map
+on a grid by vae/core/exact.py). The pad's canvas must then hold vermillion heat-map
 pixels that go away when the "true posterior" toggle is switched off and come
 back, pixel for pixel, when it is switched on again; the page prints the exact
 log p(x) and the gap beside it. What must not happen: an exception box, or the

@@ -19,10 +19,10 @@ import pytest
 
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import encode
 from vae.data.build import load_csv
 from vae.data.presets import generate
-from vae.decode import encode
-from vae.run import Run
+from vae.runs.run import Run
 from vae.storage import bundle_load
 from vae.storage.bundle_format import FORMAT_VERSION, MEMBERS, BundleError
 from vae.storage.bundle_load import load_bundle, read_bundle, summarize_bundle
@@ -422,7 +422,7 @@ def _h5_tree(path_or_bytes) -> dict[str, tuple]:
     ids=["small", "default", "deep-sparse"],
 )
 def test_keras_layout_and_load_weights(config, tmp_path):
-    from vae.models import build_model, get_network_weights
+    from vae.training.models import build_model, get_network_weights
 
     weights = random_weights(config, seed=5)
     ours = weights_to_h5(config, weights)
@@ -446,8 +446,8 @@ def test_keras_layout_and_load_weights(config, tmp_path):
 
 @pytest.mark.slow
 def test_trained_run_round_trips_through_keras(tmp_path):
-    from vae.engine import fit
-    from vae.models import build_model, get_network_weights
+    from vae.training.engine import fit
+    from vae.training.models import build_model, get_network_weights
 
     dataset = generate(DataConfig(n_samples=128, seed=1))
     model_config = ModelConfig(encoder_units=(16,), decoder_units=(16,))

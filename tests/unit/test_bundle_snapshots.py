@@ -10,7 +10,7 @@ import pytest
 
 from tests.unit.test_bundle import make_run, members_of, refused, rezip
 from tests.weights import random_weights
-from vae.snapshots import MAX_SNAPSHOTS, SnapshotSchedule, SnapshotStore
+from vae.core.snapshots import MAX_SNAPSHOTS, SnapshotSchedule, SnapshotStore
 from vae.storage.bundle_format import SNAPSHOTS
 from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import save_bundle

@@ -107,7 +107,7 @@ def test_out_of_memory_exits_2_with_one_line(capsys, monkeypatch, tmp_path, modu
     from tests.weights import random_weights
     from vae.config import DataConfig, ModelConfig, TrainConfig
     from vae.data.presets import generate
-    from vae.run import Run
+    from vae.runs.run import Run
     from vae.storage.bundle_save import save_bundle
 
     dataset = generate(DataConfig(n_samples=50, seed=1))

@@ -1,4 +1,4 @@
-"""Column roles (vae/columns.py) on iris-, wine- and penguins-like tables, label order, median fill."""
+"""Column roles (vae/data/columns.py) on iris-, wine- and penguins-like tables, label order, median fill."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vae import columns
 from vae.config import DataConfig
+from vae.data import columns
 from vae.data.build import build_dataset
 from vae.data.csv_reader import read_table
 from vae.data.presets import generate

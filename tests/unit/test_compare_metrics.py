@@ -1,4 +1,4 @@
-"""vae.compare_metrics: sample distances, active units, scoring a trained model.
+"""vae.core.compare_metrics: sample distances, active units, scoring a trained model.
 
 The distances are checked against closed forms (point masses) and SciPy.
 """
@@ -12,10 +12,10 @@ import pytest
 from scipy import stats
 
 from tests.weights import random_weights
-from vae import compare_metrics, exact, losses
 from vae.config import DataConfig, ModelConfig
+from vae.core import compare_metrics, exact, losses
+from vae.core.decode import decode, encode, prior_samples_standardized
 from vae.data.presets import generate
-from vae.decode import decode, encode, prior_samples_standardized
 
 
 # --- energy distance and MMD ---------------------------------------------------------------------

@@ -11,8 +11,8 @@ import pytest
 
 from vae import compare_report
 from vae.compare import Entry, Variant
-from vae.compare_metrics import Metrics
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.compare_metrics import Metrics
 
 
 def scored(key: str, *, recon: float, energy: float, kl: float = 4.0, active: int = 2, **variant) -> Entry:

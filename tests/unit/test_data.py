@@ -334,7 +334,7 @@ def test_bad_column_choices():
 
 
 def test_bench_parse_quick_reports_a_ratio():
-    from vae.bench_data import bench_parse
+    from bench.data import bench_parse
 
     result = bench_parse(quick=True)
     assert result["parse_rows"] == 100_000

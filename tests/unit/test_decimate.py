@@ -1,11 +1,11 @@
-"""Min-max decimation of live curves (vae/decimate.py)."""
+"""Min-max decimation of live curves (vae/core/decimate.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from vae.decimate import MAX_POINTS, decimate, decimate_indices
+from vae.core.decimate import MAX_POINTS, decimate, decimate_indices
 
 
 @pytest.mark.parametrize("n", [1_001, 5_000, 100_000, 123_457])

@@ -3,7 +3,7 @@ import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
-from vae.engine import Trainer, fit, split_data
+from vae.training.engine import Trainer, fit, split_data
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_xla_only_for_runs_long_enough_to_repay_compiling(moons):
 def test_an_epoch_cut_into_calls_reports_exactly_the_losses_of_one_call(moons, monkeypatch, validation_split):
     """On a loaded machine a call may train only part of an epoch (the call budget is in seconds);
     the records must not depend on where the calls were cut (seeded runs repeat exactly)."""
-    from vae import engine
+    from vae.training import engine
 
     config = TrainConfig(epochs=3, seed=1, validation_split=validation_split)
     x_train, x_val = split_data(moons, config)

@@ -1,4 +1,4 @@
-"""The exact log p(x) and true posterior by quadrature (vae/exact.py).
+"""The exact log p(x) and true posterior by quadrature (vae/core/exact.py).
 
 A linear-Gaussian decoder x = z W + b + noise has a closed form,
 p(x) = N(b, W^T W + sigma^2 I) and a Gaussian posterior, so the quadrature is
@@ -13,10 +13,10 @@ import pytest
 from scipy.special import logsumexp
 
 from tests.weights import random_weights
-from vae import exact, losses
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core import exact, losses
+from vae.core.decode import NetworkWeights, decode, encode
 from vae.data.presets import generate
-from vae.decode import NetworkWeights, decode, encode
 
 SIGMA_X = 0.3
 
@@ -144,7 +144,7 @@ def test_one_point_functions_take_exactly_one_point():
 # --- a trained VAE: curved, bimodal posteriors --------------------------------------------------
 @pytest.fixture(scope="module")
 def trained():
-    from vae.engine import fit  # TensorFlow: only this slow fixture trains
+    from vae.training.engine import fit  # TensorFlow: only this slow fixture trains
 
     data = generate(DataConfig(n_samples=600, seed=0)).standardized()
     config = ModelConfig()

@@ -1,4 +1,4 @@
-"""vae/explore.py: readouts equal Keras's decoder in original units, clamping, ellipses, paths."""
+"""vae/core/explore.py: readouts equal Keras's decoder in original units, clamping, ellipses, paths."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 
 from tests.closeness import assert_same_decoding
-from vae import explore
 from vae.config import DataConfig, ModelConfig
+from vae.core import explore
+from vae.core.decode import NetworkWeights, latent_grid
 from vae.data.dataset import Standardizer
 from vae.data.presets import generate
-from vae.decode import NetworkWeights, latent_grid
 
 
 @pytest.fixture(scope="module")
 def keras_model():
     """A built default VAE on 2-D data with non-trivial random weights (and its NumPy copy)."""
-    from vae.models import build_model, get_network_weights, set_network_weights
+    from vae.training.models import build_model, get_network_weights, set_network_weights
 
     model = build_model(ModelConfig(input_dim=2), seed=3)
     weights = get_network_weights(model)
@@ -228,7 +228,7 @@ def test_pad_offers_the_layers_it_can_draw_with_the_users_choices(keras_model):
 
 
 def test_pad_offers_the_true_posterior_where_the_page_computes_it(keras_model):
-    from vae import exact
+    from vae.core import exact
     from vae.ui.latent_pad import pad_payload
 
     _, weights = keras_model

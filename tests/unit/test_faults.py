@@ -20,8 +20,8 @@ import pytest
 import streamlit as st
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import NetworkWeights
 from vae.data.presets import generate
-from vae.decode import NetworkWeights
 from vae.training.worker import TrainingJob
 from vae.ui import state, training
 

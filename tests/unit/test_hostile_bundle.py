@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from tests.memory import peak_bytes
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import decode, encode
 from vae.data.presets import generate
-from vae.decode import decode, encode
-from vae.run import Run
+from vae.runs.run import Run
 from vae.storage import bundle_format, bundle_weights
 from vae.storage.bundle_format import BundleError
 from vae.storage.bundle_load import load_bundle
@@ -45,7 +45,7 @@ MODEL = ModelConfig(encoder_units=(8,), decoder_units=(8,))
 
 
 def _saved() -> tuple[bytes, dict[str, bytes], Run]:
-    from vae.models import build_model, get_network_weights  # TensorFlow: once per module
+    from vae.training.models import build_model, get_network_weights  # TensorFlow: once per module
 
     dataset = generate(DataConfig(preset="blobs", n_samples=40, noise=0.5, seed=1, params={"k": 3}))
     weights = get_network_weights(build_model(MODEL, seed=0))

@@ -302,7 +302,7 @@ def test_a_long_label_on_its_whole_way_costs_its_length():
     report); now the long label costs what a short one does, give or take its own length."""
     from tests.weights import random_weights
     from vae.config import ModelConfig, TrainConfig
-    from vae.run import Run
+    from vae.runs.run import Run
     from vae.storage.bundle_load import load_bundle
     from vae.storage.bundle_save import save_bundle
     from vae.ui.data_view import scatter_figure

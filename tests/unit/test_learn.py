@@ -1,4 +1,4 @@
-"""vae.learn: the Learn page's numbers equal the library's loss functions, and the mistakes misbehave."""
+"""vae.core.learn: the Learn page's numbers equal the library's loss functions, and the mistakes misbehave."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from vae import learn, losses
-from vae.decode import NetworkWeights, decode, encode
+from vae.core import learn, losses
+from vae.core.decode import NetworkWeights, decode, encode
 
 
 def random_weights(
@@ -186,7 +186,7 @@ def test_fmt(value, text):
 
 
 def test_gap_meaning_grows_with_the_gap_and_latex_gap_adds_up():
-    from vae import exact
+    from vae.core import exact
 
     assert "small" in learn.gap_meaning(0.05)
     assert "main mass" in learn.gap_meaning(0.5)

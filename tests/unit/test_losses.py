@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from vae import losses
+from vae.core import losses
 
 
 def test_kl_closed_form_matches_monte_carlo():

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae import losses
 from vae.config import ModelConfig
-from vae.decode import NetworkWeights, decode, encode, latent_grid, reconstruct
-from vae.models import Sampling, build_model, get_network_weights, set_network_weights
+from vae.core import losses
+from vae.core.decode import NetworkWeights, decode, encode, latent_grid, reconstruct
+from vae.training.models import Sampling, build_model, get_network_weights, set_network_weights
 
 
 def test_encoder_has_separate_mean_and_log_variance_heads():

@@ -20,7 +20,7 @@ PROBE = textwrap.dedent(r"""
     from pathlib import Path
 
     import vae.ui
-    modules = ["vae.training.worker", "vae.bench_ui", "vae.run", "vae.decode", "vae.data.dataset", "vae.data.presets", "vae.data.csv_reader", "vae.data.build", "vae.storage.bundle_load", "vae.storage.bundle_save"]
+    modules = ["vae.training.worker", "bench.ui", "vae.runs.run", "vae.core.decode", "vae.data.dataset", "vae.data.presets", "vae.data.csv_reader", "vae.data.build", "vae.storage.bundle_load", "vae.storage.bundle_save"]
     modules += [f"vae.ui.{m.name}" for m in pkgutil.iter_modules(vae.ui.__path__)]
     for path in sorted(Path("pages").glob("*.py")):  # whatever any page file imports
         for node in ast.walk(ast.parse(path.read_text())):

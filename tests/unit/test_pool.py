@@ -1,7 +1,7 @@
 """The warm worker pool: jobs on warm processes, reuse and recycling, replacement, pause, continue.
 
 Real child processes (TensorFlow import ~5-15 s each on a busy machine). Each
-test runs on its own small ``Pool`` (``worker._pool`` is swapped), shut down
+test runs on its own small ``Pool`` (``vae.training.pool._pool`` is swapped), shut down
 at the end, so no process outlives a test. No wall-clock assertions: pause
 latency is measured in epochs and optimizer steps.
 """
@@ -22,8 +22,9 @@ import pytest
 from vae import compare
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
-from vae.training import worker
-from vae.training.worker import Pool, TrainingJob, active_jobs
+from vae.training import pool as pools
+from vae.training.pool import Pool
+from vae.training.worker import TrainingJob, active_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ SMALL = ModelConfig(encoder_units=(16,), decoder_units=(16,))
 def small_pool(monkeypatch):
     """A pool of one process that retires after 2 jobs, used by TrainingJob for this test."""
     pool = Pool(size=1, jobs_per_process=2)
-    monkeypatch.setattr(worker, "_pool", pool)
+    monkeypatch.setattr(pools, "_pool", pool)
     yield pool
     pool.shutdown()
 
@@ -129,7 +130,7 @@ def test_pause_stops_within_an_epoch_and_the_epoch_holds(small_pool):
 def test_compare_variants_run_on_models_traced_in_advance_as_fresh_models_would(small_pool):
     # The warm process traces Compare's default variants before it is asked (seed 0); a
     # Compare run with another seed reuses them and must train exactly as fresh models do.
-    from vae.engine import Trainer  # TensorFlow in this test process: the fresh reference
+    from vae.training.engine import Trainer
 
     small_pool.warm()
     wait_until(

@@ -1,4 +1,4 @@
-"""vae.run: the one place a training job's messages become a run's status and history."""
+"""vae.runs.run: the one place a training job's messages become a run's status and history."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.run import END_STATUS, FAILED_MESSAGE, Run, TrainState
+from vae.runs.run import END_STATUS, FAILED_MESSAGE, Run, TrainState
 
 
 def new_run(**changes) -> Run:

@@ -1,4 +1,4 @@
-"""vae.scheduler: Compare's queue of runs over the server's training slots, with real worker jobs.
+"""vae.training.scheduler: Compare's queue of runs over the server's training slots, with real worker jobs.
 
 Each test starts real training processes (the warm pool's), so data and models are tiny.
 """
@@ -12,12 +12,12 @@ import time
 import numpy as np
 import pytest
 
-from vae import scheduler
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
-from vae.run import Run
-from vae.scheduler import Scheduler, slots_free
-from vae.training import worker
+from vae.runs.run import Run
+from vae.training import scheduler
+from vae.training.scheduler import Scheduler, slots_free
+from vae.training.worker import TrainingJob
 
 SMALL = ModelConfig(encoder_units=(16,), decoder_units=(16,))
 SHORT = TrainConfig(epochs=3, batch_size=64)
@@ -73,7 +73,7 @@ def test_slots_free_respects_the_server_wide_cap():
 @pytest.mark.slow
 def test_runs_start_in_order_never_more_than_the_cap_and_all_finish(queues, x):
     queue = make_queue(queues, SHORT, "abc", cap=1)
-    started: list[worker.TrainingJob] = []
+    started: list[TrainingJob] = []
     queue.pump(x, on_start=started.append)
     a, b, c = queue.runs.values()
     assert (a.status, b.status, c.status) == ("starting", "queued", "queued")

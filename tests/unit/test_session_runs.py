@@ -1,15 +1,15 @@
-"""vae.session_runs: 50+ runs within the memory bound (snapshots go first), labels, earlier datasets."""
+"""vae.runs.session_runs: 50+ runs within the memory bound (snapshots go first), labels, earlier datasets."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from tests.weights import random_weights
-from vae import session_runs
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.snapshots import SnapshotStore
 from vae.data.presets import generate
-from vae.run import Run
-from vae.snapshots import SnapshotStore
+from vae.runs import session_runs
+from vae.runs.run import Run
 
 MB = 2**20
 
@@ -129,7 +129,7 @@ def test_earlier_datasets_are_kept_once_newest_last_and_bounded():
 
 
 def test_replace_current_is_the_one_archive_of_earlier_runs():
-    from vae.run import TrainState
+    from vae.runs.run import TrainState
 
     runs: list[Run] = []
     first, second = trained_run(seed=1), trained_run(seed=2)

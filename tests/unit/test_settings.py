@@ -17,11 +17,11 @@ import pytest
 from tests.unit.test_bundle import make_run
 from vae import __main__ as cli
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.reproduce import cli_arguments
 from vae.settings import Setting, from_text, parse_units, schema, to_text, values_of
-from vae.share import from_params, to_params
 from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import save_bundle
+from vae.storage.reproduce import cli_arguments
+from vae.storage.share import from_params, to_params
 from vae.ui.settings_form import bounds, configs_from, form_values
 
 SETTINGS = schema(ModelConfig, TrainConfig)

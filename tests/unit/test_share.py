@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.share import from_params, to_params
+from vae.storage.share import from_params, to_params
 
 
 def test_round_trip_of_every_setting():

@@ -1,4 +1,4 @@
-"""The snapshot schedule, its memory bound and the store (vae/snapshots.py)."""
+"""The snapshot schedule, its memory bound and the store (vae/core/snapshots.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import pytest
 
 from tests.weights import random_weights
 from vae.config import ModelConfig
-from vae.snapshots import MAX_SNAPSHOTS, SnapshotSchedule, SnapshotStore, memory_bound_bytes, n_params, nbytes
+from vae.core.snapshots import (
+    MAX_SNAPSHOTS,
+    SnapshotSchedule,
+    SnapshotStore,
+    memory_bound_bytes,
+    n_params,
+    nbytes,
+)
 
 
 @pytest.mark.parametrize("epochs", [60, 1_000, 20_000, 300_000])

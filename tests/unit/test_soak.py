@@ -1,4 +1,4 @@
-"""Soak (vae.bench_load.bench_soak): consecutive trainings leave no file descriptors, children or zombies.
+"""Soak (bench.load.bench_soak): consecutive trainings leave no file descriptors, children or zombies.
 
 Memory is reported by ``python -m vae bench``, not asserted (each run is its
 own process, so the parent's RSS is what matters, and it is noisy).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from vae.bench_load import bench_soak, child_processes, open_fds
+from bench.load import bench_soak, child_processes, open_fds
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import io
 import numpy as np
 
 from tests.weights import random_weights
-from vae import spreadsheet
 from vae.config import DataConfig, ModelConfig
+from vae.data import spreadsheet
 from vae.data.build import load_csv
 from vae.data.dataset import dataset_frame, make_dataset, to_csv_bytes
 from vae.storage.bundle_save import decoded_grid_csv

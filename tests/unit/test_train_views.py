@@ -1,4 +1,4 @@
-"""The live view's data: incremental curves (vae/curves.py) and the plots' specs (vae/ui/train_views.py)."""
+"""The live view's data: incremental curves (vae/core/curves.py) and the plots' specs (vae/ui/train_views.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig
-from vae.curves import Curves
+from vae.core.curves import Curves
+from vae.core.decimate import MAX_POINTS
+from vae.core.decode import encode
 from vae.data.presets import generate
-from vae.decimate import MAX_POINTS
-from vae.decode import encode
 from vae.ui import palette, train_views
 
 

@@ -19,7 +19,7 @@ from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.build import build_dataset
 from vae.data.csv_reader import read_table
 from vae.data.dataset import DataError, make_dataset
-from vae.run import Run
+from vae.runs.run import Run
 from vae.storage.bundle_format import STANDARDIZER, BundleError
 from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import save_bundle

@@ -1,11 +1,11 @@
-"""Preview views (vae/views.py): the PCA plane and its explained variance, column picks, matrix columns."""
+"""Preview views (vae/data/views.py): the PCA plane and its explained variance, column picks, matrix columns."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.decomposition import PCA
 
-from vae import views
+from vae.data import views
 from vae.ui import data_view
 
 

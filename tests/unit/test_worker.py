@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import NetworkWeights
 from vae.data.presets import generate
-from vae.decode import NetworkWeights
 from vae.training.worker import CapacityError, TrainingJob, active_jobs
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import decode, latent_grid
+from vae.core.snapshots import SnapshotSchedule, SnapshotStore
 from vae.data.presets import generate
-from vae.decode import decode, latent_grid
-from vae.snapshots import SnapshotSchedule, SnapshotStore
 from vae.training.worker import TrainingJob
 
 pytestmark = pytest.mark.slow

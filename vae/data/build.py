@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vae import columns as roles
 from vae.config import DataConfig, MissingValues, Scaling
+from vae.data import columns as roles
 from vae.data.csv_reader import Table, names_text, read_table
 from vae.data.dataset import (
     MAX_ROWS,

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vae import columns as roles
 from vae.config import MAX_INPUT_DIM
+from vae.data import columns as roles
 from vae.data.dataset import MIN_ROWS, DataError, out_of_memory_as, out_of_memory_error
 
 MAX_UPLOAD_MB = 100  # the same as server.maxUploadSize in .streamlit/config.toml

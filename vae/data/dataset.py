@@ -201,7 +201,7 @@ def dataset_frame(dataset: Dataset) -> pd.DataFrame:
 def to_csv_bytes(dataset: Dataset) -> bytes:
     """The dataset as UTF-8 CSV, exactly: ``load_csv`` reads it back unchanged (run bundles use it).
 
-    Downloads for people go through ``vae.spreadsheet.csv_bytes`` instead (formula-safe text).
+    Downloads for people go through ``vae.data.spreadsheet.csv_bytes`` instead (formula-safe text).
     """
     # float_format=None writes repr(), which round-trips float64 exactly.
     return dataset_frame(dataset).to_csv(index=False, lineterminator="\n").encode("utf-8")

@@ -5,14 +5,14 @@ A bundle is a zip of plain files a person can open::
     config.json          format version, app and library versions, the data,
                          model and training settings, dataset and run facts
     model.weights.h5     the weights, in the layout Keras 3's
-                         ``model.save_weights`` writes for ``vae.models.Autoencoder``
+                         ``model.save_weights`` writes for ``vae.training.models.Autoencoder``
                          (so ``model.load_weights("model.weights.h5")`` reads it)
     dataset.csv          the data in original units (labels last)
     standardizer.json    how the data were scaled for training
     history.csv          one row per epoch (losses in nats per point)
     latents.csv          the encoder's z_mean and z_log_var for every row
     snapshots.h5         (optional) the weights at the run's snapshot epochs
-                         (``vae.snapshots``): ``epochs`` (n,) and each Keras
+                         (``vae.core.snapshots``): ``epochs`` (n,) and each Keras
                          layout array stacked along a first axis of n
 
 Loading treats the bytes as hostile. A zip with more members (or a larger

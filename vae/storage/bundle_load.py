@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from vae.config import ModelConfig, TrainConfig
+from vae.core.decode import NetworkWeights, decode, encode
+from vae.core.snapshots import SnapshotStore
 from vae.data.dataset import MAX_ABS_VALUE, Dataset, out_of_memory_as
-from vae.decode import NetworkWeights, decode, encode
-from vae.run import ACTIVE_STATUSES, Run, RunStatus
-from vae.snapshots import SnapshotStore
+from vae.runs.run import ACTIVE_STATUSES, Run, RunStatus
 from vae.storage.bundle_format import (
     CONFIG,
     HISTORY,
@@ -158,7 +158,7 @@ def load_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> tuple
 
     Returns:
         ``(run, dataset)``; the run's weights are finite and fit its model
-        settings, so ``vae.models.build_model(run.model_config)`` plus
+        settings, so ``vae.training.models.build_model(run.model_config)`` plus
         ``load_weights`` (or ``set_network_weights``) restores the model.
 
     Raises:

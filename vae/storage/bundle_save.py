@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 import vae
-from vae import spreadsheet
+from vae.core.decode import NetworkWeights, decode, encode, latent_grid
+from vae.data import spreadsheet
 from vae.data.dataset import Dataset, to_csv_bytes
-from vae.decode import NetworkWeights, decode, encode, latent_grid
-from vae.run import Run
+from vae.runs.run import Run
 from vae.storage.bundle_format import (
     CONFIG,
     DATASET,
@@ -99,7 +99,7 @@ def decoded_grid_csv(
     """The decoder's output over a square grid of the 2-D latent plane, in original units, as CSV.
 
     Columns ``z1, z2`` then the dataset's columns; rows go along z1 first
-    (``vae.decode.latent_grid``).
+    (``vae.core.decode.latent_grid``).
 
     Raises:
         BundleError: if the code is not 2-D or the grid is too large.

@@ -12,8 +12,8 @@ import h5py
 import numpy as np
 
 from vae.config import ModelConfig
-from vae.decode import NetworkWeights, weights_from_arrays
-from vae.snapshots import MAX_SNAPSHOTS, stacked
+from vae.core.decode import NetworkWeights, weights_from_arrays
+from vae.core.snapshots import MAX_SNAPSHOTS, stacked
 from vae.storage.bundle_format import SNAPSHOTS, WEIGHTS, BundleError, one_line
 
 
@@ -23,7 +23,7 @@ def _dense_group(index: int) -> str:
 
 
 def weight_layout(config: ModelConfig) -> dict[str, tuple[str, tuple[int, int], int]]:
-    """Where each Dense layer lives in a Keras ``.weights.h5`` file of ``vae.models.Autoencoder``.
+    """Where each Dense layer lives in a Keras ``.weights.h5`` file of ``vae.training.models.Autoencoder``.
 
     Args:
         config: the architecture.

@@ -1,6 +1,6 @@
 """The child side of training: ``python -m vae.training.worker_child`` serves jobs until told to exit.
 
-A pooled process imports ``vae.engine`` (TensorFlow) once, traces the default
+A pooled process imports ``vae.training.engine`` (TensorFlow) once, traces the default
 model, then (while no job is waiting) Compare's other default variants, then takes jobs from its control pipe, trains them in short compiled
 calls while answering control messages, and reports on its output pipe. The
 messages, the pool and the parent side are described in
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from vae.config import ModelConfig, TrainConfig
-from vae.snapshots import SnapshotSchedule
+from vae.core.snapshots import SnapshotSchedule
 
 # Compiled Trainers a process keeps for later jobs: Train's default model, Compare's other four
 # default variants (traced in advance, see ``_Child.prepare_next``) and one more.
@@ -35,10 +35,11 @@ WEIGHTS_EVERY_S = 0.2  # weight snapshots at most 5x/s: fresh enough for a 3x/s 
 DENSE_EPOCHS = 10  # the first epochs, each kept by the timeline, train one per compiled call
 CONTROL_EVERY_S = 0.1  # a paused job checks its control pipe this often
 WATCHDOG_S = 0.2  # how often a child checks that the server is still its parent
-ENGINE_MODULE = "vae.engine"  # what the child imports
+ENGINE_MODULE = "vae.training.engine"  # what the child imports
 # /proc/PID/comm of a pooled process (also shown by ps), so tests and benchmarks can tell them apart.
 WARMING_NAME, IDLE_NAME, BUSY_NAME = b"vae-warming", b"vae-idle", b"vae-busy"
 Message = dict[str, Any]
+TERMINAL = ("done", "error")
 
 
 def memory_mb(pid: int | str = "self") -> dict[str, float]:

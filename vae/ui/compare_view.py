@@ -1,7 +1,7 @@
 """Streamlit glue for the Compare page: the settings form, background jobs, figures, table, pads.
 
 The comparison, its queue of jobs and its numbers come from the library
-(``vae.compare``, ``vae.scheduler``, ``vae.compare_metrics``); training runs
+(``vae.compare``, ``vae.training.scheduler``, ``vae.core.compare_metrics``); training runs
 in ``vae.training.worker`` child processes (at most ``worker.MAX_CONCURRENT_JOBS`` at
 once on the whole server; the rest wait in the queue). Nothing here imports
 TensorFlow.
@@ -20,12 +20,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from vae import compare, compare_metrics, compare_report, exact
+from vae import compare, compare_report
 from vae.compare import CompareSpec, Comparison, Entry, Variant
 from vae.config import ModelConfig, TrainConfig, default_epochs, fitting_batch_size
+from vae.core import compare_metrics, exact
+from vae.core.decode import encode
+from vae.core.explore import decode_original, prior_samples_original, refuse_reason
 from vae.data.dataset import Dataset
-from vae.decode import encode
-from vae.explore import decode_original, prior_samples_original, refuse_reason
 from vae.ui import palette, state, training
 from vae.ui.axes import log_axis
 from vae.ui.settings_form import SETTINGS, draw, from_widget, to_widget

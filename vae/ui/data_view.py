@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from vae import views
+from vae.data import views
 from vae.ui import palette
 from vae.ui.text import figure_text
 

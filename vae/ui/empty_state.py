@@ -13,7 +13,7 @@ import streamlit as st
 from vae.config import DataConfig
 from vae.data.dataset import Dataset
 from vae.data.presets import generate
-from vae.run import Run
+from vae.runs.run import Run
 from vae.ui import state
 from vae.ui.text import plain
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae import columns
+from vae.data import columns
 
 DATA = "#7D8797"  # slate grey
 RECONSTRUCTION = "#2F80D1"  # blue
@@ -67,7 +67,7 @@ def label_color(index: int) -> str:
 
 def label_groups(labels: np.ndarray | None) -> tuple[list[str], np.ndarray] | None:
     """Distinct labels in natural order (2 before 10; 0, not 0.0) and each row's index into them,
-    or None when not coloured (``vae.columns.label_groups`` does the ordering).
+    or None when not coloured (``vae.data.columns.label_groups`` does the ordering).
 
     Labels are coloured when there are 2 to ``len(LABEL_COLORS)`` of them; ``label_color(index)``
     gives a group's colour, the same on every page.

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from vae import views
+from vae.data import views
 from vae.data.dataset import Dataset
 from vae.ui import data_view, state
 from vae.ui.text import plain

@@ -20,11 +20,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from vae import reproduce, session_runs
 from vae.data.csv_reader import MAX_UPLOAD_MB
 from vae.data.dataset import DataError, Dataset
 from vae.data.presets import generate
-from vae.run import Run
+from vae.runs import session_runs
+from vae.runs.run import Run
+from vae.storage import reproduce
 from vae.storage.bundle_format import BundleError
 from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
@@ -53,7 +54,7 @@ def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:
 def loss_curves_figure(runs: list[Run], labels: list[str] | None = None, log_y: bool = False) -> go.Figure:
     """Training loss per epoch of each run, overlaid (nats per point, standardized data).
 
-    ``labels`` name the curves (``vae.session_runs.labels``: what sets each run apart). ``log_y``
+    ``labels`` name the curves (``vae.runs.session_runs.labels``: what sets each run apart). ``log_y``
     applies only when every loss is positive (a Gaussian likelihood's loss can be negative).
     """
     labels = labels or session_runs.labels(runs, list(range(1, len(runs) + 1)))

@@ -1,7 +1,7 @@
 """Streamlit glue for shareable links: settings <-> ``st.query_params``.
 
 ``read_query_params()`` runs once per browser session when the app starts: it
-turns the link's parameters (``vae.share``) into the active preset dataset and
+turns the link's parameters (``vae.storage.share``) into the active preset dataset and
 the Train form's values, and says which parameters it ignored and why.
 ``sync_query_params()`` runs on every rerun afterwards and keeps the address
 bar showing the current settings, so copying the URL shares them (as in
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import share
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.dataset import DataError
 from vae.data.presets import generate
-from vae.share import SharedSettings
+from vae.storage import share
+from vae.storage.share import SharedSettings
 from vae.ui import state, train_form
 from vae.ui.text import plain
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import streamlit as st
 
-from vae import session_runs
 from vae.data.dataset import Dataset
-from vae.run import Run
+from vae.runs import session_runs
+from vae.runs.run import Run
 
 DATASET = "ll_dataset"  # vae.data.dataset.Dataset | None: what every page uses
-RUN = "ll_run"  # vae.run.Run | None: the current model (training or trained)
+RUN = "ll_run"  # vae.runs.run.Run | None: the current model (training or trained)
 JOB = "ll_job"  # vae.training.worker.TrainingJob | None: the live worker, if any
-RUNS = "ll_runs"  # list[Run]: this session's earlier runs, newest last (bounded: vae.session_runs)
+RUNS = "ll_runs"  # list[Run]: this session's earlier runs, newest last (bounded: vae.runs.session_runs)
 PAST_DATASETS = "ll_past_datasets"  # list[Dataset]: datasets used before the active one, newest last
 
 
@@ -90,7 +90,9 @@ DRAWN_TOKEN = "ll_drawn_token"  # int: bumped when Python replaces the drawing (
 UPLOAD = (
     "ll_upload"  # vae.ui.upload_panel.Upload | None: the last upload, parsed once, with its column choices
 )
-PREVIEW_VIEW = "ll_preview_view"  # vae.views.ViewChoice: how the Data and Train previews show > 2 columns
+PREVIEW_VIEW = (
+    "ll_preview_view"  # vae.data.views.ViewChoice: how the Data and Train previews show > 2 columns
+)
 
 
 def get_drawn_points() -> list[list[float]]:
@@ -147,8 +149,8 @@ def set_upload(upload) -> None:
 
 
 def get_preview_view():
-    """The preview's view (``vae.views.ViewChoice``); PCA when there are more than 2 columns."""
-    from vae.views import ViewChoice
+    """The preview's view (``vae.data.views.ViewChoice``); PCA when there are more than 2 columns."""
+    from vae.data.views import ViewChoice
 
     return _get(PREVIEW_VIEW) or ViewChoice()
 

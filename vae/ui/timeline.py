@@ -1,6 +1,6 @@
 """The epoch timeline on the Train page: replay a run at any stored epoch, or play it back.
 
-A run keeps weight snapshots at a log-spaced set of epochs (``vae.snapshots``).
+A run keeps weight snapshots at a log-spaced set of epochs (``vae.core.snapshots``).
 After a run, and while it is paused, a slider picks one of them; the loss
 curves mark that epoch and the data panel and the latent view are drawn with
 exactly that epoch's weights (the arrays the worker sent, unchanged). Play
@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from vae.decode import NetworkWeights
-from vae.run import Run
+from vae.core.decode import NetworkWeights
+from vae.runs.run import Run
 
 EPOCH = "tr_timeline_epoch"  # the slider's value: a stored epoch
 PLAYING = "tr_timeline_playing"  # bool: play is running

@@ -14,7 +14,7 @@ it never blink (measured by tests/e2e/test_live_view.py):
   would flicker. Its parts are replaced in place, never removed, so the dim
   says nothing here: ``STEADY_CSS`` keeps them at full opacity;
 - one update costs the same at any epoch: the history is read incrementally
-  (``vae.curves.Curves``), curves are decimated to ~1,000 points, and a fixed
+  (``vae.core.curves.Curves``), curves are decimated to ~1,000 points, and a fixed
   subset of at most 600 rows is encoded (p95 server time in BENCHMARKS.md), so
   the fragment finishes long before Streamlit's stale-element fade (0.5 s).
 """
@@ -26,13 +26,13 @@ from typing import Any
 
 import streamlit as st
 
-from vae.curves import Curves
+from vae.core.curves import Curves
+from vae.core.decode import NetworkWeights
 from vae.data.dataset import Dataset
-from vae.decode import NetworkWeights
-from vae.run import Run
+from vae.data.views import ViewChoice
+from vae.runs.run import Run
 from vae.ui import data_view, palette, preview, state, train_views
 from vae.ui.live_plot import live_plot
-from vae.views import ViewChoice
 
 LATENT_X, LATENT_Y, SPREAD = "tr_latent_x", "tr_latent_y", "tr_latent_spread"
 SPEED = "tr_speed"

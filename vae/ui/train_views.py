@@ -1,6 +1,6 @@
 """What the Train page's live plots draw: loss curves, the data-space panel and the latent view.
 
-Pure functions of plain data (NumPy weights, a dataset, ``vae.curves.Curves``)
+Pure functions of plain data (NumPy weights, a dataset, ``vae.core.curves.Curves``)
 returning the JSON that ``vae.ui.live_plot`` draws, so they are testable
 without Streamlit and cheap enough to run several times a second: curves are
 decimated to ~1,000 points, at most ``MAX_POINTS`` data points are encoded,
@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from vae import decode, explore, losses, views
-from vae.curves import Curves
+from vae.core import decode, explore, losses
+from vae.core.curves import Curves
+from vae.core.decode import NetworkWeights
+from vae.data import views
 from vae.data.dataset import Dataset
-from vae.decode import NetworkWeights
 from vae.ui import palette
 from vae.ui.data_view import PointSet
 

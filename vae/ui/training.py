@@ -1,12 +1,12 @@
 """Streamlit glue between the Train page and the training worker.
 
-Keeps this session's ``vae.run.Run`` (in ``vae.ui.state``) up to date with its
+Keeps this session's ``vae.runs.run.Run`` (in ``vae.ui.state``) up to date with its
 ``vae.training.worker.TrainingJob``: start (a new model), continue (the same model from
 its saved weights and optimizer state), pause / resume / step / stop / reset,
 changes of learning rate and beta while it trains, and ``sync()``, which
 drains the job's messages into the run. Every page calls ``sync()`` (through
 the sidebar), which also keeps the server's pool of warm training processes
-filling in the background (``vae.training.worker.pool``): the page never waits for it.
+filling in the background (``vae.training.pool.pool``): the page never waits for it.
 
 The job lives in ``st.session_state`` (one per browser session, never shared).
 It is also registered in a session-scoped ``st.cache_resource`` whose
@@ -28,8 +28,9 @@ import streamlit as st
 
 from vae.config import ModelConfig, TrainConfig
 from vae.data.dataset import Dataset
-from vae.run import Run
-from vae.training.worker import CapacityError, TrainingJob, pool
+from vae.runs.run import Run
+from vae.training.pool import pool
+from vae.training.worker import CapacityError, TrainingJob
 from vae.ui import state
 
 MAX_SEED = 2**31 - 1

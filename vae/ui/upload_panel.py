@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
-from vae import columns as column_roles
 from vae.config import MissingValues
+from vae.data import columns as column_roles
 from vae.data.build import build_dataset
 from vae.data.csv_reader import Table, check_size, read_table
 from vae.data.dataset import MAX_ROWS, DataError, Dataset

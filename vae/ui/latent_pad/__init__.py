@@ -4,7 +4,7 @@ A Streamlit custom component (``st.components.v2``: no iframe, no build step,
 no network). Python sends the decoder's weights, the standardizer, the encoded
 data and what to draw; ``pad.js`` decodes on every pointer move and draws the
 latent plane and the data view. On release it sends the point back, so the
-page can print exact readouts (``vae.explore.readout``).
+page can print exact readouts (``vae.core.explore.readout``).
 
 Several pads can share a page: give each its own ``key``. To move a pad's
 point from Python (a cursor shared between pads), pass ``z``: the pad jumps
@@ -26,10 +26,10 @@ from typing import Any, Literal
 import numpy as np
 import streamlit as st
 
-from vae import explore
+from vae.core import explore
+from vae.core.decode import NetworkWeights, encode
+from vae.core.exact import PosteriorGrid
 from vae.data.dataset import Dataset
-from vae.decode import NetworkWeights, encode
-from vae.exact import PosteriorGrid
 from vae.ui import components, palette, state
 from vae.ui.latent_pad import layers as pad_layers
 
@@ -254,17 +254,17 @@ def latent_pad(
 
     Args:
         weights: finite weights with ``latent_dim == 2`` (check with
-            ``vae.explore.refuse_reason`` first).
+            ``vae.core.explore.refuse_reason`` first).
         dataset: the training data, original units.
         key: unique per pad on the page; the state is kept under it.
         z0: the point's starting position.
         z: move the point here whenever this value changes (shared cursors).
         mode: ``"drag"``, or ``"interpolate"`` where clicks set A and B.
-        samples: prior samples to draw, ``(z, x)`` from ``vae.explore.prior_samples_original``.
+        samples: prior samples to draw, ``(z, x)`` from ``vae.core.explore.prior_samples_original``.
         variational: show posterior ellipses for a clicked point.
         show_view: draw the data view beside the latent plane.
         offer_truth: offer the "true posterior" layer toggle.
-        truth: ``(dataset row, its true posterior from vae.exact)`` to draw while that row is selected.
+        truth: ``(dataset row, its true posterior from vae.core.exact)`` to draw while that row is selected.
         on_change: called (before the rerun) when the point, selection or path changes.
 
     Returns:

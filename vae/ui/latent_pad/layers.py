@@ -22,7 +22,7 @@ from vae.ui import palette
 SCATTER = "scatter"  # a 2-D data view (the data are two columns)
 VARIATIONAL = "variational"  # the encoder has a variance (VAE, beta-VAE)
 SAMPLES = "samples"  # prior samples were drawn
-TRUTH = "truth"  # the page computes a clicked point's true posterior (vae.exact)
+TRUTH = "truth"  # the page computes a clicked point's true posterior (vae.core.exact)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,15 @@ import numpy as np
 import tensorflow as tf
 
 from vae.config import ModelConfig, TrainConfig
-from vae.decode import NetworkWeights, weights_from_arrays
-from vae.models import Autoencoder, build_model, dense_layers, get_network_weights, set_network_weights
-from vae.run import TrainState
+from vae.core.decode import NetworkWeights, weights_from_arrays
+from vae.runs.run import TrainState
+from vae.training.models import (
+    Autoencoder,
+    build_model,
+    dense_layers,
+    get_network_weights,
+    set_network_weights,
+)
 
 # One intra-op thread: these matmuls are too small to split, and splitting them made
 # batch-1024 epochs ~1.7x slower on 2 cores (two trainings at once also get a core
@@ -358,7 +364,7 @@ class Trainer:
         return self._good_weights
 
     def state(self) -> TrainState:
-        """What a later run needs to continue this one exactly (see ``vae.run.TrainState``)."""
+        """What a later run needs to continue this one exactly (see ``vae.runs.run.TrainState``)."""
         if self.stop_reason in ("nan", "diverged"):
             return TrainState(self._good_weights, None, self._good_epoch)
         weights = get_network_weights(self.model)

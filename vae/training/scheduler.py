@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vae.run import Run
-from vae.training import worker
+from vae.runs.run import Run
+from vae.training.pool import MAX_CONCURRENT_JOBS
+from vae.training.worker import CapacityError, TrainingJob, active_jobs
 
 STOPPED_BY_USER = "Stopped by you."
 NOT_STARTED = "Not started: the comparison was stopped."
@@ -49,15 +50,15 @@ class Scheduler:
     """
 
     runs: dict[str, Run]
-    cap: int = worker.MAX_CONCURRENT_JOBS
+    cap: int = MAX_CONCURRENT_JOBS
     heartbeat_timeout: float | None = None
-    jobs: dict[str, worker.TrainingJob] = field(default_factory=dict)
+    jobs: dict[str, TrainingJob] = field(default_factory=dict)
 
     @property
     def is_active(self) -> bool:
         return any(run.is_active for run in self.runs.values())
 
-    def pump(self, x: np.ndarray, on_start: Callable[[worker.TrainingJob], None] | None = None) -> None:
+    def pump(self, x: np.ndarray, on_start: Callable[[TrainingJob], None] | None = None) -> None:
         """Follow the running jobs (heartbeat, messages), then start queued runs while slots are free.
 
         Args:
@@ -71,14 +72,12 @@ class Scheduler:
             if not run.is_active:
                 del self.jobs[key]
         queued = [(key, run) for key, run in self.runs.items() if run.status == "queued"]
-        free = slots_free(len(self.jobs), worker.active_jobs(), self.cap)
+        free = slots_free(len(self.jobs), active_jobs(), self.cap)
         for key, run in queued[:free]:
-            job = worker.TrainingJob(
-                x, run.model_config, run.train_config, heartbeat_timeout=self.heartbeat_timeout
-            )
+            job = TrainingJob(x, run.model_config, run.train_config, heartbeat_timeout=self.heartbeat_timeout)
             try:
                 job.start()
-            except worker.CapacityError:  # another session took the slot since we counted
+            except CapacityError:  # another session took the slot since we counted
                 run.message = WAITING_FOR_SLOT
                 break
             run.status, run.message = "starting", ""

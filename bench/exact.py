@@ -1,4 +1,4 @@
-"""Benchmark: the exact log p(x) by quadrature (vae/exact.py) — its speed, its error, the bounds.
+"""Benchmark: the exact log p(x) by quadrature (vae/core/exact.py) — its speed, its error, the bounds.
 
 ``python -m vae bench --only exact`` trains the default VAE on two moons (the
 app's defaults: 2,000 points, sigma_x = 0.1; by the CLI, in a child process)
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from vae import exact, losses
-from vae.decode import NetworkWeights, decode, encode
+from vae.core import exact, losses
+from vae.core.decode import NetworkWeights, decode, encode
 
 ONE_POINT_TARGET_MS = 20.0
 BATCH_TARGET_S = 2.0
@@ -72,7 +72,7 @@ def wide_grid_log_px(weights: NetworkWeights, x: np.ndarray, sigma: float, steps
 
 
 def bench_exact(quick: bool = False) -> dict[str, Any]:
-    """Speed and accuracy of ``vae.exact`` on a trained two-moons VAE.
+    """Speed and accuracy of ``vae.core.exact`` on a trained two-moons VAE.
 
     Args:
         quick: 20 training epochs, 20 timed points, 50 checked against the wide grid.
@@ -132,7 +132,7 @@ def bench_exact(quick: bool = False) -> dict[str, Any]:
 def format_markdown(result: dict[str, Any]) -> list[str]:
     """The "Exact log-likelihood" section of BENCHMARKS.md."""
     lines = [
-        "## Exact log-likelihood (vae/exact.py)",
+        "## Exact log-likelihood (vae/core/exact.py)",
         "",
         "The default VAE trained on two moons; log p(x) by quadrature over the 2-D latent plane. "
         f"One point as the pages ask for it (exact log p(x), ELBO, IWAE K=64, true posterior; target "
@@ -146,7 +146,7 @@ def format_markdown(result: dict[str, Any]) -> list[str]:
         f"{result['exact_500_points_cpu_s']:.2f} s |",
         "",
         f"Load average while timed: {result['exact_load_average']:g} on {os.cpu_count()} cores. The work "
-        "runs on one thread (vae/exact.py holds BLAS to one), so its CPU time is what it takes on an "
+        "runs on one thread (vae/core/exact.py holds BLAS to one), so its CPU time is what it takes on an "
         "idle machine; the wall time counts the other processes too.",
         "",
         "| accuracy | value |",

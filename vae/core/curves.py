@@ -5,7 +5,7 @@ into arrays on every live update would cost tens of milliseconds and grow with
 the run; ``Curves`` reads only the records added since its last update and
 appends them to preallocated columns (doubling when full), so an update costs
 the same at epoch 100 and epoch 100,000. Charts then draw ``decimated``
-columns (``vae.decimate``): at most ~1,000 points per curve.
+columns (``vae.core.decimate``): at most ~1,000 points per curve.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from vae.decimate import MAX_POINTS, decimate_indices
+from vae.core.decimate import MAX_POINTS, decimate_indices
 
 # Columns kept from each epoch record (others are ignored): losses in nats per point, and the
 # settings that may change between epochs (marked on the charts).

@@ -10,7 +10,7 @@ descriptors and child processes return to their baseline).
   settings, fewer epochs) and checks that its sidebar names its own dataset and
   no other's. Reports every interaction's time from click to the app's script
   state ``notRunning`` (measured in the browser), the slowest one, and how
-  often the server's training cap (``vae.training.worker.MAX_CONCURRENT_JOBS``) asked a
+  often the server's training cap (``vae.training.pool.MAX_CONCURRENT_JOBS``) asked a
   session to wait.
 - ``bench_soak(n)``: ``n`` consecutive trainings through
   ``vae.training.worker.TrainingJob`` in this process, polled like the page does;
@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vae import appserver
-from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
-from vae.training.worker import worker_processes
+from bench import appserver
+from bench.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
+from vae.training.pool import worker_processes
 from vae.training.worker_child import BUSY_NAME
 
 PRESETS = ("two_moons", "circles", "blobs", "spirals", "pinwheel", "checkerboard", "swiss_roll", "ring")
@@ -268,7 +268,7 @@ def bench_soak(
 ) -> dict[str, Any]:
     """``n`` consecutive trainings through ``TrainingJob``, like the Train page (start, poll until done).
 
-    The jobs run on the warm pool (``vae.training.worker.pool``), which is shut down
+    The jobs run on the warm pool (``vae.training.pool.pool``), which is shut down
     before and after, so the counts compare like with like; meanwhile the
     pool's memory (proportional set size of its processes) is traced after
     every run: a process recycles itself after a few jobs, so it stays flat.
@@ -280,7 +280,8 @@ def bench_soak(
     """
     from vae.config import DataConfig, ModelConfig, TrainConfig
     from vae.data.presets import generate
-    from vae.training.worker import TrainingJob, active_jobs, pool
+    from vae.training.pool import pool
+    from vae.training.worker import TrainingJob, active_jobs
     from vae.training.worker_child import memory_mb
 
     pool().shutdown()
@@ -401,7 +402,7 @@ def bench_compare_close(timeout: float = 300.0) -> dict[str, Any]:
     }
 
 
-if __name__ == "__main__":  # pragma: no cover - manual run: python -m vae.bench_load [sessions|soak]
+if __name__ == "__main__":  # pragma: no cover - manual run: python -m bench.load [sessions|soak]
     import json
 
     which = sys.argv[1] if len(sys.argv) > 1 else "both"

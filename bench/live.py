@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.decode import NetworkWeights, weights_from_arrays
 from vae.data.presets import generate
-from vae.decode import NetworkWeights, weights_from_arrays
 
 EPOCHS = (100, 10_000, 100_000)
 NEW_EPOCHS_PER_UPDATE = 60
@@ -60,7 +60,7 @@ def _records(start: int, n: int, rng: np.random.Generator) -> list[dict[str, Any
 
 def bench_live_updates(updates: int = 60) -> dict[str, Any]:
     """p50 / p95 server milliseconds and JSON bytes per live update at each of ``EPOCHS``."""
-    from vae.run import Run
+    from vae.runs.run import Run
     from vae.ui import train_live, train_views
 
     # Bare mode warns on every call that there is no session: expected here.
@@ -104,7 +104,7 @@ def bench_live_updates(updates: int = 60) -> dict[str, Any]:
 
 def bench_snapshot_memory(epochs: int = 100_000) -> dict[str, Any]:
     """Snapshots kept and bytes held after an open-ended run of ``epochs``, against the stated bound."""
-    from vae.snapshots import SnapshotSchedule, SnapshotStore, memory_bound_bytes
+    from vae.core.snapshots import SnapshotSchedule, SnapshotStore, memory_bound_bytes
 
     config = ModelConfig()
     schedule, store = SnapshotSchedule(), SnapshotStore()
@@ -150,7 +150,7 @@ def format_markdown(result: dict[str, Any]) -> list[str]:
             "schedule (the most it keeps; the worker offers only each compiled call's last epoch), hold "
             f"{result['snapshot_mb']:.2f} MB "
             f"({result['snapshot_weights_kb']:.1f} kB each); the bound for this model is "
-            f"{result['snapshot_bound_mb']:.2f} MB (`vae.snapshots.memory_bound_bytes`: at most 200 "
+            f"{result['snapshot_bound_mb']:.2f} MB (`vae.core.snapshots.memory_bound_bytes`: at most 200 "
             "snapshots plus the newest, whatever the run's length).",
         ]
     return lines

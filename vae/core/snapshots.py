@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vae.config import ModelConfig
-from vae.decode import NetworkWeights
+from vae.core.decode import NetworkWeights
 
 MAX_SNAPSHOTS = 200  # per run, the newest epoch included: enough for a smooth replay, bounded in memory
 # The first bins: every epoch up to 10 is kept, then about one in ten percent. Denser costs speed:

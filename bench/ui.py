@@ -5,7 +5,7 @@ target and whether it was met.
 
 - ``bench_worker_vs_engine``: epochs/s of a run driven like the page drives it
   (TrainingJob + polling every 0.3 s) against the same settings through
-  ``vae.engine.fit`` in this process. Both are timed from the first to the
+  ``vae.training.engine.fit`` in this process. Both are timed from the first to the
   last epoch record (start-up, TensorFlow import and compilation excluded);
   for the worker, from the records' arrival in this process.
 - ``bench_memory``: growth of this process's resident memory over N
@@ -73,7 +73,7 @@ def _worker_rate(x, model_config: ModelConfig, train_config: TrainConfig) -> flo
 
 
 def _engine_rate(x, model_config: ModelConfig, train_config: TrainConfig) -> float:
-    from vae import engine  # TensorFlow, in this (benchmark) process only
+    from vae.training import engine  # TensorFlow, in this (benchmark) process only
 
     x_train, x_val = engine.split_data(x, train_config)
     times: list[float] = []
@@ -84,7 +84,7 @@ def _engine_rate(x, model_config: ModelConfig, train_config: TrainConfig) -> flo
 
 
 def bench_worker_vs_engine(quick: bool = False) -> dict[str, Any]:
-    """Epochs/s through TrainingJob + polling vs ``vae.engine.fit`` in-process, same settings.
+    """Epochs/s through TrainingJob + polling vs ``vae.training.engine.fit`` in-process, same settings.
 
     The two ways alternate (worker, engine, engine, worker, ...) and each keeps
     its best run, so a busy stretch on a shared machine cannot land on one way

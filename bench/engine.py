@@ -42,8 +42,8 @@ def measure_peak_flops(n: int = 2048, repeats: int = 5) -> float:
 
 def measure_decode_us(repeats: int = 2000) -> float:
     """Median microseconds of a NumPy decode of one latent point (default model)."""
-    from vae.decode import decode
-    from vae.models import build_model, get_network_weights
+    from vae.core.decode import decode
+    from vae.training.models import build_model, get_network_weights
 
     weights = get_network_weights(build_model(ModelConfig()))
     z = np.array([[0.3, -0.7]], np.float32)
@@ -78,7 +78,7 @@ def _time_epochs(run_epoch, epochs: int, rows: int) -> float:
 
 
 def bench_engine(x: np.ndarray, batch_size: int, epochs: int) -> float:
-    from vae.engine import Trainer
+    from vae.training.engine import Trainer
 
     # Forced on: this measures steady-state throughput, which is what XLA is for.
     trainer = Trainer(x, ModelConfig(), TrainConfig(epochs=epochs + 1, batch_size=batch_size), xla=True)
@@ -90,7 +90,7 @@ def _step_parts(batch_size: int):
     import keras
     import tensorflow as tf
 
-    from vae.models import build_model
+    from vae.training.models import build_model
 
     model = build_model(ModelConfig())
     optimizer = keras.optimizers.Adam(1e-3)
@@ -144,7 +144,7 @@ def bench_fit(x: np.ndarray, batch_size: int, epochs: int) -> float:
     import keras
     import tensorflow as tf
 
-    from vae.models import Autoencoder
+    from vae.training.models import Autoencoder
 
     class FitVAE(Autoencoder):
         def train_step(self, data):
@@ -171,11 +171,11 @@ def bench_fit(x: np.ndarray, batch_size: int, epochs: int) -> float:
 def run_engine_bench(quick: bool = False) -> dict[str, Any]:
     """Samples/s of the four training loops at batch 128 and 1024, plus ratios.
 
-    ``vae.engine`` is imported before anything else touches TensorFlow: it sets
+    ``vae.training.engine`` is imported before anything else touches TensorFlow: it sets
     the runtime's thread count, which only works before the runtime starts. All
     four ways then run in the runtime the app trains in.
     """
-    import vae.engine  # noqa: F401  (configures TensorFlow's threads first)
+    import vae.training.engine  # noqa: F401  (configures TensorFlow's threads first)
 
     x = _bench_data()
     epochs = 3 if quick else 10
@@ -255,7 +255,7 @@ def machine_info() -> dict[str, str]:
     }
 
 
-from vae.bench_latency import TARGETS as LATENCY_TARGETS  # noqa: E402 (beside the table it extends)
+from bench.latency import TARGETS as LATENCY_TARGETS  # noqa: E402 (beside the table it extends)
 
 TARGETS = {
     "engine_vs_eager": (">=", 250.0, "engine vs naive eager loop, batch 128"),
@@ -320,11 +320,11 @@ def format_markdown(result: dict[str, Any], command: str) -> str:
             "all cores, so `pct_peak` compares a one-thread engine with the whole CPU.",
         ]
     if "live_update_p95_ms" in result:
-        from vae.bench_live import format_markdown as live_markdown
+        from bench.live import format_markdown as live_markdown
 
         lines += ["", *live_markdown(result)]
     if "exact_log_px" in result:
-        from vae.bench_exact import format_markdown as exact_markdown
+        from bench.exact import format_markdown as exact_markdown
 
         lines += ["", *exact_markdown(result)]
     pad = Path("artifacts/bench_pad.json")

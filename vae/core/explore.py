@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vae import losses
+from vae.core import losses
+from vae.core.decode import NetworkWeights, decode, prior_samples_standardized
 from vae.data.dataset import Standardizer
-from vae.decode import NetworkWeights, decode, prior_samples_standardized
 
 # The pad always shows at least the prior's 3-sigma circle, plus a margin.
 MIN_PAD_LIMIT = 3.5
@@ -195,7 +195,7 @@ def prior_samples_original(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Generate like a VAE does: z ~ N(0, I), x = decoder(z), in the data's **original** units.
 
-    The draws of ``vae.decode.prior_samples_standardized``, un-standardized.
+    The draws of ``vae.core.decode.prior_samples_standardized``, un-standardized.
 
     Returns:
         ``(z (n, latent_dim), x (n, D) original units)``.

@@ -3,9 +3,9 @@ training job's messages into them.
 
 Plain data (no TensorFlow, no Streamlit). ``Run.apply`` reads one message of
 ``vae.training.worker.TrainingJob.poll()`` (``Run.drain`` all of a job's new ones); the
-Train page (``vae.ui.training``), Compare's queue (``vae.scheduler``) and the
+Train page (``vae.ui.training``), Compare's queue (``vae.training.scheduler``) and the
 command line (``Run.end`` with the engine's stop reason) all go through it.
-Explore / Compare / Learn read runs, bundles save them, ``vae.session_runs``
+Explore / Compare / Learn read runs, bundles save them, ``vae.runs.session_runs``
 keeps the earlier ones.
 """
 
@@ -18,8 +18,8 @@ from typing import Any, Literal
 import numpy as np
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.decode import NetworkWeights
-from vae.snapshots import SnapshotStore
+from vae.core.decode import NetworkWeights
+from vae.core.snapshots import SnapshotStore
 
 # "Still falling": the mean loss of the last quarter of the run is this much below the
 # quarter before it (relative). 1% per quarter-run means ten times the budget would still
@@ -82,7 +82,7 @@ class Run:
             -> ``training`` <-> ``paused`` -> ``finished`` | ``stopped`` | ``diverged`` | ``failed``.
         message: why it stopped, for the user (empty when all is well).
         snapshots: weights at a bounded, log-spaced set of epochs (the epoch
-            timeline replays them; see ``vae.snapshots``).
+            timeline replays them; see ``vae.core.snapshots``).
         state: the full training state at the end of its last job (weights,
             optimizer, epoch), which Continue starts from; None while a job
             runs or if the job ended without one (a crash).
@@ -158,7 +158,7 @@ class Run:
         """One more epoch's record, with that epoch's weights when they were sent.
 
         ``snapshot``: the worker's snapshot schedule keeps this epoch (the epoch timeline
-        replays it; see ``vae.snapshots``).
+        replays it; see ``vae.core.snapshots``).
         """
         self.history.append(record)
         if weights is not None:

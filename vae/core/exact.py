@@ -32,8 +32,8 @@ fell short by at most 0.002 nats on the rest of the two models checked above.
 The ELBO here is the analytic one, E_q[log p(x|z)] - KL(q || prior), with the
 expectation by quadrature over q's own +-6 sigma grid (not one sample), so the
 gap log p(x) - ELBO = KL(q(z|x) || p(z|x)) is exact up to the stated errors,
-not noisy. Formulas come from ``vae.losses`` (one per quantity); decoding from
-``vae.decode``. Units: nats per point on standardized data.
+not noisy. Formulas come from ``vae.core.losses`` (one per quantity); decoding from
+``vae.core.decode``. Units: nats per point on standardized data.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from typing import TypeVar
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from vae import losses
-from vae.decode import NetworkWeights, decode, encode
+from vae.core import losses
+from vae.core.decode import NetworkWeights, decode, encode
 
 LATENT_DIM = 2  # quadrature on a plane; more dimensions would need K^d nodes
 PRIOR_LIMIT = 6.0  # the coarse square's half-width: the prior has 4e-9 of its mass outside

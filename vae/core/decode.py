@@ -186,7 +186,7 @@ def latent_grid(low: float = -3.0, high: float = 3.0, steps: int = 21) -> np.nda
 def prior_samples_standardized(weights: NetworkWeights, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Generate as a VAE does: z ~ N(0, I) (seeded), x = decoder(z), in **standardized** units.
 
-    ``vae.explore.prior_samples_original`` gives the same draws in the data's original units.
+    ``vae.core.explore.prior_samples_original`` gives the same draws in the data's original units.
 
     Returns:
         ``(z (n, latent_dim) float64, x (n, D) standardized)``.

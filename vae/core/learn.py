@@ -1,8 +1,8 @@
 """Numbers for the Learn page: one data point through the VAE objective, live.
 
 Pure NumPy (no Streamlit, no TensorFlow). Every value comes from the same
-functions the app reports elsewhere (``vae.decode`` for the forward pass,
-``vae.losses`` for the terms), so the formulas on the page show the numbers
+functions the app reports elsewhere (``vae.core.decode`` for the forward pass,
+``vae.core.losses`` for the terms), so the formulas on the page show the numbers
 that training optimizes. Units: nats per point, on standardized data.
 
 Also here: small numeric demonstrations of three classic implementation
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vae import exact, losses
-from vae.decode import NetworkWeights, decode, encode
+from vae.core import exact, losses
+from vae.core.decode import NetworkWeights, decode, encode
 
 
 @dataclass(frozen=True)

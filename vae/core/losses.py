@@ -8,11 +8,11 @@ NumPy caller (Learn, Explore, Compare, the exact quadrature, the Train views)
 calls these functions instead of retyping them:
 
 - ``posterior_std``: sigma = exp(0.5 * logvar) of q(z|x).
-- ``reparameterize``: z = mu + sigma * eps. The Keras ``vae.models.Sampling``
+- ``reparameterize``: z = mu + sigma * eps. The Keras ``vae.training.models.Sampling``
   layer calls it with ``xp=keras.ops`` (its NumPy twin is the same function
   with ``xp=numpy``; tests/unit/test_models.py compares the two).
 - ``kl_per_dim`` and ``kl_divergence``: KL(q(z|x) || N(0, I)), per latent
-  dimension and summed. The training loss (``vae.models``) calls
+  dimension and summed. The training loss (``vae.training.models``) calls
   ``kl_divergence`` with ``xp=keras.ops``; tests/unit/test_losses.py compares
   it with the NumPy twin.
 

@@ -5,15 +5,15 @@ tested on its own:
 
 - reconstruction MSE (original units and standardized);
 - for VAEs: KL, ELBO and the importance-weighted (IWAE, K=64) bound, and with a
-  2-D latent the exact log p(x) they bound (``vae.exact``);
+  2-D latent the exact log p(x) they bound (``vae.core.exact``);
 - how well generation works: decode z ~ N(0, I) and measure how far those
   points are from held-out data (energy distance and MMD², standardized units);
 - active latent units (variance over the data of E[z|x] above 0.01);
-- training time (``vae.run.Run.train_seconds``).
+- training time (``vae.runs.run.Run.train_seconds``).
 
 The table, its plain words and a verdict per model are in ``vae.compare_report``.
 
-Units: losses are nats per point on standardized data (as in ``vae.losses``);
+Units: losses are nats per point on standardized data (as in ``vae.core.losses``);
 distances between samples are in standardized units.
 """
 
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vae import exact, losses
 from vae.config import ModelConfig
+from vae.core import exact, losses
+from vae.core.decode import NetworkWeights, decode, encode, prior_samples_standardized
 from vae.data.dataset import Standardizer
-from vae.decode import NetworkWeights, decode, encode, prior_samples_standardized
 
 MAX_EVAL_ROWS = 2000  # held-out rows scored; pairwise distances are O(n^2) memory
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016): Cov_x(E[z|x]) > 0.01

@@ -34,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from vae import decimate
+from vae.core import decimate
 from vae.config import DataConfig
 from vae.data.dataset import Dataset
-from vae.run import Run
-from vae.snapshots import SnapshotStore, nbytes
+from vae.runs.run import Run
+from vae.core.snapshots import SnapshotStore, nbytes
 
 MAX_PAST_RUNS = 60  # "at least 50 runs in a session", with room to spare
 PAST_RUNS_BUDGET_BYTES = 96 * 2**20  # weights + snapshots + histories of all earlier runs

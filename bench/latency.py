@@ -3,7 +3,7 @@
 Benchmarks, not tests: each figure is measured once per run and reported
 with its target. The browser figures drive the app as a user does
 (Playwright + Debian's Chromium against ``python -m vae app``, as in
-``vae.bench_load``) and time with the page's own clock (``performance.now``,
+``bench.load``) and time with the page's own clock (``performance.now``,
 from just before the click to the first animation frame that shows the
 result):
 
@@ -29,7 +29,7 @@ Measured in this process, without a browser:
   figures.
 - ``epochs_per_s_200`` against ``cli_epochs_per_s_200``: epochs/s on 200 rows
   through a pooled worker (several tiny epochs per compiled call) against the
-  CLI engine's one call per epoch (``vae.engine.fit``), same settings.
+  CLI engine's one call per epoch (``vae.training.engine.fit``), same settings.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vae import appserver
-from vae.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
-from vae.training.worker import worker_processes
+from bench import appserver
+from bench.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
+from vae.training.pool import worker_processes
 from vae.training.worker_child import memory_mb
 
 TARGETS = {
@@ -256,7 +256,8 @@ def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
     """Epochs/s on 200 rows: a pooled worker vs the CLI engine (one compiled call per epoch)."""
     from vae.config import DataConfig, ModelConfig, TrainConfig
     from vae.data.presets import generate
-    from vae.training.worker import TrainingJob, pool
+    from vae.training.pool import pool
+    from vae.training.worker import TrainingJob
 
     x = generate(DataConfig(n_samples=200)).standardized()
     model_config, train_config = ModelConfig(), TrainConfig(epochs=epochs)
@@ -271,7 +272,7 @@ def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
     worker_rate = (len(times) - 1) / (times[-1] - times[0])
     pool().shutdown()
 
-    from vae import engine  # TensorFlow in this (benchmark) process only, after the worker run
+    from vae.training import engine  # TensorFlow in this (benchmark) process only, after the worker run
 
     cli: list[float] = []
     engine.fit(x, model_config, train_config, on_epoch=lambda record: cli.append(time.monotonic()))
@@ -295,7 +296,8 @@ def bench_worker_controls(repeats: int = 5) -> dict[str, Any]:
     """
     from vae.config import DataConfig, ModelConfig, TrainConfig
     from vae.data.presets import generate
-    from vae.training.worker import TrainingJob, pool
+    from vae.training.pool import pool
+    from vae.training.worker import TrainingJob
 
     def answered(job, since: float, timeout_s: float = 30.0) -> float:
         deadline = time.monotonic() + timeout_s

@@ -19,9 +19,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from vae import losses
 from vae.config import ModelConfig
-from vae.decode import LOGVAR_MAX, LOGVAR_MIN, NetworkWeights, weights_from_arrays
+from vae.core import losses
+from vae.core.decode import LOGVAR_MAX, LOGVAR_MIN, NetworkWeights, weights_from_arrays
 
 
 class Sampling(layers.Layer):
@@ -43,7 +43,7 @@ class Sampling(layers.Layer):
 
 
 def _activation(name: str):
-    # Keras 3's "leaky_relu" string uses negative_slope=0.2, as vae.decode does.
+    # Keras 3's "leaky_relu" string uses negative_slope=0.2, as vae.core.decode does.
     return name
 
 

@@ -1,0 +1,298 @@
+"""The server-wide pool of warm training processes, and one such process seen from the server.
+
+Warm pool. Importing TensorFlow and tracing a model must not sit between a
+click and the first epoch, so the server keeps ``POOL_SIZE`` (= the
+concurrency cap) processes that have already imported TensorFlow and traced
+the default model, waiting for a job. ``pool().warm()`` starts them in the
+background (the UI calls it on every page render; it never blocks). A job
+goes to an idle warm process, else to one still warming up (its job waits in
+its pipe), else to a new process: nobody waits for the pool to fill. A
+process serves jobs one after another and keeps its last few compiled
+Trainers, so a job with the same architecture and optimizer starts without
+tracing;
+it retires itself after ``JOBS_PER_PROCESS`` jobs or above
+``RECYCLE_USS_MB`` of private memory (repeated trainings in one process leak), and
+the pool starts a replacement. Nothing of a user lives in the pool: a job
+carries its data and settings, and its messages go to its own
+``TrainingJob`` only.
+
+No TensorFlow here: the processes (``vae.training.worker_child``) import it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vae.training.worker_child import TERMINAL, Message
+
+if TYPE_CHECKING:  # the job module imports this one
+    from vae.training.worker import TrainingJob
+
+MAX_CONCURRENT_JOBS = 2  # one per core on the 2-core target machine
+POOL_SIZE = MAX_CONCURRENT_JOBS  # warm processes: one per job that may run at once
+JOBS_PER_PROCESS = 8  # then the process retires: repeated trainings in one process leak
+# Memory private to a process (USS) above which it retires after its job: measured ~330 MB once
+# TensorFlow is imported and the default model traced (plus ~420 MB of libraries shared by all).
+RECYCLE_USS_MB = 700.0
+
+_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the vae package
+
+
+def _wait(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait up to ``timeout`` s for ``process`` to exit; True if it has."""
+    try:
+        process.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def worker_processes(parent: int) -> dict[int, str]:
+    """The ``python -m vae.training.worker_child`` children of process ``parent``, with their state.
+
+    Returns:
+        pid -> ``"vae-warming"``, ``"vae-idle"`` or ``"vae-busy"`` (their
+        ``/proc/PID/comm``; see ``WARMING_NAME``, ``IDLE_NAME``, ``BUSY_NAME``).
+    """
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid != parent or b"vae.training.worker_child" not in (proc / "cmdline").read_bytes():
+                continue
+            found[int(proc.name)] = (proc / "comm").read_text().strip()
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+class WorkerProcess:
+    """One ``python -m vae.training.worker_child`` child, seen from the server: pipes, reader thread, current job."""
+
+    def __init__(
+        self,
+        owner: Pool | None = None,
+        jobs_per_process: int = JOBS_PER_PROCESS,
+        recycle_uss_mb: float = RECYCLE_USS_MB,
+    ) -> None:
+        self.owner = owner  # told when this process ends, to start a replacement
+        control_read, control_write = os.pipe()
+        output_read, output_write = os.pipe()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p),
+        }
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "vae.training.worker_child",
+                    *(
+                        str(v)
+                        for v in (control_read, output_write, os.getpid(), jobs_per_process, recycle_uss_mb)
+                    ),
+                ],
+                pass_fds=(control_read, output_write),
+                cwd=_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # no Ctrl-C from the terminal
+            )
+        finally:
+            # Close our copies of the child's ends: EOF then means "the other side is gone".
+            os.close(control_read)
+            os.close(output_write)
+        self._control = Connection(control_write, readable=False)
+        self.lock = threading.Lock()  # guards job assignment and sends, so no message reaches the wrong job
+        self.job: TrainingJob | None = None
+        self.idle = False  # warm and waiting for a job
+        self.ever_warm = False
+        self.jobs_served = 0
+        self.uss_mb = math.nan  # private memory, as last reported by the child
+        self.gone = threading.Event()
+        self._reader = threading.Thread(
+            target=self._read,
+            args=(Connection(output_read, writable=False),),
+            name="latent-lab-worker-reader",
+            daemon=True,
+        )
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return not self.gone.is_set() and self.process.poll() is None
+
+    def send(self, obj: Any, job: TrainingJob | None = None) -> bool:
+        """Send ``obj``; with ``job``, only while that job is this process's current one."""
+        with self.lock:
+            if job is not None and self.job is not job:
+                return False
+            return self._send(obj)
+
+    def _send(self, obj: Any) -> bool:
+        if self._control.closed:
+            return False
+        try:
+            self._control.send(obj)
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def assign(self, job: TrainingJob, payload: Message) -> bool:
+        """Hand ``job`` to this process (it must have none)."""
+        with self.lock:
+            if self.job is not None or self.gone.is_set():
+                return False
+            self.job, self.idle = job, False
+            if not self._send(payload):
+                self.job = None
+                return False
+            return True
+
+    def _read(self, conn: Connection) -> None:
+        """Reader thread: route each message to the current job; note idleness and memory."""
+        try:
+            while True:
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    break
+                message["received_at"] = time.monotonic()  # arrival here, independent of polling
+                kind = message.get("type")
+                if kind == "warm":
+                    with self.lock:
+                        self.idle, self.ever_warm = self.job is None, True  # a job may be queued already
+                        self.jobs_served = int(message.get("jobs_served", 0))
+                        self.uss_mb = float(message.get("uss_mb", math.nan))
+                    continue
+                with self.lock:
+                    job = self.job
+                    if kind in TERMINAL:
+                        self.job = None  # later control messages of that job go nowhere
+                        # Free for the next job at once (its message waits in the pipe), unless
+                        # the child said it retires after this job.
+                        self.idle = not message.get("retiring", False)
+                if job is not None:
+                    job._deliver(message)
+        finally:
+            conn.close()
+            self.gone.set()
+            with self.lock:
+                job, self.job, self.idle = self.job, None, False
+                if not self._control.closed:
+                    self._control.close()
+            _wait(self.process, 1.0)
+            if job is not None:
+                job._process_gone(self.process.poll())
+            if self.owner is not None:
+                self.owner._forget(self)
+
+    def kill(self, grace: float = 1.0) -> None:
+        """Terminate the process (then kill it after ``grace`` s)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            if not _wait(self.process, grace):
+                self.process.kill()
+                _wait(self.process, 1.0)
+
+    def retire(self) -> None:
+        """Ask an idle process to exit."""
+        with self.lock:
+            self.idle = False
+            self._send("exit")
+
+
+class Pool:
+    """The server's warm training processes (at most ``size`` kept; see the module docstring)."""
+
+    def __init__(
+        self,
+        size: int = POOL_SIZE,
+        jobs_per_process: int = JOBS_PER_PROCESS,
+        recycle_uss_mb: float = RECYCLE_USS_MB,
+    ) -> None:
+        self.size = size
+        self._limits = (jobs_per_process, recycle_uss_mb)
+        self._lock = threading.Lock()
+        self._processes: list[WorkerProcess] = []
+        self._closed = False
+
+    def processes(self) -> list[WorkerProcess]:
+        with self._lock:
+            return [p for p in self._processes if p.alive()]
+
+    def warm(self) -> None:
+        """Start processes in the background until the pool holds ``size`` (never waits for them)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._processes = [p for p in self._processes if p.alive()]
+            while len(self._processes) < self.size:
+                self._processes.append(WorkerProcess(self, *self._limits))
+
+    def acquire(self) -> WorkerProcess:
+        """A process for a new job: idle and warm, else still warming up, else a new one."""
+        with self._lock:
+            self._processes = [p for p in self._processes if p.alive()]
+            free = [p for p in self._processes if p.job is None]
+            for choice in ([p for p in free if p.idle], [p for p in free if not p.ever_warm]):
+                if choice:
+                    return choice[0]
+            process = WorkerProcess(self, *self._limits)
+            self._processes.append(process)
+            return process
+
+    def _forget(self, process: WorkerProcess) -> None:
+        """A process ended (retired, crashed or killed): start a replacement if the pool is in use."""
+        with self._lock:
+            # Only a member's end refills: processes that shutdown() already let go may report
+            # their exit after it returned, and must not warm the pool it just emptied.
+            member = process in self._processes
+            if member:
+                self._processes.remove(process)
+            refill = member and not self._closed and len(self._processes) < self.size
+        if refill:
+            with contextlib.suppress(OSError):
+                self.warm()
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """End every process (idle ones exit; busy ones are terminated). The pool can warm again later."""
+        with self._lock:
+            self._closed = True
+            processes, self._processes = self._processes, []
+        for process in processes:
+            process.retire()
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            if not _wait(process.process, max(0.0, deadline - time.monotonic())):
+                process.kill()
+            process.gone.wait(1.0)
+        with self._lock:
+            self._closed = False
+
+
+_pool = Pool()
+
+
+def pool() -> Pool:
+    """The server-wide pool of warm training processes."""
+    return _pool
+
+
+atexit.register(_pool.shutdown, 0.5)
