@@ -17,6 +17,9 @@ a ``TrainState`` equals an uninterrupted run of the same total length.
 Safety rails: gradient-norm clipping, clamped log-variance (in the model), a
 copy of the last finite weights restored when a loss turns NaN/Inf or diverges,
 and validated settings (lr > 0, epochs >= 1, batch <= rows).
+
+Longer than 400 lines: one class, the ``Trainer``, whose compiled calls, resumable state
+and stop rules share its private fields; splitting it would spread one state machine over files.
 """
 
 from __future__ import annotations

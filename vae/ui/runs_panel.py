@@ -7,6 +7,9 @@ run apart, with actions on any run (explore it, continue training it, load its
 settings into the Train form, delete it); earlier datasets to go back to; CSV exports (latents,
 decoded latent grid). Figures export as PNG or SVG through Plotly's own
 modebar (no kaleido). A bad upload shows ``st.error`` and changes nothing.
+
+Longer than 400 lines: the page's sections share its session keys and callbacks; the run
+actions (make current, continue, load settings, delete) are to move to the run model of issue #18.
 """
 
 from __future__ import annotations
