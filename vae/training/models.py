@@ -47,12 +47,18 @@ def _activation(name: str):
     return name
 
 
+def _hidden(inputs, units: tuple[int, ...], config: ModelConfig, prefix: str):
+    """The hidden Dense layers ``{prefix}_dense_1, _2, ...`` (their names are the weights' layout)."""
+    h = inputs
+    for i, width in enumerate(units, start=1):
+        h = layers.Dense(width, activation=_activation(config.activation), name=f"{prefix}_dense_{i}")(h)
+    return h
+
+
 def build_encoder(config: ModelConfig) -> keras.Model:
     """x -> (z_mean, z_log_var): shared hidden layers, then two separate heads."""
     inputs = keras.Input(shape=(config.input_dim,), name="x")
-    h = inputs
-    for i, units in enumerate(config.encoder_units, start=1):
-        h = layers.Dense(units, activation=_activation(config.activation), name=f"encoder_dense_{i}")(h)
+    h = _hidden(inputs, config.encoder_units, config, "encoder")
     z_mean = layers.Dense(config.latent_dim, name="z_mean")(h)
     z_log_var = layers.Dense(config.latent_dim, name="z_log_var")(h)
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
@@ -61,9 +67,7 @@ def build_encoder(config: ModelConfig) -> keras.Model:
 def build_decoder(config: ModelConfig) -> keras.Model:
     """z -> x_mean (the mean of the Gaussian p(x|z); its std is a setting)."""
     inputs = keras.Input(shape=(config.latent_dim,), name="z")
-    h = inputs
-    for i, units in enumerate(config.decoder_units, start=1):
-        h = layers.Dense(units, activation=_activation(config.activation), name=f"decoder_dense_{i}")(h)
+    h = _hidden(inputs, config.decoder_units, config, "decoder")  # first: layers draw seeds in order
     x_mean = layers.Dense(config.input_dim, name="x_mean")(h)
     return keras.Model(inputs, x_mean, name="decoder")
 

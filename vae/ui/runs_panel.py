@@ -14,6 +14,7 @@ actions (make current, continue, load settings, delete) are to move to the run m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -481,28 +482,34 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
     if run is None or not run.usable or dataset is None or dataset.n_dims != run.model_config.input_dim:
         st.caption("Latent and decoded-grid CSVs appear here once a run is trained on the active dataset.")
         return
-    c1, c2 = st.columns(2)
     fp = hashlib.sha1(repr(_fingerprint(run, dataset)).encode()).hexdigest()[:8]
-    c1.download_button(
-        "Latents CSV",
-        lambda: latents_csv(run.weights, dataset),  # type: ignore[arg-type]
-        file_name="latents.csv",
-        mime="text/csv",
-        icon="📄",
-        key=f"runs_latents_{fp}",
-        on_click="ignore",
-        help="z_mean and z_log_var of every data point (the encoder's output).",
-    )
-    if run.model_config.latent_dim == 2:
-        c2.download_button(
-            "Decoded grid CSV",
-            lambda: decoded_grid_csv(run.weights, dataset),  # type: ignore[arg-type]
-            file_name="decoded_grid.csv",
+    exports = [
+        (
+            "Latents CSV",
+            latents_csv,
+            "latents",
+            "z_mean and z_log_var of every data point (the encoder's output).",
+        )
+    ]
+    if run.model_config.latent_dim == 2:  # the decoded grid spans a 2-D latent plane
+        exports.append(
+            (
+                "Decoded grid CSV",
+                decoded_grid_csv,
+                "decoded_grid",
+                "The decoder's output on a 21 × 21 grid of z in [-3, 3]², in the data's original units.",
+            )
+        )
+    for column, (label, make, name, note) in zip(st.columns(2), exports, strict=False):
+        column.download_button(
+            label,
+            functools.partial(make, run.weights, dataset),
+            file_name=f"{name}.csv",
             mime="text/csv",
             icon="📄",
-            key=f"runs_grid_{fp}",
+            key=f"runs_{name}_{fp}",
             on_click="ignore",
-            help="The decoder's output on a 21 × 21 grid of z in [-3, 3]², in the data's original units.",
+            help=note,
         )
     st.caption(
         "Figures: use the camera button of any chart (top right, on hover) to download it as an image."
