@@ -134,7 +134,7 @@ def test_compare_variants_run_on_models_traced_in_advance_as_fresh_models_would(
 
     small_pool.warm()
     wait_until(
-        lambda: list(worker.worker_processes(os.getpid()).values()) == ["vae-idle"],
+        lambda: list(pools.worker_processes(os.getpid()).values()) == ["vae-idle"],
         what="every default model traced",
     )
     x = generate(DataConfig(n_samples=400, seed=2)).standardized()
