@@ -120,10 +120,8 @@ def test_start_twice_starts_one_job_then_stop_and_reset(app_test):
     assert at.session_state["ll_job"] is job
     assert "ll_autostart" not in at.session_state
     wait_for(at, lambda a: a.session_state["ll_run"].epochs_done >= 1)
-    started = time.monotonic()
     at.button(key="tr_stop").click().run()
-    assert time.monotonic() - started < 5.0
-    assert not job.is_alive()
+    assert not job.is_alive()  # gone once the click's rerun returns (how fast: the latency benchmark)
     run = at.session_state["ll_run"]
     assert run.status == "stopped" and run.usable
     assert not at.button(key="tr_start").disabled and at.button(key="tr_start").label == "Train again"
