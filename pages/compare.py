@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from vae.ui import compare_figures as figures
 from vae.ui import compare_view as view
 from vae.ui import empty_state, palette, state
 from vae.ui.shell import require_app_shell
@@ -78,10 +79,10 @@ st.caption(
     "its energy distance to the data (lower is better; 0 = indistinguishable)."
 )
 st.caption(
-    f"For scale: real training rows score {view.reference_energy(comparison, dataset):.3f} against "
+    f"For scale: real training rows score {figures.reference_energy(comparison, dataset):.3f} against "
     "the same held-out rows — what a perfect generator would get."
 )
-st.plotly_chart(view.prior_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_prior")
+st.plotly_chart(figures.prior_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_prior")
 
 st.subheader("Latent planes")
 st.caption(
@@ -89,7 +90,7 @@ st.caption(
     "term pulls them there; nothing constrains where a plain autoencoder puts its codes, so "
     "N(0, I) may land where no data was ever encoded."
 )
-st.plotly_chart(view.latent_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_latent")
+st.plotly_chart(figures.latent_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_latent")
 
 st.subheader("Metrics on held-out data")
 view.metrics_table(comparison, entries)

@@ -18,7 +18,7 @@ from tests.app.test_other_width import moons_run
 from tests.weights import random_weights
 from vae.config import DataConfig
 from vae.data.dataset import make_dataset
-from vae.ui import compare_view, data_view, state, train_views
+from vae.ui import compare_figures, data_view, state, train_views
 
 LINK = '<a href="http://attacker.example/">click me</a>'
 STYLE = '<span style="font-size:90px;color:red">huge</span>'
@@ -71,7 +71,7 @@ def test_the_train_panel_draws_column_names_as_text(hostile):
 def test_compare_figures_escape_axis_titles(hostile):
     comparison = finished_comparison(hostile)
     entries = comparison.scored()
-    assert_escaped(compare_view.prior_figure(comparison, hostile, entries).to_plotly_json())
+    assert_escaped(compare_figures.prior_figure(comparison, hostile, entries).to_plotly_json())
 
 
 def test_the_learn_page_figure_escapes_axis_titles(app_test, hostile):

@@ -11,36 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from vae import compare, compare_report
 from vae.compare import CompareSpec, Comparison, Entry, Variant
 from vae.config import ModelConfig, TrainConfig, default_epochs, fitting_batch_size
-from vae.core import compare_metrics, exact
-from vae.core.decode import encode
+from vae.core import exact
 from vae.core.explore import decode_original, prior_samples_original, refuse_reason
 from vae.data.dataset import Dataset
-from vae.ui import palette, state, training
-from vae.ui.axes import log_axis
+from vae.ui import state, training
+from vae.ui.compare_figures import loss_figure
 from vae.ui.settings_form import SETTINGS, draw, from_widget, to_widget
-from vae.ui.text import figure_text, plain
+from vae.ui.text import plain
 
-DATA_GREY = palette.DATA
-SAMPLE_COLOR = palette.PRIOR_SAMPLES
-VARIANT_COLORS = {
-    "ae": "#0072B2",
-    "denoising": "#56B4E9",
-    "sparse": "#CC79A7",
-    "vae": "#D55E00",
-    "beta_vae": "#E69F00",
-}
 VARIANT_HELP = {
     "ae": "z = encoder(x); loss = reconstruction only. Nothing shapes the latent plane.",
     "denoising": "Sees x + noise, must reconstruct x: learns to map points back onto the data.",
@@ -187,33 +174,6 @@ STATUS_ICONS = {
 }
 
 
-def loss_figure(comparison: Comparison, term: str) -> go.Figure:
-    """Every model's per-epoch training loss (or reconstruction term), overlaid."""
-    fig = go.Figure()
-    for key, entry in comparison.entries.items():
-        if entry.history:
-            fig.add_trace(
-                go.Scatter(
-                    x=[r["epoch"] for r in entry.history],
-                    y=[r[term] for r in entry.history],
-                    mode="lines",
-                    name=entry.variant.label,
-                    line={"color": VARIANT_COLORS[key], "width": 2},
-                )
-            )
-    fig.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        xaxis_title="epoch",
-        yaxis_title=f"{term} (nats per point)",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
-        title={"text": "Training loss, all models", "font": {"size": 14}},
-    )
-    fig.update_xaxes(range=[0.5, comparison.spec.train.epochs + 0.5])
-    fig.update_yaxes(**log_axis(y for trace in fig.data for y in trace.y))
-    return fig
-
-
 def progress(dataset: Dataset) -> None:
     """Status line per model and the overlaid loss curves; polls while anything trains."""
     comparison = state.get_comparison()
@@ -244,121 +204,6 @@ def progress(dataset: Dataset) -> None:
 
 
 # --- results -------------------------------------------------------------------------------------
-def _projection(dataset: Dataset):
-    """Data space for the figures: the two columns, or the first two principal components."""
-    if dataset.n_dims == 2:
-        return (lambda v: np.asarray(v, np.float64)), tuple(figure_text(c) for c in dataset.columns)
-    mean = dataset.values.mean(axis=0)
-    _, _, vt = np.linalg.svd(dataset.values - mean, full_matrices=False)
-    return (lambda v: (np.asarray(v, np.float64) - mean) @ vt[:2].T), ("PC 1", "PC 2")
-
-
-def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
-    """Energy distance of real training rows to the held-out rows (the metric's floor)."""
-    x = dataset.standardized()
-    return compare_metrics.reference_energy(
-        x[comparison.train_rows], x[comparison.test_rows], comparison.spec.n_prior, comparison.spec.train.seed
-    )
-
-
-def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
-    """Small multiples: held-out data (grey) under each model's decoded prior samples (bold)."""
-    project, (xlabel, ylabel) = _projection(dataset)
-    best = min((e.metrics.energy for e in entries if math.isfinite(e.metrics.energy)), default=math.nan)
-    floor = reference_energy(comparison, dataset)
-    titles = []
-    for e in entries:
-        mark = " ★ best" if e.metrics.energy == best else ""
-        times = (
-            f"{e.metrics.energy / floor:.0f}× real data"
-            if floor > 0 and math.isfinite(e.metrics.energy)
-            else ""
-        )
-        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}<br>{times}{mark}")
-    fig = make_subplots(
-        rows=1,
-        cols=len(entries),
-        subplot_titles=titles,
-        horizontal_spacing=0.03,
-        shared_xaxes=True,
-        shared_yaxes=True,
-    )
-    data = project(dataset.values[comparison.test_rows])
-    lo, hi = data.min(axis=0), data.max(axis=0)
-    margin = 0.25 * (hi - lo)
-    for i, e in enumerate(entries, start=1):
-        _, x = prior_samples_original(e.weights, dataset.standardizer, 500, comparison.spec.train.seed + 3)
-        samples = project(x)
-        _add_points(fig, data, i, "held-out data", "data", {"color": DATA_GREY, "size": 4})
-        _add_points(
-            fig,
-            samples,
-            i,
-            "decoder(z), z ~ N(0, I)",
-            "samples",
-            {"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8},
-        )
-    fig.update_xaxes(range=[lo[0] - margin[0], hi[0] + margin[0]], title_text=xlabel)
-    fig.update_yaxes(range=[lo[1] - margin[1], hi[1] + margin[1]])
-    fig.update_yaxes(title_text=ylabel, row=1, col=1)
-    fig.update_annotations(font_size=13)
-    fig.update_layout(
-        height=370, margin={"l": 10, "r": 10, "t": 80, "b": 10}, legend={"orientation": "h", "y": -0.2}
-    )
-    return fig
-
-
-def _add_points(fig: go.Figure, xy: np.ndarray, col: int, name: str, group: str, marker: dict) -> None:
-    """Points ``xy`` (n, 2) in panel ``col`` of a row of small multiples; the legend lists them once."""
-    fig.add_trace(
-        go.Scattergl(
-            x=xy[:, 0],
-            y=xy[:, 1],
-            mode="markers",
-            name=name,
-            legendgroup=group,
-            showlegend=col == 1,
-            marker=marker,
-        ),
-        row=1,
-        col=col,
-    )
-
-
-def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
-    """Small multiples: each model's encoded held-out data; the prior's 1-2-3σ circles for VAEs."""
-    titles = [f"<b>{e.variant.label}</b><br>{e.metrics.active_units} active units" for e in entries]
-    fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.04)
-    x_std = dataset.standardized()[comparison.test_rows]
-    angle = np.linspace(0, 2 * np.pi, 97)
-    for i, e in enumerate(entries, start=1):
-        z, _ = encode(e.weights, x_std)
-        if e.variant.is_variational:
-            for r in (1, 2, 3):
-                fig.add_trace(
-                    go.Scatter(
-                        x=r * np.cos(angle),
-                        y=r * np.sin(angle),
-                        mode="lines",
-                        line={"color": "#888888", "width": 1, "dash": "dot"},
-                        name="prior N(0, I): 1, 2, 3σ",
-                        legendgroup="prior",
-                        showlegend=i == 1 and r == 1,
-                        hoverinfo="skip",
-                    ),
-                    row=1,
-                    col=i,
-                )
-        marker = {"color": VARIANT_COLORS[e.variant.key], "size": 4, "opacity": 0.7}
-        _add_points(fig, z, i, "E[z|x], held-out data", "codes", marker)
-        fig.update_xaxes(title_text="z₁", row=1, col=i)
-        fig.update_yaxes(scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1, row=1, col=i)
-    fig.update_yaxes(title_text="z₂", row=1, col=1)
-    fig.update_annotations(font_size=13)
-    fig.update_layout(
-        height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.2}
-    )
-    return fig
 
 
 def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
