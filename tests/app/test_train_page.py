@@ -168,7 +168,7 @@ def test_a_killed_worker_is_reported_with_a_restart_button(app_test):
     wait_for(at, lambda a: a.session_state["ll_run"].epochs_done >= 1)
     dataset = at.session_state["ll_dataset"]
     os.kill(at.session_state["ll_job"].pid, signal.SIGKILL)
-    wait_for(at, lambda a: a.session_state["ll_run"].status == "failed", timeout=15)
+    wait_for(at, lambda a: a.session_state["ll_run"].status == "failed", timeout=60)
     assert "SIGKILL" in at.error[0].value and "untouched" in at.error[0].value
     assert at.session_state["ll_run"].usable  # the last weights it sent are kept
     assert at.session_state["ll_dataset"] is dataset
