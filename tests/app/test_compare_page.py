@@ -14,7 +14,7 @@ from tests.tables import iris
 from tests.weights import random_weights
 from vae import compare
 from vae.compare import CompareSpec, Comparison, Entry, Variant
-from vae.config import DEFAULT_STEPS, DataConfig, TrainConfig, default_epochs
+from vae.config import DEFAULT_STEPS, DataConfig, ModelConfig, TrainConfig, default_epochs
 from vae.core import compare_metrics, losses
 from vae.core.decode import decode, encode
 from vae.data.presets import generate
@@ -29,7 +29,11 @@ def dataset():
 
 
 def finished_comparison(dataset) -> Comparison:
-    spec = CompareSpec(variants=(Variant("ae"), Variant("vae")), train=TrainConfig(epochs=3))
+    spec = CompareSpec(
+        variants=(Variant("ae"), Variant("vae")),
+        model=ModelConfig(input_dim=dataset.n_dims),
+        train=TrainConfig(epochs=3),
+    )
     train_rows, test_rows = compare.holdout_split(dataset.n_rows, spec.holdout, 0)
     entries = {}
     for i, (key, mc) in enumerate(spec.model_configs().items()):

@@ -17,6 +17,7 @@ from vae.compare import Comparison, Entry
 from vae.core import compare_metrics
 from vae.core.decode import encode
 from vae.core.explore import prior_samples_original
+from vae.data import views
 from vae.data.dataset import Dataset
 from vae.ui import palette
 from vae.ui.axes import log_axis
@@ -60,15 +61,6 @@ def loss_figure(comparison: Comparison, term: str) -> go.Figure:
     return fig
 
 
-def _projection(dataset: Dataset):
-    """Data space for the figures: the two columns, or the first two principal components."""
-    if dataset.n_dims == 2:
-        return (lambda v: np.asarray(v, np.float64)), tuple(figure_text(c) for c in dataset.columns)
-    mean = dataset.values.mean(axis=0)
-    _, _, vt = np.linalg.svd(dataset.values - mean, full_matrices=False)
-    return (lambda v: (np.asarray(v, np.float64) - mean) @ vt[:2].T), ("PC 1", "PC 2")
-
-
 def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
     """Energy distance of real training rows to the held-out rows (the metric's floor)."""
     x = dataset.standardized()
@@ -79,7 +71,9 @@ def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
 
 def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
     """Small multiples: held-out data (grey) under each model's decoded prior samples (bold)."""
-    project, (xlabel, ylabel) = _projection(dataset)
+    # The plane the Data and Train previews show by default: the two columns, or PCA of the standardized columns.
+    plane = views.project(dataset.values, dataset.columns, views.ViewChoice())
+    project, (xlabel, ylabel) = plane.apply, (figure_text(t) for t in plane.titles)
     best = min((e.metrics.energy for e in entries if math.isfinite(e.metrics.energy)), default=math.nan)
     floor = reference_energy(comparison, dataset)
     titles = []
