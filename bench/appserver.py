@@ -2,8 +2,9 @@
 from its start) for browser tests, benchmarks and screenshots.
 
 One place for the free port, the health check, the process-group start and
-stop, and the headless-Chromium settings that work on this offline machine
-(Debian's /usr/bin/chromium, no background networking). No Streamlit import.
+stop, and headless Chromium as it works on this offline machine (Debian's
+/usr/bin/chromium, no background networking): ``chromium()`` launches it,
+``new_context(browser)`` opens a fresh session at the usual window size. No Streamlit import.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -31,6 +34,38 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+VIEWPORT = {
+    "width": 1400,
+    "height": 1000,
+}  # a laptop screen: the sidebar and a page's two columns side by side
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium (``CHROMIUM_ARGS``) driven by Playwright; closed on exit.
+
+    Playwright's own browser download does not work here, so it is never used.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser: Any, timeout_s: float) -> Any:
+    """A fresh browser session (no shared cookies or storage) at ``VIEWPORT``.
+
+    Args:
+        browser: a Playwright browser, e.g. from ``chromium()``.
+        timeout_s: how long each Playwright action and wait may take unless it says otherwise.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(timeout_s * 1000)
+    return context
 
 
 def free_port() -> int:

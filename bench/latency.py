@@ -3,7 +3,7 @@
 Benchmarks, not tests: each figure is measured once per run and reported
 with its target. The browser figures drive the app as a user does
 (Playwright + Debian's Chromium against ``python -m vae app``, as in
-``bench.load``) and time with the page's own clock (``performance.now``,
+``bench.load``) and time with the page's own clock (``performance.now``, ``bench.page_clock``,
 from just before the click to the first animation frame that shows the
 result):
 
@@ -37,13 +37,12 @@ from __future__ import annotations
 import re
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from bench import appserver
-from bench.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
+from bench.appserver import APP_READY, stop_server
+from bench.page_clock import PROGRESS, seconds_until_progress
 from vae.training.pool import worker_processes
 from vae.training.worker_child import memory_mb
 
@@ -57,58 +56,12 @@ TARGETS = {
     "server_rss_growth_mb": ("<", 50.0, "Streamlit-process RSS growth over the runs (MB)"),
 }
 
-PROGRESS = "[data-testid='stProgress']"
 _T0 = time.monotonic()
 
 
 def _say(message: str) -> None:
     """Progress on stderr, so a stall shows where it is."""
     print(f"[latency {time.monotonic() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-# Set up before the click, in the page: the click's time (capture phase, so before Streamlit's own
-# handler) and the first animation frame after it whose progress text has changed from the text
-# before the click and matches the pattern. The change matters: "Train again" starts where the last
-# run finished ("Finished · Epoch 56 / 56"), which already matches "Epoch [1-9]", and the same seed
-# finishes on the same text. Kept in ``window``: Playwright's evaluate would wait for a promise.
-_WATCH = """([selector, pattern, flags]) => {
-  const re = new RegExp(pattern, flags);
-  const text = () => (document.querySelector(selector) || {}).innerText || "";
-  const before = text();
-  const watch = {clickAt: null, doneAt: null, changed: false};
-  window.__llWatch = watch;
-  document.addEventListener("click", () => { watch.clickAt = performance.now(); },
-                            {capture: true, once: true});
-  const check = () => {
-    const now = text();
-    watch.changed = watch.changed || (watch.clickAt !== null && now !== before);
-    if (watch.changed && re.test(now)) watch.doneAt = performance.now();
-    else requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-}"""
-
-
-def _timed(page, click, pattern: str, flags: str = "", timeout_s: float = 60.0) -> float:
-    """Seconds from the click to the first frame whose progress text changed and matches ``pattern``.
-
-    Raises:
-        TimeoutError: the page did not show it within ``timeout_s`` (with the text it shows).
-    """
-    page.evaluate(_WATCH, [PROGRESS, pattern, flags])
-    click()
-    try:
-        page.wait_for_function("() => window.__llWatch.doneAt !== null", timeout=timeout_s * 1000)
-    except Exception as error:  # Playwright's TimeoutError: say what the page shows instead
-        shown = page.locator(PROGRESS).first.inner_text() if page.locator(PROGRESS).count() else "-"
-        shot = Path(tempfile.gettempdir()) / "bench_latency_timeout.png"
-        page.screenshot(path=shot, full_page=True)
-        body = page.evaluate("() => document.body.innerText.slice(0, 300)")
-        _say(f"timed out at {page.url}; the page is in {shot}; its text: {body!r}")
-        raise TimeoutError(
-            f"the page never showed {pattern!r} within {timeout_s:g} s; it shows {shown!r}"
-        ) from error
-    return page.evaluate("() => (window.__llWatch.doneAt - window.__llWatch.clickAt) / 1000")
 
 
 def _epoch(page) -> int:
@@ -134,88 +87,81 @@ def _wait_idle(page, timeout_ms: float = 60_000) -> None:
 
 def bench_browser(runs: int = 20, steps: int = 5, pauses: int = 5) -> dict[str, Any]:
     """The browser figures (see the module docstring)."""
-    from playwright.sync_api import sync_playwright
-
     server, url = appserver.start_server()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                context.set_default_timeout(120_000)
-                page = context.new_page()
-                page.on("crash", lambda *_: _say("the browser tab crashed"))
-                page.on("pageerror", lambda error: _say(f"page error: {error}"))
-                page.on("console", lambda m: m.type == "error" and _say(f"console error: {m.text[:300]}"))
-                _say(f"server up at {url}; opening Train")
-                page.goto(f"{url}/train")
+        with appserver.chromium() as browser:
+            context = appserver.new_context(browser, timeout_s=120)
+            page = context.new_page()
+            page.on("crash", lambda *_: _say("the browser tab crashed"))
+            page.on("pageerror", lambda error: _say(f"page error: {error}"))
+            page.on("console", lambda m: m.type == "error" and _say(f"console error: {m.text[:300]}"))
+            _say(f"server up at {url}; opening Train")
+            page.goto(f"{url}/train")
+            _wait_idle(page)
+            page.get_by_role("button", name="Use two moons").click()
+            _wait_idle(page)
+            time.sleep(1.0)
+            rss_start = memory_mb(server.pid).get("rss", float("nan"))
+            starts, crashes = [], 0
+            for i in range(runs):
+                button = page.locator(".st-key-tr_start button").first  # "Start", then "Train again"
+                try:
+                    starts.append(seconds_until_progress(page, button.click, r"Epoch [1-9]"))
+                except TimeoutError:
+                    if page.evaluate("() => document.body.innerText.trim()"):
+                        raise
+                    # Streamlit's frontend threw ("'setIn' cannot be called on an ElementNode") and
+                    # left a blank page, as a user would see it: count it, reload as they would.
+                    crashes += 1
+                    _say("the page went blank; reloading it")
+                    page.reload()
+                    _wait_idle(page)
+                    moons = page.get_by_role("button", name="Use two moons")
+                    if moons.count():  # the URL did not bring the dataset back
+                        moons.click()
+                        _wait_idle(page)
+                    continue
+                _say(f"run {i + 1}/{runs}: first epoch after {starts[-1]:.3f} s")
+                page.wait_for_function(
+                    "() => !document.querySelector(\"[data-testid='stProgress']\").innerText.match(/Compiling|Starting/)"
+                    " && document.querySelector('.st-key-tr_start button') && "
+                    "!document.querySelector('.st-key-tr_start button').disabled",
+                    timeout=120_000,
+                )
                 _wait_idle(page)
-                page.get_by_role("button", name="Use two moons").click()
-                _wait_idle(page)
+            rss_end = memory_mb(server.pid).get("rss", float("nan"))
+
+            # A long run: pause, step, resume, a few times.
+            _tick(page, "tr_until_paused", True)
+            _wait_idle(page)
+            page.locator(".st-key-tr_start button").first.click()
+            page.locator(PROGRESS).first.filter(has_text="until you pause").wait_for()
+            _say("long run started")
+            pause_s, step_s = [], []
+            for _ in range(pauses):
                 time.sleep(1.0)
-                rss_start = memory_mb(server.pid).get("rss", float("nan"))
-                starts, crashes = [], 0
-                for i in range(runs):
-                    button = page.locator(".st-key-tr_start button").first  # "Start", then "Train again"
-                    try:
-                        starts.append(_timed(page, button.click, r"Epoch [1-9]"))
-                    except TimeoutError:
-                        if page.evaluate("() => document.body.innerText.trim()"):
-                            raise
-                        # Streamlit's frontend threw ("'setIn' cannot be called on an ElementNode") and
-                        # left a blank page, as a user would see it: count it, reload as they would.
-                        crashes += 1
-                        _say("the page went blank; reloading it")
-                        page.reload()
-                        _wait_idle(page)
-                        moons = page.get_by_role("button", name="Use two moons")
-                        if moons.count():  # the URL did not bring the dataset back
-                            moons.click()
-                            _wait_idle(page)
-                        continue
-                    _say(f"run {i + 1}/{runs}: first epoch after {starts[-1]:.3f} s")
-                    page.wait_for_function(
-                        "() => !document.querySelector(\"[data-testid='stProgress']\").innerText.match(/Compiling|Starting/)"
-                        " && document.querySelector('.st-key-tr_start button') && "
-                        "!document.querySelector('.st-key-tr_start button').disabled",
-                        timeout=120_000,
-                    )
+                pause = page.get_by_role("button", name="Pause", exact=True)
+                pause_s.append(seconds_until_progress(page, pause.click, r"^Paused ·"))
+                _say(f"paused after {pause_s[-1]:.3f} s")
+                _wait_idle(page)
+                for _ in range(steps // pauses or 1):
+                    held = _epoch(page)
+                    step = page.get_by_role("button", name="Step", exact=True)
+                    step_s.append(seconds_until_progress(page, step.click, rf"Epoch {held + 1}\b"))
+                    _say(f"stepped {held} -> {held + 1} after {step_s[-1]:.3f} s")
                     _wait_idle(page)
-                rss_end = memory_mb(server.pid).get("rss", float("nan"))
+                page.get_by_role("button", name="Resume", exact=True).click()
+                _wait_idle(page)
+            page.get_by_role("button", name="Stop", exact=True).click()
+            _wait_idle(page)
+            _tick(page, "tr_until_paused", False)
+            _wait_idle(page)
 
-                # A long run: pause, step, resume, a few times.
-                _tick(page, "tr_until_paused", True)
-                _wait_idle(page)
-                page.locator(".st-key-tr_start button").first.click()
-                page.locator(PROGRESS).first.filter(has_text="until you pause").wait_for()
-                _say("long run started")
-                pause_s, step_s = [], []
-                for _ in range(pauses):
-                    time.sleep(1.0)
-                    pause = page.get_by_role("button", name="Pause", exact=True)
-                    pause_s.append(_timed(page, pause.click, r"^Paused ·"))
-                    _say(f"paused after {pause_s[-1]:.3f} s")
-                    _wait_idle(page)
-                    for _ in range(steps // pauses or 1):
-                        held = _epoch(page)
-                        step = page.get_by_role("button", name="Step", exact=True)
-                        step_s.append(_timed(page, step.click, rf"Epoch {held + 1}\b"))
-                        _say(f"stepped {held} -> {held + 1} after {step_s[-1]:.3f} s")
-                        _wait_idle(page)
-                    page.get_by_role("button", name="Resume", exact=True).click()
-                    _wait_idle(page)
-                page.get_by_role("button", name="Stop", exact=True).click()
-                _wait_idle(page)
-                _tick(page, "tr_until_paused", False)
-                _wait_idle(page)
-
-                _say("long run stopped; Compare")
-                compare_s = _bench_compare(page)
-                _say(f"Compare scored after {compare_s:.2f} s")
-                pool = [memory_mb(pid) for pid in worker_processes(server.pid)]
-                context.close()
-            finally:
-                browser.close()
+            _say("long run stopped; Compare")
+            compare_s = _bench_compare(page)
+            _say(f"Compare scored after {compare_s:.2f} s")
+            pool = [memory_mb(pid) for pid in worker_processes(server.pid)]
+            context.close()
     finally:
         stop_server(server)
     return {

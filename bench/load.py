@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import appserver
-from bench.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, stop_server
+from bench.appserver import APP_READY, stop_server
 from vae.training.pool import worker_processes
 from vae.training.worker_child import BUSY_NAME
 
@@ -77,8 +77,7 @@ class _Session:
     """One browser context driving the app, with timed interactions."""
 
     def __init__(self, browser, url: str, preset: str, title: str):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        self.context.set_default_timeout(60_000)
+        self.context = appserver.new_context(browser, timeout_s=60)
         self.context.add_init_script(_OBSERVER)
         self.page = self.context.new_page()
         self.url, self.preset, self.title = url, preset, title
@@ -133,8 +132,6 @@ def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict
         "capacity_waits", "per_session"}``; ``interactions`` lists every timed click
         (ms from click to the script state ``notRunning``).
     """
-    from playwright.sync_api import sync_playwright
-
     from vae.data.presets import DEFAULT_PRESET
     from vae.data.presets import PRESETS as SPECS
 
@@ -143,90 +140,84 @@ def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict
     server, url, log = start_server()
     started = time.monotonic()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                sessions = [_Session(browser, url, name, SPECS[name].title) for name in PRESETS[:n]]
-                # 1. All open the Data page at once.
-                for s in sessions:
-                    s.page.goto(f"{url}/data", wait_until="commit")
-                for s in sessions:
-                    s.wait_ready()
-                # 2. Each picks its own preset and uses it.
-                for s in sessions:
-                    s.page.get_by_role("combobox", name="Shape").first.click()
-                    if s.preset == DEFAULT_PRESET:  # already selected: choosing it again reruns nothing
-                        s.page.keyboard.press("Escape")
-                    else:
-                        s.timed_click("choose preset", s.page.get_by_role("option", name=s.title, exact=True))
-                for s in sessions:
-                    s.timed_click("use dataset", s.page.get_by_role("button", name="Use this dataset").first)
-                # 3. Train page, fewer epochs, Start (all at once; the server's cap may ask some to wait).
-                for s in sessions:
-                    s.timed_click("open Train", s.page.get_by_role("link", name=re.compile(r"Train$")).first)
-                for s in sessions:
-                    box = s.page.get_by_role("spinbutton", name="Epochs", exact=True)
-                    box.fill(str(epochs))
-                    before = s.page.evaluate("() => window.__llIdle")
-                    box.press("Enter")
-                    s.page.wait_for_function(f"() => window.__llIdle > {before}", timeout=120_000)
-                pending = list(sessions)
-                for s in pending:
-                    s.timed_click("start", s.page.get_by_role("button", name="Start", exact=True))
-                finished_re = re.compile(r"Model: .* · (finished|diverged|stopped|failed)")
-                deadline = started + timeout
-                while pending and time.monotonic() < deadline:
-                    for s in list(pending):
-                        text = s.sidebar.inner_text()
-                        if finished_re.search(text):
-                            s.finished = "· finished" in text
-                            pending.remove(s)
-                        elif "Model:" not in text or "not trained" in text:
-                            # Refused by the training cap (a warning says so): try again shortly.
-                            if s.page.get_by_text(re.compile("trainings are already running")).count():
-                                s.capacity_waits += 1
-                            start = s.page.get_by_role("button", name=re.compile(r"^(Start|Train again)"))
-                            if start.count() and start.first.is_enabled():
-                                s.timed_click("start (retry)", start.first)
-                    time.sleep(1.0)
-                # 4. Isolation: each sidebar names its own dataset and no other session's.
-                for s in sessions:
-                    s.page.wait_for_selector(APP_READY, timeout=60_000)
-                    s.sidebar_text = s.sidebar.inner_text()
-                isolated = all(
-                    f"Dataset: {s.title}" in s.sidebar_text
-                    and not any(f"Dataset: {o.title}" in s.sidebar_text for o in sessions if o is not s)
+        with appserver.chromium() as browser:
+            sessions = [_Session(browser, url, name, SPECS[name].title) for name in PRESETS[:n]]
+            # 1. All open the Data page at once.
+            for s in sessions:
+                s.page.goto(f"{url}/data", wait_until="commit")
+            for s in sessions:
+                s.wait_ready()
+            # 2. Each picks its own preset and uses it.
+            for s in sessions:
+                s.page.get_by_role("combobox", name="Shape").first.click()
+                if s.preset == DEFAULT_PRESET:  # already selected: choosing it again reruns nothing
+                    s.page.keyboard.press("Escape")
+                else:
+                    s.timed_click("choose preset", s.page.get_by_role("option", name=s.title, exact=True))
+            for s in sessions:
+                s.timed_click("use dataset", s.page.get_by_role("button", name="Use this dataset").first)
+            # 3. Train page, fewer epochs, Start (all at once; the server's cap may ask some to wait).
+            for s in sessions:
+                s.timed_click("open Train", s.page.get_by_role("link", name=re.compile(r"Train$")).first)
+            for s in sessions:
+                box = s.page.get_by_role("spinbutton", name="Epochs", exact=True)
+                box.fill(str(epochs))
+                before = s.page.evaluate("() => window.__llIdle")
+                box.press("Enter")
+                s.page.wait_for_function(f"() => window.__llIdle > {before}", timeout=120_000)
+            pending = list(sessions)
+            for s in pending:
+                s.timed_click("start", s.page.get_by_role("button", name="Start", exact=True))
+            finished_re = re.compile(r"Model: .* · (finished|diverged|stopped|failed)")
+            deadline = started + timeout
+            while pending and time.monotonic() < deadline:
+                for s in list(pending):
+                    text = s.sidebar.inner_text()
+                    if finished_re.search(text):
+                        s.finished = "· finished" in text
+                        pending.remove(s)
+                    elif "Model:" not in text or "not trained" in text:
+                        # Refused by the training cap (a warning says so): try again shortly.
+                        if s.page.get_by_text(re.compile("trainings are already running")).count():
+                            s.capacity_waits += 1
+                        start = s.page.get_by_role("button", name=re.compile(r"^(Start|Train again)"))
+                        if start.count() and start.first.is_enabled():
+                            s.timed_click("start (retry)", start.first)
+                time.sleep(1.0)
+            # 4. Isolation: each sidebar names its own dataset and no other session's.
+            for s in sessions:
+                s.page.wait_for_selector(APP_READY, timeout=60_000)
+                s.sidebar_text = s.sidebar.inner_text()
+            isolated = all(
+                f"Dataset: {s.title}" in s.sidebar_text
+                and not any(f"Dataset: {o.title}" in s.sidebar_text for o in sessions if o is not s)
+                for s in sessions
+            )
+            interactions = [(s.preset, what, ms) for s in sessions for what, ms in s.timings]
+            slowest = max(interactions, key=lambda t: t[2])
+            result = {
+                "sessions": n,
+                "epochs": epochs,
+                "all_finished": all(s.finished for s in sessions),
+                "isolated": isolated,
+                "slowest_ms": round(slowest[2], 1),
+                "slowest": f"{slowest[0]}: {slowest[1]}",
+                "interactions": [{"session": a, "what": b, "ms": round(c, 1)} for a, b, c in interactions],
+                "capacity_waits": sum(s.capacity_waits for s in sessions),
+                "page_errors": sum(len(s.errors) for s in sessions),
+                "timeouts": [f"{s.preset}: {what}" for s in sessions for what in s.timeouts],
+                "wall_s": round(time.monotonic() - started, 1),
+                "per_session": {
+                    s.preset: {
+                        "finished": s.finished,
+                        "sidebar": s.sidebar_text.split("This session", 1)[-1].strip(),
+                    }
                     for s in sessions
-                )
-                interactions = [(s.preset, what, ms) for s in sessions for what, ms in s.timings]
-                slowest = max(interactions, key=lambda t: t[2])
-                result = {
-                    "sessions": n,
-                    "epochs": epochs,
-                    "all_finished": all(s.finished for s in sessions),
-                    "isolated": isolated,
-                    "slowest_ms": round(slowest[2], 1),
-                    "slowest": f"{slowest[0]}: {slowest[1]}",
-                    "interactions": [
-                        {"session": a, "what": b, "ms": round(c, 1)} for a, b, c in interactions
-                    ],
-                    "capacity_waits": sum(s.capacity_waits for s in sessions),
-                    "page_errors": sum(len(s.errors) for s in sessions),
-                    "timeouts": [f"{s.preset}: {what}" for s in sessions for what in s.timeouts],
-                    "wall_s": round(time.monotonic() - started, 1),
-                    "per_session": {
-                        s.preset: {
-                            "finished": s.finished,
-                            "sidebar": s.sidebar_text.split("This session", 1)[-1].strip(),
-                        }
-                        for s in sessions
-                    },
-                }
-                for s in sessions:
-                    s.context.close()
-                return result
-            finally:
-                browser.close()
+                },
+            }
+            for s in sessions:
+                s.context.close()
+            return result
     finally:
         stop_server(server)
         with contextlib.suppress(OSError):
@@ -359,39 +350,32 @@ def bench_compare_close(timeout: float = 300.0) -> dict[str, Any]:
         ``{"compare_close_s", "compare_close_busy_before", "compare_close_busy_after"}``;
         ``compare_close_s`` is NaN unless both were busy before and none after.
     """
-    from playwright.sync_api import sync_playwright
-
     server, url, log = start_server()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                context.set_default_timeout(120_000)
-                page = context.new_page()
-                page.goto(f"{url}/compare")
-                page.wait_for_selector(APP_READY)
-                page.get_by_role("button", name=re.compile("Use two moons")).click()
-                page.wait_for_selector(APP_READY)
-                epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
-                epochs.fill("2000")
-                page.get_by_role("button", name="Train the ticked models").click()
-                deadline = time.monotonic() + timeout
-                while len(busy_workers(server.pid)) < 2 and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                before = len(busy_workers(server.pid))
-                started = time.monotonic()
-                context.close()
-                while busy_workers(server.pid) and time.monotonic() - started < 60:
-                    time.sleep(0.05)
-                seconds = time.monotonic() - started
-                after = len(busy_workers(server.pid))
-                if before < 2 or after:
-                    # Not both trainings running when the tab closed, or one outlived it: no
-                    # figure, so the target reads as missed instead of passing on nothing.
-                    seconds = math.nan
-            finally:
-                browser.close()
+        with appserver.chromium() as browser:
+            context = appserver.new_context(browser, timeout_s=120)
+            page = context.new_page()
+            page.goto(f"{url}/compare")
+            page.wait_for_selector(APP_READY)
+            page.get_by_role("button", name=re.compile("Use two moons")).click()
+            page.wait_for_selector(APP_READY)
+            epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
+            epochs.fill("2000")
+            page.get_by_role("button", name="Train the ticked models").click()
+            deadline = time.monotonic() + timeout
+            while len(busy_workers(server.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            before = len(busy_workers(server.pid))
+            started = time.monotonic()
+            context.close()
+            while busy_workers(server.pid) and time.monotonic() - started < 60:
+                time.sleep(0.05)
+            seconds = time.monotonic() - started
+            after = len(busy_workers(server.pid))
+            if before < 2 or after:
+                # Not both trainings running when the tab closed, or one outlived it: no
+                # figure, so the target reads as missed instead of passing on nothing.
+                seconds = math.nan
     finally:
         stop_server(server)
         log.unlink(missing_ok=True)

@@ -26,9 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python tools/screenshots.py` from anywhere can import vae
 
-from bench.appserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from bench.appserver import APP_READY, chromium, new_context, start_server, stop_server  # noqa: E402
 
-VIEWPORT = {"width": 1400, "height": 1000}
 PAGES = ("home", "data", "train", "explore", "compare", "learn", "runs")  # sidebar order
 MARGIN = {"l": 40, "r": 12, "t": 12, "b": 34}  # the latent pad's plot margins (pad.js), CSS pixels
 DRAG_FRAMES = 6
@@ -137,25 +136,18 @@ def shoot_drag(page, out: Path, frames: int = DRAG_FRAMES) -> list[Path]:
 
 def capture(out: Path, themes: tuple[str, ...] = ("light", "dark"), drag: bool = True) -> dict[str, int]:
     """Start the app once per theme, run the tour, and save every page (and the drag frames)."""
-    from playwright.sync_api import sync_playwright
-
     found: dict[str, int] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for theme in themes:
-                with serve(theme) as url:
-                    context = browser.new_context(viewport=VIEWPORT)
-                    context.set_default_timeout(60_000)
-                    page = context.new_page()
-                    run_tour(page, url)
-                    found.update(shoot_pages(page, out, "" if theme == "light" else "-dark"))
-                    if drag and theme == "light":
-                        for path in shoot_drag(page, out):
-                            found[path.name] = 0
-                    context.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for theme in themes:
+            with serve(theme) as url:
+                context = new_context(browser, timeout_s=60)
+                page = context.new_page()
+                run_tour(page, url)
+                found.update(shoot_pages(page, out, "" if theme == "light" else "-dark"))
+                if drag and theme == "light":
+                    for path in shoot_drag(page, out):
+                        found[path.name] = 0
+                context.close()
     return found
 
 

@@ -22,8 +22,6 @@ from vae.training.pool import worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(appserver.CHROMIUM)
-CHROMIUM_ARGS = appserver.CHROMIUM_ARGS
-VIEWPORT = {"width": 1400, "height": 1000}
 APP_READY = appserver.APP_READY
 SERVER_START_TIMEOUT = 90.0  # seconds; a cold start on a busy 2-core machine
 
@@ -62,21 +60,14 @@ def browser():
             "(`apt-get install -y chromium`; .ci/run installs it). "
             "Do not use `playwright install`."
         )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with appserver.chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser):
     """A fresh page in a new browser context (no shared cookies or storage)."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context = appserver.new_context(browser, timeout_s=30)
     page = context.new_page()
     try:
         yield page

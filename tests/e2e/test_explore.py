@@ -177,15 +177,11 @@ def test_drag_the_latent_point_after_training(app_url, page):
 if __name__ == "__main__":  # pragma: no cover - dev helper: run the drag checks against a running app
     import sys
 
-    from playwright.sync_api import sync_playwright
+    from bench import appserver
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        dev_page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with appserver.chromium() as browser:
+        dev_page = appserver.new_context(browser, timeout_s=30).new_page()
         dev_page.goto(sys.argv[1])
         wait_for_app(dev_page)
         explore_by_dragging(dev_page)
         print(Path(BENCH).read_text())
-        browser.close()

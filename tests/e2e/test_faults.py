@@ -23,7 +23,6 @@ from playwright.sync_api import expect
 from bench import appserver
 from tests.e2e.conftest import (
     SERVER_START_TIMEOUT,
-    VIEWPORT,
     busy_workers_of,
     free_port,
     wait_for_app,
@@ -58,8 +57,7 @@ def test_server_restart_under_an_open_tab(browser, tmp_path):
     port = free_port()
     log = tmp_path / "server.log"
     server = _start_server(port, log)
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context = appserver.new_context(browser, timeout_s=30)
     page = context.new_page()
     try:
         # Train a bit (a long run, so it is still training when the server dies).

@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from bench.latency import PROGRESS, _timed
+from bench.page_clock import PROGRESS, seconds_until_progress
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_console import collect_errors
 from tools.screenshots import open_page
@@ -46,7 +46,7 @@ def test_short_runs_in_a_row_end_on_a_drawn_page_without_errors(app_url, page):
         expect(start).to_be_enabled()
         # From the click to the first frame whose progress text changed and says the run finished:
         # the same seed ends on the same text, so the change is what tells this run from the last.
-        _timed(page, start.click, r"^Finished", timeout_s=RUN_TIMEOUT_S)
+        seconds_until_progress(page, start.click, r"^Finished", timeout_s=RUN_TIMEOUT_S)
         wait_for_app(page, timeout=RUN_TIMEOUT_S * 1000)
         assert not errors, f"run {run + 1}: " + "\n".join(errors)
         expect(page.get_by_role("heading", name="Train a VAE")).to_be_visible()

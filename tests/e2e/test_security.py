@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, VIEWPORT, wait_for_app
+from bench import appserver
+from tests.e2e.conftest import ROOT, wait_for_app
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +36,7 @@ XSRF_COOKIE = "_streamlit_xsrf"
 
 
 def test_the_whole_flow_works_offline_and_nothing_leaves_the_machine(app_url, browser):
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context = appserver.new_context(browser, timeout_s=30)
     blocked: list[str] = []
 
     def guard(route) -> None:
@@ -127,8 +127,7 @@ def upload(page: Page, app_url: str, name: str, payload: bytes) -> list[dict]:
 @pytest.fixture(scope="module")
 def hostile_upload(app_url, browser):
     """A page after uploading (and using) a CSV whose column names are HTML and Markdown."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context = appserver.new_context(browser, timeout_s=30)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -165,8 +164,7 @@ def test_column_names_are_not_rendered_as_markdown(hostile_upload):
 @pytest.fixture(scope="module")
 def markdown_names(app_url, browser):
     """A file and columns named like Markdown images and links, uploaded and used; what the page holds."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context = appserver.new_context(browser, timeout_s=30)
     outbound: list[str] = []
 
     def guard(route) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from bench import appserver
 from tests.e2e.conftest import busy_workers_of, wait_for_app, workers_of
 from tests.e2e.live_view import assert_live_view_steady, epoch_shown, start_long_run, wait_for_epochs
 
@@ -27,7 +28,7 @@ def _server_pid(app_url: str) -> int:
 
 
 def test_training_advances_live_and_closing_the_tab_ends_the_worker(app_url, browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = appserver.new_context(browser, timeout_s=30)
     page = context.new_page()
     # The fragment polls the worker: the progress label reaches an epoch, then moves on.
     start_long_run(page, app_url)

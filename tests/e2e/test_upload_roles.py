@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from bench import appserver
 from tests.e2e.conftest import wait_for_app
 from tests.unit.test_columns import WINE_COLUMNS, wine_csv
 
@@ -14,8 +15,7 @@ TRAIN_TIMEOUT_MS = 240_000
 
 
 def test_wine_upload_models_13_columns_with_class_as_label_trains_and_explores(app_url, browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
+    context = appserver.new_context(browser, timeout_s=30)
     page = context.new_page()
     page.goto(f"{app_url}/data")
     wait_for_app(page)
