@@ -9,17 +9,17 @@ from vae.ui import focus, leave_guard, offline, share, shell, sidebar
 
 offline.apply()  # before anything else: Streamlit's origin check must not look up addresses
 
-st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Latent Lab", page_icon=str(shell.FAVICON), layout="wide")
 focus.apply()
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/data.py", title="Data", icon="📊", url_path="data"),
-    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
-    st.Page("pages/explore.py", title="Explore", icon="🧭", url_path="explore"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
-    st.Page("pages/learn.py", title="Learn", icon="📐", url_path="learn"),
-    st.Page("pages/runs.py", title="Runs", icon="💾", url_path="runs"),
+    st.Page("pages/home.py", title="Home", default=True),
+    st.Page("pages/data.py", title="Data", url_path="data"),
+    st.Page("pages/train.py", title="Train", url_path="train"),
+    st.Page("pages/explore.py", title="Explore", url_path="explore"),
+    st.Page("pages/compare.py", title="Compare", url_path="compare"),
+    st.Page("pages/learn.py", title="Learn", url_path="learn"),
+    st.Page("pages/runs.py", title="Runs", url_path="runs"),
 ]
 
 page = st.navigation(PAGES)

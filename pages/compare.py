@@ -41,7 +41,6 @@ if stale:
     st.warning(
         "The dataset changed since these models were trained; press **Train the ticked models** "
         "to train them on the current data.",
-        icon="⚠️",
     )
 
 running = comparison is not None and comparison.is_active
@@ -54,11 +53,10 @@ if comparison is None:
     st.info(
         "Tick the models to compare and press **Train the ticked models**. Each trains in its own "
         "background process; two at a time, the rest wait in a queue.",
-        icon="👆",
     )
     st.stop()
 
-if running and st.button("Stop all", icon="⏹️", key="ll_cmp_stop"):
+if running and st.button("Stop all", key="ll_cmp_stop"):
     comparison.stop_all()
     st.rerun()
 if stale:

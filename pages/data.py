@@ -36,7 +36,7 @@ def generate_cached(config: dict) -> Dataset:
 
 def use(dataset: Dataset) -> None:
     state.set_dataset(dataset)
-    st.toast(plain(f"Now using {dataset.name}: {dataset.n_rows:,} rows."), icon="✅")
+    st.toast(plain(f"Now using {dataset.name}: {dataset.n_rows:,} rows."))
 
 
 def on_scaling_change() -> None:
@@ -101,9 +101,7 @@ def generate_tab(scaling: str) -> None:
         name=spec.title,
     )
     dataset = generate_cached(config.to_dict())
-    st.button(
-        "Use this dataset", type="primary", key="data_use_generated", icon="✅", on_click=use, args=(dataset,)
-    )
+    st.button("Use this dataset", type="primary", key="data_use_generated", on_click=use, args=(dataset,))
     preview.show(dataset, "data_generate_preview")
 
 
@@ -134,7 +132,7 @@ def draw_tab(scaling: str) -> None:
         ["draw", "erase"],
         horizontal=True,
         key="data_brush_mode",
-        format_func=lambda m: {"draw": "✏️ Draw", "erase": "🧽 Erase"}[m],
+        format_func=lambda m: {"draw": "Draw", "erase": "Erase"}[m],
     )
     size = c2.slider("Brush size (px)", 2, 60, 18, key="data_brush_size")
     density = c3.slider("Density (points per dab)", 1, 30, 6, key="data_brush_density")
@@ -155,7 +153,6 @@ def draw_tab(scaling: str) -> None:
         st.metric("Points drawn", f"{len(points):,}")
         st.button(
             "Undo",
-            icon="↩️",
             key="data_undo_drawing",
             disabled=not state.can_undo_drawing(),
             on_click=state.undo_drawing,
@@ -163,7 +160,6 @@ def draw_tab(scaling: str) -> None:
         )
         st.button(
             "Clear the canvas",
-            icon="🗑️",
             key="data_clear_drawing",
             disabled=not points,
             on_click=state.set_drawn_points,
@@ -175,13 +171,12 @@ def draw_tab(scaling: str) -> None:
             try:
                 dataset = from_points(points, scaling)
             except DataError as exc:
-                st.error(plain(str(exc)), icon="🚫")
+                st.error(plain(str(exc)))
         else:
             st.caption(f"Draw at least {MIN_ROWS} points to use the drawing.")
         st.button(
             "Use this drawing",
             type="primary",
-            icon="✅",
             key="data_use_drawing",
             disabled=dataset is None,
             on_click=use,
@@ -193,13 +188,11 @@ def active_summary(active: Dataset | None) -> None:
     if active is None:
         st.info(
             "**No dataset yet.** Pick one below — the two moons are ready: press **Use this dataset**.",
-            icon="👉",
         )
         return
     st.success(
         f"**Active dataset: {plain(active.name)}** — {active.n_rows:,} rows × {active.n_dims} columns, "
         f"scaling {SCALING_LABELS[active.config.scaling]}.",
-        icon="✅",
     )
     c1, c2, c3 = st.columns([2, 2, 3])
     c1.download_button(
@@ -207,11 +200,10 @@ def active_summary(active: Dataset | None) -> None:
         spreadsheet.csv_bytes(dataset_frame(active)),
         file_name=f"{active.name or 'data'}.csv".replace(" ", "_").replace("/", "_"),
         mime="text/csv",
-        icon="⬇️",
         key="data_download",
     )
     with c2:
-        st.page_link("pages/train.py", label="Next: train a model →", icon="🏋️")
+        st.page_link("pages/train.py", label="Next: train a model →")
     c3.caption("Plots show original units; the model trains on the standardized values.")
 
 
@@ -229,7 +221,7 @@ scaling = st.radio(
     on_change=on_scaling_change,
     help="Stored with the dataset: the model sees standardized values, plots show original units.",
 )
-tab_generate, tab_draw, tab_upload = st.tabs(["🎲 Generate", "✏️ Draw", "📄 Upload"])
+tab_generate, tab_draw, tab_upload = st.tabs(["Generate", "Draw", "Upload"])
 with tab_generate:
     generate_tab(scaling)
 with tab_draw:

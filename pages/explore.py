@@ -135,7 +135,7 @@ def controls(run: Run, dataset: Dataset) -> str:
     n = mid.number_input("Samples", 1, 2000, 200, step=50, key="ll_explore_n")
     with right:
         a, b = st.columns(2)
-        if a.button("🎲 Sample from the prior", help="z ~ N(0, I), x = decoder(z): how the VAE generates"):
+        if a.button("Sample from the prior", help="z ~ N(0, I), x = decoder(z): how the VAE generates"):
             seed = int(np.random.default_rng().integers(2**31))
             st.session_state[SAMPLES] = explore.prior_samples_original(
                 run.weights, dataset.standardizer, int(n), seed
@@ -188,8 +188,8 @@ if mismatch:
     st.stop()
 reason = refuse(run, dataset)
 if reason:
-    st.error(f"This model cannot be explored. {reason}", icon="🚫")
-    st.page_link("pages/train.py", label="Train again", icon="🏋️")
+    st.error(f"This model cannot be explored. {reason}")
+    st.page_link("pages/train.py", label="Train again")
     st.stop()
 if run.status == "diverged":
     st.warning(f"This run diverged; you are exploring its last finite weights. {plain(run.message)}")

@@ -6,9 +6,11 @@ from vae.config import DataConfig
 from vae.data.presets import generate
 from vae.ui import empty_state, state
 from vae.ui.shell import require_app_shell
-from vae.ui.text import plain
+from vae.ui.text import badge, plain, status_badge
 
 require_app_shell()
+
+DONE, TO_DO, OTHER_DATA = badge("Done", "green"), badge("To do"), badge("Other data", "orange")
 
 st.title("Latent Lab")
 st.markdown(
@@ -33,7 +35,7 @@ with st.container(border=True, key="tour"):
             else ""
         )
     )
-    if right.button("▶ Try it now", type="primary", width="stretch", key="try_it_now"):
+    if right.button("Try it now", type="primary", width="stretch", key="try_it_now"):
         state.set_dataset(generate(DataConfig(name="Two moons")))  # the active one stays a past dataset
         state.request_tour()
         st.switch_page("pages/train.py")
@@ -43,36 +45,38 @@ with col1.container(border=True, height="stretch"):
     st.subheader("1 · Data")
     st.write("Generate two moons, spirals or blobs, draw your own points, or upload a CSV.")
     if dataset is None:
-        st.caption("⬜ No dataset yet.")
+        st.caption(f"{TO_DO} No dataset yet.")
     else:
-        st.caption(f"✅ {plain(dataset.name)}: {dataset.n_rows:,} rows × {dataset.n_dims} columns.")
+        st.caption(f"{DONE} {plain(dataset.name)}: {dataset.n_rows:,} rows × {dataset.n_dims} columns.")
     st.page_link("pages/data.py", label="Choose data →")
 with col2.container(border=True, height="stretch"):
     st.subheader("2 · Train")
     st.write("Pick hyperparameters and watch the loss fall, live, with play / pause / step.")
     if run is None:
-        st.caption("⬜ No model yet.")
+        st.caption(f"{TO_DO} No model yet.")
     elif run.history:
         last = run.history[-1]
         st.caption(
-            f"{'⏳' if run.is_active else '✅'} {run.model_config.label}, {run.status}: "
+            f"{status_badge(run.status)} {run.model_config.label}: "
             f"epoch {run.epochs_done}, loss {last['loss']:.3f} nats/point "
             f"(reconstruction {last['recon']:.3f}, KL {last['kl']:.3f})."
         )
     else:
-        st.caption(f"⏳ {run.model_config.label}: {run.status}.")
+        st.caption(f"{status_badge(run.status)} {run.model_config.label}.")
     if mismatch:
-        st.caption(f"⚠️ {mismatch}")
+        st.caption(f"{OTHER_DATA} {mismatch}")
         empty_state.train_on_current_data(key="home_retrain")
     st.page_link("pages/train.py", label="Train →")
 with col3.container(border=True, height="stretch"):
     st.subheader("3 · Explore")
     st.write("Drag a point over the latent plane and see the decoded output move as you drag.")
     if run is not None and run.usable and not mismatch:
-        st.caption("✅ Ready: the latent plane of your model is waiting.")
+        st.caption(f"{badge('Ready', 'green')} The latent plane of your model is waiting.")
     else:
         st.caption(
-            "⬜ Needs a model trained on the current dataset." if mismatch else "⬜ Needs a trained model."
+            f"{TO_DO} Needs a model trained on the current dataset."
+            if mismatch
+            else f"{TO_DO} Needs a trained model."
         )
     st.page_link("pages/explore.py", label="Explore →")
 

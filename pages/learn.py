@@ -21,13 +21,12 @@ def gap_section(run, dataset, row: int) -> None:
         st.info(
             f"A {cfg.label} defines no likelihood — no prior over codes and no distribution "
             "q(z|x) — so it has no log p(x), ELBO or gap. Train a VAE to see them.",
-            icon="ℹ️",
         )
         return
     reason = exact.unavailable_reason(weights)
     x = dataset.standardized()[row]
     if reason:
-        st.info(reason, icon="ℹ️")
+        st.info(reason)
         iwae = exact.point_iwae(weights, x, cfg.decoder_std)
         st.metric(f"IWAE bound, K = {exact.IWAE_K}", f"{iwae:.4f}", help="nats; a lower bound on log p(x)")
         return

@@ -151,23 +151,21 @@ def show_status(run) -> None:
         )
         st.button(
             f"Continue for {more:,} more epochs",
-            icon="⏩",
             key="tr_continue_more",
             on_click=on_continue,
             args=(more,),
             disabled=training.continue_refusal(dataset) is not None,
         )
-        st.page_link("pages/explore.py", label="Explore the latent plane as it is →", icon="🧭")
+        st.page_link("pages/explore.py", label="Explore the latent plane as it is →")
     elif run.status == "finished":
         st.success(f"{message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
-        st.page_link("pages/explore.py", label="Explore the latent plane →", icon="🧭")
+        st.page_link("pages/explore.py", label="Explore the latent plane →")
     elif run.status == "diverged":
         st.error(f"{message} Tip: lower the learning rate, or rescale the data to z-scores on the Data page.")
     elif run.status == "failed":
         st.error(f"{message} Your dataset, settings and earlier runs are untouched.")
         st.button(
             "Restart training",
-            icon="🔁",
             key="tr_restart",
             on_click=lambda: st.session_state.update({ERROR_KEY: training.restart()}),
         )
@@ -200,7 +198,6 @@ with right:
         st.button(
             "Train again" if run is not None and not running else "Start",
             type="primary",
-            icon="▶️",
             on_click=on_start,
             disabled=running or problem is not None,
             key="tr_start",
@@ -210,7 +207,6 @@ with right:
         if run is not None and not running:
             st.button(
                 "New seed",
-                icon="🎲",
                 on_click=on_new_seed,
                 disabled=problem is not None,
                 key="tr_new_seed",
@@ -219,7 +215,6 @@ with right:
             )
         st.button(
             "Resume" if paused else "Pause",
-            icon="⏯️",
             on_click=on_pause_resume,
             disabled=not running,
             key="tr_pause",
@@ -227,7 +222,6 @@ with right:
         )
         st.button(
             "Step",
-            icon="⏭️",
             on_click=on_step,
             disabled=(running and not paused) or (problem is not None and not can_continue),
             key="tr_step",
@@ -235,7 +229,6 @@ with right:
         )
         st.button(
             "Continue",
-            icon="⏩",
             on_click=on_continue,
             disabled=running or not can_continue,
             key="tr_continue",
@@ -243,7 +236,6 @@ with right:
         )
         st.button(
             "Stop",
-            icon="⏹️",
             on_click=training.stop,
             disabled=not running,
             key="tr_stop",
@@ -251,7 +243,6 @@ with right:
         )
         st.button(
             "Reset",
-            icon="🔄",
             on_click=on_reset,
             disabled=run is None and not running,
             key="tr_reset",

@@ -93,6 +93,9 @@ def short_comparison(page: Page) -> None:
 def test_no_console_errors_through_the_tour_and_every_page(app_url, page):
     errors = collect_errors(page)
     run_tour(page, app_url)
+    # The tab's icon is the bundled SVG, inlined: no request, and no emoji font needed to draw it.
+    icons = page.eval_on_selector_all("link[rel~='icon']", "links => links.map(link => link.href)")
+    assert icons and all(href.startswith("data:image/svg+xml;base64,") for href in icons), icons
 
     # A drag on the pad.
     canvas = page.locator(".ll-latent canvas.ll-fg").first

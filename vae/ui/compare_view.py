@@ -120,9 +120,7 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
             key="ll_cmp_holdout",
             help="Rows no model trains on; every metric is computed on them.",
         )
-        submitted = st.form_submit_button(
-            "Train the ticked models", type="primary", icon="🏋️", disabled=disabled
-        )
+        submitted = st.form_submit_button("Train the ticked models", type="primary", disabled=disabled)
     if not submitted:
         return None
     keys = [k for k in compare.VARIANT_KEYS if ticks[k]]
@@ -163,15 +161,6 @@ def pump(comparison: Comparison, dataset: Dataset) -> None:
 
 
 # --- progress ------------------------------------------------------------------------------------
-STATUS_ICONS = {
-    "queued": "⏳",
-    "starting": "🚀",
-    "training": "🏃",
-    "finished": "✅",
-    "stopped": "⏹️",
-    "diverged": "💥",
-    "failed": "❌",
-}
 
 
 def progress(dataset: Dataset) -> None:
@@ -185,7 +174,7 @@ def progress(dataset: Dataset) -> None:
         cols = st.columns(len(comparison.entries))
         for col, entry in zip(cols, comparison.entries.values(), strict=False):
             with col:
-                st.markdown(f"{STATUS_ICONS.get(entry.status, '')} **{entry.variant.label}**")
+                st.markdown(f"**{entry.variant.label}**")
                 st.caption(
                     f"{entry.status} · epoch {entry.epochs_done}/{comparison.spec.train.epochs}"
                     + (f" · {plain(entry.message)}" if entry.message else "")
@@ -223,7 +212,6 @@ def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
             compare_report.to_csv_bytes(frame),
             "latent_lab_compare.csv",
             mime="text/csv",
-            icon="⬇️",
             key="ll_cmp_csv",
         )
     latent = comparison.spec.model.latent_dim

@@ -24,10 +24,10 @@ def _use_two_moons() -> None:
 
 def offer_dataset(message: str, key: str) -> None:
     """Explain that there is no dataset; a button loads two moons, a link opens Data."""
-    st.info(message, icon="📊")
+    st.info(message)
     left, right = st.columns([1, 2], vertical_alignment="center")
-    left.button("Use two moons (2,000 points)", type="primary", icon="🌙", key=key, on_click=_use_two_moons)
-    right.page_link("pages/data.py", label="Or choose, draw or upload one on the Data page", icon="📊")
+    left.button("Use two moons (2,000 points)", type="primary", key=key, on_click=_use_two_moons)
+    right.page_link("pages/data.py", label="Or choose, draw or upload one on the Data page")
 
 
 def offer_model(message: str, key: str) -> None:
@@ -36,15 +36,15 @@ def offer_model(message: str, key: str) -> None:
     The button uses two moons when there is no dataset yet, asks the Train page
     to start the default settings, and opens it, so the progress is in view.
     """
-    st.info(message, icon="🏋️")
+    st.info(message)
     left, right = st.columns([1, 2], vertical_alignment="center")
     with left:
-        if st.button("Train a quick default model", type="primary", icon="⚡", key=key):
+        if st.button("Train a quick default model", type="primary", key=key):
             if state.get_dataset() is None:
                 _use_two_moons()
             state.request_autostart()
             st.switch_page("pages/train.py")
-    right.page_link("pages/train.py", label="Or choose the settings on the Train page", icon="🏋️")
+    right.page_link("pages/train.py", label="Or choose the settings on the Train page")
 
 
 def model_mismatch(run: Run | None, dataset: Dataset | None) -> str | None:
@@ -82,13 +82,13 @@ def train_on_current_data(key: str, on_click: Callable[[], None] | None = None, 
     name = plain(dataset.name) if dataset is not None else "this dataset"
     label = label or f"Train a model on {name}"
     if on_click is not None:
-        st.button(label, type="primary", icon="⚡", key=key, on_click=on_click)
-    elif st.button(label, type="primary", icon="⚡", key=key):
+        st.button(label, type="primary", key=key, on_click=on_click)
+    elif st.button(label, type="primary", key=key):
         _stop_and_autostart()
         st.switch_page("pages/train.py")
 
 
 def offer_retrain(message: str, key: str, on_click: Callable[[], None] | None = None) -> None:
     """Say why the model does not fit the current data and offer the one click that trains one that does."""
-    st.warning(f"{message} Train a model on the current data to go on.", icon="🔁")
+    st.warning(f"{message} Train a model on the current data to go on.")
     train_on_current_data(key, on_click)

@@ -177,7 +177,6 @@ def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
                 payload,
                 file_name=bundle_name(run),
                 mime="application/zip",
-                icon="💾",
                 key="runs_download_bundle",
                 on_click=state.mark_saved,
                 args=(run,),  # the tab may now be closed without losing this model
@@ -416,14 +415,12 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
         c1, c2, c3, c4 = st.columns(4)
         explore = c1.button(
             "Explore it",
-            icon="🧭",
             key="runs_explore",
             disabled=not run.usable,
             help="Makes it the current run again, with its dataset, and opens Explore.",
         )
         more = c2.button(
             "Continue it",
-            icon="⏩",
             key="runs_continue",
             disabled=not run.can_continue,
             help="Makes it the current run again and trains it further on its own dataset, from its "
@@ -431,13 +428,11 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
         )
         load = c3.button(
             "Load its settings",  # four buttons in a row: a longer label is cut off
-            icon="🏋️",
             key="runs_load_settings",
             help="Into the Train form: its architecture, β and training settings (and its dataset comes back).",
         )
         remove = c4.button(
             "Delete it",
-            icon="🗑️",
             key="runs_delete",
             disabled=run is current and run.is_active,
             help="Forgets the run in this session (a training must be stopped first).",
@@ -454,7 +449,7 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             st.error(problem)
         if load:
             st.success(load_settings(run))
-            st.page_link("pages/train.py", label="Open the Train page →", icon="🏋️")
+            st.page_link("pages/train.py", label="Open the Train page →")
         if remove:
             delete(run)
             st.rerun()
@@ -472,9 +467,7 @@ def _datasets_section() -> None:
     for i, d in enumerate(reversed(past)):
         left, right = st.columns([3, 1], vertical_alignment="center")
         left.markdown(plain(f"{d.name} · {d.n_rows:,} rows × {d.n_dims} columns"))
-        right.button(
-            "Use it again", key=f"runs_dataset_back_{i}", on_click=state.set_dataset, args=(d,), icon="↩️"
-        )
+        right.button("Use it again", key=f"runs_dataset_back_{i}", on_click=state.set_dataset, args=(d,))
 
 
 def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
@@ -506,7 +499,6 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
             functools.partial(make, run.weights, dataset),
             file_name=f"{name}.csv",
             mime="text/csv",
-            icon="📄",
             key=f"runs_{name}_{fp}",
             on_click="ignore",
             help=note,

@@ -63,11 +63,10 @@ def read_query_params() -> SharedSettings | None:
     form_names = [n for n in shared.given if n in share.SETTINGS]
     restored = len(data_names) + len(form_names)
     if restored:
-        st.toast(f"Restored {restored} setting(s) from the link.", icon="🔗")
+        st.toast(f"Restored {restored} setting(s) from the link.")
     if notes:
         st.warning(
             "Some settings in the link were not used:\n\n" + "\n\n".join(f"- {plain(n)}" for n in notes[:8]),
-            icon="⚠️",
         )
     return shared
 

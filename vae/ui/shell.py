@@ -11,9 +11,14 @@ still set clears it and reruns, so the rerun goes through app.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+# The browser tab's icon: a bundled SVG (Streamlit inlines it as a data URL), not an emoji, which a
+# machine without an emoji font shows as a box.
+FAVICON = Path(__file__).with_name("icon.svg")
 _RERUN_DONE = "ll_shell_rerun_done"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.ui import empty_state, state, training
-from vae.ui.text import plain
+from vae.ui.text import badge, plain
 
 POLL_S = 1.0
 
@@ -31,7 +31,7 @@ def render(page_path: str = "") -> None:
         # and a click here must open the Train page, which a fragment's rerun would not.
         mismatch = empty_state.model_mismatch(state.get_run(), state.get_dataset())
         if mismatch and not state.autostart_pending():  # pending: Train is about to replace the model
-            st.caption(f"⚠️ {mismatch}")
+            st.caption(f"{badge('Other data', 'orange')} {mismatch}")
             empty_state.train_on_current_data(key="ll_sidebar_retrain", label="Train on this dataset")
 
 
@@ -41,20 +41,17 @@ def _status(live: bool, page_path: str) -> None:
     dataset, run = state.get_dataset(), state.get_run()
     st.markdown("**This session**")
     if dataset is None:
-        st.caption("📊 Dataset: none yet")
+        st.caption("Dataset: none yet")
         st.page_link("pages/data.py", label="Choose a dataset →")
         st.page_link("pages/home.py", label="…or try the one-click tour →")
         return
-    st.caption(f"📊 Dataset: {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
+    st.caption(f"Dataset: {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
     if run is None:
-        st.caption("🧠 Model: not trained yet")
+        st.caption("Model: not trained yet")
         st.page_link("pages/train.py", label="Train a model →")
         return
     loss = f"{run.last_loss:.3f}" if run.history else "—"
-    icon = "⏳" if run.is_active else "🧠"
-    st.caption(
-        f"{icon} Model: {run.model_config.label} · {run.status} · epoch {run.epochs_done} · loss {loss}"
-    )
+    st.caption(f"Model: {run.model_config.label} · {run.status} · epoch {run.epochs_done} · loss {loss}")
     if run.is_active:
         st.page_link("pages/train.py", label="Watch it train →")
     if run.usable and run.model_config.input_dim == dataset.n_dims:

@@ -38,3 +38,27 @@ def figure_text(text: object) -> str:
     entities disarms the tags; Plotly decodes the entities back to the same characters.
     """
     return html.escape(str(text), quote=False)
+
+
+# Status shown as a coloured word (Streamlit's Markdown badge: plain CSS), never as an emoji: an
+# offline Linux machine without an emoji font (and headless Chromium here) draws emoji as empty boxes.
+STATUS_COLORS = {
+    "queued": "gray",
+    "starting": "blue",
+    "training": "blue",
+    "paused": "orange",
+    "finished": "green",
+    "stopped": "gray",
+    "diverged": "red",
+    "failed": "red",
+}
+
+
+def badge(word: str, color: str = "gray") -> str:
+    """Markdown for ``word`` in a small coloured badge (one of Streamlit's named colours)."""
+    return f":{color}-badge[{plain(word)}]"
+
+
+def status_badge(status: str) -> str:
+    """Markdown for a run's status (``"finished"``, ``"training"``, ...) as a badge in its colour."""
+    return badge(status, STATUS_COLORS.get(status, "gray"))

@@ -70,7 +70,6 @@ def render(run: Run | None) -> tuple[int, NetworkWeights] | None:
     with st.container(key="train_timeline", horizontal=True, vertical_alignment="bottom"):
         st.button(
             "Pause playback" if playing() else "Play",
-            icon="⏸️" if playing() else "▶️",
             key="tr_timeline_play",
             on_click=_toggle_play,
             args=(epochs,),
@@ -113,7 +112,6 @@ def pin_control(run: Run) -> None:
         st.info(
             f"You are exploring the model **as it was at epoch {epoch}** of {run.epochs_done}, not the "
             "latest weights. Move the slider to the right end to explore the latest.",
-            icon="⏪",
         )
 
 

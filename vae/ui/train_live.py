@@ -248,7 +248,6 @@ def _matrix_still(
         st.button(
             "Redraw at the newest epoch",
             key="tr_matrix_redraw",
-            icon="🔁",
             on_click=lambda: setattr(cache, "matrix_at", None),
             help="Draw the matrix again with the newest weights (it stays still while training).",
         )

@@ -110,9 +110,9 @@ def role_pickers(upload: Upload) -> None:
         "constant columns and the label.",
     )
     if upload.moved:
-        st.info(plain(upload.moved), icon="ℹ️")
+        st.info(plain(upload.moved))
     for note in upload.roles.notes:
-        st.info(plain(note), icon="ℹ️")
+        st.info(plain(note))
     left_out = [(c, why) for c, why in upload.roles.left_out.items() if c != upload.label]
     if left_out:
         st.caption(
@@ -156,7 +156,7 @@ def build(upload: Upload, scaling: str) -> tuple[Dataset, int | None]:
     except DataError as exc:
         if exc.kind != "too_many_rows":
             raise
-        st.warning(plain(str(exc)), icon="⚠️")
+        st.warning(plain(str(exc)))
         subsample = int(st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed"))
         dataset = build_dataset(table, upload.columns, subsample_seed=subsample, **options)
     if subsample is None:
@@ -178,23 +178,23 @@ def render(scaling: str, limit_mb: int, use: Callable[[Dataset], None]) -> None:
     if uploaded is None:
         if upload.table is None:
             return  # a refused file is not worth showing again once the uploader has forgotten it
-        st.caption(plain(f"📄 {upload.name}: kept in this session. Upload another file to replace it."))
+        st.caption(plain(f"{upload.name}: kept in this session. Upload another file to replace it."))
     if upload.error:
-        st.error(plain(upload.error) + " The current dataset is unchanged.", icon="🚫")
+        st.error(plain(upload.error) + " The current dataset is unchanged.")
         return
     role_pickers(upload)
     try:
         dataset, subsample = build(state.get_upload(), scaling)
     except DataError as exc:
         st.caption(plain(upload.table.summary()))
-        st.error(f"{plain(str(exc))} The current dataset is unchanged.", icon="🚫")
+        st.error(f"{plain(str(exc))} The current dataset is unchanged.")
         return
     # One calm summary of what reading and choosing did; warnings only for what was lost or guessed.
     st.caption(plain(" ".join([upload.table.summary(), *dataset.notes])))
     for warning in dataset.warnings:
-        st.warning(plain(warning), icon="⚠️")
+        st.warning(plain(warning))
     preview.show(dataset, "data_upload_preview")
     verb = (
         f"Use a seeded subsample of {dataset.n_rows:,} rows" if subsample is not None else "Use this dataset"
     )
-    st.button(verb, type="primary", icon="✅", key="data_use_upload", on_click=use, args=(dataset,))
+    st.button(verb, type="primary", key="data_use_upload", on_click=use, args=(dataset,))
