@@ -107,6 +107,28 @@ def test_a_killed_pooled_process_is_replaced(small_pool):
     assert job.pid == new[0] and messages[-1]["reason"] == "completed"
 
 
+def test_extra_processes_started_for_simultaneous_trainings_retire_when_idle(small_pool):
+    # Two users train at once on a pool sized for one: the second job gets a process of its own
+    # rather than waiting; once both end, the pool shrinks back to its size (memory bounded).
+    x = generate(DataConfig(n_samples=128)).standardized()
+    jobs = [TrainingJob(x, SMALL, TrainConfig(epochs=10_000, batch_size=64)) for _ in range(2)]
+    for job in jobs:
+        job.start()
+    assert jobs[0].pid != jobs[1].pid
+    wait_until(
+        lambda: all(any(m["type"] == "epoch" for m in job.poll()) for job in jobs), what="both training"
+    )
+    for job in jobs:
+        job.stop()
+    wait_until(lambda: len(small_pool.processes()) == 1, what="the pool back to one process")
+    (survivor,) = wait_until(lambda: idle_pids(small_pool), what="the survivor idle")
+    assert survivor in {job.pid for job in jobs}
+    wait_until(lambda: sum(_running(job.pid) for job in jobs) == 1, what="the extra process to exit")
+    # The survivor still serves the next job.
+    job = TrainingJob(x, SMALL, TrainConfig(epochs=1, batch_size=64))
+    assert final_state(run_to_end(job)) is not None and job.pid == survivor
+
+
 def test_pause_stops_within_an_epoch_and_the_epoch_holds(small_pool):
     # 2,500 steps per epoch: the worker trains it in many short calls, so a pause sent just
     # after epoch 1 stops it in the middle of epoch 2 instead of at its end.

@@ -120,6 +120,7 @@ class WorkerProcess:
         self.job: TrainingJob | None = None
         self.idle = False  # warm and waiting for a job
         self.ever_warm = False
+        self.retired = False  # asked to exit: takes no job
         self.jobs_served = 0
         self.uss_mb = math.nan  # private memory, as last reported by the child
         self.gone = threading.Event()
@@ -157,7 +158,7 @@ class WorkerProcess:
     def assign(self, job: TrainingJob, payload: Message) -> bool:
         """Hand ``job`` to this process (it must have none)."""
         with self.lock:
-            if self.job is not None or self.gone.is_set():
+            if self.job is not None or self.retired or self.gone.is_set():
                 return False
             self.job, self.idle = job, False
             if not self._send(payload):
@@ -180,6 +181,7 @@ class WorkerProcess:
                         self.idle, self.ever_warm = self.job is None, True  # a job may be queued already
                         self.jobs_served = int(message.get("jobs_served", 0))
                         self.uss_mb = float(message.get("uss_mb", math.nan))
+                    self._trim()
                     continue
                 with self.lock:
                     job = self.job
@@ -190,6 +192,8 @@ class WorkerProcess:
                         self.idle = not message.get("retiring", False)
                 if job is not None:
                     job._deliver(message)
+                if kind in TERMINAL:
+                    self._trim()
         finally:
             conn.close()
             self.gone.set()
@@ -203,6 +207,10 @@ class WorkerProcess:
             if self.owner is not None:
                 self.owner._forget(self)
 
+    def _trim(self) -> None:
+        if self.owner is not None and self.idle:
+            self.owner._trim(self)
+
     def kill(self, grace: float = 1.0) -> None:
         """Terminate the process (then kill it after ``grace`` s)."""
         if self.process.poll() is None:
@@ -211,11 +219,17 @@ class WorkerProcess:
                 self.process.kill()
                 _wait(self.process, 1.0)
 
-    def retire(self) -> None:
-        """Ask an idle process to exit."""
+    def retire(self, busy_too: bool = False) -> bool:
+        """Ask this process to exit (unless it holds a job and not ``busy_too``); True if asked.
+
+        A retired process takes no new job.
+        """
         with self.lock:
-            self.idle = False
+            if self.job is not None and not busy_too:
+                return False
+            self.idle, self.retired = False, True
             self._send("exit")
+            return True
 
 
 class Pool:
@@ -258,6 +272,19 @@ class Pool:
             self._processes.append(process)
             return process
 
+    def _trim(self, process: WorkerProcess) -> None:
+        """An idle ``process`` retires if the pool holds more than ``size``.
+
+        ``acquire`` starts an extra process rather than make a click wait (every
+        process busy, retiring or killed by a stop that has not ended yet); once
+        such extras fall idle the pool shrinks back, so its memory stays bounded
+        (a load benchmark of 8 sessions had left 10 idle processes).
+        """
+        with self._lock:
+            staying = [p for p in self._processes if p.alive() and not p.retired]
+            if process in staying and len(staying) > self.size:
+                process.retire()
+
     def _forget(self, process: WorkerProcess) -> None:
         """A process ended (retired, crashed or killed): start a replacement if the pool is in use."""
         with self._lock:
@@ -277,7 +304,7 @@ class Pool:
             self._closed = True
             processes, self._processes = self._processes, []
         for process in processes:
-            process.retire()
+            process.retire(busy_too=True)
         deadline = time.monotonic() + timeout
         for process in processes:
             if not _wait(process.process, max(0.0, deadline - time.monotonic())):
