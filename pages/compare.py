@@ -77,7 +77,7 @@ st.caption(
     "its energy distance to the data (lower is better; 0 = indistinguishable)."
 )
 st.caption(
-    f"For scale: real training rows score {figures.reference_energy(comparison, dataset):.3f} against "
+    f"For scale: real training rows score {comparison.reference_energy(dataset):.3f} against "
     "the same held-out rows — what a perfect generator would get."
 )
 st.plotly_chart(figures.prior_figure(comparison, dataset, entries), width="stretch", key="ll_cmp_prior")

@@ -3,8 +3,9 @@
 No Streamlit, no TensorFlow. The Compare page trains each ticked variant
 (``Variant``) on the same training rows, with the same seed, architecture and
 budget (``CompareSpec``), each as a ``vae.runs.run.Run`` (an ``Entry``) in a queue
-of jobs (``vae.training.scheduler``), then scores it on the held-out rows
-(``vae.core.compare_metrics``). ``Comparison`` holds all of it for one session.
+of jobs (``vae.training.scheduler``); the process that trains a model scores it on the
+held-out rows (``vae.core.compare_metrics``) right after its last epoch. ``Comparison``
+holds all of it for one session.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from vae.config import DataConfig, ModelConfig, ModelKind, TrainConfig
-from vae.core.compare_metrics import Metrics, evaluate
+from vae.core import compare_metrics
+from vae.core.compare_metrics import HeldOut
 from vae.data.dataset import Dataset
 from vae.runs.run import Run
 from vae.training.scheduler import Scheduler
@@ -168,15 +170,13 @@ def holdout_split(n_rows: int, holdout: float, seed: int) -> tuple[np.ndarray, n
 # --- each model's run, and the comparison ---------------------------------------------------------
 @dataclass(kw_only=True)
 class Entry(Run):
-    """One model of a comparison: a run of one variant, scored once it ends.
+    """One model of a comparison: a run of one variant, scored (``metrics``) once it ends.
 
     Attributes:
         variant: what is trained (``model_config`` is its full config).
-        metrics: held-out scores, once finished with usable weights.
     """
 
     variant: Variant
-    metrics: Metrics | None = None
 
 
 @dataclass
@@ -199,6 +199,7 @@ class Comparison:
     entries: dict[str, Entry]
     started_at: float = field(default_factory=time.time)
     queue: Scheduler = field(init=False)
+    _reference_energy: float | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.queue = Scheduler(self.entries, heartbeat_timeout=HEARTBEAT_S)  # type: ignore[arg-type]
@@ -229,24 +230,36 @@ class Comparison:
     def scored(self) -> list[Entry]:
         return [e for e in self.entries.values() if e.metrics is not None]
 
+    def held_out(self, dataset: Dataset) -> HeldOut:
+        """The held-out rows of ``dataset`` every model is scored on, and how."""
+        return HeldOut(
+            dataset.values[self.test_rows], dataset.standardizer, self.spec.n_prior, self.spec.train.seed
+        )
+
+    def reference_energy(self, dataset: Dataset) -> float:
+        """Energy distance of real training rows to the held-out rows: the metric's floor (computed once)."""
+        if self._reference_energy is None:
+            x = dataset.standardized()
+            self._reference_energy = compare_metrics.reference_energy(
+                x[self.train_rows], x[self.test_rows], self.spec.n_prior, self.spec.train.seed
+            )
+        return self._reference_energy
+
     def pump(self, dataset: Dataset, on_start: Callable[[TrainingJob], None] | None = None) -> None:
         """Follow the jobs, start queued models while slots are free, score the models that ended.
+
+        Each job scores its model in its own process when it runs to the end; a model that
+        ended otherwise (stopped, diverged, or its scores were lost) is scored here.
 
         Args:
             dataset: the dataset it trains on (``matches`` it).
             on_start: called with each job started (the UI stops it when the session ends).
         """
-        self.queue.pump(dataset.standardized()[self.train_rows], on_start)
+        held_out = self.held_out(dataset)
+        self.queue.pump(dataset.standardized()[self.train_rows], on_start, held_out)
         for entry in self.entries.values():
             if not entry.is_active and entry.metrics is None and entry.usable and entry.history:
-                entry.metrics = evaluate(
-                    entry.weights,  # type: ignore[arg-type]  # usable: not None
-                    entry.model_config,
-                    dataset.values[self.test_rows],
-                    dataset.standardizer,
-                    n_prior=self.spec.n_prior,
-                    seed=self.spec.train.seed,
-                )
+                entry.metrics = held_out.score(entry.weights, entry.model_config)  # type: ignore[arg-type]
 
     def stop_all(self) -> None:
         """Stop every running model and drop the queue."""

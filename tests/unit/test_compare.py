@@ -5,6 +5,9 @@ The last tests train real models with ``vae.training.engine.fit`` (TensorFlow) a
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 import numpy as np
 import pytest
 
@@ -184,3 +187,102 @@ def test_on_two_moons_the_vae_generates_closer_to_the_data_than_the_autoencoder(
     assert scores["vae"].active_units == 2
     # The bounds sit below the exact log-likelihood they stand in for.
     assert scores["vae"].iwae <= scores["vae"].exact_log_px + 0.01
+
+
+# --- scoring in the training process -------------------------------------------------------------
+def _until_done(job, timeout: float = 180.0) -> list[dict]:
+    """Every message of ``job`` until its ``done`` or ``error`` (polled like the page, every 0.1 s)."""
+    messages: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while not any(m["type"] in ("done", "error") for m in messages):
+        assert time.monotonic() < deadline, [m["type"] for m in messages]
+        messages += job.poll()
+        time.sleep(0.1)
+    return messages
+
+
+@pytest.mark.slow
+def test_the_training_process_scores_its_model_with_the_numbers_evaluate_gives_here():
+    """Each model's held-out scores come with its job's ``done``, equal to ``evaluate`` in this process."""
+    from vae.training.worker import TrainingJob
+
+    dataset = generate(DataConfig(n_samples=400))
+    spec = CompareSpec(
+        variants=(Variant("vae"), Variant("sparse")),
+        model=ModelConfig(encoder_units=(16,), decoder_units=(16,)),
+        train=TrainConfig(epochs=5, batch_size=64, seed=3),
+        n_prior=300,
+    )
+    comparison = compare.Comparison.new(spec, dataset)
+    x_train = dataset.standardized()[comparison.train_rows]
+    for key, entry in comparison.entries.items():
+        job = TrainingJob(x_train, entry.model_config, spec.train, held_out=comparison.held_out(dataset))
+        job.start()
+        try:
+            messages = _until_done(job)
+        finally:
+            job.stop()
+        for message in messages:
+            entry.apply(message)
+        done = messages[-1]
+        assert (done["type"], done["reason"]) == ("done", "completed"), done
+        expected = compare_metrics.evaluate(
+            entry.weights,  # the last epoch's, sent with it
+            entry.model_config,
+            dataset.values[comparison.test_rows],
+            dataset.standardizer,
+            n_prior=spec.n_prior,
+            seed=spec.train.seed,
+        )
+        assert isinstance(done["metrics"], compare_metrics.Metrics), key
+        np.testing.assert_equal(dataclasses.asdict(entry.metrics), dataclasses.asdict(expected))
+        assert np.isfinite(expected.energy) and (np.isfinite(expected.exact_log_px) == (key == "vae"))
+    assert comparison.scored() == list(comparison.entries.values())
+    comparison.pump(dataset)  # nothing queued or left to score: the page computes nothing
+    assert not comparison.queue.jobs
+
+
+@pytest.mark.slow
+def test_a_stopped_model_is_scored_by_the_page_and_continuing_clears_old_scores():
+    """A job stopped by the user sends no scores; the comparison scores its weights itself."""
+    from vae.training.worker import TrainingJob
+
+    dataset = generate(DataConfig(n_samples=400))
+    spec = CompareSpec(
+        variants=(Variant("ae"),),
+        model=ModelConfig(encoder_units=(16,), decoder_units=(16,)),
+        train=TrainConfig(epochs=10_000, batch_size=64, until_paused=True),
+        n_prior=200,
+    )
+    comparison = compare.Comparison.new(spec, dataset)
+    entry = comparison.entries["ae"]
+    job = TrainingJob(
+        dataset.standardized()[comparison.train_rows],
+        entry.model_config,
+        spec.train,
+        held_out=comparison.held_out(dataset),
+    )
+    job.start()
+    try:
+        deadline = time.monotonic() + 180
+        while entry.epochs_done < 3:
+            assert time.monotonic() < deadline
+            entry.drain(job)
+            time.sleep(0.1)
+    finally:
+        job.stop()
+    messages = entry.drain(job)
+    assert messages[-1]["type"] == "done" and messages[-1]["metrics"] is None
+    assert entry.status == "stopped" and entry.metrics is None
+    comparison.pump(dataset)
+    expected = compare_metrics.evaluate(
+        entry.weights,
+        entry.model_config,
+        dataset.values[comparison.test_rows],
+        dataset.standardizer,
+        n_prior=spec.n_prior,
+        seed=spec.train.seed,
+    )
+    np.testing.assert_equal(dataclasses.asdict(entry.metrics), dataclasses.asdict(expected))
+    entry.apply({"type": "ready"})  # continued: a new job trains the model further
+    assert entry.metrics is None

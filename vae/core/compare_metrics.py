@@ -20,7 +20,7 @@ distances between samples are in standardized units.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -228,6 +228,33 @@ def evaluate(
         active_units=active_units(z_mean),
         **likelihoods,
     )
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """What scoring a model needs besides the model: the held-out rows and how to read them.
+
+    A training job carries one (``vae.training.worker.TrainingJob``'s ``held_out``) and its
+    process scores the model right after its last epoch, so Compare's models are scored in
+    parallel, off the page's process (``evaluate`` there or here gives the same numbers).
+
+    Attributes:
+        x_test: held-out rows in original units, (n, D).
+        standardizer: the dataset's.
+        n_prior: prior samples to decode for the energy distance and MMD².
+        seed: seeds the subset, the ELBO's sample, the IWAE samples and the prior samples.
+    """
+
+    x_test: np.ndarray = field(repr=False)
+    standardizer: Standardizer = field(repr=False)
+    n_prior: int = 1000
+    seed: int = 0
+
+    def score(self, weights: NetworkWeights, model_config: ModelConfig) -> Metrics:
+        """``evaluate`` of ``weights`` on these rows."""
+        return evaluate(
+            weights, model_config, self.x_test, self.standardizer, n_prior=self.n_prior, seed=self.seed
+        )
 
 
 def _likelihoods(

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.core.compare_metrics import Metrics
 from vae.core.decode import NetworkWeights
 from vae.core.snapshots import SnapshotStore
 
@@ -87,6 +88,9 @@ class Run:
             optimizer, epoch), which Continue starts from; None while a job
             runs or if the job ended without one (a crash).
         target_epoch: the epoch the current budget ends at (None: until paused).
+        metrics: held-out scores of its latest weights, when the job that trained them
+            scored them (Compare's models: ``vae.core.compare_metrics.HeldOut``); a new
+            job (Continue) clears them.
     """
 
     data_config: DataConfig
@@ -99,6 +103,7 @@ class Run:
     snapshots: SnapshotStore = field(default_factory=SnapshotStore)
     state: TrainState | None = None
     target_epoch: int | None = None
+    metrics: Metrics | None = None
 
     @property
     def epochs_done(self) -> int:
@@ -122,14 +127,16 @@ class Run:
         """Update from one ``vae.training.worker.TrainingJob.poll()`` message.
 
         Args:
-            message: ``ready``, ``epoch``, ``state``, ``done`` or ``error`` change the run;
-                others (``paused``, ``speed``) do not.
+            message: ``ready``, ``epoch``, ``state``, ``done`` (with the held-out ``metrics``
+                when the job scored the model) or ``error`` change the run; others
+                (``paused``, ``speed``) do not.
             paused: whether the job is paused now (a run that starts paused shows as paused).
         """
         kind = message.get("type")
         if kind == "ready":
             self.status = "paused" if paused else "training"
             self.state = None  # a job runs: the saved state is behind it now
+            self.metrics = None  # and so are the scores of the weights it started from
         elif kind == "state":
             self.state = message["state"]
         elif kind == "epoch":
@@ -138,6 +145,7 @@ class Run:
                 self.status = "paused" if paused else "training"
         elif kind == "done":
             self.end(message.get("reason", ""), message.get("message", ""))
+            self.metrics = message.get("metrics")
         elif kind == "error":
             self.status, self.message = "failed", message.get("message", FAILED_MESSAGE)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vae.core.compare_metrics import HeldOut
 from vae.runs.run import Run
 from vae.training.pool import MAX_CONCURRENT_JOBS
 from vae.training.worker import CapacityError, TrainingJob, active_jobs
@@ -58,12 +59,18 @@ class Scheduler:
     def is_active(self) -> bool:
         return any(run.is_active for run in self.runs.values())
 
-    def pump(self, x: np.ndarray, on_start: Callable[[TrainingJob], None] | None = None) -> None:
+    def pump(
+        self,
+        x: np.ndarray,
+        on_start: Callable[[TrainingJob], None] | None = None,
+        held_out: HeldOut | None = None,
+    ) -> None:
         """Follow the running jobs (heartbeat, messages), then start queued runs while slots are free.
 
         Args:
             x: (n, D) standardized training rows, shared by every run of the queue.
             on_start: called with each job it starts (the UI stops it when the session ends).
+            held_out: rows each job scores its model on when it ends (``Run.metrics``).
         """
         for key, job in list(self.jobs.items()):
             run = self.runs[key]
@@ -74,7 +81,13 @@ class Scheduler:
         queued = [(key, run) for key, run in self.runs.items() if run.status == "queued"]
         free = slots_free(len(self.jobs), active_jobs(), self.cap)
         for key, run in queued[:free]:
-            job = TrainingJob(x, run.model_config, run.train_config, heartbeat_timeout=self.heartbeat_timeout)
+            job = TrainingJob(
+                x,
+                run.model_config,
+                run.train_config,
+                heartbeat_timeout=self.heartbeat_timeout,
+                held_out=held_out,
+            )
             try:
                 job.start()
             except CapacityError:  # another session took the slot since we counted

@@ -20,12 +20,13 @@ Parent -> child (control pipe):
 - ``{"type": "job", "job": int, "x": ndarray (n, D) standardized,
   "model_config": dict, "train_config": dict, "state": TrainState | None,
   "epochs": int | None, "paused": bool, "heartbeat_timeout": float | None,
-  "snapshot_schedule": SnapshotSchedule | None}``: run a job (only sent to an idle process). ``state``
-  continues a model (``vae.runs.run.TrainState``); ``epochs`` is how many epochs
+  "snapshot_schedule": SnapshotSchedule | None, "held_out": HeldOut | None}``: run a job (only
+  sent to an idle process). ``state`` continues a model (``vae.runs.run.TrainState``); ``epochs`` is how many epochs
   this job trains (None: ``train_config``'s budget, or until stopped when
   ``until_paused``); ``snapshot_schedule`` is the run's
   ``vae.core.snapshots.SnapshotSchedule`` so far (None: a new run), which the
-  child advances exactly as the parent's ``SnapshotStore`` does.
+  child advances exactly as the parent's ``SnapshotStore`` does; ``held_out``: rows to score the
+  model on after its last epoch (``vae.core.compare_metrics.HeldOut``; Compare's models).
 - ``"pause"``, ``"resume"``, ``"step"`` (one more epoch, then paused),
   ``"stop"``, ``"heartbeat"``: control of the running job, answered at least
   every ``CONTROL_EVERY_S`` (the engine trains in calls of ~0.04 s).
@@ -63,8 +64,9 @@ Child -> parent (output pipe); every job message carries ``"job": int``:
 - ``{"type": "state", "state": TrainState}``: the full training state
   (weights, optimizer, epoch), sent just before ``done``; Continue starts a
   new job from it.
-- ``{"type": "done", "reason": str, "message": str, "retiring": bool}``
-  (reason: completed, early_stopping, stopped, nan, diverged) or ``{"type":
+- ``{"type": "done", "reason": str, "message": str, "retiring": bool, "metrics": Metrics | None}``
+  (reason: completed, early_stopping, stopped, nan, diverged; ``metrics``: with ``held_out``, the
+  final model's scores if it ran to its end and no stop came while scoring) or ``{"type":
   "error", "message": str, "retiring": bool}``: the job's last message;
   ``retiring``: the process exits after it (else it takes the next job at once).
 
@@ -97,6 +99,7 @@ from typing import Any
 import numpy as np
 
 from vae.config import ModelConfig, TrainConfig
+from vae.core.compare_metrics import HeldOut
 from vae.core.snapshots import SnapshotSchedule
 from vae.runs.run import TrainState
 from vae.training.pool import MAX_CONCURRENT_JOBS, WorkerProcess, pool
@@ -152,6 +155,8 @@ class TrainingJob:
         epochs: epochs this job trains (default: ``train_config``'s budget).
         snapshot_schedule: the run's snapshot schedule so far, when continuing a run
             (``Run.snapshots.schedule``); the job sends weights at the epochs it keeps.
+        held_out: score the final model on these rows in the training process and send
+            the scores with ``done`` (``Run.metrics``).
 
     Example:
         >>> job = TrainingJob(x, ModelConfig(), TrainConfig(epochs=5))
@@ -169,22 +174,23 @@ class TrainingJob:
         state: TrainState | None = None,
         epochs: int | None = None,
         snapshot_schedule: SnapshotSchedule | None = None,
+        held_out: HeldOut | None = None,
     ):
         x = np.asarray(x, np.float32)
         if x.ndim != 2 or x.shape[1] != model_config.input_dim:
             raise ValueError(f"x must have shape (n, {model_config.input_dim}). Received: shape={x.shape}")
         train_config.check_against_data(len(x))
+        if held_out is not None and np.shape(held_out.x_test)[1:] != x.shape[1:]:
+            raise ValueError(
+                f"held_out.x_test must have {x.shape[1]} columns. Received: {held_out.x_test.shape}"
+            )
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
             raise ValueError(f"epochs must be a positive integer or None. Received: epochs={epochs!r}")
-        self.x = x
-        self.model_config = model_config
-        self.train_config = train_config
-        self.heartbeat_timeout = heartbeat_timeout
-        self.state = state
-        self.epochs = epochs
-        self.snapshot_schedule = copy.deepcopy(
-            snapshot_schedule
-        )  # the parent's store keeps advancing its own
+        self.x, self.model_config, self.train_config = x, model_config, train_config
+        self.heartbeat_timeout, self.state, self.epochs = heartbeat_timeout, state, epochs
+        # A copy: the parent's store keeps advancing its own.
+        self.snapshot_schedule = copy.deepcopy(snapshot_schedule)
+        self.held_out = held_out
         self.speed: float | None = None  # epochs/s asked for with set_speed (None: full speed)
         # The first epoch trained at ``speed``, once the child has said so (a compiled call
         # running when the change arrived finishes at the old pace first).
@@ -226,6 +232,7 @@ class TrainingJob:
             "paused": paused,
             "heartbeat_timeout": self.heartbeat_timeout,
             "snapshot_schedule": self.snapshot_schedule,
+            "held_out": self.held_out,
         }
         with _active_lock:
             _prune()

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from vae.config import ModelConfig, TrainConfig
+from vae.core.compare_metrics import HeldOut, Metrics
 from vae.core.snapshots import SnapshotSchedule
 
 # Compiled Trainers a process keeps for later jobs: Train's default model, Compare's other four
@@ -40,6 +41,10 @@ ENGINE_MODULE = "vae.training.engine"  # what the child imports
 WARMING_NAME, IDLE_NAME, BUSY_NAME = b"vae-warming", b"vae-idle", b"vae-busy"
 Message = dict[str, Any]
 TERMINAL = ("done", "error")
+SCORED_REASONS = (
+    "completed",
+    "early_stopping",
+)  # a job with held-out rows scores the model it ran to the end
 
 
 def memory_mb(pid: int | str = "self") -> dict[str, float]:
@@ -284,7 +289,29 @@ class _Job:
 
     def _end(self, trainer, reason: str, message: str) -> None:
         self.send({"type": "state", "state": trainer.state()})
-        self._terminal({"type": "done", "reason": reason, "message": message})
+        metrics = self._score(trainer) if reason in SCORED_REASONS else None
+        self._terminal({"type": "done", "reason": reason, "message": message, "metrics": metrics})
+
+    def _score(self, trainer) -> Metrics | None:
+        """The held-out scores of the final weights when the job has ``held_out`` rows, else None.
+
+        Scored in the process that trained the model, beside the other slot's training, so the
+        page's process only draws (scored there one by one: 3-6 s of a comparison; BENCHMARKS.md).
+        NumPy runs on a thread while this one answers control messages: a stop (or a lost page)
+        drops the scores, as a failure does; the page then scores the model itself.
+        """
+        held_out: HeldOut | None = self.spec.get("held_out")
+        if held_out is None:
+            return None
+        args, result = (trainer.weights(), ModelConfig.from_dict(self.spec["model_config"])), []
+        thread = threading.Thread(target=lambda: result.append(held_out.score(*args)), daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(CONTROL_EVERY_S)
+            self.check_control(0.0)
+            if self.stop or self.lost:
+                return None
+        return result[0] if result else None  # empty: it raised (printed on stderr)
 
     def _terminal(self, message: Message) -> None:
         """The job's last message, saying whether this process retires after it."""

@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vae.compare import Comparison, Entry
-from vae.core import compare_metrics
 from vae.core.decode import encode
 from vae.core.explore import prior_samples_original
 from vae.data import views
@@ -61,21 +60,13 @@ def loss_figure(comparison: Comparison, term: str) -> go.Figure:
     return fig
 
 
-def reference_energy(comparison: Comparison, dataset: Dataset) -> float:
-    """Energy distance of real training rows to the held-out rows (the metric's floor)."""
-    x = dataset.standardized()
-    return compare_metrics.reference_energy(
-        x[comparison.train_rows], x[comparison.test_rows], comparison.spec.n_prior, comparison.spec.train.seed
-    )
-
-
 def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> go.Figure:
     """Small multiples: held-out data (grey) under each model's decoded prior samples (bold)."""
     # The plane the Data and Train previews show by default: the two columns, or PCA of the standardized columns.
     plane = views.project(dataset.values, dataset.columns, views.ViewChoice())
     project, (xlabel, ylabel) = plane.apply, (figure_text(t) for t in plane.titles)
     best = min((e.metrics.energy for e in entries if math.isfinite(e.metrics.energy)), default=math.nan)
-    floor = reference_energy(comparison, dataset)
+    floor = comparison.reference_energy(dataset)
     titles = []
     for e in entries:
         mark = " ★ best" if e.metrics.energy == best else ""

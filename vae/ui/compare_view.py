@@ -38,7 +38,9 @@ VARIANT_HELP = {
 PAD_PREFIX = "ll_compare_pad_"
 MAX_COMPARE_EPOCHS = 2000
 SIZED_FOR_KEY = "ll_cmp_sized_for"  # the dataset the budget fields were last sized to
-POLL_S = 0.5  # the progress fragment's interval while models train (queued ones start on a poll)
+# The progress fragment's interval while models train: a queued model starts on the poll after a slot
+# frees, so a comparison of five (three waves on two slots) waits for about one poll per wave.
+POLL_S = 0.25
 
 
 # --- settings ------------------------------------------------------------------------------------
