@@ -7,24 +7,19 @@ vae/data/; this page only arranges widgets and shows what happened.
 
 import streamlit as st
 
-from vae.config import SCALINGS, DataConfig
+from vae.config import SCALING_LABELS, DataConfig
 from vae.data import spreadsheet
 from vae.data.csv_reader import MAX_UPLOAD_MB
 from vae.data.dataset import MIN_ROWS, DataError, Dataset, dataset_frame, rescale
-from vae.data.presets import MAX_PRESET_POINTS, PRESETS, from_points, generate
+from vae.data.presets import from_points, generate
+from vae.ui import data_form, preview, state, upload_panel
 from vae.ui import draw_canvas as draw_canvas_mod
-from vae.ui import preview, state, upload_panel
 from vae.ui.draw_canvas import draw_canvas, points_from_state
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
 
 require_app_shell()
 
-SCALING_LABELS = {
-    "zscore": "z-score (mean 0, std 1)",
-    "minmax": "min-max (0 to 1)",
-    "none": "none (raw values)",
-}
 CANVAS_KEY = "data_draw_canvas"
 UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize") or MAX_UPLOAD_MB)
 
@@ -42,64 +37,12 @@ def use(dataset: Dataset) -> None:
 def on_scaling_change() -> None:
     active = state.get_dataset()
     if active is not None:
-        state.set_dataset(rescale(active, st.session_state["data_scaling"]))
+        state.set_dataset(rescale(active, st.session_state[data_form.SCALING_KEY]))
 
 
 def generate_tab(scaling: str) -> None:
     active = state.get_dataset()
-    prev = active.config if active is not None and active.config.source == "preset" else DataConfig()
-    names = list(PRESETS)
-    preset = st.selectbox(
-        "Shape",
-        names,
-        index=names.index(prev.preset) if prev.preset in names else 0,
-        format_func=lambda k: PRESETS[k].title,
-        key="data_preset",
-    )
-    spec = PRESETS[preset]
-    st.caption(spec.description)
-    same = preset == prev.preset
-    c1, c2, c3, c4 = st.columns(4)
-    max_n = 1797 if preset == "digits" else MAX_PRESET_POINTS
-    n = c1.number_input(
-        "Number of points",
-        min_value=10,
-        max_value=max_n,
-        step=500,
-        key=f"data_n_{preset}",
-        value=min(prev.n_samples if same else (1797 if preset == "digits" else 2000), max_n),
-    )
-    noise = c2.slider(
-        "Noise",
-        0.0,
-        spec.noise_max,
-        prev.noise if same else spec.noise,
-        step=spec.noise_max / 100,
-        key=f"data_noise_{preset}",
-        help="Standard deviation of the noise, in the shape's units.",
-    )
-    seed = c3.number_input(
-        "Seed",
-        min_value=0,
-        max_value=2**31 - 1,
-        value=prev.seed if same else 0,
-        key=f"data_seed_{preset}",
-        help="The same seed always gives the same data.",
-    )
-    params = {}
-    if spec.param:
-        low, high = spec.param_range
-        k = prev.params.get("k", spec.param_default) if same else spec.param_default
-        params["k"] = c4.slider(spec.param.capitalize(), low, high, k, key=f"data_k_{preset}")
-    config = DataConfig(
-        preset=preset,
-        n_samples=int(n),
-        noise=float(noise),
-        seed=int(seed),
-        params=params,
-        scaling=scaling,
-        name=spec.title,
-    )
+    config = data_form.render_generator(active.config if active is not None else None, scaling)
     dataset = generate_cached(config.to_dict())
     st.button("Use this dataset", type="primary", key="data_use_generated", on_click=use, args=(dataset,))
     preview.show(dataset, "data_generate_preview")
@@ -210,17 +153,7 @@ def active_summary(active: Dataset | None) -> None:
 st.title("Data")
 summary = st.container()
 active = state.get_dataset()
-current_scaling = active.config.scaling if active is not None else "zscore"
-scaling = st.radio(
-    "Standardize for training",
-    SCALINGS,
-    index=SCALINGS.index(current_scaling),
-    horizontal=True,
-    format_func=SCALING_LABELS.get,
-    key="data_scaling",
-    on_change=on_scaling_change,
-    help="Stored with the dataset: the model sees standardized values, plots show original units.",
-)
+scaling = data_form.render_scaling(active.config if active is not None else None, on_scaling_change)
 tab_generate, tab_draw, tab_upload = st.tabs(["Generate", "Draw", "Upload"])
 with tab_generate:
     generate_tab(scaling)

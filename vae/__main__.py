@@ -22,16 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from vae.config import (
-    DEFAULT_STEPS,
-    MISSING_VALUES,
-    SCALINGS,
-    DataConfig,
-    ModelConfig,
-    TrainConfig,
-    default_epochs,
-)
-from vae.settings import Setting, from_text, schema, to_text
+from vae.config import DEFAULT_STEPS, DataConfig, ModelConfig, TrainConfig, default_epochs
+from vae.settings import Setting, from_text, schema, to_text, with_value
 
 
 class UsageError(Exception):
@@ -56,8 +48,13 @@ def _cli_type(s: Setting) -> Callable[[str], Any]:
     return convert
 
 
-# Where the command line's default differs from the field's: the budget is sized to the data.
-CLI_DEFAULTS = {"epochs": f"sized to {DEFAULT_STEPS} optimizer steps, 60 on 2,000 rows"}
+# Where the command line's default is not the field's: the budget is sized to the data, and a
+# CSV's columns and label are the ones the Data page proposes.
+CLI_DEFAULTS = {
+    "epochs": f"sized to {DEFAULT_STEPS} optimizer steps, 60 on 2,000 rows",
+    "columns": "the proposed ones",
+    "label_column": "the proposed label",
+}
 
 
 def add_settings(group: argparse._ArgumentGroup, cls: type) -> None:
@@ -65,14 +62,15 @@ def add_settings(group: argparse._ArgumentGroup, cls: type) -> None:
     for s in schema(cls):
         if not s.cli:
             continue
-        default = CLI_DEFAULTS.get(s.field, to_text(s, s.default))
-        text = f"{s.help} (default {default})".replace("%", "%%")
+        own = "the preset's own" if "default" in s.per_preset else to_text(s, s.default)
+        text = f"{s.cli_help or s.help} (default {CLI_DEFAULTS.get(s.field, own)})".replace("%", "%%")
+        flags, dest = (s.flag, *s.aliases), {"dest": s.name, "default": None, "help": text}
         if s.kind == "bool":
-            group.add_argument(s.flag, action=argparse.BooleanOptionalAction, default=None, help=text)
+            group.add_argument(*flags, action=argparse.BooleanOptionalAction, **dest)
         elif s.kind == "choice":
-            group.add_argument(s.flag, choices=s.choices, default=None, help=text)
+            group.add_argument(*flags, choices=s.choices, **dest)
         else:
-            group.add_argument(s.flag, type=_cli_type(s), default=None, help=text)
+            group.add_argument(*flags, type=_cli_type(s), **dest)
 
 
 def settings_from_args(cls: type, args: argparse.Namespace, **fixed: Any) -> Any:
@@ -92,36 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,  # everything after "app" is Streamlit's
     )
     train = sub.add_parser("train", help="train a model on a preset or a CSV file")
-    data = train.add_argument_group("data")
-    data.add_argument(
-        "--data", default="two_moons", help="a preset name or a CSV/TSV path (default two_moons)"
-    )
-    data.add_argument(
-        "--columns",
-        help="CSV columns to model, comma-separated (default: every numeric column except "
-        "ids, dates, constants and the label, as the Data page proposes)",
-    )
-    data.add_argument(
-        "--label",
-        "--label-column",
-        dest="label_column",
-        help="CSV column used only for colour, never modelled (default: the proposed label; 'none' for none)",
-    )
-    data.add_argument(
-        "--missing",
-        choices=MISSING_VALUES,
-        default="drop",
-        help="CSV rows with missing values: drop them, or fill with the column median",
-    )
-    data.add_argument("--n-samples", type=int, default=2000, help="points to generate (presets)")
-    data.add_argument(
-        "--noise", type=float, default=None, help="generator noise (presets; default per preset)"
-    )
-    data.add_argument("--data-seed", type=int, default=0, help="generator seed (presets)")
-    data.add_argument(
-        "--param", type=int, default=None, help="preset shape parameter: blobs, arms, petals, k"
-    )
-    data.add_argument("--scaling", choices=SCALINGS, default="zscore")
+    add_settings(train.add_argument_group("data"), DataConfig)
     add_settings(train.add_argument_group("model"), ModelConfig)
     add_settings(train.add_argument_group("training"), TrainConfig)
     train.add_argument("--out", type=Path, help="write the trained run (a zip bundle) here")
@@ -148,30 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def data_config_from_args(args: argparse.Namespace) -> DataConfig:
-    from vae.data.presets import PRESETS
+    """The dataset's settings: a preset's own defaults, or a CSV's; then the options given that apply."""
+    from vae.data.presets import PRESETS, preset_config
 
-    if args.data in PRESETS:
-        noise = PRESETS[args.data].noise if args.noise is None else args.noise
-        params = {} if args.param is None else {"k": args.param}
-        return DataConfig(
-            source="preset",
-            preset=args.data,
-            n_samples=args.n_samples,
-            noise=noise,
-            seed=args.data_seed,
-            params=params,
-            scaling=args.scaling,
-            name=PRESETS[args.data].title,
-        )
-    columns = tuple(c.strip() for c in args.columns.split(",")) if args.columns else ()
-    return DataConfig(
-        source="upload",
-        columns=columns,
-        label_column=args.label_column,
-        scaling=args.scaling,
-        name=Path(args.data).name,
-        missing=args.missing,
-    )
+    data = args.data or DataConfig().preset
+    config = preset_config(data) if data in PRESETS else DataConfig(source="upload", name=Path(data).name)
+    for s in schema(DataConfig):
+        value = getattr(args, s.name)
+        if s.name != "data" and value is not None and s.applies(vars(config)):
+            config = with_value(config, s, value)
+    return config
 
 
 def load_data(args: argparse.Namespace, config: DataConfig):
@@ -179,7 +134,7 @@ def load_data(args: argparse.Namespace, config: DataConfig):
     from vae.data.csv_reader import read_table
     from vae.data.presets import PRESETS, generate
 
-    if args.data in PRESETS:
+    if config.source == "preset":
         return generate(config)
     path = Path(args.data)
     if not path.is_file():

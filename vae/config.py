@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from vae.settings import (
     MAX_LAYERS,
     check_choice,
-    check_float,
     check_int,
     fail,
     setting,
@@ -54,6 +53,12 @@ DEFAULT_STEPS = 900
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 KIND_LABELS = {"vae": "VAE", "ae": "Autoencoder", "denoising": "Denoising AE", "sparse": "Sparse AE"}
+SCALING_LABELS = {
+    "zscore": "z-score (mean 0, std 1)",
+    "minmax": "min-max (0 to 1)",
+    "none": "none (raw values)",
+}
+MISSING_LABELS = {"drop": "Drop those rows", "median": "Fill with the column median"}
 
 
 def _is_plain_value(value: Any) -> bool:
@@ -412,34 +417,126 @@ def budget_in_words(epochs: int, n_rows: int, batch_size: int, validation_split:
 
 @dataclass(frozen=True)
 class DataConfig(_Settings):
-    """Where a dataset came from and how it is scaled (enough to rebuild a preset)."""
+    """Where a dataset came from and how it is scaled (enough to rebuild a preset).
 
-    source: DataSource = "preset"
-    preset: str = "two_moons"
-    n_samples: int = 2000
-    noise: float = 0.05
-    seed: int = 0
-    params: dict[str, Any] = field(default_factory=dict)  # preset-specific (e.g. number of blobs)
-    columns: tuple[str, ...] = ()  # columns used, for uploads
-    label_column: str | None = None
-    scaling: Scaling = "zscore"
+    Its settings are declared here once, as the hyperparameters are (``vae.settings``): the
+    ``train`` command's data options, a link's dataset, the reproduce command and the Data
+    page's generator derive from them. A preset's own default and bounds (its noise, the
+    digits' 1,797 images) come from its spec in vae/data/presets.py, named by ``per_preset``.
+    """
+
+    source: DataSource = "preset"  # the Data page's tab, or --data naming a file: no setting of its own
+    preset: str = setting(
+        "two_moons",
+        "Shape",
+        "The generated dataset: a seeded shape such as two moons, spirals or the 8x8 digits.",
+        "Generate",
+        "select",
+        name="data",
+        cli_help="A preset name (two_moons, circles, blobs, spirals, pinwheel, checkerboard, swiss_roll, "
+        "ring, digits) or a CSV/TSV path.",
+    )
+    n_samples: int = setting(
+        2000,
+        "Number of points",
+        "Points to generate. The digits are 1,797 images: fewer takes a seeded subset.",
+        "Generate",
+        "number",
+        low=1,
+        high=1_000_000,
+        form_low=10,  # the preview stays meaningful; a link asking for fewer is ignored
+        step=500,
+        per_preset={"default": "n_default", "form_high": "max_points"},
+        when=("source", "preset"),
+    )
+    noise: float = setting(
+        0.05,
+        "Noise",
+        "Standard deviation of the noise, in the shape's units.",
+        "Generate",
+        "slider",
+        low=0.0,
+        high=10.0,
+        per_preset={"default": "noise", "form_high": "noise_max", "step": "noise_step"},
+        when=("source", "preset"),
+    )
+    seed: int = setting(
+        0,
+        "Seed",
+        "The same seed always gives the same data.",
+        "Generate",
+        "number",
+        name="data_seed",
+        low=0,
+        high=2**31 - 1,
+        step=1,
+        when=("source", "preset"),
+    )
+    params: dict[str, Any] = setting(
+        {},  # preset-specific; the one shape parameter is params["k"]
+        "Shape parameter",
+        "The preset's one shape parameter: its number of blobs, spiral arms, petals or gaussians.",
+        "Generate",
+        "slider",
+        name="param",
+        kind="int",
+        key="k",
+        per_preset={
+            "label": "param_label",
+            "default": "param_default",
+            "low": "param_low",
+            "high": "param_high",
+        },
+        when=("source", "preset"),
+    )
+    columns: tuple[str, ...] = setting(
+        (),  # none: the proposed ones
+        "Modelled columns",
+        "The numeric columns the model learns (comma-separated on the command line). Every numeric "
+        "column is proposed, except ids, dates, constants and the label.",
+        "Upload",
+        "multiselect",
+        link=False,  # an upload stays on the user's computer
+        when=("source", ("upload", "drawn")),
+    )
+    label_column: str | None = setting(
+        None,
+        "Label (colour only, never modelled)",
+        "Proposed: a text column, or an integer column with few values named like class, label, "
+        "target, species or y. Picking a modelled column removes it from the modelled columns.",
+        "Upload",
+        "select",
+        name="label",
+        aliases=("--label-column",),
+        cli_help="CSV column used only for colour, never modelled; 'none' for none.",
+        link=False,
+        when=("source", "upload"),
+    )
+    scaling: Scaling = setting(
+        "zscore",
+        "Standardize for training",
+        "Stored with the dataset: the model sees standardized values, plots show original units.",
+        "Data",
+        "radio",
+        choice_labels=SCALING_LABELS,
+    )
     name: str = ""  # what the UI calls it: "two moons", a file name, "drawing"
-    missing: MissingValues = "drop"  # uploads: what to do with missing cells
+    missing: MissingValues = setting(
+        "drop",
+        "Missing values",
+        "Rows with a missing value in a modelled column: drop them, or fill the cell with the column median.",
+        "Upload",
+        "radio",
+        choice_labels=MISSING_LABELS,
+        link=False,
+        when=("source", "upload"),
+    )
 
     def __post_init__(self) -> None:
         check_choice("source", self.source, DATA_SOURCES)
-        check_int("n_samples", self.n_samples, 1, 1_000_000)
-        check_float("noise", self.noise, 0.0, 10.0)
-        check_int("seed", self.seed, 0, 2**31 - 1)
-        check_choice("scaling", self.scaling, SCALINGS)
-        check_choice("missing", self.missing, MISSING_VALUES)
-        for name in ("preset", "name"):
-            if not isinstance(getattr(self, name), str):
-                fail(name, getattr(self, name), "must be text")
-        if self.label_column is not None and not isinstance(self.label_column, str):
-            fail("label_column", self.label_column, "must be text or null")
-        if not isinstance(self.columns, tuple) or not all(isinstance(c, str) for c in self.columns):
-            fail("columns", self.columns, "must be a list of column names")
+        validate(self)
+        if not isinstance(self.name, str):
+            fail("name", self.name, "must be text")
         if not isinstance(self.params, dict) or not all(
             isinstance(k, str) and _is_plain_value(v) for k, v in self.params.items()
         ):

@@ -1,6 +1,6 @@
-"""The settings schema: each model and training setting is declared once, as a config field.
+"""The settings schema: each setting is declared once, as a config field.
 
-A field of ``ModelConfig`` or ``TrainConfig`` (vae/config.py) declared with ``setting(...)``
+A field of ``DataConfig``, ``ModelConfig`` or ``TrainConfig`` (vae/config.py) declared with ``setting(...)``
 carries everything the rest of the app derives from it: its type and default (the field's
 own), its valid range (checked by the config class), its label and help text, its CLI flag
 and URL name, its form widget and the form section it sits in. Walking ``schema()`` gives
@@ -9,11 +9,17 @@ and URL name, its form widget and the form section it sits in. Walking ``schema(
 - the parameters of a shared link, read and written (vae/storage/share.py),
 - the reproduce command (vae/storage/reproduce.py),
 - a bundle's settings (``to_dict`` / ``from_dict`` of the config classes),
-- the Train form, its Advanced section and the Compare form's widgets (vae/ui/settings_form.py).
+- the Train form, its Advanced section and the Compare form's widgets (vae/ui/settings_form.py),
+- the Data page's generator form and scaling choice (vae/ui/data_form.py).
+
+A data setting's default and bounds may depend on the preset (two moons take noise up to 0.5,
+the digits are 1,797 images): ``per_preset`` names the attributes of the preset's spec
+(vae/data/presets.py) that replace them, and ``specialize`` applies it, for every reader alike.
 
 None of them lists settings by hand. Adding a hyperparameter end to end touches two files:
 declare its field in vae/config.py with ``setting(...)``, and use it where the model or the
-trainer needs it (vae/training/models.py, vae/training/engine.py or vae/core/losses.py).
+trainer needs it (vae/training/models.py, vae/training/engine.py or vae/core/losses.py); a data
+setting, where the dataset is generated or read (vae/data/presets.py or vae/data/build.py).
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ from typing import Any, Literal
 MAX_LAYERS = 6
 MAX_UNITS = 1024
 
-Kind = Literal["int", "float", "bool", "choice", "units"]
-Widget = Literal["number", "text", "select", "select_slider", "slider", "toggle"]
-Section = Literal["Model", "Training", "Advanced"]
-SECTIONS: tuple[Section, ...] = ("Model", "Training", "Advanced")
+Kind = Literal["int", "float", "bool", "choice", "units", "text", "names"]
+Widget = Literal["number", "text", "select", "select_slider", "slider", "toggle", "radio", "multiselect"]
+# The Train form's sections, then the Data page's: its generator, its uploads, and what applies to both.
+Section = Literal["Model", "Training", "Advanced", "Generate", "Upload", "Data"]
+SECTIONS: tuple[Section, ...] = ("Model", "Training", "Advanced")  # the Train form's, in its order
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,13 @@ class Setting:
         live: may change between epochs of a running training (learning rate, beta).
         wide: takes a whole row of the form.
         cli: the ``train`` command takes it (a run "until I pause" has no place in a terminal).
+        cli_help: the CLI's help where it differs from the form's (``--data`` also takes a file).
+        aliases: more CLI flags for it (an older spelling).
+        link: it travels in a shared link (an upload's columns stay on the user's computer).
+        key: the value sits at ``config.<field>[key]`` (a preset's shape parameter in
+            ``params``); such a setting declares its ``kind``, and its default is None (absent).
+        per_preset: ``{attribute: name}``: the attributes (default, form bounds, step, label)
+            that are the preset spec's ``name`` for the chosen preset (``specialize``).
         field, owner, kind, default, choices: filled in by ``schema()`` from the dataclass field.
     """
 
@@ -78,6 +92,11 @@ class Setting:
     live: bool = False
     wide: bool = False
     cli: bool = True
+    cli_help: str = ""
+    aliases: tuple[str, ...] = ()
+    link: bool = True
+    key: str = ""
+    per_preset: Mapping[str, str] = dataclasses.field(default_factory=dict)
     field: str = ""
     owner: type | None = None
     kind: Kind = "int"
@@ -90,18 +109,66 @@ class Setting:
         return "--" + self.name.replace("_", "-")
 
     def applies(self, values: Mapping[str, Any]) -> bool:
-        """Whether this setting matters given the other settings (``{field: value}``)."""
-        return self.when is None or values.get(self.when[0]) == self.when[1]
+        """Whether this setting matters given the other fields (``{field: value}``; a tuple: any of them)."""
+        if self.when is None:
+            return True
+        field, wanted = self.when
+        return values.get(field) in wanted if isinstance(wanted, tuple) else values.get(field) == wanted
+
+    def form_bounds(self) -> tuple[Any, Any]:
+        """The widget's lowest and highest value, typed as the setting (number_input needs that)."""
+        low = self.form_low if self.form_low is not None else self.low
+        high = self.form_high if self.form_high is not None else self.high
+        cast = int if self.kind == "int" else float
+        return cast(low), cast(high)
 
 
 def setting(default: Any, label: str, help: str, section: Section, widget: Widget, **options: Any) -> Any:
-    """A dataclass field declared as a setting (keyword options as in ``Setting``)."""
-    return dataclasses.field(
-        default=default, metadata={"setting": Setting(label, help, section, widget, **options)}
-    )
+    """A dataclass field declared as a setting (keyword options as in ``Setting``).
+
+    A mutable ``default`` (the ``params`` dict) becomes a factory: each config gets its own.
+    """
+    meta = {"setting": Setting(label, help, section, widget, **options)}
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def specialize(s: Setting, spec: Any) -> Setting | None:
+    """``s`` for one preset: its ``per_preset`` attributes read from ``spec``.
+
+    Returns:
+        The setting with the preset's default, bounds, step or label; None when the preset has
+        no such setting (a spec attribute it names is None: two moons have no shape parameter).
+    """
+    found = {attr: getattr(spec, name) for attr, name in s.per_preset.items()}
+    if any(value is None for value in found.values()):
+        return None
+    return dataclasses.replace(s, **found)
+
+
+def value_of(config: Any, s: Setting) -> Any:
+    """The value of ``s`` in ``config`` (a keyed setting's is None when absent)."""
+    value = getattr(config, s.field)
+    return value.get(s.key) if s.key else value
+
+
+def with_value(config: Any, s: Setting, value: Any) -> Any:
+    """``config`` with ``s`` set to ``value``, validated by the config class.
+
+    Raises:
+        ValueError: naming the field, when the value is not valid.
+    """
+    if s.key:
+        value = {**getattr(config, s.field), s.key: value}
+    return dataclasses.replace(config, **{s.field: value})
 
 
 def _kind_of(hint: Any) -> tuple[Kind, tuple[str, ...]]:
+    if hint is str or hint == str | None:
+        return "text", ()
+    if hint == tuple[str, ...]:
+        return "names", ()
     if hint is bool:
         return "bool", ()
     if hint is int:
@@ -130,7 +197,7 @@ def schema(*classes: type) -> tuple[Setting, ...]:
             meta = f.metadata.get("setting")
             if meta is None:
                 continue
-            kind, choices = _kind_of(hints[f.name])
+            kind, choices = (meta.kind, ()) if meta.key else _kind_of(hints[f.name])
             found.append(
                 dataclasses.replace(
                     meta,
@@ -138,7 +205,7 @@ def schema(*classes: type) -> tuple[Setting, ...]:
                     field=f.name,
                     owner=cls,
                     kind=kind,
-                    default=f.default,
+                    default=None if meta.key else f.default,
                     choices=choices,
                 )
             )
@@ -151,7 +218,7 @@ def schema(*classes: type) -> tuple[Setting, ...]:
 
 def values_of(*configs: Any) -> dict[str, Any]:
     """``{field: value}`` of every setting in ``configs`` (e.g. a ModelConfig and a TrainConfig)."""
-    return {s.field: getattr(config, s.field) for config in configs for s in schema(type(config))}
+    return {s.field: value_of(config, s) for config in configs for s in schema(type(config))}
 
 
 # --- checks (Keras-style messages: the field, the rule, the value received) ----------------------
@@ -202,7 +269,16 @@ def validate(config: Any) -> None:
     """
     for s in schema(type(config)):
         value = getattr(config, s.field)
-        if s.kind == "int":
+        if s.key:
+            continue  # a preset's shape parameter: its range is the preset's (presets.preset_param)
+        if s.kind == "text":
+            optional = s.default is None  # a label column: none is a choice
+            if not isinstance(value, str) and not (optional and value is None):
+                fail(s.field, value, "must be text or null" if optional else "must be text")
+        elif s.kind == "names":
+            if not isinstance(value, tuple) or not all(isinstance(c, str) for c in value):
+                fail(s.field, value, "must be a list of column names")
+        elif s.kind == "int":
             check_int(s.field, value, int(s.low or 0), None if s.high is None else int(s.high))
         elif s.kind == "float":
             low, high = -math.inf if s.low is None else s.low, math.inf if s.high is None else s.high
@@ -254,6 +330,10 @@ def from_text(s: Setting, text: str) -> Any:
         ValueError: saying what was expected and what was received.
     """
     text = text.strip()
+    if s.kind == "text":
+        return text
+    if s.kind == "names":
+        return tuple(name.strip() for name in text.split(",")) if text else ()
     if s.kind == "units":
         return parse_units(text, s.name)
     if s.kind == "bool":
@@ -270,7 +350,14 @@ def from_text(s: Setting, text: str) -> Any:
 
 
 def to_text(s: Setting, value: Any) -> str:
-    """``value`` as ``from_text`` reads it back exactly (floats by ``repr``: 0.1 stays 0.1)."""
+    """``value`` as ``from_text`` reads it back exactly (floats by ``repr``: 0.1 stays 0.1).
+
+    No text (a CSV's label column) is "none", as the ``train`` command's ``--label none``.
+    """
+    if s.kind == "text":
+        return "none" if value is None else value
+    if s.kind == "names":
+        return ",".join(value)
     if s.kind == "units":
         return units_text(value)
     if s.kind == "bool":

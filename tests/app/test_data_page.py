@@ -59,7 +59,7 @@ def test_first_visit_shows_two_moons_and_no_active_dataset(data_page):
 def test_use_preset_sets_the_session_dataset_and_shows_it(data_page):
     at = data_page()
     at.selectbox(key="data_preset").set_value("ring").run()
-    at.slider(key="data_k_ring").set_value(5).run()
+    at.slider(key="data_param_ring").set_value(5).run()
     at.button(key="data_use_generated").click().run()
     ds = active(at)
     assert ds.config.preset == "ring" and ds.config.params == {"k": 5} and ds.n_rows == 2000
@@ -280,3 +280,47 @@ def test_drawing_two_classes_gives_labels_and_undo_takes_back_a_stroke(data_page
     at.switch_page("pages/home.py").run()
     at.switch_page("pages/data.py").run()
     assert next(b for b in at.get("button_group") if b.key == "data_draw_class").value == 1
+
+
+@pytest.mark.slow
+def test_a_shared_link_opens_the_data_page_with_every_field_set_and_trains_on_that_data(app_test):
+    from tests.app.test_train_page import wait_for
+    from vae.data.presets import generate, preset_config
+
+    at = app_test("app.py", default_timeout=60)
+    link = {"data": "spirals", "noise": "0.2", "n_samples": "600", "data_seed": "5", "param": "3"}
+    at.query_params.update({**link, "epochs": "3", "batch_size": "64", "scaling": "minmax"})
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and not at.warning
+    expected = preset_config("spirals").replace(
+        n_samples=600, noise=0.2, seed=5, params={"k": 3}, scaling="minmax"
+    )
+    assert active(at).config == expected
+
+    def fields_hold_the_link() -> None:
+        assert at.selectbox(key="data_preset").value == "spirals"
+        assert at.number_input(key="data_n_samples_spirals").value == 600
+        assert at.slider(key="data_noise_spirals").value == 0.2
+        assert at.number_input(key="data_data_seed_spirals").value == 5
+        assert at.slider(key="data_param_spirals").value == 3
+        assert at.radio(key="data_scaling").value == "minmax"
+
+    fields_hold_the_link()
+    # The form holds exactly the link's data: using it changes neither the settings nor a row.
+    at.button(key="data_use_generated").click().run()
+    assert active(at).config == expected
+    assert np.array_equal(active(at).values, generate(expected).values)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    fields_hold_the_link()  # leaving the page and coming back
+
+    at.switch_page("pages/train.py").run()
+    assert at.number_input(key="tr_epochs").value == 3
+    at.button(key="tr_start").click().run()
+    wait_for(at, lambda a: not a.session_state["ll_run"].is_active)
+    run = at.session_state["ll_run"]
+    assert run.status == "finished" and run.epochs_done == 3, run.message
+    assert run.data_config == expected and run.train_config.batch_size == 64
+    assert np.array_equal(at.session_state[state.DATASET].values, generate(expected).values)
+    assert at.query_params["noise"] == "0.2" and at.query_params["data_seed"] == "5"  # the link still says it

@@ -12,7 +12,7 @@ import pytest
 
 from vae import __main__ as cli
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data.presets import generate
+from vae.data.presets import generate, preset_config
 from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import save_bundle
 from vae.storage.reproduce import cli_arguments, cli_command
@@ -54,11 +54,11 @@ CASES = [
         ),
     ),
     (
-        DataConfig(preset="spirals", noise=0.1),
+        preset_config("spirals").replace(noise=0.1),  # as the Data page makes it: its arms written
         ModelConfig(kind="denoising", noise_std=0.35),
         TrainConfig(seed=3),
     ),
-    (DataConfig(preset="ring"), ModelConfig(kind="sparse", sparsity=0.125), TrainConfig(optimizer="rmsprop")),
+    (preset_config("ring"), ModelConfig(kind="sparse", sparsity=0.125), TrainConfig(optimizer="rmsprop")),
 ]
 
 

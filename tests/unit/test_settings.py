@@ -22,7 +22,7 @@ from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import save_bundle
 from vae.storage.reproduce import cli_arguments
 from vae.storage.share import from_params, to_params
-from vae.ui.settings_form import bounds, configs_from, form_values
+from vae.ui.settings_form import configs_from, form_values
 
 SETTINGS = schema(ModelConfig, TrainConfig)
 
@@ -37,7 +37,7 @@ def other_value(s: Setting) -> Any:
         return (24, 12, 6)
     if s.scale:
         return next(v for v in s.scale[2:] if v != s.default)
-    low, high = bounds(s)
+    low, high = s.form_bounds()
     if s.kind == "int":
         return min(low + 7, high)
     return round(low + 0.3 * (min(high, 10.0) - low), 3)
@@ -62,7 +62,7 @@ def test_every_config_field_is_a_declared_setting():
     for s in SETTINGS:
         assert s.owner(**{s.field: s.default}) == s.owner()  # the default is valid
         if s.kind in ("int", "float"):
-            low, high = bounds(s)
+            low, high = s.form_bounds()
             assert low <= s.default <= high, s.name  # the form can show the default
         assert s.when is None or s.when[0] in {t.field for t in SETTINGS}
 

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
+from vae.data.presets import preset_config
 from vae.storage.share import from_params, to_params
 
 
@@ -52,7 +53,7 @@ def test_round_trip_of_every_setting():
 
 def test_defaults_give_a_short_link():
     params = to_params(DataConfig(), ModelConfig(), TrainConfig())
-    assert params == {"data": "two_moons", "noise": "0.05"}
+    assert params == {"data": "two_moons"}  # the preset's own noise and size need no parameter
     assert from_params(params).data_config == DataConfig(name="Two moons")
     assert from_params({}).empty and from_params({}).data_config is None
 
@@ -94,7 +95,8 @@ def test_bad_data_params():
     shared = from_params(
         {"data": "spirals", "noise": "99", "n_samples": "5", "param": "40", "data_seed": "-3"}
     )
-    assert shared.data_config == DataConfig(preset="spirals", noise=0.3, name="Spirals")
+    assert shared.data_config == preset_config("spirals")  # its own noise and arms, 2,000 points
+    assert shared.data_config.params == {"k": 2} and shared.data_config.noise == 0.3
     assert len(shared.warnings) == 4
     shared = from_params({"data": "two_moons", "param": "3"})
     assert "no shape parameter" in shared.warnings[0] and shared.data_config.params == {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,22 +11,49 @@ import numpy as np
 
 from vae.config import DataConfig, Scaling
 from vae.data.dataset import MIN_ROWS, DataError, Dataset, check_values, make_dataset
+from vae.settings import Setting, schema, specialize, with_value
 
 MAX_PRESET_POINTS = 200_000  # the preview stays responsive and a CPU epoch stays short
 
 
 @dataclass(frozen=True)
 class Preset:
-    """One generator: what the UI shows and the defaults that make it look right."""
+    """One generator: what the UI shows and the defaults that make it look right.
+
+    Its attributes are the preset-dependent defaults and bounds of the data settings: each
+    setting of DataConfig names the ones it takes (``per_preset``), e.g. noise's default is
+    ``noise`` and its upper bound ``noise_max``.
+    """
 
     title: str
     description: str
     noise: float  # default noise, in the shape's own units
     noise_max: float
     param: str | None = None  # name of the one shape parameter, if any ("k", "arms")
-    param_default: int = 0
-    param_range: tuple[int, int] = (0, 0)
+    param_default: int | None = None
+    param_range: tuple[int, int] | None = None
     n_dims: int = 2
+    max_points: int = MAX_PRESET_POINTS  # the digits are a fixed set of 1,797 images
+
+    @property
+    def n_default(self) -> int:
+        return min(DataConfig().n_samples, self.max_points)
+
+    @property
+    def noise_step(self) -> float:
+        return self.noise_max / 100
+
+    @property
+    def param_label(self) -> str | None:
+        return self.param.capitalize() if self.param else None
+
+    @property
+    def param_low(self) -> int | None:
+        return self.param_range[0] if self.param_range else None
+
+    @property
+    def param_high(self) -> int | None:
+        return self.param_range[1] if self.param_range else None
 
 
 PRESETS: dict[str, Preset] = {
@@ -77,21 +106,53 @@ PRESETS: dict[str, Preset] = {
         0.0,
         4.0,
         n_dims=64,
+        max_points=1797,
     ),
 }
 DEFAULT_PRESET = "two_moons"
+
+
+@functools.cache
+def preset_settings(preset: str) -> tuple[Setting, ...]:
+    """The data settings for ``preset``, with its own defaults and bounds (``vae.settings.specialize``).
+
+    A setting the preset lacks (a shape parameter of two moons) is left out; the preset's own
+    setting lists every preset as its choices.
+    """
+    spec = PRESETS[preset]
+    found = []
+    for s in schema(DataConfig):
+        special = specialize(s, spec)
+        if special is not None and special.name == "data":
+            titles = {name: p.title for name, p in PRESETS.items()}
+            special = dataclasses.replace(special, choices=tuple(PRESETS), choice_labels=titles)
+        found += [special] if special is not None else []
+    return tuple(found)
+
+
+def preset_config(preset: str) -> DataConfig:
+    """``preset`` with its own defaults: its noise, its number of points, its shape parameter.
+
+    The CLI, a link and the Data page all start from it, so the same rows have the same settings
+    whichever made them (a shape parameter left out is this default).
+    """
+    config = DataConfig(preset=preset, name=PRESETS[preset].title)
+    for s in preset_settings(preset):
+        if s.per_preset:
+            config = with_value(config, s, s.default)
+    return config
 
 
 def preset_param(config: DataConfig) -> int:
     """The preset's shape parameter (blobs, arms, ...) from ``config.params``, or its default."""
     spec = PRESETS[config.preset]
     value = config.params.get("k", spec.param_default)
-    low, high = spec.param_range
+    low, high = spec.param_range or (0, 0)
     if spec.param and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
         raise DataError(
             f"{spec.param} for {spec.title} must be an integer in [{low}, {high}]. Received: {value!r}"
         )
-    return int(value)
+    return int(value or 0)
 
 
 def _spirals(n: int, arms: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -11,50 +11,28 @@ from __future__ import annotations
 import shlex
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.settings import schema, to_text, values_of
+from vae.settings import schema, to_text, value_of, values_of
 
 BUNDLE_CSV = "dataset.csv"  # the data member of a run bundle
 
 
-def _num(value: float) -> str:
-    # repr round-trips every float exactly (0.1 stays 0.1, 1e-05 stays 1e-05).
-    return repr(float(value))
-
-
 def data_flags(config: DataConfig, csv_path: str = BUNDLE_CSV) -> list[str]:
-    """The ``--data ...`` flags that rebuild this dataset.
+    """The ``--data ...`` flags that rebuild this dataset: each data setting that applies to it.
 
-    A preset is regenerated from its name, size, noise, seed and parameter. An
-    upload or a drawing cannot travel in a command, so it points at the CSV:
-    ``dataset.csv`` inside the run bundle, or ``csv_path``.
+    A preset is regenerated from its name, size, noise, seed and shape parameter. An upload or
+    a drawing cannot travel in a command, so ``--data`` points at the CSV: ``dataset.csv``
+    inside the run bundle, or ``csv_path``; a drawing's columns are x and y.
     """
-    if config.source == "preset":
-        flags = [
-            "--data",
-            config.preset,
-            "--n-samples",
-            str(config.n_samples),
-            "--noise",
-            _num(config.noise),
-            "--data-seed",
-            str(config.seed),
-        ]
-        if "k" in config.params:
-            flags += ["--param", str(config.params["k"])]
-    else:
-        flags = ["--data", csv_path]
-        if config.columns:
-            flags += ["--columns", ",".join(config.columns)]
-        elif config.source == "drawn":
-            flags += ["--columns", "x,y"]
-        if config.label_column:
-            flags += ["--label", config.label_column]
-        elif config.source == "upload":
-            flags += ["--label", "none"]  # otherwise the CLI proposes one
-        if config.missing != "drop":
-            flags += ["--missing", config.missing]
-    if config.scaling != "zscore":
-        flags += ["--scaling", config.scaling]
+    flags: list[str] = []
+    for s in schema(DataConfig):
+        value = value_of(config, s)
+        if not s.cli or not s.applies(vars(config)) or (s.key and value is None):
+            continue
+        if s.name == "data" and config.source != "preset":
+            value = csv_path
+        elif s.name == "columns" and config.source == "drawn" and not value:
+            value = ("x", "y")
+        flags += [s.flag, to_text(s, value)]
     return flags
 
 
@@ -108,7 +86,7 @@ def cli_command(
 
     Example::
 
-        python -m vae train --data two_moons --n-samples 2000 --noise 0.05 --data-seed 0
+        python -m vae train --data two_moons --n-samples 2000 --noise 0.05 --data-seed 0 --scaling zscore
           --latent-dim 2 --encoder 64,32 --decoder 32,64 --activation relu --kind vae --beta 1.0 ...
           --seed 0 --warmup 0 --clip-norm 10.0 --xla --out run.zip
 

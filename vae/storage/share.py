@@ -7,51 +7,28 @@ fails the whole link: it is ignored, the default is kept, and a warning says
 which one and why. Only presets travel in a link; an upload or a drawing is
 the user's own data and stays on their computer (a run bundle carries it).
 
-Parameter names follow the CLI's flags (``--batch-size`` -> ``batch_size``).
+Parameter names are the settings' (vae.settings), as the CLI's flags (``--batch-size`` ->
+``batch_size``). A preset's values are checked against its own bounds (noise up to the preset's
+``noise_max``): one outside them is ignored with a warning, as a bad value is.
 Pure Python: no Streamlit (see ``vae.ui.share`` for the glue).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.data.dataset import DataError
-from vae.data.presets import MAX_PRESET_POINTS, PRESETS, preset_param
-from vae.settings import from_text, schema, to_text
+from vae.data.presets import PRESETS, preset_config, preset_settings
+from vae.settings import Setting, from_text, schema, to_text, value_of, with_value
 
 MAX_VALUE_CHARS = 64  # a longer value is not a setting
 MAX_PARAMS = 64  # a longer query string is not ours
 IGNORED = frozenset({"embed", "embed_options"})  # Streamlit's own query parameters
 
-# The dataset's parameters: URL name -> (DataConfig field, or "k" of its params; parser). Parsers
-# raise ValueError on bad text. A dataset travels only as a preset, so these are link-only; the
-# hyperparameters come from the settings schema (vae.settings), named as the CLI's flags.
-
-
-def _int(text: str) -> int:
-    return int(text.strip())
-
-
-def _float(text: str) -> float:
-    return float(text.strip())
-
-
-def _text(text: str) -> str:
-    return text.strip()
-
-
-DATA_PARAMS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "data": ("preset", _text),
-    "n_samples": ("n_samples", _int),
-    "noise": ("noise", _float),
-    "data_seed": ("seed", _int),
-    "param": ("k", _int),  # the preset's shape parameter, params["k"]
-    "scaling": ("scaling", _text),
-}
+# The dataset travels only as a preset: its settings that links carry (not an upload's columns).
+DATA_PARAMS = {s.name: s for s in schema(DataConfig) if s.link}
 SETTINGS = {s.name: s for s in schema(ModelConfig, TrainConfig)}
 KNOWN = frozenset(DATA_PARAMS) | frozenset(SETTINGS)
 
@@ -80,11 +57,6 @@ class SharedSettings:
         return not self.given
 
 
-def _num(value: float) -> str:
-    # repr round-trips exactly and stays short for the usual values (0.001, 0.05).
-    return repr(float(value))
-
-
 def to_params(
     data_config: DataConfig | None, model_config: ModelConfig | None, train_config: TrainConfig | None
 ) -> dict[str, str]:
@@ -99,17 +71,12 @@ def to_params(
     """
     params: dict[str, str] = {}
     if data_config is not None and data_config.source == "preset" and data_config.preset in PRESETS:
+        base = preset_config(data_config.preset)  # the preset's own noise and size
         params["data"] = data_config.preset
-        base = DataConfig()
-        if data_config.n_samples != base.n_samples:
-            params["n_samples"] = str(data_config.n_samples)
-        params["noise"] = _num(data_config.noise)  # each preset has its own default noise
-        if data_config.seed != base.seed:
-            params["data_seed"] = str(data_config.seed)
-        if "k" in data_config.params:
-            params["param"] = str(data_config.params["k"])
-        if data_config.scaling != base.scaling:
-            params["scaling"] = data_config.scaling
+        for s in DATA_PARAMS.values():
+            value = value_of(data_config, s)
+            if s.name != "data" and value != value_of(base, s):
+                params[s.name] = to_text(s, value)
     for config in (model_config, train_config):
         if config is None:
             continue
@@ -127,12 +94,12 @@ def _first(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _apply(config, attr: str, value: Any, name: str, text: str, warnings: list[str]):
+def _apply(config, s: Setting, value: Any, text: str, warnings: list[str]):
     try:
-        return config.replace(**{attr: value})
+        return with_value(config, s, value)
     except (ValueError, TypeError) as err:
         reason = " ".join(str(err).split())[:160]
-        warnings.append(f"Ignored {name}={text[:MAX_VALUE_CHARS]!r} from the link: {reason}")
+        warnings.append(f"Ignored {s.name}={text[:MAX_VALUE_CHARS]!r} from the link: {reason}")
         return config
 
 
@@ -172,25 +139,16 @@ def from_params(
 
     parsed: dict[str, Any] = {}
     for name, text in values.items():
-        if name in SETTINGS:
-            try:
-                parsed[name] = from_text(SETTINGS[name], text)
-            except ValueError as err:
-                warnings.append(f"Ignored {name}={text!r} from the link: {err}")
-            continue
-        _, parse = DATA_PARAMS[name]
         try:
-            parsed[name] = parse(text)
-        except ValueError:
-            warnings.append(
-                f"Ignored {name}={text!r} from the link: not a valid {parse.__name__.strip('_')}."
-            )
+            parsed[name] = from_text(SETTINGS.get(name) or DATA_PARAMS[name], text)
+        except ValueError as err:
+            warnings.append(f"Ignored {name}={text!r} from the link: {err}")
 
     configs = {ModelConfig: model, TrainConfig: train}
     for name, setting in SETTINGS.items():
         if name in parsed:
             config = configs[setting.owner]
-            new = _apply(config, setting.field, parsed[name], name, values[name], warnings)
+            new = _apply(config, setting, parsed[name], values[name], warnings)
             given += [name] if new is not config else []
             configs[setting.owner] = new
     model, train = configs[ModelConfig], configs[TrainConfig]
@@ -217,49 +175,26 @@ def _data_config(
             f"Choose one of {', '.join(PRESETS)}."
         )
         return None
-    spec = PRESETS[preset]
-    n_default = 1797 if preset == "digits" else DataConfig().n_samples
-    config = DataConfig(preset=preset, n_samples=n_default, noise=spec.noise, name=spec.title)
+    config = preset_config(preset)
     given.append("data")
-    if "n_samples" in parsed:
-        n = parsed["n_samples"]
-        limit = 1797 if preset == "digits" else MAX_PRESET_POINTS
-        if isinstance(n, int) and not 10 <= n <= limit:
+    own = {s.name: s for s in preset_settings(preset)}  # with the preset's own bounds
+    for name in data_names:
+        if name == "data":
+            continue
+        s, text = own.get(name), values[name]
+        if s is None:
+            label = DATA_PARAMS[name].label.lower()
+            warnings.append(f"Ignored {name}={text!r} from the link: {config.name} has no {label}.")
+            continue
+        low, high = s.form_bounds() if s.kind in ("int", "float") else (None, None)
+        if low is not None and not low <= parsed[name] <= high:
+            low, high = (f"{v:,}" if s.kind == "int" else f"{v:g}" for v in (low, high))
             warnings.append(
-                f"Ignored n_samples={values['n_samples']!r} from the link: {spec.title} takes "
-                f"10 to {limit:,} points."
+                f"Ignored {name}={text!r} from the link: {config.name} takes {s.label.lower()} "
+                f"in [{low}, {high}]."
             )
-        else:
-            new = _apply(config, "n_samples", n, "n_samples", values["n_samples"], warnings)
-            given += ["n_samples"] if new is not config else []
-            config = new
-    if "noise" in parsed:
-        noise = parsed["noise"]
-        if noise > spec.noise_max or noise < 0:
-            warnings.append(
-                f"Ignored noise={values['noise']!r} from the link: {spec.title} takes noise in "
-                f"[0, {spec.noise_max:g}]."
-            )
-        else:
-            new = _apply(config, "noise", noise, "noise", values["noise"], warnings)
-            given += ["noise"] if new is not config else []
-            config = new
-    for name, attr in (("data_seed", "seed"), ("scaling", "scaling")):
-        if name in parsed:
-            new = _apply(config, attr, parsed[name], name, values[name], warnings)
-            given += [name] if new is not config else []
-            config = new
-    if "param" in parsed:
-        if not spec.param:
-            warnings.append(
-                f"Ignored param={values['param']!r} from the link: {spec.title} has no shape parameter."
-            )
-        else:
-            candidate = dataclasses.replace(config, params={"k": parsed["param"]})
-            try:
-                preset_param(candidate)
-                config = candidate
-                given.append("param")
-            except DataError as err:
-                warnings.append(f"Ignored param={values['param']!r} from the link: {err}")
+            continue
+        new = _apply(config, s, parsed[name], text, warnings)
+        given += [name] if new is not config else []
+        config = new
     return config

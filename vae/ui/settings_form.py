@@ -24,14 +24,6 @@ def spoken(label: str) -> str:
     return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
-def bounds(s: Setting) -> tuple[Any, Any]:
-    """The widget's lowest and highest value, typed as the setting (number_input needs that)."""
-    low = s.form_low if s.form_low is not None else s.low
-    high = s.form_high if s.form_high is not None else s.high
-    cast = int if s.kind == "int" else float
-    return cast(low), cast(high)
-
-
 def _nearest(value: float, scale: tuple[Any, ...]) -> Any:
     if value > 0:
         return min(scale, key=lambda c: abs(math.log(c) - math.log(value)))
@@ -48,8 +40,10 @@ def to_widget(s: Setting, value: Any, source: str = "the settings") -> tuple[Any
     """
     if s.kind == "units":
         return units_text(value, ", "), None
-    if s.kind in ("bool", "choice"):
+    if s.kind in ("bool", "choice", "text"):
         return value, None
+    if s.kind == "names":
+        return list(value), None
     if s.scale:
         if value in s.scale:
             return value, None
@@ -58,7 +52,7 @@ def to_widget(s: Setting, value: Any, source: str = "the settings") -> tuple[Any
             f"The {spoken(s.label)} {value:g} from {source} is not on the Train page's scale; "
             f"using {snapped:g}."
         )
-    low, high = bounds(s)
+    low, high = s.form_bounds()
     number = int(value) if s.kind == "int" else float(value)
     shown = min(max(number, low), high)
     if shown != number:
@@ -77,6 +71,8 @@ def from_widget(s: Setting, held: Any) -> Any:
     """
     if s.kind == "units":
         return parse_units(str(held), s.label)
+    if s.kind == "names":
+        return tuple(held)
     if s.kind == "int":
         return int(held)
     if s.kind == "float":
@@ -140,12 +136,15 @@ def draw(
         return where.text_input(s.label, **common)
     if s.widget == "toggle":
         return where.toggle(s.label, **common)
-    if s.widget == "select":
+    if s.widget in ("select", "radio"):
         labels = dict(s.choice_labels)
-        return where.selectbox(s.label, s.choices, format_func=lambda c: labels.get(c, c), **common)
+        if s.widget == "radio":
+            common["horizontal"] = True
+        widget = where.radio if s.widget == "radio" else where.selectbox
+        return widget(s.label, s.choices, format_func=lambda c: labels.get(c, c), **common)
     if s.widget == "select_slider":
         return where.select_slider(s.label, s.scale, format_func=lambda v: f"{v:g}", **common)
-    low, high = bounds(s)
+    low, high = s.form_bounds()
     step = int(s.step or 1) if s.kind == "int" else float(s.step or 0.1)
     if s.widget == "slider":
         return where.slider(s.label, low, high, step=step, **common)

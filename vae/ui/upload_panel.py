@@ -12,16 +12,18 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
-from vae.config import MissingValues
+from vae.config import DataConfig, MissingValues
 from vae.data import columns as column_roles
 from vae.data.build import build_dataset
 from vae.data.csv_reader import Table, check_size, read_table
 from vae.data.dataset import MAX_ROWS, DataError, Dataset
+from vae.settings import schema
 from vae.ui import preview, state
 from vae.ui.text import plain
 
 COLUMNS_KEY, LABEL_KEY, MISSING_KEY = "data_upload_columns", "data_upload_label", "data_upload_missing"
-MISSING_LABELS = {"drop": "Drop those rows", "median": "Fill with the column median"}
+# Their labels, help and choices are the settings' (vae/config.py); their options are the table's.
+COLUMNS, LABEL, MISSING = (s for s in schema(DataConfig) if s.section == "Upload")
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,20 @@ def role_pickers(upload: Upload) -> None:
     st.session_state[MISSING_KEY] = upload.missing
     c1, c2 = st.columns([3, 2])
     c2.selectbox(
-        "Label (colour only, never modelled)",
+        LABEL.label,
         [None, *table.columns],
         key=LABEL_KEY,
         on_change=_on_label,
         format_func=lambda c: "none" if c is None else str(c),
-        help="Proposed: a text column, or an integer column with few values named like class, label, "
-        "target, species or y. Picking a modelled column removes it from the modelled columns.",
+        help=LABEL.help,
     )
     options = [c for c in table.numeric if c != upload.label]
     c1.multiselect(
-        f"Modelled columns ({len(upload.columns)} of {len(options)} numeric)",
+        f"{COLUMNS.label} ({len(upload.columns)} of {len(options)} numeric)",
         options,
         key=COLUMNS_KEY,
         on_change=_on_columns,
-        help=f"Every numeric column is proposed (up to {column_roles.MAX_DEFAULT_COLUMNS}), except ids, dates, "
-        "constant columns and the label.",
+        help=f"{COLUMNS.help} At most {column_roles.MAX_DEFAULT_COLUMNS} are proposed.",
     )
     if upload.moved:
         st.info(plain(upload.moved))
@@ -123,12 +123,13 @@ def role_pickers(upload: Upload) -> None:
     rows, cells = (int(gaps.any(axis=1).sum()), int(gaps.to_numpy().sum())) if gaps is not None else (0, 0)
     if rows:
         st.radio(
-            f"Missing values: {rows:,} row(s) have {cells:,} missing cell(s) in the modelled columns",
-            list(MISSING_LABELS),
-            format_func=MISSING_LABELS.get,
+            f"{MISSING.label}: {rows:,} row(s) have {cells:,} missing cell(s) in the modelled columns",
+            MISSING.choices,
+            format_func=MISSING.choice_labels.get,
             key=MISSING_KEY,
             horizontal=True,
             on_change=_on_missing,
+            help=MISSING.help,
         )
 
 
