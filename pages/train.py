@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.runs.run import still_falling
+from vae.runs.run import judged_loss, still_falling
 from vae.ui import empty_state, handover, state, timeline, train_charts, train_form, train_live, training
 from vae.ui.shell import require_app_shell
 from vae.ui.text import plain
@@ -142,12 +142,13 @@ def show_status(run) -> None:
     }[run.status]
     st.progress(fraction, text=status)
     message = plain(run.message)  # from the worker or a loaded bundle: shown as text, never Markdown
-    drop = still_falling(run.history) if run.status == "finished" else None
-    if drop is not None:
+    falling = still_falling(run.history) if run.status == "finished" else None
+    if falling is not None:
         more = run.train_config.epochs
+        which = "held-out (validation) loss" if falling.held_out else "loss"
         st.info(
-            f"The budget ran out while the loss was still falling: {drop:.0%} lower over the last "
-            f"quarter of the run (now {run.last_loss:.3f} nats per point). More epochs will likely help."
+            f"The budget ran out while the {which} was still falling: {falling.drop:.0%} lower over the "
+            f"last quarter of the run (now {falling.last:.3f} nats per point). More epochs will likely help."
         )
         st.button(
             f"Continue for {more:,} more epochs",
@@ -159,6 +160,11 @@ def show_status(run) -> None:
         st.page_link("pages/explore.py", label="Explore the latent plane as it is →")
     elif run.status == "finished":
         st.success(f"{message or 'Training finished.'} Final loss {run.last_loss:.3f} nats per point.")
+        if judged_loss(run.history) == "val_loss" and still_falling(run.history, "loss") is not None:
+            st.caption(
+                "The training loss is still falling, but the held-out (validation) loss is not: more "
+                "epochs would fit the training rows ever closer, not new ones."
+            )
         st.page_link("pages/explore.py", label="Explore the latent plane →")
     elif run.status == "diverged":
         st.error(f"{message} Tip: lower the learning rate, or rescale the data to z-scores on the Data page.")

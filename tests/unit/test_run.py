@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from tests.tables import iris
 from tests.weights import random_weights
 from vae.config import DataConfig, ModelConfig, TrainConfig
-from vae.runs.run import END_STATUS, FAILED_MESSAGE, Run, TrainState
+from vae.runs.run import END_STATUS, FAILED_MESSAGE, Run, TrainState, judged_loss, still_falling
 
 
 def new_run(**changes) -> Run:
@@ -99,3 +100,73 @@ def test_the_cli_path_ends_a_run_from_the_engines_stop_reason():
     run.end("nan", "The loss became NaN at epoch 3; the weights of epoch 2 are kept.")
     assert run.status == "diverged" and run.usable and "NaN" in run.message
     assert np.array_equal(run.weights.arrays()[0], weights.arrays()[0])
+
+
+# --- is the loss still falling? ---------------------------------------------------------------------
+def _history(loss: list[float], val_loss: list[float] | None = None) -> list[dict]:
+    return [
+        {"epoch": i + 1, "loss": v, **({} if val_loss is None else {"val_loss": val_loss[i]})}
+        for i, v in enumerate(loss)
+    ]
+
+
+def test_without_a_split_the_training_loss_is_judged_with_a_split_the_held_out_loss():
+    falling = [100.0 / (1 + e) for e in range(40)]
+    flat = [5.0] * 40
+    assert judged_loss(_history(falling)) == "loss"
+    assert judged_loss(_history(falling, flat)) == "val_loss"
+    ends = still_falling(_history(falling))
+    assert ends is not None and ends.measure == "loss" and not ends.held_out and ends.last == falling[-1]
+    assert still_falling(_history(falling, flat)) is None  # the held-out loss has stopped
+    assert still_falling(_history(falling, flat), "loss") == ends  # the training loss, when asked
+    ends = still_falling(_history(flat, falling))
+    assert (
+        ends is not None
+        and ends.held_out
+        and ends.drop == pytest.approx(still_falling(_history(falling)).drop)
+    )
+
+
+def test_a_held_out_loss_that_has_turned_up_at_the_end_is_not_still_falling():
+    # Falls steadily for 30 epochs, then rises: the last quarter's mean is still lower than the
+    # one before, but its last eighth is higher than the eighth before.
+    val = [50.0 - e for e in range(30)] + [21.0 + 0.5 * e for e in range(10)]
+    history = _history([50.0 - e for e in range(40)], val)
+    quarter = sum(val[-10:]) / 10 < sum(val[-20:-10]) / 10
+    assert quarter and still_falling(history) is None
+    assert still_falling(history, "loss") is not None  # the training loss may keep falling
+
+
+def _trained(x: np.ndarray, train_config: TrainConfig) -> list[dict]:
+    """The history of a real training run, as the app's worker trains it."""
+    from vae.training.engine import Trainer, split_data
+
+    x_train, x_val = split_data(x, train_config)
+    trainer = Trainer(x_train, ModelConfig(input_dim=x.shape[1]), train_config, x_val)
+    while not trainer.done:
+        trainer.run()
+    return trainer.history
+
+
+@pytest.mark.slow
+def test_on_iris_a_long_run_memorizes_and_only_the_held_out_loss_says_so():
+    """iris (150 rows): the training loss falls forever (memorization), the held-out loss does not.
+
+    Measured (20% held out, batch 120, 900 epochs): training loss 9.6 and still 10% lower over the
+    last quarter; the held-out loss was lowest (15.8) at epoch 248 and ends at 18.0.
+    """
+    x = iris().standardized()
+    split = TrainConfig(epochs=900, batch_size=120, validation_split=0.2)
+    long = _trained(x, split)
+    assert still_falling(long) is None
+    memorizing = still_falling(long, "loss")
+    assert memorizing is not None and memorizing.drop > 0.05
+    assert long[-1]["val_loss"] > min(r["val_loss"] for r in long)
+    # Early on, both fall: the held-out loss is judged and says so.
+    short = _trained(x, split.replace(epochs=100))
+    falling = still_falling(short)
+    assert falling is not None and falling.held_out and falling.last == short[-1]["val_loss"]
+    # Without a split the training loss is all there is, judged as before.
+    whole = _trained(x, TrainConfig(epochs=900, batch_size=128))
+    falling = still_falling(whole)
+    assert falling is not None and falling.measure == "loss" and falling.last == whole[-1]["loss"]

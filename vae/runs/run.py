@@ -213,22 +213,65 @@ class Run:
         return self.weights is not None and self.weights.is_finite()
 
 
-def still_falling(history: list[dict[str, Any]]) -> float | None:
-    """How much the loss fell over the last quarter of a run, if it is still clearly falling.
+@dataclass(frozen=True)
+class Falling:
+    """A loss still clearly falling at the end of a run (``still_falling``).
 
-    Compares the mean training loss of the last quarter of the epochs with
-    that of the quarter before.
+    Attributes:
+        drop: how much lower its mean was over the last quarter of the run than over the
+            quarter before (relative: 0.08 for 8%).
+        measure: the record key judged: ``val_loss`` (held-out rows) or ``loss`` (training rows).
+        last: its value at the last epoch (nats per point).
+    """
+
+    drop: float
+    measure: str
+    last: float
+
+    @property
+    def held_out(self) -> bool:
+        return self.measure == "val_loss"
+
+
+def judged_loss(history: list[dict[str, Any]]) -> str:
+    """The loss that says whether more epochs would help: the held-out (validation) loss when the
+    run has a validation split, else the training loss.
+
+    On a small table the training loss falls for as long as the model trains (a 64-32 network
+    memorizes iris's 120 training rows: 9.4 nats at 900 steps, 6.8 at 9,000) while the loss of
+    rows it never saw is lowest near 300 steps and then rises (tests/unit/test_default_budget.py).
+    """
+    return "val_loss" if any("val_loss" in r for r in history) else "loss"
+
+
+def _drop(losses: list[float], parts: int) -> float:
+    """Relative drop of the mean loss over the last ``1/parts`` of ``losses`` against the part before."""
+    n = len(losses) // parts
+    last, before = sum(losses[-n:]) / n, sum(losses[-2 * n : -n]) / n
+    return (before - last) / max(abs(last), 1e-12)
+
+
+def still_falling(history: list[dict[str, Any]], measure: str | None = None) -> Falling | None:
+    """The loss, if it is still clearly falling at the end of a run.
+
+    Compares the mean loss of the last quarter of the epochs with that of the quarter before.
+    The held-out loss must also not have turned up at the very end (its last eighth lower than
+    the eighth before): on iris it falls 1.7% from epochs 151-225 to 226-300, yet its lowest
+    was at epoch 248 and more epochs only raise it.
+
+    Args:
+        history: the run's records.
+        measure: the record key to judge; default ``judged_loss(history)``.
 
     Returns:
-        The relative drop (e.g. 0.08 for 8%) when it is at least
-        ``STILL_FALLING_DROP``, else None (also for runs shorter than
-        ``STILL_FALLING_MIN_EPOCHS`` or with non-finite losses).
+        A ``Falling`` when the drop is at least ``STILL_FALLING_DROP``, else None (also for
+        runs shorter than ``STILL_FALLING_MIN_EPOCHS`` or with non-finite losses).
     """
-    losses = [float(r["loss"]) for r in history if "loss" in r]
+    measure = measure or judged_loss(history)
+    losses = [float(r[measure]) for r in history if measure in r]
     if len(losses) < STILL_FALLING_MIN_EPOCHS or not all(math.isfinite(v) for v in losses):
         return None
-    quarter = len(losses) // 4
-    last = sum(losses[-quarter:]) / quarter
-    before = sum(losses[-2 * quarter : -quarter]) / quarter
-    drop = (before - last) / max(abs(last), 1e-12)
-    return drop if drop >= STILL_FALLING_DROP else None
+    drop = _drop(losses, 4)
+    if drop < STILL_FALLING_DROP or (measure == "val_loss" and _drop(losses, 8) <= 0):
+        return None
+    return Falling(drop, measure, losses[-1])
