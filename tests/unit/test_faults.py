@@ -50,7 +50,7 @@ def session():
     st.session_state.clear()
 
 
-def sync_until(condition, timeout: float = 90.0) -> None:
+def sync_until(condition, timeout: float = 180.0) -> None:
     """Call training.sync() like the page's fragment (every 0.1 s) until ``condition()``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
