@@ -47,7 +47,7 @@ def data_panel_pixels(page: Page) -> str:
     return page.locator(".ll-view canvas.ll-bg").first.evaluate("c => c.toDataURL()")
 
 
-def wait_for_pixels(page: Page, check, timeout_ms: int = 15_000) -> str:
+def wait_for_pixels(page: Page, check, timeout_ms: int = 30_000) -> str:
     waited = 0
     while waited < timeout_ms:
         pixels = data_panel_pixels(page)

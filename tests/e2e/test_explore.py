@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.closeness import assert_same_decoding
-from tests.e2e.conftest import ROOT, wait_for_app
+from tests.e2e.conftest import ROOT, wait_for_app, wait_for_run_end
 from tools.screenshots import z_to_px  # one mapping from latent to page pixels, shared with the tool
 from vae.core.decode import NetworkWeights, decode
 
@@ -39,8 +39,7 @@ def train_default_model(page: Page, app_url: str) -> None:
     wait_for_app(page)
     page.get_by_role("button", name=re.compile("Train a quick default model")).click()
     expect(page).to_have_url(re.compile(r"/train(\?|$)"), timeout=60_000)
-    sidebar = page.locator("[data-testid='stSidebar']")
-    expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    wait_for_run_end(page, TRAIN_TIMEOUT_MS)
     page.get_by_role("link", name=re.compile(r"Explore$")).first.click()
     wait_for_app(page)
 

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import wait_for_app, wait_for_run_end
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +40,16 @@ def test_reload_asks_while_a_model_is_unsaved_and_not_after_download(app_url, pa
     assert not armed(page)  # no model yet: nothing to lose
     page.get_by_role("button", name="Start").click()
     sidebar = page.locator("[data-testid='stSidebar']")
-    expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
-    wait_for_app(page)
-    assert armed(page)
+    wait_for_run_end(page, TRAIN_TIMEOUT_MS)
+    page.wait_for_function("() => window.__llUnsavedModel === true", timeout=30_000)  # armed
 
     # F5: the browser asks; the user stays, and the model is still there.
     page.evaluate("() => { location.reload(); }")  # what F5 does (a key press is not a reload headless)
-    page.wait_for_timeout(1000)
+    for _ in range(150):  # the prompt comes within moments (later on a busy machine)
+        if dialogs:
+            break
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(1000)  # a second prompt would come at once
     assert dialogs == ["beforeunload"]
     expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible()
 

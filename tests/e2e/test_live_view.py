@@ -4,6 +4,7 @@ timeline replays the latent view."""
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -18,6 +19,10 @@ from vae.data.presets import generate
 
 SAMPLE_S = 16.0
 EVERY_MS = 100
+# At least this many samples (a third of SAMPLE_S / EVERY_MS): a busy machine whose browser answers
+# slowly samples for longer, up to SAMPLE_MOST_S, instead of failing for the test's own slowness.
+MIN_SAMPLES = math.ceil(SAMPLE_S * 1000 / EVERY_MS / 3)
+SAMPLE_MOST_S = 120.0
 CHARTS = {"losses": "train_charts", "data panel": "train_panel", "latent view": "train_latent"}
 
 # Each chart's canvas: its size, how many frames it has painted, and the product of the computed
@@ -105,8 +110,10 @@ def test_charts_stay_drawn_and_opaque_through_a_long_run_with_a_second_training(
         page.mouse.move(0, 0)
         first_epoch = epoch_shown(page)
         samples = []
-        deadline = time.monotonic() + SAMPLE_S
-        while time.monotonic() < deadline:
+        began = time.monotonic()
+        while (elapsed := time.monotonic() - began) < SAMPLE_S or (
+            len(samples) < MIN_SAMPLES and elapsed < SAMPLE_MOST_S
+        ):
             samples.append(page.evaluate(SAMPLE, CHARTS))
             page.wait_for_timeout(EVERY_MS)
         assert other.poll() is None, "the second training ended early: the test did not run under load"
@@ -115,7 +122,7 @@ def test_charts_stay_drawn_and_opaque_through_a_long_run_with_a_second_training(
         other.kill()
         other.wait()
 
-    assert len(samples) >= SAMPLE_S * 1000 / EVERY_MS / 3  # sampling itself kept up (>= ~3 per second)
+    assert len(samples) >= MIN_SAMPLES  # sampling itself kept up
     for name in CHARTS:
         seen = [s[name] for s in samples]
         assert all(seen), f"the {name} vanished in {seen.count(None)} of {len(seen)} samples"

@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from bench import appserver
-from tests.e2e.conftest import ROOT, wait_for_app
+from tests.e2e.conftest import ROOT, new_context, wait_for_app, wait_for_run_end
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +35,7 @@ XSRF_COOKIE = "_streamlit_xsrf"
 
 
 def test_the_whole_flow_works_offline_and_nothing_leaves_the_machine(app_url, browser):
-    context = appserver.new_context(browser, timeout_s=30)
+    context = new_context(browser)
     blocked: list[str] = []
 
     def guard(route) -> None:
@@ -68,9 +67,7 @@ def test_the_whole_flow_works_offline_and_nothing_leaves_the_machine(app_url, br
         page.get_by_role("link", name=re.compile(r"Train$")).first.click()
         wait_for_app(page)
         page.get_by_role("button", name="Start").click()
-        expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible(
-            timeout=TRAIN_TIMEOUT_MS
-        )
+        wait_for_run_end(page, TRAIN_TIMEOUT_MS)
         # Explore: drag the latent point; the decoded readout follows.
         page.get_by_role("link", name=re.compile(r"Explore$")).first.click()
         wait_for_app(page)
@@ -127,7 +124,7 @@ def upload(page: Page, app_url: str, name: str, payload: bytes) -> list[dict]:
 @pytest.fixture(scope="module")
 def hostile_upload(app_url, browser):
     """A page after uploading (and using) a CSV whose column names are HTML and Markdown."""
-    context = appserver.new_context(browser, timeout_s=30)
+    context = new_context(browser)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -164,7 +161,7 @@ def test_column_names_are_not_rendered_as_markdown(hostile_upload):
 @pytest.fixture(scope="module")
 def markdown_names(app_url, browser):
     """A file and columns named like Markdown images and links, uploaded and used; what the page holds."""
-    context = appserver.new_context(browser, timeout_s=30)
+    context = new_context(browser)
     outbound: list[str] = []
 
     def guard(route) -> None:

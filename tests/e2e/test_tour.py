@@ -56,9 +56,7 @@ def test_try_it_now_reaches_a_dragged_point(app_url, page):
         time.sleep(0.2)
     assert len(seen) >= 2, f"the epoch did not advance on the Train page: {seen}"
     # The sidebar follows the run while it trains (or already says it finished).
-    expect(sidebar.get_by_text(re.compile(r"Model: VAE · (training · epoch [1-9]|finished)"))).to_be_visible(
-        timeout=10_000
-    )
+    expect(sidebar.get_by_text(re.compile(r"Model: VAE · (training · epoch [1-9]|finished)"))).to_be_visible()
     # What must not happen: a second busy worker for this one session (the pool's idle ones wait).
     assert len(workers) <= 1, f"more than one training process: {workers}"
 

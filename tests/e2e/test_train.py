@@ -8,8 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from bench import appserver
-from tests.e2e.conftest import busy_workers_of, wait_for_app, workers_of
+from tests.e2e.conftest import busy_workers_of, new_context, wait_for_app, workers_of
 from tests.e2e.live_view import assert_live_view_steady, epoch_shown, start_long_run, wait_for_epochs
 
 
@@ -28,7 +27,7 @@ def _server_pid(app_url: str) -> int:
 
 
 def test_training_advances_live_and_closing_the_tab_ends_the_worker(app_url, browser):
-    context = appserver.new_context(browser, timeout_s=30)
+    context = new_context(browser)
     page = context.new_page()
     # The fragment polls the worker: the progress label reaches an epoch, then moves on.
     start_long_run(page, app_url)
@@ -47,10 +46,11 @@ def test_training_advances_live_and_closing_the_tab_ends_the_worker(app_url, bro
     assert len(busy_workers_of(server)) == 1
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
-    # Closing the tab (the websocket goes away) ends this session's job within a few seconds;
-    # its process goes back to the warm pool (which never holds more than the cap).
+    # Closing the tab (the websocket goes away) ends this session's job (within a few seconds on a
+    # quiet machine: allow for a busy one); its process goes back to the warm pool (which never
+    # holds more than the cap).
     context.close()
-    deadline = time.monotonic() + 8
+    deadline = time.monotonic() + 60
     while busy_workers_of(server) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert busy_workers_of(server) == []

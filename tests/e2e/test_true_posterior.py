@@ -42,7 +42,7 @@ def truth_pixels(page: Page) -> int:
     return page.locator(".ll-latent").first.evaluate(COUNT_TRUTH_PIXELS, palette.TRUE_POSTERIOR)
 
 
-def settle_on(page: Page, read, accept, timeout_ms: float = 15_000):
+def settle_on(page: Page, read, accept, timeout_ms: float = 30_000):
     """Read until ``accept(value)`` (the pad redraws on the next animation frame, a rerun may follow)."""
     value = read()
     for _ in range(int(timeout_ms / 200)):

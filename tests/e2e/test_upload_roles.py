@@ -7,15 +7,14 @@ import re
 
 from playwright.sync_api import expect
 
-from bench import appserver
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import new_context, wait_for_app, wait_for_run_end
 from tests.unit.test_columns import WINE_COLUMNS, wine_csv
 
 TRAIN_TIMEOUT_MS = 240_000
 
 
 def test_wine_upload_models_13_columns_with_class_as_label_trains_and_explores(app_url, browser):
-    context = appserver.new_context(browser, timeout_s=30)
+    context = new_context(browser)
     page = context.new_page()
     page.goto(f"{app_url}/data")
     wait_for_app(page)
@@ -50,7 +49,7 @@ def test_wine_upload_models_13_columns_with_class_as_label_trains_and_explores(a
     epochs.press("Enter")
     wait_for_app(page)
     page.get_by_role("button", name="Start").click()
-    expect(sidebar.get_by_text(re.compile(r"Model: VAE · finished"))).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    wait_for_run_end(page, TRAIN_TIMEOUT_MS)
 
     sidebar.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Explore").click()
     wait_for_app(page)
