@@ -10,6 +10,8 @@ holds all of it for one session.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,9 +176,19 @@ class Entry(Run):
 
     Attributes:
         variant: what is trained (``model_config`` is its full config).
+        archived: a copy has joined the session's runs (``Comparison.take_ended``).
     """
 
     variant: Variant
+    archived: bool = False
+
+    def as_run(self) -> Run:
+        """A copy of this model as a plain run of the session, marked as trained in Compare.
+
+        A copy, so that continuing it (from the Runs page) leaves the comparison as it was.
+        """
+        kept = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(Run)}
+        return Run(**{**kept, "origin": "Compare"})
 
 
 @dataclass
@@ -264,3 +276,16 @@ class Comparison:
     def stop_all(self) -> None:
         """Stop every running model and drop the queue."""
         self.queue.stop_all()
+
+    def take_ended(self) -> list[Run]:
+        """Copies of the models that ended with usable weights since the last call, each once.
+
+        The page adds them to the session's earlier runs (``vae.runs.session_runs.archive``), so
+        the Runs page lists them beside the Train page's runs and can explore or continue them.
+        """
+        ended = [
+            e for e in self.entries.values() if not (e.is_active or e.archived) and e.usable and e.history
+        ]
+        for entry in ended:
+            entry.archived = True
+        return [entry.as_run() for entry in ended]

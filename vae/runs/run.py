@@ -91,6 +91,8 @@ class Run:
         metrics: held-out scores of its latest weights, when the job that trained them
             scored them (Compare's models: ``vae.core.compare_metrics.HeldOut``); a new
             job (Continue) clears them.
+        origin: where it was trained when not on the Train page (``"Compare"``), for the Runs
+            page; empty for the Train page's runs.
     """
 
     data_config: DataConfig
@@ -104,6 +106,7 @@ class Run:
     state: TrainState | None = None
     target_epoch: int | None = None
     metrics: Metrics | None = None
+    origin: str = ""
 
     @property
     def epochs_done(self) -> int:

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from vae.config import KIND_LABELS, DataConfig
 from vae.core import decimate
-from vae.config import DataConfig
 from vae.data.dataset import Dataset
 from vae.runs.run import Run
 from vae.core.snapshots import SnapshotStore, nbytes
@@ -197,7 +197,8 @@ class RunField:
 
 FIELDS: tuple[RunField, ...] = (
     RunField("dataset", dataset_name),
-    RunField("kind", lambda r: r.model_config.kind, lambda v: {"vae": "VAE"}.get(v, v)),
+    RunField("trained in", lambda r: r.origin or "Train"),
+    RunField("kind", lambda r: r.model_config.kind, KIND_LABELS.get),
     RunField("beta", lambda r: r.model_config.beta, lambda v: f"{v:g}", "β {}"),
     RunField(
         "layers",

@@ -23,6 +23,7 @@ from vae.config import ModelConfig, TrainConfig, default_epochs, fitting_batch_s
 from vae.core import exact
 from vae.core.explore import decode_original, prior_samples_original, refuse_reason
 from vae.data.dataset import Dataset
+from vae.runs import session_runs
 from vae.ui import state, training
 from vae.ui.compare_figures import loss_figure
 from vae.ui.settings_form import SETTINGS, draw, from_widget, to_widget
@@ -150,6 +151,7 @@ def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
     old = state.get_comparison()
     if old is not None:
         old.stop_all()
+        _archive(old)
     comparison = Comparison.new(spec, dataset)
     state.set_comparison(comparison)
     state.set_compare_cursor((0.0, 0.0))
@@ -158,8 +160,16 @@ def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
 
 
 def pump(comparison: Comparison, dataset: Dataset) -> None:
-    """Follow and start the comparison's jobs; the session's end (tab closed) stops each one."""
+    """Follow and start the comparison's jobs (the session's end, a closed tab, stops each one);
+    the models that ended join the session's runs."""
     comparison.pump(dataset, on_start=training.register)
+    _archive(comparison)
+
+
+def _archive(comparison: Comparison) -> None:
+    """Its models that ended join the session's earlier runs (the Runs page lists them)."""
+    for run in comparison.take_ended():
+        session_runs.archive(state.past_runs(), run)
 
 
 # --- progress ------------------------------------------------------------------------------------
