@@ -19,7 +19,7 @@ from vae.runs.run import Run
 from vae.ui import empty_state, palette, state, timeline, training
 from vae.ui.latent_pad import latent_pad, selected_row, view_kind
 from vae.ui.shell import require_app_shell
-from vae.ui.text import plain
+from vae.ui.text import column_format, plain
 
 require_app_shell()
 
@@ -55,7 +55,10 @@ def show_readout(run: Run, dataset: Dataset, z: tuple[float, float], limit: floa
             st.caption(f"The point was outside the pad; it was clamped to [-{limit:g}, {limit:g}]².")
         frame = pd.DataFrame({"column": list(dataset.columns), "decoded x (original units)": r.x})
         if dataset.n_dims <= 12:
-            st.dataframe(frame, hide_index=True, width="stretch")
+            number = st.column_config.NumberColumn(format=column_format(r.x.tolist()))
+            st.dataframe(
+                frame, hide_index=True, width="stretch", column_config={"decoded x (original units)": number}
+            )
         else:
             st.caption(f"Decoded x has {dataset.n_dims} values; all of them are in the exact values below.")
         with st.expander("Exact values (JSON)"):

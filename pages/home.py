@@ -10,6 +10,7 @@ from vae.ui.text import badge, plain, status_badge
 
 require_app_shell()
 
+TOUR_DATASET = "Two moons"  # what "Try it now" trains on
 DONE, TO_DO, OTHER_DATA = badge("Done", "green"), badge("To do"), badge("Other data", "orange")
 
 st.title("Latent Lab")
@@ -31,12 +32,12 @@ with st.container(border=True, key="tour"):
         + (
             f" Your dataset ({plain(dataset.name)}) and your Train settings are kept: go back to the "
             "dataset from the Runs page."
-            if dataset is not None
+            if dataset is not None and dataset.name != TOUR_DATASET
             else ""
         )
     )
     if right.button("Try it now", type="primary", width="stretch", key="try_it_now"):
-        state.set_dataset(generate(DataConfig(name="Two moons")))  # the active one stays a past dataset
+        state.set_dataset(generate(DataConfig(name=TOUR_DATASET)))  # the active one stays a past dataset
         state.request_tour()
         st.switch_page("pages/train.py")
 

@@ -86,6 +86,11 @@ def test_with_a_model_it_shows_an_exact_readout(app_test, trained_session):
     expected = dataset.standardizer.inverse_transform(decode(run.weights, np.zeros((1, 2), np.float32)))[0]
     assert_same_decoding(exact["x"], expected, dataset.standardizer.scale, atol=1e-6)
     assert exact["prior_density"] == pytest.approx(1 / (2 * np.pi))
+    # The table shows every decoded value with the same decimals, 4 significant digits on the largest.
+    number = json.loads(at.dataframe[0].proto.columns)["decoded x (original units)"]["type_config"]["format"]
+    shown = [number % value for value in exact["x"]]
+    assert len({len(s.partition(".")[2]) for s in shown}) == 1, shown
+    assert max(len(s.lstrip("-").replace(".", "").lstrip("0")) for s in shown) == 4, shown
     # Nothing the NaN guard or the no-model prompt would show.
     assert not at.info
 

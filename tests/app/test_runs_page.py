@@ -106,6 +106,7 @@ def test_current_run_download_command_and_curves(app_test, weights, dataset):
     # Three curves (two past runs and this one), with their settings in the table.
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(spec["data"]) == 3
+    assert spec["layout"]["title"]["text"].endswith(f"runs on {dataset.name}")  # which data the losses are on
     assert spec["data"][2]["y"] == pytest.approx([3.0 / e for e in range(1, 6)])
     assert spec["data"][0]["y"][0] == pytest.approx(6.0)
     config = json.loads(at.get("plotly_chart")[0].proto.config)

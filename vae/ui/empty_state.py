@@ -22,12 +22,17 @@ def _use_two_moons() -> None:
     state.set_dataset(generate(DataConfig()))
 
 
+def _side_by_side():
+    """The one click and its alternative next to each other (columns left a gap as wide as the page)."""
+    return st.container(horizontal=True, vertical_alignment="center", gap="medium")
+
+
 def offer_dataset(message: str, key: str) -> None:
     """Explain that there is no dataset; a button loads two moons, a link opens Data."""
     st.info(message)
-    left, right = st.columns([1, 2], vertical_alignment="center")
-    left.button("Use two moons (2,000 points)", type="primary", key=key, on_click=_use_two_moons)
-    right.page_link("pages/data.py", label="Or choose, draw or upload one on the Data page")
+    with _side_by_side():
+        st.button("Use two moons (2,000 points)", type="primary", key=key, on_click=_use_two_moons)
+        st.page_link("pages/data.py", label="Or choose, draw or upload one on the Data page →")
 
 
 def offer_model(message: str, key: str) -> None:
@@ -37,14 +42,13 @@ def offer_model(message: str, key: str) -> None:
     to start the default settings, and opens it, so the progress is in view.
     """
     st.info(message)
-    left, right = st.columns([1, 2], vertical_alignment="center")
-    with left:
+    with _side_by_side():
         if st.button("Train a quick default model", type="primary", key=key):
             if state.get_dataset() is None:
                 _use_two_moons()
             state.request_autostart()
             st.switch_page("pages/train.py")
-    right.page_link("pages/train.py", label="Or choose the settings on the Train page")
+        st.page_link("pages/train.py", label="Or choose the settings on the Train page →")
 
 
 def model_mismatch(run: Run | None, dataset: Dataset | None) -> str | None:

@@ -35,7 +35,7 @@ from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
 from vae.ui import empty_state, palette, state, train_form
 from vae.ui.axes import log_axis
-from vae.ui.text import plain
+from vae.ui.text import figure_text, plain
 
 UPLOAD_KEY = "runs_upload"
 RESULT_KEY = (
@@ -80,7 +80,9 @@ def loss_curves_figure(runs: list[Run], labels: list[str] | None = None, log_y: 
         xaxis_title="epoch",
         yaxis_title="loss (nats per point)",
         legend={"orientation": "h", "y": -0.25},
-        title="Training loss of this session's runs on one dataset",
+        title=f"Training loss of this session's runs on {figure_text(session_runs.dataset_name(runs[-1]))}"
+        if runs
+        else "Training loss",
     )
     losses = [y for trace in fig.data for y in (trace.y or ())]
     if log_y and losses and min(losses) > 0:
@@ -263,9 +265,7 @@ def _pick_dataset(numbered: list[tuple[int, Run]], current: Dataset | None) -> s
     return chosen or default
 
 
-def _history_section(
-    runs: list[Run], current: Run | None, dataset: Dataset | None, image_format: str
-) -> None:
+def _history_section(runs: list[Run], current: Run | None, dataset: Dataset | None) -> None:
     st.subheader("This session's runs")
     numbered = _numbered(runs)
     if not numbered:
@@ -275,11 +275,23 @@ def _history_section(
     numbered = [(n, r) for n, r in numbered if session_runs.dataset_name(r) == name]
     numbers, shown = [n for n, _ in numbered], [r for _, r in numbered]
     labels = session_runs.labels(shown, numbers)
-    log_y = st.toggle(
-        "Log-scale loss axis",
-        key="runs_log_y",
-        help="Shows the early epochs and the final differences together (only when every loss is positive).",
-    )
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="large"):
+        log_y = st.toggle(
+            "Log-scale loss axis",
+            key="runs_log_y",
+            help="Shows the early epochs and the final differences together (only when every loss is positive).",
+        )
+        image_format = (
+            st.segmented_control(
+                "Chart download format",
+                ["png", "svg"],
+                default="png",
+                key=FORMAT_KEY,
+                format_func=str.upper,
+                help="What the chart's camera button (top right, on hover) saves.",
+            )
+            or "png"
+        )
     st.plotly_chart(
         loss_curves_figure(shown, labels, log_y),
         key="runs_loss_curves",
@@ -302,7 +314,7 @@ def _history_section(
     held = sum(session_runs.run_nbytes(r) for r in past) / 2**20
     st.caption(
         f"This session keeps up to {session_runs.MAX_PAST_RUNS} earlier runs in at most "
-        f"{session_runs.PAST_RUNS_BUDGET_BYTES / 2**20:.0f} MB (now {len(past)} runs, {held:.1f} MB). "
+        f"{session_runs.PAST_RUNS_BUDGET_BYTES / 2**20:.0f} MB (now {len(past)} earlier runs, {held:.1f} MB). "
         "Over that, the oldest runs lose their epoch snapshots first, then the detail of long "
         "histories, and only then are dropped. Download a bundle to keep a run for good."
     )
@@ -412,26 +424,26 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             key="runs_pick_" + hashlib.sha1("\n".join(labels).encode()).hexdigest()[:8],
         )
         run = runs[index]
-        c1, c2, c3, c4 = st.columns(4)
-        explore = c1.button(
+        actions = st.container(horizontal=True, key="ll-runs-buttons")
+        explore = actions.button(
             "Explore it",
             key="runs_explore",
             disabled=not run.usable,
             help="Makes it the current run again, with its dataset, and opens Explore.",
         )
-        more = c2.button(
+        more = actions.button(
             "Continue it",
             key="runs_continue",
             disabled=not run.can_continue,
             help="Makes it the current run again and trains it further on its own dataset, from its "
             "weights: its curves go on in the Train page.",
         )
-        load = c3.button(
-            "Load its settings",  # four buttons in a row: a longer label is cut off
+        load = actions.button(
+            "Load its settings",
             key="runs_load_settings",
             help="Into the Train form: its architecture, β and training settings (and its dataset comes back).",
         )
-        remove = c4.button(
+        remove = actions.button(
             "Delete it",
             key="runs_delete",
             disabled=run is current and run.is_active,
@@ -493,8 +505,9 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
                 "The decoder's output on a 21 × 21 grid of z in [-3, 3]², in the data's original units.",
             )
         )
-    for column, (label, make, name, note) in zip(st.columns(2), exports, strict=False):
-        column.download_button(
+    row = st.container(horizontal=True)
+    for label, make, name, note in exports:
+        row.download_button(
             label,
             functools.partial(make, run.weights, dataset),
             file_name=f"{name}.csv",
@@ -510,24 +523,13 @@ def _exports_section(run: Run | None, dataset: Dataset | None) -> None:
 
 def render_runs_panel() -> None:
     """Draw the whole panel (reads and writes the session through ``vae.ui.state``)."""
-    image_format = (
-        st.segmented_control(
-            "Figure download format",
-            ["png", "svg"],
-            default="png",
-            key=FORMAT_KEY,
-            format_func=str.upper,
-            help="What the charts' camera button saves.",
-        )
-        or "png"
-    )
     run, dataset = state.get_run(), state.get_dataset()
     _current_run_section(run, dataset)
     st.divider()
     _restore_section()
     st.divider()
     runs = [*state.past_runs(), *([run] if run is not None else [])]
-    _history_section(runs, run, dataset, image_format)
+    _history_section(runs, run, dataset)
     _datasets_section()
     st.divider()
     _exports_section(run, dataset)

@@ -9,7 +9,9 @@ user string goes through ``plain`` before it reaches one of those calls.
 from __future__ import annotations
 
 import html
+import math
 import re
+from collections.abc import Sequence
 
 # Enough to disarm emphasis, code, links and images ([ ]), HTML (< >), math ($),
 # strikethrough, tables and headings, while ordinary punctuation stays readable
@@ -60,5 +62,23 @@ def badge(word: str, color: str = "gray") -> str:
 
 
 def status_badge(status: str) -> str:
-    """Markdown for a run's status (``"finished"``, ``"training"``, ...) as a badge in its colour."""
-    return badge(status, STATUS_COLORS.get(status, "gray"))
+    """Markdown for a run's status (``"finished"``, ``"training"``, ...) as a badge in its colour: "Finished"."""
+    return badge(status.capitalize(), STATUS_COLORS.get(status, "gray"))
+
+
+def column_format(values: Sequence[float], digits: int = 4, max_decimals: int = 8) -> str:
+    """A printf format (``st.column_config.NumberColumn``) with the same decimals on every row.
+
+    The largest value gets ``digits`` significant digits and the others as many decimals, so a
+    column reads 0.5470 above 0.4179 (not 0.547 above 0.4179) and 1250 above 982 (not 1250.0000).
+
+    Args:
+        values: the column's numbers (NaN and infinities are ignored).
+        digits: significant digits of the largest magnitude.
+        max_decimals: at most this many decimals, however small the values.
+    """
+    finite = [abs(v) for v in values if math.isfinite(v) and v != 0]
+    if not finite:
+        return "%.1f"
+    decimals = digits - 1 - math.floor(math.log10(max(finite)))
+    return f"%.{min(max(decimals, 0), max_decimals)}f"

@@ -109,6 +109,20 @@ function fmt(v) {
   return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(2);
 }
 
+// Axis ticks as the app's other charts write them: 0.5, 1, 1.5 (not 0.50, 1, 1.50), and 1200
+// for a column in the thousands (wine's proline), not 1.20e+3.
+function tickLabel(v) {
+  const size = Math.abs(v);
+  if (size < 1e-9) return "0";
+  if (size >= 1e5 || size < 1e-3) return v.toExponential(1);
+  return String(Number(v.toFixed(6)));
+}
+
+// A density as the readout under the pad writes it (3 significant digits: 0.159, not 1.59e-1).
+function densityLabel(p) {
+  return p >= 1e-4 ? String(Number(p.toPrecision(3))) : p.toExponential(2);
+}
+
 function clamp(v, lo, hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
@@ -183,14 +197,14 @@ function axes(ctx, frame, lo1, hi1, lo2, hi2, label1, label2, T) {
   for (let v = Math.ceil(lo1 / s1) * s1; v <= hi1 + 1e-9; v += s1) {
     const [px] = frame.toPx(v, lo2);
     ctx.beginPath(); ctx.moveTo(px, MARGIN.t); ctx.lineTo(px, MARGIN.t + frame.ph); ctx.stroke();
-    ctx.fillText(fmt(Math.abs(v) < 1e-9 ? 0 : v).replace(/\.00$/, ""), px, MARGIN.t + frame.ph + 4);
+    ctx.fillText(tickLabel(v), px, MARGIN.t + frame.ph + 4);
   }
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   for (let v = Math.ceil(lo2 / s2) * s2; v <= hi2 + 1e-9; v += s2) {
     const [, py] = frame.toPx(lo1, v);
     ctx.beginPath(); ctx.moveTo(MARGIN.l, py); ctx.lineTo(MARGIN.l + frame.pw, py); ctx.stroke();
-    ctx.fillText(fmt(Math.abs(v) < 1e-9 ? 0 : v).replace(/\.00$/, ""), MARGIN.l - 5, py);
+    ctx.fillText(tickLabel(v), MARGIN.l - 5, py);
   }
   ctx.fillStyle = T.text;
   ctx.font = "12px sans-serif";
@@ -435,7 +449,7 @@ function drawPadForeground(S) {
   ctx.textBaseline = "top";
   ctx.fillText(`z = (${S.z[0].toFixed(3)}, ${S.z[1].toFixed(3)})`, MARGIN.l + 6, MARGIN.t + 4);
   const pz = Math.exp(-0.5 * (S.z[0] ** 2 + S.z[1] ** 2)) / (2 * Math.PI);
-  ctx.fillText(`p(z) = ${pz.toExponential(2)}`, MARGIN.l + 6, MARGIN.t + 20);
+  ctx.fillText(`p(z) = ${densityLabel(pz)}`, MARGIN.l + 6, MARGIN.t + 20);
   S.pad.fg.setAttribute("aria-valuetext", `z1 ${S.z[0].toFixed(2)}, z2 ${S.z[1].toFixed(2)}`);
 }
 
