@@ -84,10 +84,12 @@ def show_posterior(run: Run, dataset: Dataset, row: int, truth: exact.PointTruth
         if truth is not None:
             show_truth(truth)
         if dataset.n_dims <= 12:
+            number = st.column_config.NumberColumn(format=column_format([*x, *recon]))
             st.dataframe(
                 pd.DataFrame({"column": list(dataset.columns), "x": x, "reconstruction": recon}),
                 hide_index=True,
                 width="stretch",
+                column_config={"x": number, "reconstruction": number},
             )
 
 

@@ -148,3 +148,8 @@ def test_a_clicked_point_shows_its_posterior_from_the_losses_formulas(app_test, 
     np.testing.assert_allclose(sigma, losses.posterior_std(z_log_var[0]), atol=1e-3)
     kl = float(shown["KL(q ‖ prior)"].removesuffix(" nats"))
     assert kl == pytest.approx(float(losses.kl_divergence(z_mean, z_log_var)[0]), abs=1e-3)
+    # Its x and reconstruction side by side, with the same decimals, so digits line up to compare.
+    table = next(d for d in at.dataframe if "reconstruction" in d.value.columns)
+    formats = json.loads(table.proto.columns)
+    assert formats["x"]["type_config"]["format"] == formats["reconstruction"]["type_config"]["format"]
+    np.testing.assert_allclose(table.value["x"], dataset.values[30])
