@@ -52,18 +52,23 @@ def test_compares_models_are_listed_on_runs_and_can_be_explored_and_continued(ap
     assert len(archived) == 5 and all(r.origin == "Compare" for r in archived)
     # Copies: what happens to them on the Runs page leaves the comparison as it was.
     entries = list(comparison.entries.values())
-    assert all(r is not e and r.weights is not e.weights for r, e in zip(archived, entries, strict=True))
-    assert [r.metrics for r in archived] == [e.metrics for e in entries]
+    by_kind = {(r.model_config.kind, r.model_config.beta): r for r in archived}
+    for entry in entries:
+        run = by_kind[entry.model_config.kind, entry.model_config.beta]
+        assert run is not entry and run.weights is not entry.weights and run.metrics == entry.metrics
 
     at.switch_page("pages/runs.py").run()
     assert not at.exception
-    table = at.dataframe[0].value
+    assert "No current run: pick one of this session's runs below" in at.info[0].value
+    table = at.dataframe[0].value  # in the order the models ended
     assert list(table["run"]) == [1, 2, 3, 4, 5]
-    assert set(table["trained in"]) == {"Compare"}
-    assert list(table["kind"]) == ["Autoencoder", "Denoising AE", "Sparse AE", "VAE", "VAE"]
-    assert list(table["beta"]) == [1.0, 1.0, 1.0, 1.0, 4.0] and set(table["epochs"]) == {EPOCHS}
+    assert set(table["trained in"]) == {"Compare"} and set(table["epochs"]) == {EPOCHS}
+    kinds = sorted(zip(table["kind"], table["beta"], strict=True))
+    assert kinds == [("Autoencoder", 1), ("Denoising AE", 1), ("Sparse AE", 1), ("VAE", 1), ("VAE", 4)]
     curves = [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
-    assert curves[1] == "run 2 · Denoising AE · β 1" and curves[4] == "run 5 · VAE · β 4"
+    numbers = {kind: n for n, kind, beta in zip(table["run"], table["kind"], table["beta"], strict=True)}
+    assert f"run {numbers['Denoising AE']} · Denoising AE · β 1" in curves
+    assert sum(" · VAE · β 4" in c for c in curves) == 1
 
     # Explore the denoising autoencoder: it becomes the current run, on the Explore page.
     choose_run(at, "Denoising AE")
@@ -71,7 +76,7 @@ def test_compares_models_are_listed_on_runs_and_can_be_explored_and_continued(ap
     assert not at.exception
     assert at.title[0].value == "Explore the latent plane"
     current = at.session_state[state.RUN]
-    assert current is archived[1] and current.model_config.kind == "denoising"
+    assert current.origin == "Compare" and current.model_config.kind == "denoising"
     np.testing.assert_array_equal(
         current.weights.decoder[0][0], comparison.entries["denoising"].weights.decoder[0][0]
     )
@@ -84,7 +89,8 @@ def test_compares_models_are_listed_on_runs_and_can_be_explored_and_continued(ap
     try:
         assert not at.exception
         sparse = at.session_state[state.RUN]
-        assert sparse is archived[2] and at.session_state[state.RUNS][-1] is archived[1]  # explored one kept
+        assert sparse.model_config.kind == "sparse" and sparse.epochs_done == EPOCHS
+        assert at.session_state[state.RUNS][-1] is current  # the run it replaced is kept
         at.switch_page("pages/train.py")
         wait_for(at, lambda a: not a.session_state[state.RUN].is_active)
         assert sparse.status == "finished", sparse.message

@@ -149,8 +149,13 @@ def _become_current(run: Run, dataset: Dataset) -> None:
 def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
     st.subheader("Current run")
     if run is None or not run.usable:
+        earlier = any(r.usable for r in state.past_runs())  # e.g. Compare's models
         empty_state.offer_model(
-            "No trained run yet. Train one, or restore a saved bundle below.", key="runs_quick_train"
+            "No current run: pick one of this session's runs below (Explore it, Continue it), train one, "
+            "or restore a saved bundle."
+            if earlier
+            else "No trained run yet. Train one, or restore a saved bundle below.",
+            key="runs_quick_train",
         )
         return
     m, t = run.model_config, run.train_config
