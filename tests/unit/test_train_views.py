@@ -56,6 +56,7 @@ def test_loss_spec_stays_bounded_and_marks_setting_changes_and_the_timeline():
     assert [p["title"] for p in spec["panels"]] == ["Total loss", "Reconstruction", "KL"]
     total = spec["panels"][0]
     assert total["x"]["range"] == [1, 100_000] and total["y"]["log"]
+    assert all(p["x"]["integer"] for p in spec["panels"])  # epochs are counted: plot.js ticks them 1, 2, ...
     line = total["lines"][0]
     assert len(line["x"]) <= MAX_POINTS and line["x"][0] == 1 and line["x"][-1] == 100_000
     assert max(line["y"]) == train_views.rounded(np.array([curves.column("loss").max()]))[0]  # the spike kept

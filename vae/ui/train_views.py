@@ -88,7 +88,7 @@ def loss_spec(
         panels.append(
             {
                 "title": title,
-                "x": {"label": "epoch", "range": x_range},
+                "x": {"label": "epoch", "range": x_range, "integer": True},
                 "y": {"label": "nats per point" if key == "loss" else "", "log": log_y},
                 "lines": lines,
                 "vlines": vlines,

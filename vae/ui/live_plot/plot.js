@@ -18,8 +18,9 @@ function niceStep(span, target) {
   return (unit < 1.5 ? 1 : unit < 3.5 ? 2 : unit < 7.5 ? 5 : 10) * power;
 }
 
-function linearTicks(lo, hi, target) {
-  const step = niceStep(hi - lo, target);
+function linearTicks(lo, hi, target, minStep = 0) {
+  // minStep 1 on a count axis (epochs): no tick at epoch 1.5 while a run has one or two epochs.
+  const step = Math.max(niceStep(hi - lo, target), minStep);
   const ticks = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return ticks;
@@ -35,7 +36,10 @@ function logTicks(lo, hi) {
       if (v >= lo - 1e-9 && v <= hi + 1e-9) ticks.push(v);
     }
   }
-  return ticks;
+  if (ticks.length >= 2) return ticks;
+  // Within a decade and past every 1, 2 and 5 (a loss going from 90 to 60): round values instead,
+  // so the axis still has numbers on it.
+  return linearTicks(Math.pow(10, lo), Math.pow(10, hi), 4).filter((v) => v > 0).map(Math.log10);
 }
 
 function formatTick(v, log) {
@@ -93,7 +97,7 @@ function drawPanel(ctx, panel, box, colors) {
   ctx.lineWidth = 1;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  const xticks = xs.log ? logTicks(x0, x1) : linearTicks(x0, x1, Math.max(2, plot.width / 80));
+  const xticks = xs.log ? logTicks(x0, x1) : linearTicks(x0, x1, Math.max(2, plot.width / 80), xs.integer ? 1 : 0);
   for (const t of xticks) {
     const x = plot.left + (t - x0) / (x1 - x0) * plot.width;
     ctx.beginPath(); ctx.moveTo(x, plot.top); ctx.lineTo(x, plot.top + plot.height); ctx.stroke();
