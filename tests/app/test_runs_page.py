@@ -94,7 +94,7 @@ def test_current_run_download_command_and_curves(app_test, weights, dataset):
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download run bundle (.zip)", "Latents CSV", "Decoded grid CSV"]
-    assert [m.value for m in at.metric][1:] == ["5", "0.6000", "7"]
+    assert [m.value for m in at.metric][1:] == ["5", "0.600", "7"]  # the loss as the sidebar writes it
     command = at.code[0].value
     assert (
         command.startswith("python -m vae train --data two_moons --n-samples 300") and "--seed 7" in command

@@ -162,7 +162,7 @@ def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Model", m.label)
     c2.metric("Epochs", f"{run.epochs_done:,}")
-    c3.metric("Last loss", f"{run.last_loss:.4f}", help="nats per point, standardized data")
+    c3.metric("Last loss", f"{run.last_loss:.3f}", help="nats per point, standardized data")  # as the sidebar
     c4.metric("Seed", str(t.seed), help="The same settings and seed give the same loss curve.")
     if mismatch := empty_state.model_mismatch(run, dataset):
         empty_state.offer_retrain(mismatch, key="runs_retrain")
