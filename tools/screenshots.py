@@ -22,6 +22,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python tools/screenshots.py` from anywhere can import vae
@@ -62,13 +63,26 @@ def run_tour(page, url: str, timeout_ms: int = 300_000) -> None:
 
 def open_page(page, name: str) -> None:
     """Open a page from the sidebar navigation (client-side, so the session is kept)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     nav = page.locator("[data-testid='stSidebarNav'] a")
     for i in range(nav.count()):
         link = nav.nth(i)
-        path = (link.get_attribute("href") or "").split("?")[0].rstrip("/")
+        path = urlsplit(link.get_attribute("href") or "").path.rstrip("/")
         if (name == "home" and i == 0) or path.endswith("/" + name):
-            link.click()
-            page.wait_for_timeout(300)
+            # The address changes when the server starts the new page, late on a busy machine:
+            # "notRunning" before that is still the old page. A click that lands in a polling
+            # fragment's rerun can be lost (Streamlit 1.67): then click again, as a user would.
+            for attempt in (1, 2):
+                link.click()
+                try:
+                    page.wait_for_url(
+                        lambda url, path=path: urlsplit(url).path.rstrip("/") == path, timeout=60_000
+                    )
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        raise
             settle(page)
             return
     raise LookupError(f"no sidebar link to {name!r}")
