@@ -39,7 +39,6 @@ ACTIVATIONS: tuple[str, ...] = get_args(Activation)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
 SCALINGS: tuple[str, ...] = get_args(Scaling)
-MISSING_VALUES: tuple[str, ...] = get_args(MissingValues)
 DATA_SOURCES: tuple[str, ...] = get_args(DataSource)
 
 MAX_EPOCHS = 100_000

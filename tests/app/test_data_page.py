@@ -324,3 +324,31 @@ def test_a_shared_link_opens_the_data_page_with_every_field_set_and_trains_on_th
     assert run.data_config == expected and run.train_config.batch_size == 64
     assert np.array_equal(at.session_state[state.DATASET].values, generate(expected).values)
     assert at.query_params["noise"] == "0.2" and at.query_params["data_seed"] == "5"  # the link still says it
+
+
+def test_an_uploads_choices_are_what_the_reproduce_command_rebuilds(data_page, tmp_path):
+    """Columns, label and missing values chosen on the page: the CLI rebuilds the same rows from them."""
+    from tests.unit.test_columns import penguins_csv
+    from vae import __main__ as cli
+    from vae.config import ModelConfig, TrainConfig
+    from vae.storage.reproduce import cli_arguments
+
+    at = upload(data_page(), "penguins.csv", penguins_csv())
+    at.selectbox(key=upload_panel.LABEL_KEY).set_value("island").run()
+    at.multiselect(key=upload_panel.COLUMNS_KEY).unselect("flipper_length_mm").run()
+    at.radio(key=upload_panel.MISSING_KEY).set_value("median").run()
+    at.radio(key="data_scaling").set_value("minmax").run()
+    at.button(key="data_use_upload").click().run()
+    ds = active(at)
+    assert (
+        ds.config.label_column == "island" and ds.config.missing == "median" and ds.config.scaling == "minmax"
+    )
+    assert "flipper_length_mm" not in ds.columns and ds.n_rows == 120
+    # The command a run on it shows, pointed at the same file, parsed by the CLI's own parser.
+    path = tmp_path / "penguins.csv"
+    path.write_bytes(penguins_csv())
+    words = cli_arguments(ds.config, ModelConfig(), TrainConfig(), out=None, csv_path=str(path))
+    args = cli.build_parser().parse_args(words)
+    again = cli.load_data(args, cli.data_config_from_args(args))
+    assert again.config == ds.config and np.array_equal(again.values, ds.values)
+    assert np.array_equal(again.labels, ds.labels)
