@@ -8,8 +8,9 @@ received and what is allowed, Keras style:
 the worker process; ``from_dict`` rejects unknown keys.
 
 Longer than 400 lines: it is the settings schema's declarations (``vae.settings``), one
-``setting(...)`` per hyperparameter with its label, help, range and widget, so that adding
-one touches this file and the code that uses it; splitting them would scatter the schema.
+``setting(...)`` per hyperparameter and per data setting with its label, help, range and
+widget, so that adding one touches this file and the code that uses it; splitting them would
+scatter the schema.
 """
 
 from __future__ import annotations

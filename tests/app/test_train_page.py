@@ -19,7 +19,7 @@ import pytest
 from vae.config import DEFAULT_STEPS, DataConfig, default_epochs
 from vae.core import decode
 from vae.data.presets import generate
-from vae.ui import train_charts, train_form
+from vae.ui import train_charts
 
 PAGE = "pages/train.py"
 
@@ -183,15 +183,6 @@ def test_progress_label_has_epoch_rate_and_eta():
     assert fraction == pytest.approx(0.2)
     assert label == "Epoch 12 / 60 · 4.0 epochs/s · ETA 12 s"
     assert train_charts.progress(0, 60, math.nan)[1] == "Epoch 0 / 60"
-
-
-def test_parse_layers():
-    assert train_form.parse_layers("64, 32", "Encoder") == (64, 32)
-    assert train_form.parse_layers(" 8 16 ", "Encoder") == (8, 16)
-    with pytest.raises(ValueError, match="Received: ''"):
-        train_form.parse_layers("", "Encoder")
-    with pytest.raises(ValueError, match="1 to 1024 units"):
-        train_form.parse_layers("0", "Encoder")
 
 
 def test_live_panel_offers_views_for_more_than_two_columns(app_test):

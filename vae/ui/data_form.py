@@ -66,8 +66,10 @@ def render_generator(active: DataConfig | None, scaling: str) -> DataConfig:
     start = shown if shown is not None and shown.preset == preset else preset_config(preset)
     for widget_key, value in form_values(start).items():
         st.session_state.setdefault(widget_key, value)
-    for s, where in zip(generator_settings(preset), st.columns(4), strict=False):
-        draw(s, where, key(s, preset))
+    row: list[Any] = []
+    for s in generator_settings(preset):
+        row = row or list(st.columns(4))  # four to a row
+        draw(s, row.pop(0), key(s, preset))
     return config_from(st.session_state, scaling)
 
 

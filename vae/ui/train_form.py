@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from vae.config import ModelConfig, TrainConfig, budget_in_words, default_epochs
-from vae.settings import SECTIONS, Setting, parse_units
+from vae.settings import SECTIONS, Setting
 from vae.ui import settings_form
 from vae.ui.settings_form import SETTINGS
 
@@ -61,11 +61,6 @@ class FormResult:
     model_config: ModelConfig | None
     train_config: TrainConfig | None
     error: str | None
-
-
-def parse_layers(text: str, name: str) -> tuple[int, ...]:
-    """Parse "64, 32" into (64, 32) (``vae.settings.parse_units``, the one reader of layer sizes)."""
-    return parse_units(text, name)
 
 
 def load(
