@@ -136,3 +136,23 @@ def test_an_epoch_cut_into_calls_reports_exactly_the_losses_of_one_call(moons, m
 
 def trainer_batches(x_train: np.ndarray, config: TrainConfig) -> int:
     return len(x_train) // config.batch_size
+
+
+def test_a_rewarmed_trainer_trains_the_next_run_exactly_as_a_fresh_one(moons):
+    """``rewarm`` (calling the compiled functions once more on stand-in rows) changes no run."""
+    x_train, x_val = split_data(moons, TrainConfig(validation_split=0.2))
+    config = TrainConfig(epochs=4, batch_size=64, seed=3)
+    used = Trainer(x_train, ModelConfig(), config, x_val)
+    while not used.done:
+        used.run()
+    Trainer(x_train, ModelConfig(kind="ae"), config)  # another model traced in this process
+    used.rewarm()
+    used.begin(x_train, config, x_val)
+    fresh = Trainer(x_train, ModelConfig(), config, x_val)
+    for trainer in (used, fresh):
+        while not trainer.done:
+            trainer.run()
+    keys = ("epoch", "loss", "recon", "kl", "val_loss")
+    assert [[r[k] for k in keys] for r in used.history] == [[r[k] for k in keys] for r in fresh.history]
+    for a, b in zip(used.weights().arrays(), fresh.weights().arrays(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -1,8 +1,10 @@
 """The child side of training: ``python -m vae.training.worker_child`` serves jobs until told to exit.
 
 A pooled process imports ``vae.training.engine`` (TensorFlow) once, traces the default
-model, then (while no job is waiting) Compare's other default variants, then takes jobs from its control pipe, trains them in short compiled
-calls while answering control messages, and reports on its output pipe. The
+model, then (while no job is waiting) Compare's other default variants, and calls each kept
+model once more after the last trace (``Trainer.rewarm``); then it takes jobs from its control
+pipe, trains them in short compiled calls while answering control messages, and reports on
+its output pipe. The
 messages, the pool and the parent side are described in
 ``vae.training.worker``. This module imports TensorFlow only inside the
 child (``importlib.import_module(ENGINE_MODULE)`` in ``_Child.serve``), so the
@@ -12,7 +14,6 @@ parent can import its names.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib
 import math
 import os
@@ -28,6 +29,7 @@ import numpy as np
 from vae.config import ModelConfig, TrainConfig
 from vae.core.compare_metrics import HeldOut, Metrics
 from vae.core.snapshots import SnapshotSchedule
+from vae.training.process_info import BUSY_NAME, IDLE_NAME, WARMING_NAME, memory_mb, set_process_name
 
 # Compiled Trainers a process keeps for later jobs: Train's default model, Compare's other four
 # default variants (traced in advance, see ``_Child.prepare_next``) and one more.
@@ -37,44 +39,10 @@ DENSE_EPOCHS = 10  # the first epochs, each kept by the timeline, train one per 
 CONTROL_EVERY_S = 0.1  # a paused job checks its control pipe this often
 WATCHDOG_S = 0.2  # how often a child checks that the server is still its parent
 ENGINE_MODULE = "vae.training.engine"  # what the child imports
-# /proc/PID/comm of a pooled process (also shown by ps), so tests and benchmarks can tell them apart.
-WARMING_NAME, IDLE_NAME, BUSY_NAME = b"vae-warming", b"vae-idle", b"vae-busy"
 Message = dict[str, Any]
 TERMINAL = ("done", "error")
-SCORED_REASONS = (
-    "completed",
-    "early_stopping",
-)  # a job with held-out rows scores the model it ran to the end
-
-
-def memory_mb(pid: int | str = "self") -> dict[str, float]:
-    """A process's memory in MB (Linux ``/proc/PID/smaps_rollup``); empty if it is gone.
-
-    Returns:
-        dict with ``rss`` (resident, counting shared libraries in full), ``pss``
-        (shared pages split among the processes sharing them: these add up to
-        the memory of a pool in all) and ``uss`` (private to this process).
-    """
-    fields: dict[str, float] = {}
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                name, _, rest = line.partition(":")
-                if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
-                    fields[name] = int(rest.split()[0]) / 1024.0
-    except (OSError, ValueError, IndexError):
-        return {}
-    return {
-        "rss": fields.get("Rss", math.nan),
-        "pss": fields.get("Pss", math.nan),
-        "uss": fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0),
-    }
-
-
-def _set_process_name(name: bytes) -> None:
-    """Name this process (``/proc/PID/comm``, ``ps``) so idle and busy workers can be told apart."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+# A job with held-out rows scores the model it ran to its end.
+SCORED_REASONS = ("completed", "early_stopping")
 
 
 def _watchdog(parent_pid: int) -> None:
@@ -116,6 +84,9 @@ class _Child:
         self.jobs_per_process, self.recycle_uss_mb = jobs_per_process, recycle_uss_mb
         self.engine: Any = None
         self.trainers: list[Any] = []  # compiled Trainers, most recently used last (at most KEPT_TRAINERS)
+        self.stale: list[
+            Any
+        ] = []  # kept Trainers to call once more since another was traced (Trainer.rewarm)
         self.jobs_served = 0
         self.orphan = False
 
@@ -127,7 +98,7 @@ class _Child:
 
     def serve(self) -> None:
         threading.Thread(target=_watchdog, args=(self.parent_pid,), daemon=True).start()
-        _set_process_name(WARMING_NAME)
+        set_process_name(WARMING_NAME)
         self.engine = importlib.import_module(ENGINE_MODULE)
         pending = _prepared_configs()
         if not self.control.poll(0):
@@ -137,11 +108,15 @@ class _Child:
             self.send({"type": "warm", "pid": os.getpid(), "jobs_served": self.jobs_served, "uss_mb": uss})
             # Then Compare's variants, one at a time while no job waits: a job sent meanwhile
             # waits for at most one trace. Each saves a Compare job 1.5-3.3 s before its first
-            # epoch on a loaded machine (BENCHMARKS.md, Training latency).
-            while pending and not self.control.poll(0):
-                _set_process_name(WARMING_NAME)
-                self.prepare_next(pending)
-            _set_process_name(IDLE_NAME)
+            # epoch on a loaded machine (BENCHMARKS.md, Training latency). Then, and after a job
+            # traced a new model, each kept model is called once more (``Trainer.rewarm``).
+            while (pending or self.stale) and not self.control.poll(0):
+                set_process_name(WARMING_NAME)
+                if pending:
+                    self.prepare_next(pending)
+                else:
+                    self.rewarm_next()
+            set_process_name(IDLE_NAME)
             try:
                 message = self.control.recv()
             except (EOFError, OSError):
@@ -150,7 +125,7 @@ class _Child:
                 return
             if not isinstance(message, dict) or message.get("type") != "job":
                 continue  # a late control message of a job that has ended
-            _set_process_name(BUSY_NAME)
+            set_process_name(BUSY_NAME)
             job = _Job(self, message)
             job.run()
             self.jobs_served += 1
@@ -172,7 +147,20 @@ class _Child:
             x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
             trainer = self.engine.Trainer(x, model_config, train_config, xla=False, epochs=1)
             trainer.run()
+            self._keep(trainer)
+
+    def _keep(self, trainer: Any) -> None:
+        """Keep a newly traced Trainer; the others' next call is slow until rewarmed (``rewarm_next``)."""
+        self.stale = [t for t in self.trainers if t is not trainer]
+        if trainer not in self.trainers:
             self.trainers.append(trainer)
+
+    def rewarm_next(self) -> None:
+        """Call the first stale Trainer's functions once (``Trainer.rewarm``), while no job waits."""
+        trainer = self.stale.pop(0)
+        if trainer in self.trainers:
+            with contextlib.suppress(Exception):
+                trainer.rewarm()
 
     def trainer_for(self, x_train, x_val, model_config, train_config, state, epochs) -> tuple[Any, bool]:
         """A kept Trainer that fits these settings (no tracing), else a new one."""
@@ -182,11 +170,13 @@ class _Child:
             if trainer.compatible(model_config, train_config, xla):
                 self.trainers.remove(trainer)
                 self.trainers.append(trainer)
+                if trainer in self.stale:
+                    self.stale.remove(trainer)  # this job's first call instantiates it again anyway
                 trainer.begin(x_train, train_config, x_val, state=state, epochs=epochs)
                 return trainer, True
         del self.trainers[: max(0, len(self.trainers) - KEPT_TRAINERS + 1)]  # free graphs before building
         trainer = engine.Trainer(x_train, model_config, train_config, x_val, state=state, epochs=epochs)
-        self.trainers.append(trainer)
+        self._keep(trainer)
         return trainer, False
 
 
