@@ -18,9 +18,10 @@ from vae.ui.text import plain
 require_app_shell()
 
 st.title("Compare autoencoders")
+# The form below says what the models share; the caption asks the question. Non-breaking spaces
+# keep "z ~ N(0, I)" on one line.
 st.caption(
-    "Same data, same seed, same architecture and budget: the models differ only in their loss "
-    "and sampling. Which of them can *generate* — decode a random z ~ N(0, I) into a data-like point?"
+    "Which of these models can *generate* — decode a random z\u00a0~\u00a0N(0,\u00a0I) into a data-like point?"
 )
 
 dataset = state.get_dataset()

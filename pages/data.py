@@ -137,23 +137,26 @@ def active_summary(active: Dataset | None) -> None:
         f"**Active dataset: {plain(active.name)}** — {active.n_rows:,} rows × {active.n_dims} columns, "
         f"scaling {SCALING_LABELS[active.config.scaling]}.",
     )
-    c1, c2, c3 = st.columns([2, 2, 3])
-    c1.download_button(
+    row = st.container(horizontal=True, vertical_alignment="center")
+    if row.button("Next: train a model →", type="primary", key="data_next_train"):
+        st.switch_page("pages/train.py")
+    row.download_button(
         "Download as CSV",
         spreadsheet.csv_bytes(dataset_frame(active)),
         file_name=f"{active.name or 'data'}.csv".replace(" ", "_").replace("/", "_"),
         mime="text/csv",
         key="data_download",
     )
-    with c2:
-        st.page_link("pages/train.py", label="Next: train a model →")
-    c3.caption("Plots show original units; the model trains on the standardized values.")
+    # The scaling belongs to the active dataset (changing it rescales that dataset), so it is
+    # shown with it; before there is one, every source builds with the session's choice.
+    data_form.render_scaling(active.config, on_scaling_change)
+    st.caption("Plots show original units; the model trains on the standardized values.")
 
 
 st.title("Data")
 summary = st.container()
 active = state.get_dataset()
-scaling = data_form.render_scaling(active.config if active is not None else None, on_scaling_change)
+scaling = data_form.current_scaling(active.config if active is not None else None)
 tab_generate, tab_draw, tab_upload = st.tabs(["Generate", "Draw", "Upload"])
 with tab_generate:
     generate_tab(scaling)

@@ -148,8 +148,8 @@ class ModelConfig(_Settings):
     )
     beta: float = setting(
         1.0,  # KL weight; 1 is the ELBO, >1 a beta-VAE
-        "beta (KL weight)",
-        "Loss = reconstruction + beta × KL. 1 is the true ELBO; >1 (beta-VAE) pushes codes toward "
+        "β (KL weight)",
+        "Beta: loss = reconstruction + β × KL. 1 is the true ELBO; >1 (a β-VAE) pushes codes toward "
         "the prior (smoother latent plane, blurrier reconstructions).",
         "Model",
         "number",
@@ -180,8 +180,9 @@ class ModelConfig(_Settings):
     )
     noise_std: float = setting(
         0.2,
-        "Noise σ (std units)",
-        "The denoising autoencoder sees x + noise of this std and must reconstruct x.",
+        "Noise level",
+        "The denoising autoencoder sees x + Gaussian noise and must reconstruct x. The noise's "
+        "standard deviation σ, in standardized units (1 = one standard deviation of the data).",
         "Advanced",
         "number",
         low=0.0,
@@ -215,7 +216,7 @@ class ModelConfig(_Settings):
     def label(self) -> str:
         if self.kind != "vae":
             return KIND_LABELS[self.kind]
-        return "VAE" if self.beta == 1.0 else f"beta-VAE (beta={self.beta:g})"
+        return "VAE" if self.beta == 1.0 else f"β-VAE (β={self.beta:g})"
 
 
 @dataclass(frozen=True)
@@ -246,8 +247,8 @@ class TrainConfig(_Settings):
     )
     momentum: float = setting(
         0.9,
-        "Momentum (SGD)",
-        "Used by SGD only: how much of the previous step carries over.",
+        "Momentum",
+        "Momentum of SGD (used by SGD only): how much of the previous step carries over.",
         "Training",
         "number",
         low=0.0,
@@ -291,8 +292,9 @@ class TrainConfig(_Settings):
     )
     early_stopping_patience: int = setting(
         0,
-        "Early stopping patience",
-        "Stop after this many epochs without improvement (validation loss if there is a split). 0 = off.",
+        "Early stopping",
+        "Patience in epochs: stop after this many epochs without improvement (validation loss if there "
+        "is a split). 0 = off.",
         "Training",
         "number",
         name="patience",

@@ -87,12 +87,23 @@ def test_same_seed_gives_same_data_and_digits_preview(data_page):
 
 def test_scaling_choice_is_stored_with_the_active_dataset(data_page):
     at = data_page()
+    assert not [r for r in at.radio if r.key == "data_scaling"]  # nothing to scale yet
     at.button(key="data_use_generated").click().run()
     at.radio(key="data_scaling").set_value("minmax").run()
     ds = active(at)
     assert ds.config.scaling == "minmax"
     np.testing.assert_allclose(ds.standardized().min(0), 0, atol=1e-6)
     np.testing.assert_allclose(ds.standardized().max(0), 1, atol=1e-6)
+
+
+def test_next_step_button_opens_the_train_page_with_the_active_dataset(data_page):
+    at = data_page()
+    assert not [b for b in at.button if b.key == "data_next_train"]  # no next step without data
+    at.selectbox(key="data_preset").set_value("circles").run()
+    at.button(key="data_use_generated").click().run()
+    at.button(key="data_next_train").click().run()
+    assert not at.exception
+    assert texts(at.title) == ["Train a VAE"] and active(at).config.preset == "circles"
 
 
 def test_good_upload_reports_rows_and_columns_and_can_be_used(data_page):
@@ -337,8 +348,8 @@ def test_an_uploads_choices_are_what_the_reproduce_command_rebuilds(data_page, t
     at.selectbox(key=upload_panel.LABEL_KEY).set_value("island").run()
     at.multiselect(key=upload_panel.COLUMNS_KEY).unselect("flipper_length_mm").run()
     at.radio(key=upload_panel.MISSING_KEY).set_value("median").run()
-    at.radio(key="data_scaling").set_value("minmax").run()
     at.button(key="data_use_upload").click().run()
+    at.radio(key="data_scaling").set_value("minmax").run()  # shown with the active dataset
     ds = active(at)
     assert (
         ds.config.label_column == "island" and ds.config.missing == "median" and ds.config.scaling == "minmax"

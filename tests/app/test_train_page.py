@@ -90,7 +90,7 @@ def test_batch_larger_than_the_data_is_explained_before_training(app_test):
 
 def test_presets_fill_in_the_form(app_test):
     at = open_train(app_test)
-    at.button_group(key="tr_preset").set_value("beta-VAE (beta = 4)").run()
+    at.button_group(key="tr_preset").set_value("β-VAE (β = 4)").run()
     assert at.number_input(key="tr_beta").value == 4.0
     at.button_group(key="tr_preset").set_value("Fast").run()
     assert at.text_input(key="tr_encoder").value == "32, 16"

@@ -134,7 +134,7 @@ def test_train_page_every_control_is_reachable_and_shows_focus(app_url, page):
         "Encoder layers",
         "Activation",
         "Decoder layers",
-        "beta",
+        "β",
         "KL warm-up",
         "Learning rate",
         "Optimizer",

@@ -68,7 +68,7 @@ def test_batch_larger_than_training_rows_is_explained():
 
 def test_labels():
     assert ModelConfig().label == "VAE"
-    assert ModelConfig(beta=4.0).label == "beta-VAE (beta=4)"
+    assert ModelConfig(beta=4.0).label == "β-VAE (β=4)"
     assert ModelConfig(kind="ae").label == "Autoencoder"
 
 

@@ -121,7 +121,7 @@ def test_form_values_it_cannot_show_are_snapped_or_clipped_with_a_note():
     values, notes = form_values(model, train, "tr_", "the link")
     assert values["tr_beta"] == 100.0 and values["tr_lr"] == 3e-4 and values["tr_batch_size"] == 128
     text = "\n".join(notes)
-    assert len(notes) == 3 and "beta (KL weight) 250 from the link" in text
+    assert len(notes) == 3 and "β (KL weight) 250 from the link" in text
     assert "learning rate 0.0005" in text and "batch size 100" in text
 
 

@@ -73,7 +73,13 @@ def render_generator(active: DataConfig | None, scaling: str) -> DataConfig:
     return config_from(st.session_state, scaling)
 
 
-def render_scaling(active: DataConfig | None, on_change: Callable[[], None]) -> str:
-    """The scaling choice (it applies to every source), set from the active dataset the first time."""
+def current_scaling(active: DataConfig | None) -> str:
+    """The scaling every source builds with: the widget's, else the active dataset's (or the default)."""
     st.session_state.setdefault(SCALING_KEY, active.scaling if active is not None else SCALING.default)
+    return st.session_state[SCALING_KEY]
+
+
+def render_scaling(active: DataConfig, on_change: Callable[[], None]) -> str:
+    """The scaling choice of the active dataset (changing it rescales that dataset)."""
+    current_scaling(active)
     return draw(SCALING, st, SCALING_KEY, on_change=on_change)

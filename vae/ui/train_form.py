@@ -25,7 +25,7 @@ from vae.ui import settings_form
 from vae.ui.settings_form import SETTINGS
 
 PREFIX = "tr_"  # a setting's widget key is PREFIX + its URL name: "tr_lr", "tr_batch_size"
-PRESET_NAMES = ("Classic", "Fast", "beta-VAE (beta = 4)")
+PRESET_NAMES = ("Classic", "Fast", "β-VAE (β = 4)")
 
 
 def key(s: Setting) -> str:
@@ -43,7 +43,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Half the units and a 10x learning rate: ~2x fewer FLOPs and fewer epochs (measured fine on two moons).
     "Fast": {**DEFAULTS, "tr_encoder": "32, 16", "tr_decoder": "16, 32", "tr_lr": 1e-2},
     # beta = 4 trades reconstruction for a smoother, more prior-like latent space.
-    "beta-VAE (beta = 4)": {**DEFAULTS, "tr_beta": 4.0, "tr_warmup": 10},
+    "β-VAE (β = 4)": {**DEFAULTS, "tr_beta": 4.0, "tr_warmup": 10},
 }
 
 PRESET_KEY = "tr_preset"

@@ -33,7 +33,7 @@ from vae.data.dataset import Dataset
 from vae.ui import components, palette, state
 from vae.ui.latent_pad import layers as pad_layers
 
-_COMPONENT = components.register("latent_pad", Path(__file__).parent, "pad")
+_COMPONENT = components.register("latent_pad", Path(__file__).parent, "pad", shared=("label_place.js",))
 
 MAX_POINTS = 2000  # data points sent to the browser; more only slows the first draw
 IMAGE_SHAPES = {64: (8, 8)}  # columns -> image (rows, cols): the digits dataset

@@ -269,31 +269,11 @@ function drawPadBackground(S) {
   }
 }
 
-const LABEL_ANGLES = [-45, -30, -60, -15, -75, 45, 30, 60, 15, 75, -135, 135, -120, 120, -150, 150, 0, 180, 90, -90];
 const LIVE_NUMBERS_BOX = [MARGIN.l, MARGIN.t, MARGIN.l + 170, MARGIN.t + 36]; // z = ... and p(z) = ...
 
-function placeLabel(F, width, height, cx, cy, radius, dataPx, taken) {
-  // Where a width x height label just outside a circle of `radius` around (cx, cy) covers the
-  // fewest data points, inside the plot and clear of `taken` boxes: {x (left), y (middle), box}.
-  let best = null;
-  for (const deg of LABEL_ANGLES) {
-    const a = (deg * Math.PI) / 180;
-    const ex = cx + Math.cos(a) * radius, ey = cy + Math.sin(a) * radius;
-    const x = Math.cos(a) >= 0 ? ex + 3 : ex - 3 - width; // outside, on the side the angle points to
-    const y = ey + (Math.sin(a) >= 0 ? height / 2 + 2 : -height / 2 - 2);
-    const box = [x, y - height / 2, x + width, y + height / 2];
-    if (box[0] < MARGIN.l + 2 || box[2] > MARGIN.l + F.pw - 2 || box[1] < MARGIN.t + 2 || box[3] > MARGIN.t + F.ph - 2) {
-      continue;
-    }
-    if (taken.some((o) => box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1])) continue;
-    let covered = 0;
-    for (const [px, py] of dataPx) {
-      if (px >= box[0] - 3 && px <= box[2] + 3 && py >= box[1] - 3 && py <= box[3] + 3) covered++;
-    }
-    if (!best || covered < best.covered) best = { covered, x, y, box };
-    if (covered === 0) break;
-  }
-  return best;
+function padPlot(F) {
+  // The pad's plot area, for placeLabel (vae/ui/label_place.js).
+  return { left: MARGIN.l, top: MARGIN.t, width: F.pw, height: F.ph };
 }
 
 function ringLabels(S, ctx, F, cx, cy, unit, dataPx) {
@@ -307,7 +287,7 @@ function ringLabels(S, ctx, F, cx, cy, unit, dataPx) {
   const taken = [LIVE_NUMBERS_BOX];
   for (const k of [1, 2, 3]) {
     const text = `${k}σ · ${RING_MASS[k]}`;
-    const best = placeLabel(F, ctx.measureText(text).width, 12, cx, cy, k * unit, dataPx, taken);
+    const best = placeLabel(padPlot(F), ctx.measureText(text).width, 12, cx, cy, k * unit, dataPx, taken);
     if (!best) continue; // the ring is off the pad
     taken.push(best.box);
     haloText(ctx, text, best.x, best.y, T);
@@ -392,7 +372,7 @@ function drawPosterior(S, ctx, F, unit) {
   ctx.textBaseline = "middle";
   const text = `q(z|x) · σ = ${sd[0].toFixed(2)}, ${sd[1].toFixed(2)}`;
   const radius = Math.max(2 * Math.max(sd[0], sd[1]) * unit, 14) + 2;
-  const spot = placeLabel(F, ctx.measureText(text).width, 12, px, py, radius, S.dataPx, [LIVE_NUMBERS_BOX]);
+  const spot = placeLabel(padPlot(F), ctx.measureText(text).width, 12, px, py, radius, S.dataPx, [LIVE_NUMBERS_BOX]);
   if (spot) haloText(ctx, text, spot.x, spot.y, T);
   ctx.restore();
 }

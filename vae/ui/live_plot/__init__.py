@@ -21,7 +21,7 @@ from typing import Any
 
 from vae.ui import components
 
-_COMPONENT = components.register("live_plot", Path(__file__).parent, "plot")
+_COMPONENT = components.register("live_plot", Path(__file__).parent, "plot", shared=("label_place.js",))
 LEGEND_PX = 46  # the legend under the canvas: room for two lines (a half-width plot with labels wraps)
 
 

@@ -164,13 +164,24 @@ function drawPanel(ctx, panel, box, colors) {
     }
   }
   ctx.globalAlpha = 1;
+  // Circle labels (the prior's 1σ, 2σ) where they cover the fewest points (vae/ui/label_place.js).
   ctx.font = "600 11px sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  const dataPx = [];
+  for (const s of panel.points || []) {
+    for (let i = 0; i < s.x.length; i++) {
+      if (Number.isFinite(s.x[i]) && Number.isFinite(s.y[i])) dataPx.push([px(s.x[i]), py(s.y[i])]);
+    }
+  }
+  const taken = [];
   for (const c of panel.circles || []) {
     if (!c.label) continue;
+    const spot = placeLabel(plot, ctx.measureText(c.label).width, 12, px(0), py(0), c.r * scale, dataPx, taken);
+    if (!spot) continue; // the circle is outside the plot
+    taken.push(spot.box);
     ctx.fillStyle = c.color;
-    ctx.textAlign = "left";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(c.label, px(0) + c.r * scale * 0.72 + 3, py(0) - c.r * scale * 0.72 - 2);
+    ctx.fillText(c.label, spot.x, spot.y);
   }
   ctx.font = "11px sans-serif";
   for (const s of panel.lines || []) {
