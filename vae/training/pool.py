@@ -196,11 +196,11 @@ class WorkerProcess:
                     self._trim()
         finally:
             conn.close()
-            self.gone.set()
             with self.lock:
                 job, self.job, self.idle = self.job, None, False
                 if not self._control.closed:
                     self._control.close()
+            self.gone.set()  # after both pipes are closed: whoever waits for it sees no fd of ours left
             _wait(self.process, 1.0)
             if job is not None:
                 job._process_gone(self.process.poll())
