@@ -89,7 +89,9 @@ def test_compares_models_are_listed_on_runs_and_can_be_explored_and_continued(ap
     try:
         assert not at.exception
         sparse = at.session_state[state.RUN]
-        assert sparse.model_config.kind == "sparse" and sparse.epochs_done == EPOCHS
+        # From its own epochs: on a quiet machine the click's own rerun may already train on.
+        assert sparse.model_config.kind == "sparse" and EPOCHS <= sparse.epochs_done <= 2 * EPOCHS
+        assert sparse.history[:EPOCHS] == comparison.entries["sparse"].history
         assert at.session_state[state.RUNS][-1] is current  # the run it replaced is kept
         at.switch_page("pages/train.py")
         wait_for(at, lambda a: not a.session_state[state.RUN].is_active)
