@@ -147,6 +147,22 @@ def test_restore_a_bundle(app_test, weights, dataset):
     assert len(at.session_state[state.RUNS]) == 1
 
 
+def test_a_compare_models_bundle_restores_as_trained_in_compare(app_test, weights, dataset):
+    """A model Compare trained is current on Runs; its bundle, downloaded and restored, is still Compare's."""
+    model = make_run(weights, dataset, seed=4)
+    model.origin = "Compare"  # as Compare's models join the session's runs
+    at = runs_page(app_test, model, dataset)
+    assert list(at.dataframe[0].value["trained in"]) == ["Compare"]
+    payload = at.session_state[runs_panel.CACHE_KEY][1]  # what "Download run bundle" serves
+    at = runs_page(app_test, make_run(weights, dataset, seed=3), dataset)  # another session, a Train run
+    at.file_uploader(key=runs_panel.UPLOAD_KEY).set_value(("compare.zip", payload, "application/zip")).run()
+    assert not at.exception
+    restored = at.session_state[state.RUN]
+    assert restored.origin == "Compare" and restored.train_config.seed == 4
+    table = at.dataframe[0].value
+    assert list(zip(table["seed"], table["trained in"], strict=True)) == [(3, "Train"), (4, "Compare")]
+
+
 def hostile_bundle(how: str, good: bytes) -> bytes:
     """A real bundle made hostile: 20,000 extra members, or weights stored in /proc/self/environ."""
     with zipfile.ZipFile(io.BytesIO(good)) as zf:

@@ -367,6 +367,22 @@ def test_newer_format_version(saved):
     refused(with_config(saved[2], lambda c: c.update(format="keras")), "not a Latent Lab run")
 
 
+def test_origin_round_trips_and_older_bundles_without_it_load(saved):
+    run, dataset, data = saved
+    compare_model = dataclasses.replace(run, origin="Compare")
+    assert load_bundle(save_bundle(compare_model, dataset))[0].origin == "Compare"
+    assert load_bundle(data)[0].origin == ""
+
+    # A bundle of format 1 (saved before origin was kept) has no run.origin: a Train page run.
+    def format_1(config):
+        config["format_version"] = 1
+        del config["run"]["origin"]
+
+    assert load_bundle(with_config(data, format_1))[0].origin == ""
+    refused(with_config(data, lambda c: c["run"].update(origin="<a href='x'>Train</a>")), "run.origin")
+    refused(with_config(data, lambda c: c["run"].update(origin=["Compare"])), "run.origin")
+
+
 def test_damaged_csvs_and_json(saved):
     members = members_of(saved[2])
     refused(rezip({**members, "config.json": b"{not json"}), "config.json is not valid JSON")

@@ -4,6 +4,8 @@ A bundle is a zip of plain files a person can open::
 
     config.json          format version, app and library versions, the data,
                          model and training settings, dataset and run facts
+                         (status, message, epochs, and origin: "Compare" for
+                         a model Compare trained, "" for the Train page's)
     model.weights.h5     the weights, in the layout Keras 3's
                          ``model.save_weights`` writes for ``vae.training.models.Autoencoder``
                          (so ``model.load_weights("model.weights.h5")`` reads it)
@@ -35,7 +37,7 @@ process can call it.
 from __future__ import annotations
 
 FORMAT = "latent-lab-run"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: config.json run.origin (where the run was trained); 1 lacks it
 
 CONFIG = "config.json"
 WEIGHTS = "model.weights.h5"
@@ -71,6 +73,11 @@ LABEL_DTYPES = (
     "bool",
     "str",
 )
+
+
+# Where a run may come from (``Run.origin``): the Train page, or Compare. A whitelist, since the
+# Runs page shows it in a table and in chart legends.
+ORIGINS = ("", "Compare")
 
 
 class BundleError(ValueError):

@@ -19,6 +19,7 @@ from vae.storage.bundle_format import (
     HISTORY,
     LATENTS,
     MAX_TOTAL_BYTES,
+    ORIGINS,
     SNAPSHOTS,
     WEIGHTS,
     BundleError,
@@ -85,13 +86,18 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
     data_config = data_config_from("data", config["data"])
     model_config = settings_from("model", ModelConfig, config["model"])
     train_config = settings_from("train", TrainConfig, config["train"])
-    run_info = expect_keys("config.json run", config["run"], {"status", "message", "epochs"})
+    run_info = expect_keys("config.json run", config["run"], {"status", "message", "epochs"}, {"origin"})
     status = run_info["status"]
     if status not in _STATUSES:
         raise BundleError(
             f"config.json run.status must be one of {', '.join(_STATUSES)}. Received: {str(status)[:40]!r}"
         )
     message = text_value("config.json run.message", run_info["message"]) or ""
+    origin = run_info.get("origin", "")  # format 1 bundles lack it: a Train page run
+    if origin not in ORIGINS:
+        raise BundleError(
+            f'config.json run.origin must be "Compare" or empty (the Train page). Received: {str(origin)[:40]!r}'
+        )
     weights = weights_from_h5(model_config, members[WEIGHTS])
     dataset = read_dataset(config, members, data_config, model_config.input_dim)
     _check_outputs(weights, dataset)
@@ -124,6 +130,7 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
         status=status,
         message=message,
         snapshots=snapshots,
+        origin=origin,
     )
     return BundleContents(run=run, dataset=dataset, meta=meta, latents=latents)
 

@@ -158,7 +158,12 @@ def save_bundle(run: Run, dataset: Dataset) -> bytes:
             "notes": list(dataset.notes),
             "warnings": list(dataset.warnings),
         },
-        "run": {"status": run.status, "message": run.message, "epochs": run.epochs_done},
+        "run": {
+            "status": run.status,
+            "message": run.message,
+            "epochs": run.epochs_done,
+            "origin": run.origin,
+        },
     }
     members = {
         CONFIG: json.dumps(config, indent=2, allow_nan=False).encode("utf-8"),
