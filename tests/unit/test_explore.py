@@ -1,4 +1,4 @@
-"""vae/core/explore.py: readouts equal Keras's decoder in original units, clamping, ellipses, paths."""
+"""vae/core/explore.py: readouts equal Keras's decoder in original units, clamping, paths."""
 
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def test_readout_equals_keras_decoder_in_original_units(keras_model, standardize
         assert not r.clamped
         np.testing.assert_allclose(r.z, z)
         assert_same_decoding(r.x, expected, standardizer.scale)
-        np.testing.assert_allclose(standardizer.transform(r.x[None])[0], r.x_standardized, atol=1e-5)
 
 
 def test_readout_of_a_far_point_is_clamped_and_still_correct(keras_model, standardizer):
@@ -66,6 +65,7 @@ def test_readout_of_a_far_point_is_clamped_and_still_correct(keras_model, standa
     expected = standardizer.inverse_transform(np.asarray(model.decoder(np.array([[3.5, -3.5]], np.float32))))
     assert_same_decoding(r.x, expected[0], standardizer.scale)
     assert r.density == pytest.approx(math.exp(-0.5 * 2 * 3.5**2) / (2 * math.pi))
+    assert r.log_density == pytest.approx(-0.5 * 2 * 3.5**2 - math.log(2 * math.pi))
 
 
 def test_readout_rejects_a_wrong_number_of_coordinates(keras_model, standardizer):
@@ -82,42 +82,6 @@ def test_clamp_z_replaces_non_finite_values_and_limits_the_range():
     assert not changed
     with pytest.raises(ValueError, match="limit"):
         explore.clamp_z([0, 0], 0.0)
-
-
-def test_prior_density_is_the_standard_normal():
-    assert explore.prior_density(np.zeros(2)) == pytest.approx(1 / (2 * math.pi))
-    z = np.array([[1.0, 2.0], [-0.5, 0.25]])
-    expected = np.exp(-0.5 * (z**2).sum(axis=1)) / (2 * math.pi)
-    np.testing.assert_allclose(explore.prior_density(z), expected)
-    # Far out the density underflows, its log does not.
-    assert explore.prior_log_density(np.array([100.0, 0.0])) == pytest.approx(-5000 - math.log(2 * math.pi))
-
-
-def test_prior_density_integrates_to_one_on_a_grid():
-    grid = latent_grid(-8.0, 8.0, steps=401)
-    cell = (16.0 / 400) ** 2
-    assert explore.prior_density(grid).sum() * cell == pytest.approx(1.0, abs=1e-6)
-
-
-def test_ellipse_is_the_k_sigma_contour_of_the_diagonal_gaussian():
-    mu, log_var = np.array([0.5, -1.0]), np.log(np.array([0.04, 0.25]))
-    for k in (1.0, 2.0):
-        poly = explore.ellipse(mu, log_var, k=k, n_points=88)
-        assert poly.shape == (89, 2)
-        np.testing.assert_allclose(poly[0], poly[-1])
-        sigma = np.exp(0.5 * log_var)
-        np.testing.assert_allclose((((poly - mu) / sigma) ** 2).sum(axis=1), k * k, atol=1e-12)
-        # Axis-aligned, with semi-axes k*sigma.
-        np.testing.assert_allclose(poly.max(axis=0) - mu, k * sigma, atol=1e-12)
-    np.testing.assert_allclose(explore.ellipse_radii(log_var, 2.0), [0.4, 1.0])
-
-
-def test_k_sigma_mass_matches_monte_carlo():
-    z = np.random.default_rng(0).standard_normal((200_000, 2))
-    r2 = (z**2).sum(axis=1)
-    for k in (1, 2, 3):
-        assert explore.gaussian_mass_within(k) == pytest.approx((r2 <= k * k).mean(), abs=4e-3)
-    assert explore.gaussian_mass_within(1) == pytest.approx(0.3935, abs=1e-4)
 
 
 def test_interpolation_path_is_evenly_spaced_between_the_ends():
@@ -234,7 +198,7 @@ def test_pad_offers_the_true_posterior_where_the_page_computes_it(keras_model):
     _, weights = keras_model
     moons = generate(DataConfig(n_samples=200))
     x = moons.standardized()[7]
-    grid = exact.true_posterior(weights, x, 0.1)
+    grid = exact.point_truth(weights, x, 0.1).posterior
     data = pad_payload(weights, moons, key="k", z0=(0, 0), offer_truth=True, truth=(7, grid))
     assert "true_posterior" in [layer["key"] for layer in data["layers"]]
     truth = data["true_posterior"]

@@ -2,7 +2,7 @@
 
 A run of 100,000 epochs has 100,000 points per loss curve; a chart a few
 hundred pixels wide cannot show more than a few per pixel, and sending them
-all makes every live update cost more than the last. ``decimate`` keeps the
+all makes every live update cost more than the last. ``decimate_indices`` keeps the
 first and last points and, in each of ``max_points // 2`` equal buckets in
 between, the minimum and the maximum (in their original order), so a spike or
 a dip survives at any zoom the chart can show. This is the classic min-max
@@ -52,19 +52,3 @@ def decimate_indices(y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
     rows = np.arange(n_buckets)
     kept = np.concatenate(([0], index[rows, low], index[rows, high], [n - 1]))
     return np.unique(kept)
-
-
-def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, y)`` thinned by ``decimate_indices(y, max_points)``.
-
-    Example:
-        >>> x = np.arange(100_000); y = np.sin(x / 500.0)
-        >>> xs, ys = decimate(x, y)
-        >>> len(xs) <= 1000 and ys.max() == y.max() and ys.min() == y.min()
-        True
-    """
-    x, y = np.asarray(x), np.asarray(y)
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same shape. Received: {x.shape} and {y.shape}")
-    keep = decimate_indices(y, max_points)
-    return x[keep], y[keep]

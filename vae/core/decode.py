@@ -4,13 +4,12 @@ The UI evaluates a trained network on every interaction (a dragged point, a
 grid, one data point's posterior), so it must not wait for TensorFlow: these
 functions reproduce the Keras layers in NumPy and equal Keras's output within
 1e-5 (tested). ``NetworkWeights`` is also the format the training worker sends
-back and the latent pad receives (as JSON through ``to_jsonable``).
+back and the latent pad receives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -88,35 +87,6 @@ class NetworkWeights:
 
     def is_finite(self) -> bool:
         return all(bool(np.isfinite(a).all()) for a in self.arrays())
-
-    def to_jsonable(self) -> dict[str, Any]:
-        """Nested lists for a custom component or JSON (float32 precision kept)."""
-
-        def dense(layer: Dense) -> dict[str, list]:
-            return {"W": layer[0].astype(float).tolist(), "b": layer[1].astype(float).tolist()}
-
-        return {
-            "activation": self.activation,
-            "encoder": [dense(d) for d in self.encoder],
-            "z_mean": dense(self.z_mean),
-            "z_log_var": dense(self.z_log_var),
-            "decoder": [dense(d) for d in self.decoder],
-            "x_mean": dense(self.x_mean),
-        }
-
-    @classmethod
-    def from_jsonable(cls, data: dict[str, Any]) -> NetworkWeights:
-        def dense(d: dict[str, list]) -> Dense:
-            return np.asarray(d["W"], np.float32), np.asarray(d["b"], np.float32)
-
-        return cls(
-            encoder=[dense(d) for d in data["encoder"]],
-            z_mean=dense(data["z_mean"]),
-            z_log_var=dense(data["z_log_var"]),
-            decoder=[dense(d) for d in data["decoder"]],
-            x_mean=dense(data["x_mean"]),
-            activation=str(data["activation"]),
-        )
 
 
 def weights_from_arrays(config: ModelConfig, arrays: list[np.ndarray]) -> NetworkWeights:

@@ -34,9 +34,6 @@ expectation by quadrature over q's own +-6 sigma grid (not one sample), so the
 gap log p(x) - ELBO = KL(q(z|x) || p(z|x)) is exact up to the stated errors,
 not noisy. Formulas come from ``vae.core.losses`` (one per quantity); decoding from
 ``vae.core.decode``. Units: nats per point on standardized data.
-
-Longer than 400 lines: the quadrature, its error bounds and the four quantities computed
-from one grid (log p(x), ELBO, true posterior, IWAE) are one argument, read top to bottom.
 """
 
 from __future__ import annotations
@@ -91,66 +88,32 @@ def _one_blas_thread(function: Callable[..., Result]) -> Callable[..., Result]:
 
 @dataclass(frozen=True)
 class Quadrature:
-    """Exact log p(x) and the analytic ELBO of each point, nats on standardized data.
-
-    Attributes:
-        log_px: log p(x) by quadrature, (n,).
-        error: estimated absolute error of ``log_px``, (n,) nats.
-        elbo: E_q[log p(x|z)] - KL(q(z|x) || N(0, I)) by quadrature, (n,).
-    """
+    """Exact log p(x) of each point (n,) by quadrature, and the analytic ELBO; nats on standardized data."""
 
     log_px: np.ndarray
-    error: np.ndarray
-    elbo: np.ndarray
-
-    @property
-    def gap(self) -> np.ndarray:
-        """log p(x) - ELBO = KL(q(z|x) || p(z|x)) >= 0: how far the Gaussian q is from the truth."""
-        return self.log_px - self.elbo
+    error: np.ndarray  # estimated absolute error of log_px
+    elbo: np.ndarray  # E_q[log p(x|z)] - KL(q(z|x) || N(0, I)), the expectation by quadrature
 
 
 @dataclass(frozen=True)
 class PosteriorGrid:
-    """The true posterior p(z|x) of one point on a grid, normalized to integrate to 1.
+    """The true posterior p(z|x) of one point on a grid, normalized to integrate to 1."""
 
-    Attributes:
-        z1: the grid's z1 coordinates, (steps,), increasing.
-        z2: the grid's z2 coordinates, (steps,), increasing.
-        density: p(z|x) at each node, (steps, steps), ``[row = z2][column = z1]``.
-    """
-
-    z1: np.ndarray
+    z1: np.ndarray  # (steps,), increasing
     z2: np.ndarray
-    density: np.ndarray
-
-    @property
-    def cell_area(self) -> float:
-        return float((self.z1[1] - self.z1[0]) * (self.z2[1] - self.z2[0]))
-
-    def mass(self) -> float:
-        """The density's integral over the grid (1 up to rounding)."""
-        return float(self.density.sum() * self.cell_area)
+    density: np.ndarray  # (steps, steps), [row = z2][column = z1]
 
 
 @dataclass(frozen=True)
 class PointTruth:
-    """Everything the pages show about one point: the truth and the bounds on it.
+    """Everything the pages show about one point, in nats: the truth and the bounds on it."""
 
-    Attributes:
-        log_px: exact log p(x) by quadrature (nats).
-        error: its estimated absolute error (nats).
-        elbo: the analytic ELBO, by quadrature (nats).
-        iwae: the IWAE bound with ``iwae_k`` samples (nats).
-        iwae_k: K.
-        posterior: the true posterior on the fine grid.
-    """
-
-    log_px: float
-    error: float
-    elbo: float
-    iwae: float
+    log_px: float  # exact, by quadrature
+    error: float  # estimated absolute error of log_px
+    elbo: float  # analytic, by quadrature
+    iwae: float  # the IWAE bound with iwae_k samples
     iwae_k: int
-    posterior: PosteriorGrid
+    posterior: PosteriorGrid  # on the fine grid
 
     @property
     def gap(self) -> float:
@@ -183,22 +146,6 @@ def _check(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float) -> np
     if not np.isfinite(x).all():
         raise ValueError("x_std must be finite. Received: NaN or infinite values")
     return x
-
-
-def _check_one(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float) -> np.ndarray:
-    x = _check(weights, x_std, decoder_std)
-    if len(x) != 1:
-        raise ValueError(f"Give one point, shape ({weights.input_dim},). Received: {len(x)} points")
-    return x
-
-
-def _posterior_grid(low: np.ndarray, high: np.ndarray, log_joint: np.ndarray) -> PosteriorGrid:
-    """Normalize one point's log p(x, z) on its fine grid (the mass outside it, < 1e-5, is left out)."""
-    steps = math.isqrt(log_joint.size)
-    z1, z2 = np.linspace(low[0], high[0], steps), np.linspace(low[1], high[1], steps)
-    log_area = math.log((z1[1] - z1[0]) * (z2[1] - z2[0]))
-    density = np.exp(log_joint - _log_sum(log_joint) - log_area)
-    return PosteriorGrid(z1=z1, z2=z2, density=density.reshape(steps, steps))
 
 
 def _log_joint(weights: NetworkWeights, x: np.ndarray, z: np.ndarray, decoder_std: float) -> np.ndarray:
@@ -319,15 +266,14 @@ def _log_sum(log_values: np.ndarray) -> np.ndarray:
 
 
 def _posterior_quadrature(
-    weights: NetworkWeights, x: np.ndarray, decoder_std: float, steps: int
+    weights: NetworkWeights, x: np.ndarray, decoder_std: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The fine grids: log p(x), its error, and the grids themselves.
 
     Returns:
-        ``(log_px (n,), error (n,), low (n, 2), high (n, 2), log_joint (n, steps^2))``.
+        ``(log_px (n,), error (n,), low (n, 2), high (n, 2), log_joint (n, FINE_STEPS^2))``.
     """
-    if steps < 5 or steps % 2 == 0:
-        raise ValueError(f"steps must be an odd integer >= 5. Received: steps={steps!r}")
+    steps = FINE_STEPS
     z_mean, z_log_var = (np.asarray(a, np.float64) for a in encode(weights, x.astype(np.float32)))
     sigma = losses.posterior_std(z_log_var)
     low, high, log_outside, log_ring = _fine_boxes(weights, x, z_mean, sigma, decoder_std)
@@ -349,16 +295,10 @@ def _posterior_quadrature(
 
 @_one_blas_thread
 def analytic_elbo(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float) -> np.ndarray:
-    """E_q[log p(x|z)] - KL(q(z|x) || N(0, I)) per point, the expectation by quadrature over q.
+    """E_q[log p(x|z)] - KL(q(z|x) || N(0, I)) of each point of ``x_std`` (n, D), nats.
 
-    Args:
-        weights: a network with a 2-D latent.
-        x_std: (n, D) standardized points.
-        decoder_std: sigma_x of p(x|z).
-
-    Returns:
-        (n,) nats: log p(x|z) averaged over an ``ELBO_STEPS``^2 grid spanning
-        q's mean +- ``ELBO_SIGMAS`` sigmas, weighted by q, minus the closed-form KL.
+    The expectation averages log p(x|z) over an ``ELBO_STEPS``^2 grid spanning q's
+    mean +- ``ELBO_SIGMAS`` sigmas, weighted by q; the KL is the closed form.
     """
     x = _check(weights, x_std, decoder_std)
     z_mean, z_log_var = (np.asarray(a, np.float64) for a in encode(weights, x.astype(np.float32)))
@@ -371,48 +311,21 @@ def analytic_elbo(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float
 
 
 @_one_blas_thread
-def log_likelihood(
-    weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, steps: int = FINE_STEPS
-) -> Quadrature:
+def log_likelihood(weights: NetworkWeights, x_std: np.ndarray, decoder_std: float) -> Quadrature:
     """Exact log p(x) of each point by quadrature, with its error and the analytic ELBO.
 
     Args:
         weights: a network with a 2-D latent (see ``unavailable_reason``).
         x_std: (n, D) or (D,) standardized points.
         decoder_std: sigma_x of the Gaussian decoder p(x|z) (the run's ``ModelConfig``).
-        steps: nodes per dimension of each point's fine grid (odd).
-
-    Returns:
-        A ``Quadrature`` (log p(x), its estimated error, the ELBO; ``.gap`` is
-        KL(q(z|x) || p(z|x))).
 
     Raises:
         ValueError: if the latent is not 2-D, the shapes do not match, or a
             value is not finite.
     """
     x = _check(weights, x_std, decoder_std)
-    log_px, error, *_ = _posterior_quadrature(weights, x, decoder_std, steps)
+    log_px, error, *_ = _posterior_quadrature(weights, x, decoder_std)
     return Quadrature(log_px=log_px, error=error, elbo=analytic_elbo(weights, x, decoder_std))
-
-
-@_one_blas_thread
-def true_posterior(
-    weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, steps: int = FINE_STEPS
-) -> PosteriorGrid:
-    """p(z|x) = p(x|z) p(z) / p(x) of one point on its fine grid.
-
-    Args:
-        weights: a network with a 2-D latent.
-        x_std: one standardized point, (D,) or (1, D).
-        decoder_std: sigma_x.
-        steps: nodes per dimension (odd).
-
-    Returns:
-        A ``PosteriorGrid`` whose density integrates to 1 over the grid.
-    """
-    x = _check_one(weights, x_std, decoder_std)
-    _, _, low, high, log_joint = _posterior_quadrature(weights, x, decoder_std, steps)
-    return _posterior_grid(low[0], high[0], log_joint[0])
 
 
 @_one_blas_thread
@@ -434,25 +347,23 @@ def point_iwae(
 def point_truth(
     weights: NetworkWeights, x_std: np.ndarray, decoder_std: float, *, k: int = IWAE_K, seed: int = 0
 ) -> PointTruth:
-    """One point's exact log p(x), analytic ELBO, IWAE(K) and true posterior (for the pages).
+    """One point's exact log p(x), analytic ELBO, IWAE(K) and true posterior p(z|x) (for the pages).
 
-    Args:
-        weights: a network with a 2-D latent.
-        x_std: one standardized point, (D,) or (1, D).
-        decoder_std: sigma_x.
-        k: IWAE samples.
-        seed: of the IWAE samples.
-
-    Returns:
-        A ``PointTruth``.
+    ``x_std`` is one standardized point, (D,) or (1, D); the posterior integrates to 1 over its grid.
     """
-    x = _check_one(weights, x_std, decoder_std)
-    log_px, error, low, high, log_joint = _posterior_quadrature(weights, x, decoder_std, FINE_STEPS)
+    x = _check(weights, x_std, decoder_std)
+    if len(x) != 1:
+        raise ValueError(f"Give one point, shape ({weights.input_dim},). Received: {len(x)} points")
+    log_px, error, low, high, log_joint = _posterior_quadrature(weights, x, decoder_std)
+    z1, z2 = (np.linspace(low[0, i], high[0, i], FINE_STEPS) for i in range(LATENT_DIM))
+    # Normalized on the fine grid: the mass outside it, < 1e-5, is left out.
+    log_area = math.log((z1[1] - z1[0]) * (z2[1] - z2[0]))
+    density = np.exp(log_joint[0] - _log_sum(log_joint[0]) - log_area).reshape(FINE_STEPS, FINE_STEPS)
     return PointTruth(
         log_px=float(log_px[0]),
         error=float(error[0]),
         elbo=float(analytic_elbo(weights, x, decoder_std)[0]),
         iwae=point_iwae(weights, x, decoder_std, k=k, seed=seed),
         iwae_k=int(k),
-        posterior=_posterior_grid(low[0], high[0], log_joint[0]),
+        posterior=PosteriorGrid(z1=z1, z2=z2, density=density),
     )

@@ -1,8 +1,7 @@
-"""What the Explore page computes: readouts, densities, ellipses, grids, paths.
+"""What the Explore page computes: readouts, the pad's extent, paths, prior samples.
 
 Pure NumPy (no Streamlit, no TensorFlow), so every number the page shows can
-be tested on its own. The latent pad (``vae/ui/latent_pad``) draws the same
-things in the browser; these functions are the reference it is tested against.
+be tested on its own.
 
 Units: ``z`` lives in the latent plane; ``x`` is returned in the dataset's
 **original units** (decoded in standardized units, then un-standardized).
@@ -27,54 +26,20 @@ MAX_PAD_LIMIT = 12.0
 
 @dataclass(frozen=True)
 class Readout:
-    """Everything the page says about one latent point.
+    """Everything the page says about one latent point."""
 
-    Attributes:
-        z: the latent point used, after clamping, shape (latent_dim,).
-        clamped: True if the requested point was outside the pad (or not finite).
-        x_standardized: decoder mean in training units, shape (D,).
-        x: the same point in original units, shape (D,).
-        density: prior density N(z; 0, I).
-        log_density: its logarithm (finite even far out).
-    """
-
-    z: np.ndarray
-    clamped: bool
-    x_standardized: np.ndarray
-    x: np.ndarray
-    density: float
-    log_density: float
-
-
-def prior_log_density(z: np.ndarray) -> np.ndarray:
-    """log N(z; 0, I), summed over the last axis.
-
-    Args:
-        z: shape (..., latent_dim).
-
-    Returns:
-        Shape (...), natural log of the standard normal density.
-    """
-    z = np.asarray(z, np.float64)
-    d = z.shape[-1]
-    return -0.5 * (d * math.log(2.0 * math.pi) + np.sum(np.square(z), axis=-1))
-
-
-def prior_density(z: np.ndarray) -> np.ndarray:
-    """N(z; 0, I) for points of shape (..., latent_dim)."""
-    return np.exp(prior_log_density(z))
+    z: np.ndarray  # the latent point used, after clamping, (latent_dim,)
+    clamped: bool  # the requested point was outside the pad (or not finite)
+    x: np.ndarray  # the decoder's mean in original units, (D,)
+    density: float  # prior density N(z; 0, I)
+    log_density: float  # its logarithm (finite even far out)
 
 
 def pad_limit(z_means: np.ndarray | None) -> float:
-    """Half-width of the square the pad shows: the prior's 3 sigma and the encoded data.
+    """Half-width L of the square [-L, L]^2 the pad shows, for encoded means (n, 2) or None.
 
-    Args:
-        z_means: encoded means, (n, 2), or None.
-
-    Returns:
-        ``L`` such that the pad shows [-L, L]^2: at least ``MIN_PAD_LIMIT``,
-        enough for the 99th percentile of ``|z_means|`` plus 10%, at most
-        ``MAX_PAD_LIMIT``, rounded up to a half unit.
+    At least ``MIN_PAD_LIMIT`` (the prior's 3 sigma), enough for the 99th percentile of
+    ``|z_means|`` plus 10%, at most ``MAX_PAD_LIMIT``, rounded up to a half unit.
     """
     limit = MIN_PAD_LIMIT
     if z_means is not None and len(z_means):
@@ -86,17 +51,10 @@ def pad_limit(z_means: np.ndarray | None) -> float:
 
 
 def clamp_z(z, limit: float) -> tuple[np.ndarray, bool]:
-    """Clamp a latent point to the pad's square; non-finite coordinates become 0.
-
-    Args:
-        z: sequence of floats (anything ``np.asarray`` takes).
-        limit: half-width of the square.
+    """Clamp a latent point to the pad's square [-limit, limit]^2; non-finite coordinates become 0.
 
     Returns:
         ``(z_clamped float64 array, changed)``.
-
-    Raises:
-        ValueError: if ``limit`` is not a positive finite number.
     """
     if not (math.isfinite(limit) and limit > 0):
         raise ValueError(f"limit must be a positive finite number. Received: limit={limit!r}")
@@ -107,16 +65,7 @@ def clamp_z(z, limit: float) -> tuple[np.ndarray, bool]:
 
 
 def readout(weights: NetworkWeights, standardizer: Standardizer, z, limit: float) -> Readout:
-    """Decode one latent point for the page's readout.
-
-    Args:
-        weights: the trained network (finite).
-        standardizer: the dataset's, to return original units.
-        z: the requested latent point (e.g. from the pad), length latent_dim.
-        limit: the pad's half-width; ``z`` is clamped to it first.
-
-    Returns:
-        A ``Readout``.
+    """Decode one latent point ``z`` (e.g. from the pad), clamped first to the pad's ``limit``.
 
     Raises:
         ValueError: if ``z`` does not have ``weights.latent_dim`` coordinates.
@@ -124,50 +73,9 @@ def readout(weights: NetworkWeights, standardizer: Standardizer, z, limit: float
     z_used, clamped = clamp_z(z, limit)
     if z_used.shape[0] != weights.latent_dim:
         raise ValueError(f"z must have {weights.latent_dim} coordinates. Received: z={list(z_used)}")
-    x_std = decode(weights, z_used.astype(np.float32)[None])[0]
-    x = standardizer.inverse_transform(x_std[None])[0]
-    log_p = float(prior_log_density(z_used))
-    return Readout(
-        z=z_used,
-        clamped=clamped,
-        x_standardized=np.asarray(x_std, np.float64),
-        x=x,
-        density=math.exp(log_p),
-        log_density=log_p,
-    )
-
-
-def ellipse_radii(z_log_var: np.ndarray, k: float) -> np.ndarray:
-    """Semi-axes of the k-sigma ellipse of N(mu, diag exp(z_log_var)): ``k * exp(logvar / 2)``."""
-    return k * losses.posterior_std(np.asarray(z_log_var, np.float64))
-
-
-def ellipse(z_mean, z_log_var, k: float = 1.0, n_points: int = 64) -> np.ndarray:
-    """The k-sigma contour of a 2-D diagonal Gaussian posterior as a closed polygon.
-
-    The covariance is diagonal, so the ellipse is axis-aligned: every point
-    satisfies ``sum(((p - mu) / sigma)^2) == k^2``.
-
-    Args:
-        z_mean: posterior mean, (2,).
-        z_log_var: posterior log-variance, (2,).
-        k: how many standard deviations (1 and 2 on the page).
-        n_points: vertices; the first is repeated at the end.
-
-    Returns:
-        Shape (n_points + 1, 2).
-    """
-    radii = ellipse_radii(z_log_var, k)
-    angle = np.linspace(0.0, 2.0 * math.pi, n_points + 1)
-    unit = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    return np.asarray(z_mean, np.float64)[None] + unit * radii[None]
-
-
-def gaussian_mass_within(k: float, dims: int = 2) -> float:
-    """Probability mass of a standard normal inside the k-sigma ball (2-D: 1 - exp(-k^2/2))."""
-    if dims != 2:
-        raise ValueError(f"only dims=2 has a closed form here. Received: dims={dims}")
-    return 1.0 - math.exp(-0.5 * k * k)
+    x = standardizer.inverse_transform(decode(weights, z_used.astype(np.float32)[None]))[0]
+    log_p = float(losses.log_prior(z_used))
+    return Readout(z=z_used, clamped=clamped, x=x, density=math.exp(log_p), log_density=log_p)
 
 
 def interpolation_path(z_a, z_b, steps: int = 16) -> np.ndarray:

@@ -89,16 +89,6 @@ class SnapshotSchedule:
         keep = self.kept[-1] == epoch
         return keep, [e for e in dropped if e != epoch]  # this epoch's weights were never stored
 
-    def next_epoch(self) -> int:
-        """The next epoch ``offer`` would keep (a compiled call of several epochs should end there)."""
-        if not self.kept:
-            return 1
-        last = self.kept[-1]
-        epoch = max(last + 1, math.ceil(self.ratio ** (_bin(last, self.ratio) + 1) - 1e-6))
-        while _bin(epoch, self.ratio) == _bin(last, self.ratio):
-            epoch += 1
-        return epoch
-
 
 def memory_bound_bytes(config: ModelConfig) -> int:
     """Most bytes a run's snapshots of this architecture can take (``MAX_SNAPSHOTS`` + the newest)."""

@@ -43,7 +43,6 @@ class Projection:
     Attributes:
         titles: the two axis titles.
         caption: what the plane is (for PCA, the variance each axis explains).
-        explained: for PCA, the fraction of the variance of each axis.
     """
 
     mean: np.ndarray
@@ -51,7 +50,6 @@ class Projection:
     axes: np.ndarray  # (2, D)
     titles: tuple[str, str]
     caption: str = ""
-    explained: tuple[float, ...] = ()
 
     def apply(self, values: np.ndarray) -> np.ndarray:
         return ((np.asarray(values, np.float64) - self.mean) / self.scale) @ self.axes.T
@@ -105,4 +103,4 @@ def project(values: np.ndarray, columns: Sequence[str], choice: ViewChoice, seed
         f"PC2 {share[1]:.0%} (together {sum(share):.0%})."
     )
     titles = (f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%})")
-    return Projection(mean, scale, pca.components_, titles, caption, share)
+    return Projection(mean, scale, pca.components_, titles, caption)
