@@ -55,19 +55,12 @@ def _check_samples(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def energy_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Energy distance between two samples: ``2 E|X-Y| - E|X-X'| - E|Y-Y'|``.
+    """Energy distance between samples (n, D) and (m, D): ``2 E|X-Y| - E|X-X'| - E|Y-Y'|``.
 
     Computed between the two empirical distributions (V-statistic), so it is
     >= 0, symmetric, and 0 only for identical samples; it is on the scale of
     the data (standardized units here). It sees differences of location,
     spread and shape, and needs no tuning parameter.
-
-    Args:
-        a: (n, D) points.
-        b: (m, D) points.
-
-    Returns:
-        The energy distance (a float >= 0).
 
     Raises:
         ValueError: for empty, mismatched or non-finite samples.
@@ -89,19 +82,11 @@ def median_bandwidth(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def mmd_rbf(a: np.ndarray, b: np.ndarray, bandwidth: float | None = None) -> float:
-    """Squared maximum mean discrepancy with an RBF kernel (V-statistic).
+    """Squared maximum mean discrepancy between samples (n, D) and (m, D), RBF kernel (V-statistic).
 
     ``MMD² = E k(X,X') + E k(Y,Y') - 2 E k(X,Y)`` with
-    ``k(x, y) = exp(-|x-y|² / (2 h²))``; ``h`` defaults to the median
+    ``k(x, y) = exp(-|x-y|² / (2 h²))``; ``h = bandwidth``, by default the median
     heuristic (``median_bandwidth``). Between 0 (same sample) and 2.
-
-    Args:
-        a: (n, D) points.
-        b: (m, D) points.
-        bandwidth: ``h``; None for the median heuristic.
-
-    Returns:
-        MMD² (a float >= 0).
 
     Raises:
         ValueError: for empty, mismatched or non-finite samples, or a bandwidth <= 0.
@@ -120,16 +105,9 @@ def mmd_rbf(a: np.ndarray, b: np.ndarray, bandwidth: float | None = None) -> flo
 def active_units(z_mean: np.ndarray, threshold: float = ACTIVE_UNIT_THRESHOLD) -> int:
     """How many latent dimensions the encoder uses: ``Var_x(E[z|x]) > threshold``.
 
-    The standard AU metric (Burda et al., 2016). A collapsed VAE dimension
-    encodes every point to (almost) the same mean, so its variance over the
-    data is ~0. For plain autoencoders ``E[z|x]`` is just the code.
-
-    Args:
-        z_mean: (n, latent_dim) posterior means (or codes) over a dataset.
-        threshold: the variance a unit must exceed.
-
-    Returns:
-        The number of active units, in [0, latent_dim].
+    The standard AU metric (Burda et al., 2016) of posterior means (n, latent_dim). A
+    collapsed VAE dimension encodes every point to (almost) the same mean, so its
+    variance over the data is ~0. For plain autoencoders ``E[z|x]`` is just the code.
     """
     z_mean = np.atleast_2d(np.asarray(z_mean, np.float64))
     if len(z_mean) < 2:
@@ -152,29 +130,17 @@ def reference_energy(x_train: np.ndarray, x_test: np.ndarray, n: int, seed: int)
 # --- scoring a trained model ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Metrics:
-    """One model's held-out scores (NaN where a metric does not apply).
+    """One model's held-out scores (NaN where a metric does not apply); nats are per point."""
 
-    Attributes:
-        recon_mse: mean squared reconstruction error, original units².
-        recon_mse_std: the same on standardized data (units of the data's std²).
-        kl: mean KL(q(z|x) || N(0, I)), nats per point (VAEs only).
-        elbo: mean ELBO, nats per point on standardized data (VAEs only).
-        iwae: mean IWAE bound with K=64, nats per point (VAEs only).
-        energy: energy distance between decoded prior samples and held-out data.
-        mmd: MMD² (RBF, median heuristic) between the same two samples.
-        active_units: latent units with Var_x(E[z|x]) > 0.01.
-        exact_log_px: mean exact log p(x) by quadrature over the 2-D latent plane, nats per
-            point, on up to ``EXACT_ROWS`` of the held-out rows (VAEs with a 2-D latent only).
-    """
-
-    recon_mse: float
-    recon_mse_std: float
-    energy: float
-    mmd: float
-    active_units: int
-    kl: float = math.nan
-    elbo: float = math.nan
-    iwae: float = math.nan
+    recon_mse: float  # mean squared reconstruction error, original units²
+    recon_mse_std: float  # the same on standardized data
+    energy: float  # energy distance between decoded prior samples and held-out data
+    mmd: float  # MMD² (RBF, median heuristic) between the same two samples
+    active_units: int  # latent units with Var_x(E[z|x]) > 0.01
+    kl: float = math.nan  # mean KL(q(z|x) || N(0, I)) (VAEs only, as the next three)
+    elbo: float = math.nan  # on standardized data
+    iwae: float = math.nan  # the IWAE bound with K = 64
+    # By quadrature over the 2-D latent plane, on up to EXACT_ROWS held-out rows (2-D latents only).
     exact_log_px: float = math.nan
 
 
@@ -190,17 +156,11 @@ def evaluate(
     """Score a trained model on held-out rows (NumPy; no TensorFlow).
 
     Args:
-        weights: the trained network.
-        model_config: its config (``kind`` decides which metrics apply; the
-            decoder's std enters the ELBO and IWAE).
+        model_config: ``kind`` decides which metrics apply; the decoder's std enters the ELBO and IWAE.
         x_test: held-out rows in **original units**, (n, D); at most
             ``MAX_EVAL_ROWS`` are used (a seeded subset).
-        standardizer: the dataset's.
         n_prior: prior samples to decode for the energy distance and MMD².
         seed: seeds the subset, the ELBO's sample, the IWAE samples and the prior samples.
-
-    Returns:
-        A ``Metrics``.
     """
     x_test = np.asarray(x_test, np.float64)
     if len(x_test) > MAX_EVAL_ROWS:
@@ -232,17 +192,11 @@ def evaluate(
 
 @dataclass(frozen=True)
 class HeldOut:
-    """What scoring a model needs besides the model: the held-out rows and how to read them.
+    """What scoring a model needs besides the model: ``evaluate``'s other arguments.
 
     A training job carries one (``vae.training.worker.TrainingJob``'s ``held_out``) and its
     process scores the model right after its last epoch, so Compare's models are scored in
     parallel, off the page's process (``evaluate`` there or here gives the same numbers).
-
-    Attributes:
-        x_test: held-out rows in original units, (n, D).
-        standardizer: the dataset's.
-        n_prior: prior samples to decode for the energy distance and MMD².
-        seed: seeds the subset, the ELBO's sample, the IWAE samples and the prior samples.
     """
 
     x_test: np.ndarray = field(repr=False)
@@ -251,7 +205,6 @@ class HeldOut:
     seed: int = 0
 
     def score(self, weights: NetworkWeights, model_config: ModelConfig) -> Metrics:
-        """``evaluate`` of ``weights`` on these rows."""
         return evaluate(
             weights, model_config, self.x_test, self.standardizer, n_prior=self.n_prior, seed=self.seed
         )

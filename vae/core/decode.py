@@ -52,23 +52,14 @@ def _mlp(layers: list[Dense], x: np.ndarray, activation: str) -> np.ndarray:
 
 @dataclass
 class NetworkWeights:
-    """Weights of an encoder (two heads) and a decoder, as NumPy arrays.
+    """Weights of an encoder (two heads) and a decoder, as NumPy arrays."""
 
-    Attributes:
-        encoder: hidden Dense layers of the encoder, input side first.
-        z_mean: the mean head.
-        z_log_var: the log-variance head (unused by non-variational kinds).
-        decoder: hidden Dense layers of the decoder.
-        x_mean: the decoder's linear output layer.
-        activation: the hidden layers' activation name.
-    """
-
-    encoder: list[Dense]
+    encoder: list[Dense]  # hidden layers, input side first
     z_mean: Dense
-    z_log_var: Dense
-    decoder: list[Dense]
-    x_mean: Dense
-    activation: str
+    z_log_var: Dense  # unused by non-variational kinds
+    decoder: list[Dense]  # hidden layers
+    x_mean: Dense  # the decoder's linear output layer
+    activation: str  # of the hidden layers
 
     @property
     def input_dim(self) -> int:
@@ -107,15 +98,9 @@ def weights_from_arrays(config: ModelConfig, arrays: list[np.ndarray]) -> Networ
 
 
 def encode(weights: NetworkWeights, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior parameters of q(z|x) for standardized inputs.
+    """``(z_mean, z_log_var)`` of q(z|x), each (n, latent_dim), for standardized x (n, D) (or (D,)).
 
-    Args:
-        weights: the network.
-        x: array of shape (n, D) or (D,), standardized units.
-
-    Returns:
-        ``(z_mean, z_log_var)``, each (n, latent_dim) (or (latent_dim,)); the
-        log-variance is clamped to [LOGVAR_MIN, LOGVAR_MAX] as in training.
+    The log-variance is clamped to [LOGVAR_MIN, LOGVAR_MAX] as in training.
     """
     h = _mlp(weights.encoder, np.asarray(x, np.float32), weights.activation)
     mean = h @ weights.z_mean[0] + weights.z_mean[1]
@@ -124,15 +109,7 @@ def encode(weights: NetworkWeights, x: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def decode(weights: NetworkWeights, z: np.ndarray) -> np.ndarray:
-    """Decoder mean E[x|z] in standardized units.
-
-    Args:
-        weights: the network.
-        z: array of shape (n, latent_dim) or (latent_dim,).
-
-    Returns:
-        Array of shape (n, D) (or (D,)).
-    """
+    """Decoder mean E[x|z] in standardized units, (n, D) for z (n, latent_dim) (or (D,) for (latent_dim,))."""
     h = _mlp(weights.decoder, np.asarray(z, np.float32), weights.activation)
     return h @ weights.x_mean[0] + weights.x_mean[1]
 

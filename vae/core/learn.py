@@ -24,38 +24,25 @@ from vae.core.decode import NetworkWeights, decode, encode
 class PointBreakdown:
     """One data point's trip through the encoder, the sampler and the decoder.
 
-    Vectors are 1-D NumPy arrays (float64 copies). ``x``, ``x_hat`` are in
-    standardized units; ``recon``, ``kl``, ``loss`` in nats for this point.
-
-    Attributes:
-        index: row of the dataset.
-        x: the point, standardized, (D,).
-        z_mean, z_log_var, sigma: the posterior q(z|x) = N(mu, diag sigma^2), (latent,).
-        eps: the standard-normal draw, (latent,); zeros for non-variational models.
-        z: the sampled code mu + sigma * eps, (latent,).
-        x_hat: the decoder's mean for z, (D,).
-        decoder_std: sigma_x of the Gaussian decoder.
-        beta: the KL weight.
-        recon: reconstruction term 0.5 * sum(((x - x_hat) / sigma_x)^2).
-        kl: closed-form KL(q(z|x) || N(0, I)); 0 for non-variational models.
-        kl_per_dim: the KL's contribution of each latent dimension.
-        variational: whether the model samples z (a VAE) or uses z = mu.
+    Vectors are 1-D float64 copies: ``x``, ``x_hat`` (D,) in standardized units, the
+    posterior q(z|x) = N(z_mean, diag sigma^2) and ``eps``, ``z`` (latent,); ``recon``,
+    ``kl`` and ``loss`` are nats for this point.
     """
 
-    index: int
+    index: int  # row of the dataset
     x: np.ndarray
     z_mean: np.ndarray
     z_log_var: np.ndarray
     sigma: np.ndarray
-    eps: np.ndarray
-    z: np.ndarray
-    x_hat: np.ndarray
+    eps: np.ndarray  # the standard-normal draw; zeros for non-variational models
+    z: np.ndarray  # the sampled code mu + sigma * eps
+    x_hat: np.ndarray  # the decoder's mean for z
     decoder_std: float
     beta: float
-    recon: float
-    kl: float
+    recon: float  # 0.5 * sum(((x - x_hat) / sigma_x)^2)
+    kl: float  # closed-form KL(q(z|x) || N(0, I)); 0 for non-variational models
     kl_per_dim: np.ndarray
-    variational: bool = True
+    variational: bool = True  # the model samples z (a VAE), or uses z = mu
 
     @property
     def loss(self) -> float:
@@ -73,11 +60,6 @@ class PointBreakdown:
         return -(self.recon + self.nll_constant) - self.kl
 
 
-def sample_eps(latent_dim: int, seed: int) -> np.ndarray:
-    """The standard-normal draw eps ~ N(0, I) the page uses for ``seed`` (float32)."""
-    return np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
-
-
 def point_breakdown(
     weights: NetworkWeights,
     x_std: np.ndarray,
@@ -88,18 +70,10 @@ def point_breakdown(
     beta: float = 1.0,
     variational: bool = True,
 ) -> PointBreakdown:
-    """Encode, sample, decode and score one row of standardized data.
+    """Encode, sample (eps drawn from ``seed``), decode and score row ``index`` of ``x_std`` (n, D).
 
-    Args:
-        weights: the trained network.
-        x_std: (n, D) standardized data (``dataset.standardized()``).
-        index: the row to use, in [0, n).
-        seed: seed of the eps draw.
-        decoder_std, beta: from the run's ``ModelConfig``.
-        variational: False for ae / denoising / sparse models (z = mu, no KL).
-
-    Returns:
-        A ``PointBreakdown``.
+    ``decoder_std`` and ``beta`` come from the run's ``ModelConfig``; ``variational`` is
+    False for ae / denoising / sparse models (z = mu, no KL).
 
     Raises:
         ValueError: if ``index`` is out of range or the data's width does not
@@ -117,7 +91,7 @@ def point_breakdown(
     x = x_std[index : index + 1]
     z_mean, z_log_var = encode(weights, x)
     if variational:
-        eps = sample_eps(weights.latent_dim, seed)[None]
+        eps = np.random.default_rng(seed).standard_normal((1, weights.latent_dim)).astype(np.float32)
         z = losses.reparameterize(z_mean, z_log_var, eps)
         kl_terms = losses.kl_per_dim(z_mean, z_log_var)
         kl = float(losses.kl_divergence(z_mean, z_log_var)[0])

@@ -42,20 +42,11 @@ def gaussian_nll_constant(input_dim: int, decoder_std: float) -> float:
 
 
 def reconstruction_loss(x: Any, x_hat: Any, decoder_std: float, xp: ModuleType = np) -> Any:
-    """Gaussian reconstruction term, per point.
+    """Gaussian reconstruction term of data (n, D) and decoder means (n, D), per point (n,).
 
     ``0.5 * sum_d ((x_d - x_hat_d) / sigma)^2`` nats: the negative log-likelihood
     of x under N(x_hat, sigma^2 I) without its constant (see
     ``gaussian_nll_constant``).
-
-    Args:
-        x: data, shape (n, D).
-        x_hat: decoder means, shape (n, D).
-        decoder_std: sigma, in standardized units.
-        xp: ``numpy`` or ``keras.ops``.
-
-    Returns:
-        Shape (n,), nats per point.
     """
     return 0.5 * xp.sum(xp.square((x - x_hat) / decoder_std), axis=-1)
 
@@ -68,37 +59,25 @@ def posterior_std(z_log_var: Any, xp: ModuleType = np) -> Any:
 def reparameterize(z_mean: Any, z_log_var: Any, eps: Any, xp: ModuleType = np) -> Any:
     """The reparameterization z = mu + exp(0.5 * logvar) * eps, with eps ~ N(0, I) drawn by the caller.
 
-    Args:
-        z_mean, z_log_var: the posterior's parameters; broadcast against ``eps``.
-        eps: standard normal draws.
-        xp: ``numpy`` or ``keras.ops``.
-
-    Returns:
-        z, the broadcast shape of the three.
+    The posterior's parameters broadcast against ``eps``.
     """
     return z_mean + posterior_std(z_log_var, xp) * eps
 
 
 def kl_per_dim(z_mean: Any, z_log_var: Any, xp: ModuleType = np) -> Any:
-    """KL(N(mu_j, exp(logvar_j)) || N(0, 1)) of each latent dimension j, per point.
+    """KL(N(mu_j, exp(logvar_j)) || N(0, 1)) of each latent dimension j, per point: (n, latent) nats.
 
-    ``-0.5 * (1 + logvar_j - mu_j^2 - exp(logvar_j))`` nats.
-
-    Returns:
-        Shape (n, latent), nats.
+    ``-0.5 * (1 + logvar_j - mu_j^2 - exp(logvar_j))``.
     """
     return -0.5 * (1.0 + z_log_var - xp.square(z_mean) - xp.exp(z_log_var))
 
 
 def kl_divergence(z_mean: Any, z_log_var: Any, xp: ModuleType = np) -> Any:
-    """KL(N(mu, diag exp(logvar)) || N(0, I)) in closed form, per point.
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) in closed form, per point (n,).
 
     ``-0.5 * sum_j (1 + logvar_j - mu_j^2 - exp(logvar_j))`` nats: the sum of
     ``kl_per_dim`` over the latent dimensions (scaling by 0.5 is exact in
     floating point, so the sum is the same number either way round).
-
-    Returns:
-        Shape (n,), nats per point.
     """
     return xp.sum(kl_per_dim(z_mean, z_log_var, xp), axis=-1)
 
@@ -116,14 +95,7 @@ def squared_error(x: Any, x_hat: Any, xp: ModuleType = np) -> Any:
 def gaussian_log_likelihood(x: Any, x_hat: Any, decoder_std: float, xp: ModuleType = np) -> Any:
     """log p(x|z) = log N(x; x_hat, sigma^2 I) per point: ``-(reconstruction + constant)`` nats.
 
-    Args:
-        x: data, shape (..., D); broadcasts against ``x_hat``.
-        x_hat: decoder means, shape (..., D).
-        decoder_std: sigma, in standardized units.
-        xp: ``numpy`` or ``keras.ops``.
-
-    Returns:
-        Shape (...), nats.
+    ``x`` (..., D) broadcasts against ``x_hat`` (..., D); the result is (...).
     """
     constant = gaussian_nll_constant(int(x.shape[-1]), decoder_std)
     return -(reconstruction_loss(x, x_hat, decoder_std, xp) + constant)
@@ -166,9 +138,6 @@ def iwae_bound(
         x: data, (n, D), standardized.
         decode_fn: maps (m, latent) latents to (m, D) decoder means.
         z_mean, z_log_var: posterior parameters, (n, latent).
-        decoder_std: sigma of p(x|z).
-        k: number of importance samples.
-        seed: for the samples.
 
     Returns:
         Shape (n,), nats per point (higher is better).

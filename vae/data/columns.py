@@ -49,19 +49,12 @@ _SAMPLE = 2000  # cells looked at to call a text column dates, or a column few-v
 
 @dataclass(frozen=True)
 class ColumnRoles:
-    """What to do with each column of a table.
+    """What to do with each column of a table."""
 
-    Attributes:
-        modelled: the columns the model sees, in file order.
-        label: the column used only for colour, or None.
-        left_out: column -> why it is not modelled ("an id", "dates", ...).
-        notes: what the user should know about the choice (the cap, a label moved out).
-    """
-
-    modelled: tuple[str, ...]
-    label: str | None
-    left_out: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    modelled: tuple[str, ...]  # the columns the model sees, in file order
+    label: str | None  # the column used only for colour
+    left_out: dict[str, str] = field(default_factory=dict)  # column -> why ("an id", "dates", ...)
+    notes: tuple[str, ...] = ()  # what the user should know about the choice (the cap, ...)
 
 
 def _present(column: pd.Series) -> pd.Series:
@@ -141,14 +134,8 @@ def propose_roles(
 ) -> ColumnRoles:
     """Choose the modelled columns and the label of a table, saying why columns are left out.
 
-    Args:
-        frame: the table as read (numeric columns as float64).
-        numeric: the names of its numeric columns.
-        max_columns: model at most this many by default.
-
-    Returns:
-        ``ColumnRoles``: every usable numeric column modelled (in file order),
-        except the label; the others in ``left_out`` with a reason.
+    Every usable ``numeric`` column is modelled (in file order, at most ``max_columns``),
+    except the label; the others are in ``left_out`` with a reason.
     """
     label = propose_label(frame, numeric)
     numeric_set = set(numeric)
@@ -209,10 +196,7 @@ def label_text(value) -> str:
 
 
 def label_groups(labels: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Distinct labels in natural order (2 before 10) and each row's index into them.
-
-    Args:
-        labels: (n,) labels, numbers or text.
+    """Distinct labels (n,), numbers or text, in natural order (2 before 10) and each row's index into them.
 
     Returns:
         ``(names, codes)``: display names (integral numbers without ".0"), and

@@ -37,31 +37,20 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
 
 @dataclass(frozen=True)
 class Table:
-    """A delimited file read as text and numbers, before columns are chosen.
+    """A delimited file read as text and numbers, before columns are chosen."""
 
-    Attributes:
-        frame: every row and column as read (numeric columns as float64).
-        numeric: names of the columns that hold numbers.
-        delimiter, decimal, encoding, has_header: what sniffing found.
-        first_line: file line number of the first data row (1-based).
-        notes: what reading did (renamed duplicates, numbers read from text, ...).
-        name: the file name, for messages.
-        guesses: what reading had to guess (the encoding, that there is no
-            header row): the UI shows these as warnings.
-        thousands: the thousands separator found in numbers written as text ("" if none).
-    """
-
-    frame: pd.DataFrame
-    numeric: tuple[str, ...]
-    delimiter: str
+    frame: pd.DataFrame  # every row and column as read (numeric columns as float64)
+    numeric: tuple[str, ...]  # the columns that hold numbers
+    delimiter: str  # this and the next three: what sniffing found
     decimal: str
     encoding: str
     has_header: bool
-    first_line: int
-    notes: tuple[str, ...] = ()
-    name: str = ""
+    first_line: int  # file line number of the first data row (1-based)
+    notes: tuple[str, ...] = ()  # what reading did (renamed duplicates, numbers read from text, ...)
+    name: str = ""  # the file name, for messages
+    # What reading had to guess (the encoding, that there is no header row): shown as warnings.
     guesses: tuple[str, ...] = ()
-    thousands: str = ""
+    thousands: str = ""  # the thousands separator of numbers written as text ("" if none)
 
     @property
     def n_rows(self) -> int:
@@ -251,7 +240,6 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
     if not name:
         name = "the file" if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).name
     label = repr(name) if name != "the file" else "The file"
-    max_bytes = MAX_UPLOAD_MB * 1024 * 1024 if max_bytes is None else max_bytes
     head, size = _head(source)
     check_size(size, name, max_bytes)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -335,9 +323,7 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
     assert frame is not None  # latin-1 decodes any bytes
     # Rows that are entirely blank (blank lines) are not data; keep the index so line numbers stay true.
     if any(frame[c].hasnans for c in frame.columns):
-        blank = frame.isna().all(axis=1).to_numpy()
-        if blank.any():
-            frame = frame[~blank]
+        frame = frame.dropna(how="all")
     numeric, from_text = [], []
     thousands = ""
     for col in frame.columns:

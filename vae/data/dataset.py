@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -82,26 +82,16 @@ class Standardizer:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A validated dataset in original units, with how to standardize it.
+    """A validated dataset in original units, with how to standardize it."""
 
-    Attributes:
-        values: (n, D) float64, original units, all finite.
-        columns: the D column names.
-        labels: optional (n,) array used only for colour.
-        standardizer: fitted on ``values`` with ``config.scaling``.
-        config: where the data came from.
-        notes: what loading did (rows read, columns used, ...), for the UI.
-        warnings: what the user should know and may want to fix (rows
-            dropped, columns renamed, encoding guessed, subsampled).
-    """
-
-    values: np.ndarray
+    values: np.ndarray  # (n, D) float64, original units, all finite
     columns: tuple[str, ...]
-    standardizer: Standardizer
-    config: DataConfig
-    labels: np.ndarray | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    warnings: tuple[str, ...] = field(default_factory=tuple)  # notes the user should act on
+    standardizer: Standardizer  # fitted on values with config.scaling
+    config: DataConfig  # where the data came from
+    labels: np.ndarray | None = None  # (n,), used only for colour
+    notes: tuple[str, ...] = ()  # what loading did (rows read, columns used, ...)
+    # What the user may want to fix: rows dropped, columns renamed, encoding guessed, subsampled.
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_rows(self) -> int:
