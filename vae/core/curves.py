@@ -53,11 +53,9 @@ class Curves:
         need = self.n + len(new)
         if need > len(self._epoch):
             size = max(need, 2 * len(self._epoch))
+            # np.resize fills the new part with repeats: every column's new rows are written below.
             self._epoch = np.resize(self._epoch, size)
-            for key, column in self._columns.items():
-                grown = np.full(size, np.nan)
-                grown[: self.n] = column[: self.n]
-                self._columns[key] = grown
+            self._columns = {key: np.resize(column, size) for key, column in self._columns.items()}
         self._epoch[self.n : need] = [int(r["epoch"]) for r in new]
         for key, column in self._columns.items():
             values = [_number(r.get(key)) for r in new]

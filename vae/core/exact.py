@@ -158,19 +158,17 @@ def _log_joint(weights: NetworkWeights, x: np.ndarray, z: np.ndarray, decoder_st
     Returns:
         (n, G) nats.
     """
-    shared = z.ndim == 2
     n, g = x.shape[0], z.shape[-2]
     out = np.empty((n, g))
-    if shared:
+    rows = max(1, CHUNK_ROWS // g)
+    if z.ndim == 2:  # shared nodes: decoded once
         x_hat = np.concatenate([decode(weights, z[i : i + CHUNK_ROWS]) for i in range(0, g, CHUNK_ROWS)])
         log_prior = losses.log_prior(z)
-        rows = max(1, CHUNK_ROWS // g)
         for i in range(0, n, rows):
             out[i : i + rows] = (
                 losses.gaussian_log_likelihood(x[i : i + rows, None], x_hat[None], decoder_std) + log_prior
             )
         return out
-    rows = max(1, CHUNK_ROWS // g)
     for i in range(0, n, rows):
         nodes = z[i : i + rows]
         x_hat = decode(weights, nodes.reshape(-1, LATENT_DIM)).reshape(*nodes.shape[:2], -1)

@@ -43,18 +43,12 @@ def _bin(epoch: int, ratio: float) -> int:
 
 @dataclass
 class SnapshotSchedule:
-    """Which epochs keep their weights (see the module docstring).
+    """Which epochs keep their weights (see the module docstring)."""
 
-    Attributes:
-        max_kept: at most this many scheduled epochs at any time (the newest
-            epoch, kept separately by ``SnapshotStore``, makes one more).
-        ratio: the current bin ratio (grows as the run grows).
-        kept: the scheduled epochs, ascending.
-    """
-
+    # At most this many scheduled epochs at any time (SnapshotStore keeps the newest one besides).
     max_kept: int = MAX_SNAPSHOTS - 1
-    ratio: float = FIRST_RATIO
-    kept: list[int] = field(default_factory=list)
+    ratio: float = FIRST_RATIO  # the current bin ratio (grows as the run grows)
+    kept: list[int] = field(default_factory=list)  # the scheduled epochs, ascending
 
     def __post_init__(self) -> None:
         if self.max_kept < 2:

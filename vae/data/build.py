@@ -141,7 +141,6 @@ def build_dataset(
                 f"{MIN_ROWS}. Fix the missing values.",
                 "one_row",
             )
-    keep: np.ndarray | None = None
     if len(values) > max_rows:
         if subsample_seed is None:
             raise DataError(
@@ -157,10 +156,10 @@ def build_dataset(
     check_values(values, columns, index + table.first_line)
     labels = None
     if label_column is not None:
-        labels = table.frame[label_column].to_numpy()
-        if keep is not None or len(index) != len(labels):
-            labels = table.frame[label_column].loc[index].to_numpy()
-        labels = roles.integral_labels(labels)  # a CSV's 0.0, 1.0 read back as the classes 0, 1
+        column = table.frame[label_column]
+        if len(index) != len(column):  # rows dropped or subsampled
+            column = column.loc[index]
+        labels = roles.integral_labels(column.to_numpy())  # a CSV's 0.0, 1.0 read back as the classes 0, 1
     config = DataConfig(
         source="upload",
         preset="upload",

@@ -171,21 +171,16 @@ def _sniff(text: str, complete: bool) -> tuple[str, str, bool, list[str]]:
 
 
 def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # name -> how many columns were named after it (a counter per name: O(n))
     out, notes = [], []
     for i, raw in enumerate(names):
-        name = raw or f"column {i + 1}"
-        if name in seen:
-            seen[name] += 1
-            new = f"{name} ({seen[name]})"
-            while new in seen:
-                seen[name] += 1
-                new = f"{name} ({seen[name]})"
-            notes.append(f"Column name {name!r} appears more than once; column {i + 1} was renamed {new!r}.")
-            seen[new] = 1
-            name = new
-        else:
-            seen[name] = 1
+        base = name = raw or f"column {i + 1}"
+        while name in seen:
+            seen[base] += 1
+            name = f"{base} ({seen[base]})"
+        if name != base:
+            notes.append(f"Column name {base!r} appears more than once; column {i + 1} was renamed {name!r}.")
+        seen[name] = 1
         out.append(name)
     return out, notes
 
@@ -240,12 +235,11 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
     if not name:
         name = "the file" if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).name
     label = repr(name) if name != "the file" else "The file"
+    empty = f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows."
     head, size = _head(source)
     check_size(size, name, max_bytes)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise DataError(
-            f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.", "empty"
-        )
+        raise DataError(empty, "empty")
     _check_not_binary(head, label)
     complete = len(head) == size
     if not complete and _first_line_end(head) is None:
@@ -287,12 +281,10 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
         on_bad_lines="error",
         skip_blank_lines=False,
     )
-    raw = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     frame = None
     for enc in (encoding, "latin-1") if encoding == "utf-8" else (encoding,):
+        raw = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
         try:
-            if isinstance(raw, io.BytesIO):
-                raw.seek(0)
             with warnings.catch_warnings():
                 # Rows wider than the header only warn, and pandas drops their last fields.
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -303,10 +295,7 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError as exc:
-            raise DataError(
-                f"{label} is empty. Choose a CSV with a header row and at least {MIN_ROWS} data rows.",
-                "empty",
-            ) from exc
+            raise DataError(empty, "empty") from exc
         except pd.errors.ParserWarning as exc:
             raise DataError(
                 f"{label} has rows with more fields than its header has names (often an unnamed "
@@ -327,10 +316,9 @@ def read_table(source: bytes | str | Path, *, name: str = "", max_bytes: int | N
     numeric, from_text = [], []
     thousands = ""
     for col in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[col].dtype) and not pd.api.types.is_bool_dtype(
-            frame[col].dtype
-        ):
-            if frame[col].dtype != np.float64:
+        dtype = frame[col].dtype
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            if dtype != np.float64:
                 frame[col] = frame[col].astype(np.float64)
             numeric.append(col)
         elif len(frame):

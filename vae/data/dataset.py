@@ -40,25 +40,16 @@ class Standardizer:
     @classmethod
     def fit(cls, values: np.ndarray, method: Scaling = "zscore") -> Standardizer:
         """Fit per-column offset and scale; a constant column gets scale 1 (no division by 0)."""
-        values = np.asarray(values, np.float64)
-        d = values.shape[1]
-        # Column by column: a reduction over axis 0 of an (n, 2) C-ordered array is
-        # strided and several times slower than over each contiguous column.
-        cols = [np.ascontiguousarray(values[:, j]) for j in range(d)] if d <= 8 else None
+        # A few columns are copied to contiguous rows first: a reduction over axis 0 of an (n, 2)
+        # C-ordered array is strided and several times slower.
+        columns = np.asarray(values, np.float64).T
+        columns = np.ascontiguousarray(columns) if len(columns) <= 8 else columns
         if method == "zscore":
-            if cols is not None:
-                offset = np.array([c.mean() for c in cols])
-                scale = np.array(
-                    [np.sqrt(np.dot(c - m, c - m) / len(c)) for c, m in zip(cols, offset, strict=True)]
-                )
-            else:
-                offset, scale = values.mean(axis=0), values.std(axis=0)
+            offset, scale = columns.mean(axis=1), columns.std(axis=1)
         elif method == "minmax":
-            low = np.array([c.min() for c in cols]) if cols is not None else values.min(axis=0)
-            high = np.array([c.max() for c in cols]) if cols is not None else values.max(axis=0)
-            offset, scale = low, high - low
+            offset, scale = columns.min(axis=1), np.ptp(columns, axis=1)
         else:
-            offset, scale = np.zeros(d), np.ones(d)
+            offset, scale = np.zeros(len(columns)), np.ones(len(columns))
         scale = np.where(scale > 0, scale, 1.0)
         return cls(offset=offset, scale=scale, method=method)
 

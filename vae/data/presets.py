@@ -193,17 +193,11 @@ def _ring(n: int, k: int, noise: float, rng: np.random.Generator) -> tuple[np.nd
 
 
 def generate(config: DataConfig) -> Dataset:
-    """Build a preset dataset; the same config (and seed) always gives the same data.
+    """Build a preset dataset, labelled for colour; the same config (and seed) always gives the same data.
 
-    Args:
-        config: ``preset`` names a key of ``PRESETS``; ``n_samples`` (at most
-            ``MAX_PRESET_POINTS``), ``noise`` and ``seed`` apply to every preset;
-            ``params["k"]`` sets the preset's one shape parameter, if it has one.
-            The digits preset has 1,797 images: ``n_samples`` below that takes a
-            seeded subset, and ``noise`` adds gaussian pixel noise.
-
-    Returns:
-        A ``Dataset`` with labels (cluster, arm or digit) for colour.
+    ``params["k"]`` sets the preset's one shape parameter, if it has one. The digits preset
+    has 1,797 images: ``n_samples`` below that takes a seeded subset, and ``noise`` adds
+    gaussian pixel noise.
 
     Raises:
         DataError: for an unknown preset, too many points or a bad parameter.
