@@ -23,7 +23,7 @@ from vae import compare
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
 from vae.training import pool as pools
-from vae.training.pool import Pool
+from vae.training.pool import POOL_SIZE, Pool
 from vae.training.worker import TrainingJob, active_jobs
 
 pytestmark = pytest.mark.slow
@@ -57,6 +57,11 @@ def idle_pids(pool: Pool) -> list[int]:
 
 def run_to_end(job: TrainingJob, paused: bool = False) -> list[dict]:
     job.start(paused=paused)
+    return follow(job)
+
+
+def follow(job: TrainingJob) -> list[dict]:
+    """Every message of a started job, up to its end."""
     messages: list[dict] = []
     wait_until(lambda: messages.extend(job.poll()) or job.finished, what="the job's end")
     return messages
@@ -127,6 +132,39 @@ def test_extra_processes_started_for_simultaneous_trainings_retire_when_idle(sma
     # The survivor still serves the next job.
     job = TrainingJob(x, SMALL, TrainConfig(epochs=1, batch_size=64))
     assert final_state(run_to_end(job)) is not None and job.pid == survivor
+
+
+def test_trainings_in_a_row_then_two_at_once_keep_the_pools_warm_processes(monkeypatch):
+    # What a user does: train, change a setting, train again, then a second tab trains beside
+    # the first. Every job finds a warm process, the pool keeps its size, and no process is
+    # replaced after an ordinary job (a replacement costs the next click a cold start).
+    full = Pool()  # the server's size and recycling limits
+    monkeypatch.setattr(pools, "_pool", full)
+    try:
+        full.warm()
+        warm = set(wait_until(lambda: len(idle_pids(full)) == POOL_SIZE and idle_pids(full), what="warm"))
+        x = generate(DataConfig(n_samples=256)).standardized()
+        for config in (
+            TrainConfig(epochs=3),
+            TrainConfig(epochs=5, learning_rate=0.01),
+            TrainConfig(epochs=4),
+        ):
+            job = TrainingJob(x, ModelConfig(), config)
+            messages = run_to_end(job)
+            assert messages[0]["reused"] and messages[-1]["reason"] == "completed"
+            assert job.pid in warm
+            wait_until(lambda: len(idle_pids(full)) == POOL_SIZE, what="the pool idle again")
+            assert {p.pid for p in full.processes()} == warm
+        first, second = (TrainingJob(x, ModelConfig(), TrainConfig(epochs=5)) for _ in range(2))
+        first.start(paused=True)  # holds its process while the second starts
+        second.start()
+        assert {first.pid, second.pid} == warm  # one warm process each: no extra one started
+        first.resume()
+        assert [follow(job)[-1]["reason"] for job in (first, second)] == ["completed"] * 2
+        wait_until(lambda: len(idle_pids(full)) == POOL_SIZE, what="the pool idle after both")
+        assert {p.pid for p in full.processes()} == warm and active_jobs() == 0
+    finally:
+        full.shutdown()
 
 
 def test_pause_stops_within_an_epoch_and_the_epoch_holds(small_pool):

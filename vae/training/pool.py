@@ -11,7 +11,7 @@ process serves jobs one after another and keeps its last few compiled
 Trainers, so a job with the same architecture and optimizer starts without
 tracing;
 it retires itself after ``JOBS_PER_PROCESS`` jobs or above
-``RECYCLE_USS_MB`` of private memory (repeated trainings in one process leak), and
+``RECYCLE_PRIVATE_MB`` of private memory (repeated trainings in one process leak), and
 the pool starts a replacement. Nothing of a user lives in the pool: a job
 carries its data and settings, and its messages go to its own
 ``TrainingJob`` only.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import math
 import os
 import subprocess
 import sys
@@ -41,9 +40,11 @@ if TYPE_CHECKING:  # the job module imports this one
 MAX_CONCURRENT_JOBS = 2  # one per core on the 2-core target machine
 POOL_SIZE = MAX_CONCURRENT_JOBS  # warm processes: one per job that may run at once
 JOBS_PER_PROCESS = 8  # then the process retires: repeated trainings in one process leak
-# Memory private to a process (USS) above which it retires after its job: measured ~330 MB once
-# TensorFlow is imported and the default model traced (plus ~420 MB of libraries shared by all).
-RECYCLE_USS_MB = 700.0
+# Private memory (``memory_mb``'s heap, not USS) above which a process retires after its job.
+# Measured: 381 MB once TensorFlow is imported and the six kept models traced, then +8-10 MB per
+# job that traces a new model (468 MB after 12 such jobs), so only a process that leaked far
+# more than JOBS_PER_PROCESS ordinary jobs do reaches it.
+RECYCLE_PRIVATE_MB = 700.0
 
 _ROOT = Path(__file__).resolve().parents[2]  # the folder holding the vae package
 
@@ -81,33 +82,18 @@ def worker_processes(parent: int) -> dict[int, str]:
 class WorkerProcess:
     """One ``python -m vae.training.worker_child`` child, seen from the server: pipes, reader thread, current job."""
 
-    def __init__(
-        self,
-        owner: Pool | None = None,
-        jobs_per_process: int = JOBS_PER_PROCESS,
-        recycle_uss_mb: float = RECYCLE_USS_MB,
-    ) -> None:
+    def __init__(self, owner: Pool) -> None:
         self.owner = owner  # told when this process ends, to start a replacement
         control_read, control_write = os.pipe()
         output_read, output_write = os.pipe()
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p),
-        }
+        pythonpath = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        args = (control_read, output_write, os.getpid(), *owner.limits)
         try:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "vae.training.worker_child",
-                    *(
-                        str(v)
-                        for v in (control_read, output_write, os.getpid(), jobs_per_process, recycle_uss_mb)
-                    ),
-                ],
+                [sys.executable, "-m", "vae.training.worker_child", *map(str, args)],
                 pass_fds=(control_read, output_write),
                 cwd=_ROOT,
-                env=env,
+                env={**os.environ, "PYTHONPATH": pythonpath},
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # no Ctrl-C from the terminal
             )
@@ -118,11 +104,10 @@ class WorkerProcess:
         self._control = Connection(control_write, readable=False)
         self.lock = threading.Lock()  # guards job assignment and sends, so no message reaches the wrong job
         self.job: TrainingJob | None = None
-        self.idle = False  # warm and waiting for a job
-        self.ever_warm = False
-        self.retired = False  # asked to exit: takes no job
-        self.jobs_served = 0
-        self.uss_mb = math.nan  # private memory, as last reported by the child
+        self.warmed = False  # it said "warm" once: TensorFlow imported, the default model traced
+        # Exiting: the pool asked it to, or the child said it retires after its job. Takes no
+        # job and does not count as one of the pool's processes (``Pool._trim``).
+        self.retired = False
         self.gone = threading.Event()
         self._reader = threading.Thread(
             target=self._read,
@@ -138,6 +123,11 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return not self.gone.is_set() and self.process.poll() is None
+
+    @property
+    def idle(self) -> bool:
+        """Warm and waiting for a job."""
+        return self.warmed and self.job is None and not self.retired and not self.gone.is_set()
 
     def send(self, obj: Any, job: TrainingJob | None = None) -> bool:
         """Send ``obj``; with ``job``, only while that job is this process's current one."""
@@ -160,14 +150,14 @@ class WorkerProcess:
         with self.lock:
             if self.job is not None or self.retired or self.gone.is_set():
                 return False
-            self.job, self.idle = job, False
+            self.job = job
             if not self._send(payload):
                 self.job = None
                 return False
             return True
 
     def _read(self, conn: Connection) -> None:
-        """Reader thread: route each message to the current job; note idleness and memory."""
+        """Reader thread: route each message to the current job; note when it is warm, free or retiring."""
         try:
             while True:
                 try:
@@ -176,40 +166,29 @@ class WorkerProcess:
                     break
                 message["received_at"] = time.monotonic()  # arrival here, independent of polling
                 kind = message.get("type")
-                if kind == "warm":
-                    with self.lock:
-                        self.idle, self.ever_warm = self.job is None, True  # a job may be queued already
-                        self.jobs_served = int(message.get("jobs_served", 0))
-                        self.uss_mb = float(message.get("uss_mb", math.nan))
-                    self._trim()
-                    continue
                 with self.lock:
                     job = self.job
                     if kind in TERMINAL:
-                        self.job = None  # later control messages of that job go nowhere
                         # Free for the next job at once (its message waits in the pipe), unless
                         # the child said it retires after this job.
-                        self.idle = not message.get("retiring", False)
-                if job is not None:
+                        self.job = None  # later control messages of that job go nowhere
+                        self.retired = self.retired or bool(message.get("retiring"))
+                    self.warmed = self.warmed or kind == "warm"
+                if job is not None and kind != "warm":
                     job._deliver(message)
-                if kind in TERMINAL:
-                    self._trim()
+                if kind == "warm" or kind in TERMINAL:
+                    self.owner._trim(self)
         finally:
             conn.close()
             with self.lock:
-                job, self.job, self.idle = self.job, None, False
+                job, self.job = self.job, None
                 if not self._control.closed:
                     self._control.close()
             self.gone.set()  # after both pipes are closed: whoever waits for it sees no fd of ours left
             _wait(self.process, 1.0)
             if job is not None:
                 job._process_gone(self.process.poll())
-            if self.owner is not None:
-                self.owner._forget(self)
-
-    def _trim(self) -> None:
-        if self.owner is not None and self.idle:
-            self.owner._trim(self)
+            self.owner._forget(self)
 
     def kill(self, grace: float = 1.0) -> None:
         """Terminate the process (then kill it after ``grace`` s)."""
@@ -227,7 +206,7 @@ class WorkerProcess:
         with self.lock:
             if self.job is not None and not busy_too:
                 return False
-            self.idle, self.retired = False, True
+            self.retired = True
             self._send("exit")
             return True
 
@@ -239,10 +218,10 @@ class Pool:
         self,
         size: int = POOL_SIZE,
         jobs_per_process: int = JOBS_PER_PROCESS,
-        recycle_uss_mb: float = RECYCLE_USS_MB,
+        recycle_private_mb: float = RECYCLE_PRIVATE_MB,
     ) -> None:
         self.size = size
-        self._limits = (jobs_per_process, recycle_uss_mb)
+        self.limits = (jobs_per_process, recycle_private_mb)  # each process's, passed to the child
         self._lock = threading.Lock()
         self._processes: list[WorkerProcess] = []
         self._closed = False
@@ -258,17 +237,16 @@ class Pool:
                 return
             self._processes = [p for p in self._processes if p.alive()]
             while len(self._processes) < self.size:
-                self._processes.append(WorkerProcess(self, *self._limits))
+                self._processes.append(WorkerProcess(self))
 
     def acquire(self) -> WorkerProcess:
         """A process for a new job: idle and warm, else still warming up, else a new one."""
         with self._lock:
             self._processes = [p for p in self._processes if p.alive()]
-            free = [p for p in self._processes if p.job is None]
-            for choice in ([p for p in free if p.idle], [p for p in free if not p.ever_warm]):
-                if choice:
-                    return choice[0]
-            process = WorkerProcess(self, *self._limits)
+            free = [p for p in self._processes if p.job is None and not p.retired]
+            if free:
+                return max(free, key=lambda p: p.warmed)  # the first warm one, if any
+            process = WorkerProcess(self)
             self._processes.append(process)
             return process
 

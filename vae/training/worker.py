@@ -40,8 +40,7 @@ Parent -> child (control pipe):
 
 Child -> parent (output pipe); every job message carries ``"job": int``:
 
-- ``{"type": "warm", "pid", "jobs_served", "uss_mb"}``: idle, ready for a job
-  (after start-up and after each job).
+- ``{"type": "warm"}``: idle, ready for a job (after start-up and after each job).
 - ``{"type": "ready", "n_train", "n_val", "streamlit_imported", "reused"}``:
   the job's model is built (``reused``: on a compiled Trainer kept from an
   earlier job).

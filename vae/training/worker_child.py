@@ -1,14 +1,11 @@
 """The child side of training: ``python -m vae.training.worker_child`` serves jobs until told to exit.
 
-A pooled process imports ``vae.training.engine`` (TensorFlow) once, traces the default
-model, then (while no job is waiting) Compare's other default variants, and calls each kept
-model once more after the last trace (``Trainer.rewarm``); then it takes jobs from its control
-pipe, trains them in short compiled calls while answering control messages, and reports on
-its output pipe. The
-messages, the pool and the parent side are described in
-``vae.training.worker``. This module imports TensorFlow only inside the
-child (``importlib.import_module(ENGINE_MODULE)`` in ``_Child.serve``), so the
-parent can import its names.
+A pooled process imports ``vae.training.engine`` (TensorFlow) once, traces the default model,
+then (while no job is waiting) Compare's other default variants, and calls each kept model once
+more after the last trace (``Trainer.rewarm``); then it takes jobs from its control pipe, trains
+them in short compiled calls while answering control messages, and reports on its output pipe
+(the messages: ``vae.training.worker``). TensorFlow is imported only inside the child
+(``importlib.import_module(ENGINE_MODULE)`` in ``_Child.serve``), so the parent can import its names.
 """
 
 from __future__ import annotations
@@ -78,15 +75,13 @@ class _Child:
         output: Connection,
         parent_pid: int,
         jobs_per_process: int,
-        recycle_uss_mb: float,
+        recycle_private_mb: float,
     ) -> None:
         self.control, self.output, self.parent_pid = control, output, parent_pid
-        self.jobs_per_process, self.recycle_uss_mb = jobs_per_process, recycle_uss_mb
+        self.jobs_per_process, self.recycle_private_mb = jobs_per_process, recycle_private_mb
         self.engine: Any = None
         self.trainers: list[Any] = []  # compiled Trainers, most recently used last (at most KEPT_TRAINERS)
-        self.stale: list[
-            Any
-        ] = []  # kept Trainers to call once more since another was traced (Trainer.rewarm)
+        self.stale: list[Any] = []  # kept Trainers to call once more since another was traced
         self.jobs_served = 0
         self.orphan = False
 
@@ -104,8 +99,7 @@ class _Child:
         if not self.control.poll(0):
             self.prepare_next(pending)  # the default model: Train's first job starts at once
         while not self.orphan:
-            uss = memory_mb().get("uss", math.nan)
-            self.send({"type": "warm", "pid": os.getpid(), "jobs_served": self.jobs_served, "uss_mb": uss})
+            self.send({"type": "warm"})
             # Then Compare's variants, one at a time while no job waits: a job sent meanwhile
             # waits for at most one trace. Each saves a Compare job 1.5-3.3 s before its first
             # epoch on a loaded machine (BENCHMARKS.md, Training latency). Then, and after a job
@@ -135,7 +129,7 @@ class _Child:
     def will_retire(self) -> bool:
         """True if this process retires after the job it is running (decided before its last message)."""
         served = self.jobs_served + 1
-        return served >= self.jobs_per_process or memory_mb().get("uss", 0.0) > self.recycle_uss_mb
+        return served >= self.jobs_per_process or memory_mb().get("private", 0.0) > self.recycle_private_mb
 
     def prepare_next(self, pending: list[ModelConfig]) -> None:
         """Trace the first of ``pending`` (and drop it from the list) on stand-in data, so its jobs start at once."""
@@ -320,16 +314,14 @@ class _Job:
         last_weights = -math.inf
         while True:
             self.check_control(0.0)
-            if self.lost:
-                self._end(
-                    trainer,
-                    "stopped",
+            if self.lost or self.stop:
+                message = (
                     f"Stopped after epoch {trainer.epoch}: the page stopped checking in for "
-                    f"{self.heartbeat_timeout:g} s (tab closed?).",
+                    f"{self.heartbeat_timeout:g} s (tab closed?)."
+                    if self.lost
+                    else f"Stopped by you after epoch {trainer.epoch}."
                 )
-                return
-            if self.stop:
-                self._end(trainer, "stopped", f"Stopped by you after epoch {trainer.epoch}.")
+                self._end(trainer, "stopped", message)
                 return
             if self.paused and self.steps == 0:
                 if not self.reported_pause:
@@ -373,13 +365,13 @@ class _Job:
 
 
 def _main(
-    control_fd: int, output_fd: int, parent_pid: int, jobs_per_process: int, recycle_uss_mb: float
+    control_fd: int, output_fd: int, parent_pid: int, jobs_per_process: int, recycle_private_mb: float
 ) -> None:
-    """``python -m vae.training.worker_child CONTROL_FD OUTPUT_FD PARENT_PID JOBS USS_MB``: serve jobs until told to exit."""
+    """``python -m vae.training.worker_child CONTROL_FD OUTPUT_FD PARENT_PID JOBS PRIVATE_MB``: serve jobs until told to exit."""
     control = Connection(control_fd, writable=False)
     output = Connection(output_fd, readable=False)
     try:
-        _Child(control, output, parent_pid, jobs_per_process, recycle_uss_mb).serve()
+        _Child(control, output, parent_pid, jobs_per_process, recycle_private_mb).serve()
     finally:
         output.close()
         control.close()
