@@ -38,9 +38,7 @@ def no_model() -> None:
 
 
 def refuse(run: Run, dataset: Dataset) -> str | None:
-    return empty_state.model_mismatch(run, dataset) or explore.refuse_reason(
-        run.weights, run.status, plain(run.message)
-    )
+    return empty_state.model_mismatch(run, dataset) or explore.refuse_reason(run.weights, plain(run.message))
 
 
 def show_readout(run: Run, dataset: Dataset, z: tuple[float, float], limit: float) -> None:

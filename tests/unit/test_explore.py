@@ -137,7 +137,7 @@ def test_refuse_reason_explains_each_unusable_model(keras_model):
         x_mean=(np.full_like(weights.x_mean[0], np.nan), weights.x_mean[1]),
         activation="relu",
     )
-    reason = explore.refuse_reason(broken, "diverged", "Loss became NaN at epoch 3.")
+    reason = explore.refuse_reason(broken, "Loss became NaN at epoch 3.")
     assert "not finite" in reason and "epoch 3" in reason and "learning rate" in reason
 
 

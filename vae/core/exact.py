@@ -38,11 +38,8 @@ not noisy. Formulas come from ``vae.core.losses`` (one per quantity); decoding f
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -62,28 +59,11 @@ ELBO_SIGMAS = 6.0  # ...spanning q's mean +- this many sigmas
 IWAE_K = 64  # importance samples of the IWAE bound shown beside the exact value
 CHUNK_ROWS = 1 << 16  # decoder rows per call: bounds memory for wide decoders
 
-Result = TypeVar("Result")
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def _one_blas_thread(function: Callable[..., Result]) -> Callable[..., Result]:
-    """Run ``function`` with BLAS on one thread: its matmuls are small (n x 2 by 2 x 32, ...).
-
-    Measured on a 2-core machine busy with other work: one point took 112 ms with
-    OpenBLAS's two threads waiting on each other and 7.5 ms with one; 500 points
-    6.8 s against 2.9 s. The limit costs 0.3 ms per call.
-    """
-
-    @functools.wraps(function)
-    def limited(*args, **kwargs) -> Result:
-        with _blas().limit(limits=1, user_api="blas"):
-            return function(*args, **kwargs)
-
-    return limited
+# The quadrature runs with BLAS on one thread: its matmuls are small (n x 2 by 2 x 32, ...).
+# Measured on a 2-core machine busy with other work: one point took 112 ms with OpenBLAS's two
+# threads waiting on each other and 7.5 ms with one; 500 points 6.8 s against 2.9 s. The limit
+# costs 0.02 ms per call (threadpoolctl 3.8).
+_one_blas_thread = ThreadpoolController().wrap(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)

@@ -124,13 +124,11 @@ def display_subset(n_rows: int, max_points: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, size=max_points, replace=False))
 
 
-def refuse_reason(weights: NetworkWeights | None, status: str = "", message: str = "") -> str | None:
+def refuse_reason(weights: NetworkWeights | None, message: str = "") -> str | None:
     """Why a model cannot be explored, for the user; None if it can.
 
-    Args:
-        weights: the run's latest weights (None before the first epoch).
-        status: the run's status (``"diverged"`` explains NaN weights).
-        message: the run's own message, appended when there is one.
+    ``weights`` are the run's latest (None before the first epoch); the run's own ``message``
+    is appended to the reason for non-finite weights.
     """
     if weights is None:
         return "The model has no weights yet: wait for the first epoch to finish."

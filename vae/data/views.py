@@ -39,17 +39,13 @@ class Projection:
 
     ``apply(values) = ((values - mean) / scale) @ axes.T``. For two columns the
     mean is 0, the scale 1 and the axes pick the columns, so points keep their units.
-
-    Attributes:
-        titles: the two axis titles.
-        caption: what the plane is (for PCA, the variance each axis explains).
     """
 
     mean: np.ndarray
     scale: np.ndarray
     axes: np.ndarray  # (2, D)
-    titles: tuple[str, str]
-    caption: str = ""
+    titles: tuple[str, str]  # the two axis titles
+    caption: str = ""  # what the plane is (for PCA, the variance each axis explains)
 
     def apply(self, values: np.ndarray) -> np.ndarray:
         return ((np.asarray(values, np.float64) - self.mean) / self.scale) @ self.axes.T
@@ -70,16 +66,11 @@ def matrix_columns(columns: Sequence[str], choice: ViewChoice) -> tuple[str, ...
 
 
 def project(values: np.ndarray, columns: Sequence[str], choice: ViewChoice, seed: int = 0) -> Projection:
-    """Fit the plane to show: two columns (always for 2-D data), or PCA of the standardized columns.
+    """Fit the plane to show for ``values`` (n, D) in original units: two columns, or PCA.
 
-    Args:
-        values: (n, D) data in original units.
-        columns: the D column names.
-        choice: "pca" or "columns" ("matrix" has no single plane: use ``matrix_columns``).
-        seed: which rows a large table's PCA is fitted on.
-
-    Returns:
-        A ``Projection``.
+    Two columns always for 2-D data; else PCA of the standardized columns when ``choice`` is
+    "pca" ("matrix" has no single plane: use ``matrix_columns``). ``seed`` picks the rows a
+    large table's PCA is fitted on.
     """
     values = np.asarray(values, np.float64)
     d = values.shape[1]
