@@ -182,9 +182,8 @@ def kl_general(z_mean: np.ndarray, z_log_var: np.ndarray, *, log_identity_bug: b
     mu = np.asarray(z_mean, np.float64).reshape(-1)
     log_var = np.asarray(z_log_var, np.float64).reshape(-1)
     k = mu.shape[0]
-    prior_cov = np.eye(k)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_det_prior = float(np.log(prior_cov).sum()) if log_identity_bug else 0.0
+        log_det_prior = float(np.log(np.eye(k)).sum()) if log_identity_bug else 0.0
         return float(0.5 * (np.exp(log_var).sum() + mu @ mu - k + log_det_prior - log_var.sum()))
 
 

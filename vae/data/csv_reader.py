@@ -123,12 +123,9 @@ def _check_not_binary(head: bytes, label: str) -> None:
             "binary",
         )
     if b"\x00" in head:
-        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-        hint = (
-            "It looks like UTF-16 text: save it as UTF-8 CSV."
-            if utf16
-            else "Upload a plain-text CSV or TSV file."
-        )
+        hint = "Upload a plain-text CSV or TSV file."
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            hint = "It looks like UTF-16 text: save it as UTF-8 CSV."
         raise DataError(f"{label} contains NUL bytes, so it is a binary file, not CSV text. {hint}", "binary")
 
 

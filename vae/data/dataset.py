@@ -198,13 +198,12 @@ def check_values(values: np.ndarray, columns: Sequence[str], lines: np.ndarray) 
     for j, col in enumerate(columns):
         column = values[:, j]
         low, high = float(column.min()), float(column.max())
-        if max(-low, high) > MAX_ABS_VALUE:
-            big = np.abs(column) > MAX_ABS_VALUE
-            worst = max(-low, high)
+        worst = max(-low, high)
+        if worst > MAX_ABS_VALUE:
             f32 = " (beyond float32's 3.4e38)" if worst > float(np.finfo(np.float32).max) else ""
             raise DataError(
                 f"Column {col!r} has values up to {worst:.3g}{f32} on line(s) "
-                f"{line_list(lines[big], 0)}; values beyond ±{MAX_ABS_VALUE:.0e} cannot be "
+                f"{line_list(lines[np.abs(column) > MAX_ABS_VALUE], 0)}; values beyond ±{MAX_ABS_VALUE:.0e} cannot be "
                 "trained in float32. Rescale the column (other units) or remove those rows.",
                 "too_large_values",
             )

@@ -119,15 +119,12 @@ def preset_settings(preset: str) -> tuple[Setting, ...]:
     A setting the preset lacks (a shape parameter of two moons) is left out; the preset's own
     setting lists every preset as its choices.
     """
-    spec = PRESETS[preset]
-    found = []
-    for s in schema(DataConfig):
-        special = specialize(s, spec)
-        if special is not None and special.name == "data":
-            titles = {name: p.title for name, p in PRESETS.items()}
-            special = dataclasses.replace(special, choices=tuple(PRESETS), choice_labels=titles)
-        found += [special] if special is not None else []
-    return tuple(found)
+    found = [special for s in schema(DataConfig) if (special := specialize(s, PRESETS[preset])) is not None]
+    titles = {name: p.title for name, p in PRESETS.items()}
+    return tuple(
+        dataclasses.replace(s, choices=tuple(PRESETS), choice_labels=titles) if s.name == "data" else s
+        for s in found
+    )
 
 
 def preset_config(preset: str) -> DataConfig:
