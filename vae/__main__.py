@@ -110,7 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
     bench.add_argument("--markdown", type=Path, help="also write a Markdown report (BENCHMARKS.md) here")
 
-    # --- issue 8: run bundles ---
     info = sub.add_parser("info", help="check a run bundle (.zip) and print its summary")
     info.add_argument("bundle", type=Path, help="a run bundle written by train --out or the Runs page")
     return parser
@@ -151,15 +150,6 @@ def load_data(args: argparse.Namespace, config: DataConfig):
         scaling=config.scaling,
         missing=config.missing,
     )
-
-
-def model_config_from_args(args: argparse.Namespace, input_dim: int) -> ModelConfig:
-    return settings_from_args(ModelConfig, args, input_dim=input_dim)
-
-
-def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """The training settings; ``epochs`` stays the field's default when absent (sized after loading)."""
-    return settings_from_args(TrainConfig, args)
 
 
 class ProgressBar:
@@ -229,13 +219,13 @@ def _write_or_keep(path: Path, payload: bytes) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     check_out_path(args.out)
     data_config = data_config_from_args(args)
-    train_config = train_config_from_args(args)
+    train_config = settings_from_args(TrainConfig, args)  # epochs, when absent, is sized below
     dataset = load_data(args, data_config)
     data_config = dataset.config if dataset.config.source == "upload" else data_config
     if not args.quiet:
         for line in (*dataset.notes, *dataset.warnings):
             print(f"data: {line}", file=sys.stderr)
-    model_config = model_config_from_args(args, dataset.n_dims)
+    model_config = settings_from_args(ModelConfig, args, input_dim=dataset.n_dims)
     if args.epochs is None:  # the default budget is in optimizer steps, as on the Train page
         train_config = train_config.replace(
             epochs=default_epochs(dataset.n_rows, train_config.batch_size, train_config.validation_split)
@@ -291,7 +281,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_info(args: argparse.Namespace) -> int:  # issue 8
+def cmd_info(args: argparse.Namespace) -> int:
     from vae.storage.bundle_format import MAX_TOTAL_BYTES
     from vae.storage.bundle_load import summarize_bundle
 
@@ -334,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
-        if args.command == "info":  # issue 8
+        if args.command == "info":
             return cmd_info(args)
         return cmd_bench(args)
     except (UsageError, ValueError) as error:  # DataError and config errors are ValueErrors

@@ -36,9 +36,6 @@ Scaling = Literal["zscore", "minmax", "none"]
 MissingValues = Literal["drop", "median"]  # rows with a missing value: drop them, or fill the cell
 DataSource = Literal["preset", "upload", "drawn"]
 
-ACTIVATIONS: tuple[str, ...] = get_args(Activation)
-OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
-MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
 SCALINGS: tuple[str, ...] = get_args(Scaling)
 DATA_SOURCES: tuple[str, ...] = get_args(DataSource)
 
@@ -59,13 +56,6 @@ SCALING_LABELS = {
     "none": "none (raw values)",
 }
 MISSING_LABELS = {"drop": "Drop those rows", "median": "Fill with the column median"}
-
-
-def _is_plain_value(value: Any) -> bool:
-    """A JSON scalar that round-trips: text, a bool, an int or a finite float."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, (str, bool, int))
 
 
 class _Settings:
@@ -539,7 +529,10 @@ class DataConfig(_Settings):
         validate(self)
         if not isinstance(self.name, str):
             fail("name", self.name, "must be text")
+        # JSON scalars that round-trip: text, a bool, an int or a finite float.
         if not isinstance(self.params, dict) or not all(
-            isinstance(k, str) and _is_plain_value(v) for k, v in self.params.items()
+            isinstance(k, str)
+            and (isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v)))
+            for k, v in self.params.items()
         ):
             fail("params", self.params, "must map names to numbers, text or true/false")

@@ -164,17 +164,12 @@ def with_value(config: Any, s: Setting, value: Any) -> Any:
     return dataclasses.replace(config, **{s.field: value})
 
 
+_KINDS = {str: "text", str | None: "text", tuple[str, ...]: "names", bool: "bool", int: "int", float: "float"}
+
+
 def _kind_of(hint: Any) -> tuple[Kind, tuple[str, ...]]:
-    if hint is str or hint == str | None:
-        return "text", ()
-    if hint == tuple[str, ...]:
-        return "names", ()
-    if hint is bool:
-        return "bool", ()
-    if hint is int:
-        return "int", ()
-    if hint is float:
-        return "float", ()
+    if hint in _KINDS:
+        return _KINDS[hint], ()
     if typing.get_origin(hint) is Literal:
         return "choice", tuple(typing.get_args(hint))
     if typing.get_origin(hint) is tuple:
@@ -214,11 +209,6 @@ def schema(*classes: type) -> tuple[Setting, ...]:
         if len(set(names)) != len(names):
             raise TypeError(f"Settings must have distinct {attr}s. Received: {names}")
     return tuple(found)
-
-
-def values_of(*configs: Any) -> dict[str, Any]:
-    """``{field: value}`` of every setting in ``configs`` (e.g. a ModelConfig and a TrainConfig)."""
-    return {s.field: value_of(config, s) for config in configs for s in schema(type(config))}
 
 
 # --- checks (Keras-style messages: the field, the rule, the value received) ----------------------

@@ -16,17 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vae.config import (
-    ACTIVATIONS,
-    DATA_SOURCES,
-    MODEL_KINDS,
-    OPTIMIZERS,
-    SCALINGS,
-    DataConfig,
-    ModelConfig,
-    TrainConfig,
-)
-from vae.settings import MAX_LAYERS, MAX_UNITS
+from vae.config import DATA_SOURCES, DataConfig, ModelConfig, TrainConfig
+from vae.settings import MAX_LAYERS, MAX_UNITS, schema
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -46,12 +37,8 @@ JSON = st.recursive(
 )
 
 CLASSES = (ModelConfig, TrainConfig, DataConfig)
-CHOICES = {
-    "activation": ACTIVATIONS,
-    "kind": MODEL_KINDS,
-    "optimizer": OPTIMIZERS,
-    "scaling": SCALINGS,
-    "source": DATA_SOURCES,
+CHOICES = {s.field: s.choices for c in CLASSES for s in schema(c) if s.kind == "choice"} | {
+    "source": DATA_SOURCES
 }
 
 

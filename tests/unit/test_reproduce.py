@@ -24,7 +24,7 @@ def parse(command: str):
     words = shlex.split(command)
     assert words[:3] == ["python", "-m", "vae"]
     args = cli.build_parser().parse_args(words[3:])
-    return args, cli.data_config_from_args(args), cli.train_config_from_args(args)
+    return args, cli.data_config_from_args(args), cli.settings_from_args(TrainConfig, args)
 
 
 CASES = [
@@ -67,7 +67,7 @@ def test_command_parses_back_to_the_same_settings(data_config, model_config, tra
     command = cli_command(data_config, model_config, train_config)
     args, data2, train2 = parse(command)
     assert train2 == train_config
-    assert cli.model_config_from_args(args, model_config.input_dim) == model_config
+    assert cli.settings_from_args(ModelConfig, args, input_dim=model_config.input_dim) == model_config
     for key in ("source", "preset", "n_samples", "noise", "seed", "params", "scaling"):
         assert getattr(data2, key) == getattr(data_config, key), key
     assert args.out == Path("run.zip")

@@ -55,7 +55,7 @@ def test_defaults_give_a_short_link():
     params = to_params(DataConfig(), ModelConfig(), TrainConfig())
     assert params == {"data": "two_moons"}  # the preset's own noise and size need no parameter
     assert from_params(params).data_config == DataConfig(name="Two moons")
-    assert from_params({}).empty and from_params({}).data_config is None
+    assert not from_params({}).given and from_params({}).data_config is None
 
 
 def test_uploads_and_drawings_stay_out_of_links():

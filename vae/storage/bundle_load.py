@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, get_args
 
 import numpy as np
@@ -45,23 +45,13 @@ _STATUSES: tuple[str, ...] = get_args(RunStatus)
 
 @dataclass
 class BundleContents:
-    """Everything a bundle holds, validated.
-
-    Attributes:
-        run: the run (status "finished" or "stopped"; a bundle never trains).
-        dataset: the data, with the saved standardizer.
-        meta: config.json's app, library and save-time facts.
-        latents: (n, 2 * latent_dim) z_mean then z_log_var, as saved.
-    """
+    """Everything a bundle holds, validated: ``meta`` is config.json's app, library and save-time
+    facts, ``latents`` the saved (n, 2 * latent_dim) z_mean then z_log_var."""
 
     run: Run
     dataset: Dataset
-    meta: dict[str, Any] = field(default_factory=dict)
-    latents: np.ndarray | None = None
-
-
-def _last_epoch(history: list[dict[str, Any]]) -> int:
-    return max((int(record["epoch"]) for record in history), default=0)
+    meta: dict[str, Any]
+    latents: np.ndarray
 
 
 @out_of_memory_as(
@@ -99,7 +89,7 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
             f'config.json run.origin must be "Compare" or empty (the Train page). Received: {str(origin)[:40]!r}'
         )
     weights = weights_from_h5(model_config, members[WEIGHTS])
-    dataset = read_dataset(config, members, data_config, model_config.input_dim)
+    dataset = read_dataset(config, members, model_config.input_dim)
     _check_outputs(weights, dataset)
     history = read_history(members[HISTORY])
     frame = read_csv(LATENTS, members[LATENTS], latent_columns(model_config.latent_dim))
@@ -110,7 +100,9 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
         )
     latents = floats(LATENTS, frame, latent_columns(model_config.latent_dim))
     snapshots = (
-        SnapshotStore.from_items(snapshots_from_h5(model_config, members[SNAPSHOTS], _last_epoch(history)))
+        SnapshotStore.from_items(
+            snapshots_from_h5(model_config, members[SNAPSHOTS], max((r["epoch"] for r in history), default=0))
+        )
         if SNAPSHOTS in members
         else SnapshotStore()
     )
@@ -156,17 +148,11 @@ def _check_outputs(weights: NetworkWeights, dataset: Dataset, reach: float = 4.0
 
 
 def load_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> tuple[Run, Dataset]:
-    """Load a run bundle written by ``save_bundle``, validating everything.
+    """Load a run bundle written by ``save_bundle`` (an upload: untrusted), validating everything.
 
-    Args:
-        data: the zip's bytes (an upload: untrusted).
-        max_total_bytes: cap on the bundle's size and on all members' expanded
-            sizes together.
-
-    Returns:
-        ``(run, dataset)``; the run's weights are finite and fit its model
-        settings, so ``vae.training.models.build_model(run.model_config)`` plus
-        ``load_weights`` (or ``set_network_weights``) restores the model.
+    ``max_total_bytes`` caps the bundle's size and all its members' expanded sizes together. The
+    run's weights are finite and fit its model settings, so ``vae.training.models.build_model``
+    of ``run.model_config`` plus ``load_weights`` (or ``set_network_weights``) restores the model.
 
     Raises:
         BundleError: with a one-line message saying what is wrong and what to do.

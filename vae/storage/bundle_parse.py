@@ -153,7 +153,7 @@ def floats(name: str, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return values
 
 
-def read_dataset(config: dict, members: dict[str, bytes], data_config: DataConfig, input_dim: int) -> Dataset:
+def read_dataset(config: dict, members: dict[str, bytes], input_dim: int) -> Dataset:
     info = expect_keys(
         "config.json dataset",
         config["dataset"],
@@ -199,19 +199,12 @@ def read_dataset(config: dict, members: dict[str, bytes], data_config: DataConfi
     labels = None
     if label_column is not None:
         raw = frame[label_column].to_numpy(dtype=object)
+        # Text stays Python strings: astype(str) would be rows x the longest label x 4 bytes.
+        parse = {"str": None, "bool": "True".__eq__}.get(
+            label_dtype, float if "float" in label_dtype else int
+        )
         try:
-            labels = (
-                raw  # text stays Python strings: astype(str) would be rows x the longest label x 4 bytes
-                if label_dtype == "str"
-                else np.array(
-                    [float(v) for v in raw]
-                    if label_dtype.startswith("float")
-                    else [v == "True" for v in raw]
-                    if label_dtype == "bool"
-                    else [int(v) for v in raw],
-                    dtype=label_dtype,
-                )
-            )
+            labels = raw if parse is None else np.array([parse(v) for v in raw], dtype=label_dtype)
         except (ValueError, OverflowError) as err:
             raise BundleError(
                 f"dataset.csv column {label_column[:40]!r} does not hold {label_dtype} "
@@ -245,7 +238,6 @@ def read_dataset(config: dict, members: dict[str, bytes], data_config: DataConfi
             f"standardizer.json says {standardizer.method!r} scaling but the dataset "
             f"settings say {ds_config.scaling!r}; the bundle is inconsistent."
         )
-    del data_config  # the run's own data settings; the dataset carries its own copy
     return Dataset(
         values=np.ascontiguousarray(values),
         columns=tuple(columns),

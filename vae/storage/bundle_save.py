@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -16,7 +15,7 @@ import pandas as pd
 import vae
 from vae.core.decode import NetworkWeights, decode, encode, latent_grid
 from vae.data import spreadsheet
-from vae.data.dataset import Dataset, to_csv_bytes
+from vae.data.dataset import Dataset, dataset_frame, to_csv_bytes
 from vae.runs.run import Run
 from vae.storage.bundle_format import (
     CONFIG,
@@ -54,25 +53,17 @@ def _label_dtype(labels: np.ndarray | None) -> str | None:
     return name if name in LABEL_DTYPES else "str"
 
 
-def _csv_header(data: bytes) -> list[str]:
-    first = data.split(b"\n", 1)[0].decode("utf-8")
-    return next(csv.reader([first]))
-
-
 def _history_csv(history: list[dict[str, Any]]) -> bytes:
-    keys: list[str] = []
-    for record in history:
-        for key, value in record.items():
-            numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-            if numeric and key not in keys:
-                keys.append(key)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(keys)
-    for record in history:
-        # An empty cell is a missing value; repr() round-trips every float (nan and inf too).
-        writer.writerow(["" if k not in record else repr(_plain(record[k])) for k in keys])
-    return out.getvalue().encode("utf-8")
+    numeric = (int, float, np.integer, np.floating)
+    keys = list(
+        dict.fromkeys(
+            k for r in history for k, v in r.items() if isinstance(v, numeric) and not isinstance(v, bool)
+        )
+    )
+    # An empty cell is a missing value; repr() round-trips every float (nan and inf too). Keys and
+    # numbers hold no comma or quote: no CSV quoting needed.
+    rows = [",".join("" if k not in r else repr(_plain(r[k])) for k in keys) for r in history]
+    return "\n".join([",".join(keys), *rows, ""]).encode("utf-8")
 
 
 def _plain(value: Any) -> int | float:
@@ -139,7 +130,7 @@ def save_bundle(run: Run, dataset: Dataset) -> bytes:
         )
     weights_h5 = weights_to_h5(run.model_config, run.weights)
     dataset_csv = to_csv_bytes(dataset)
-    label_column = _csv_header(dataset_csv)[-1] if dataset.labels is not None else None
+    label_column = str(dataset_frame(dataset).columns[-1]) if dataset.labels is not None else None
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

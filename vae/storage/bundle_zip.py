@@ -14,7 +14,6 @@ import io
 import struct
 import zipfile
 import zlib
-from collections import Counter
 
 from vae.storage.bundle_format import (
     ALLOWED_MEMBERS,
@@ -37,6 +36,11 @@ _ZIP_ERRORS = (
 )
 
 
+def _damaged(err: BaseException | str) -> BundleError:
+    text = err if isinstance(err, str) else one_line(err)
+    return BundleError(f"The zip archive is damaged or truncated ({text}); download the bundle again.")
+
+
 def _check_directory(data: bytes) -> None:
     """Refuse a zip whose central directory is larger than a run bundle's, before it is parsed.
 
@@ -48,15 +52,11 @@ def _check_directory(data: bytes) -> None:
     bounds what ``ZipFile`` parses.
     """
     try:
-        end = zipfile._EndRecData(io.BytesIO(bytes(data)))
+        end = zipfile._EndRecData(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, struct.error) as err:
-        raise BundleError(
-            f"The zip archive is damaged or truncated ({one_line(err)}); download the bundle again."
-        ) from err
+        raise _damaged(err) from err
     if not end:
-        raise BundleError(
-            "The zip archive is damaged or truncated (no central directory); download it again."
-        )
+        raise _damaged("no central directory")
     count = end[zipfile._ECD_ENTRIES_TOTAL]
     if count > len(ALLOWED_MEMBERS):
         raise BundleError(
@@ -76,22 +76,18 @@ def read_members(data: bytes, max_total_bytes: int) -> dict[str, bytes]:
     Raises:
         BundleError: with a one-line message saying what is wrong and what to do.
     """
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise BundleError(f"A bundle must be bytes. Received: {type(data).__name__}")
     if len(data) > max_total_bytes:
         raise BundleError(
             f"The bundle is {len(data):,} bytes, over the {max_total_bytes:,}-byte limit; "
             f"this is not a Latent Lab bundle (or a far larger one than it writes)."
         )
-    if bytes(data[:4]) != b"PK\x03\x04":
+    if data[:4] != b"PK\x03\x04":
         raise BundleError("This file is not a zip archive; choose a run bundle (.zip) saved by Latent Lab.")
     _check_directory(data)
     try:
-        zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_ERRORS as err:
-        raise BundleError(
-            f"The zip archive is damaged or truncated ({one_line(err)}); download the bundle again."
-        ) from err
+        raise _damaged(err) from err
     with zf:
         infos = zf.infolist()
         names = [info.filename for info in infos]
@@ -101,7 +97,7 @@ def read_members(data: bytes, max_total_bytes: int) -> dict[str, bytes]:
                 f"The bundle has an unknown member {unknown[0][:80]!r}; a run bundle holds "
                 f"only {', '.join(ALLOWED_MEMBERS)}."
             )
-        twice = [name for name, count in Counter(names).items() if count > 1]
+        twice = [n for n in names if names.count(n) > 1]  # at most 7 names: counted above
         if twice:
             raise BundleError(
                 f"The bundle has two members named {twice[0]!r}; it was tampered "
@@ -127,11 +123,10 @@ def read_members(data: bytes, max_total_bytes: int) -> dict[str, bytes]:
                     f"Bundle member {info.filename} is encrypted or uses an unsupported compression; "
                     f"save the run again from Latent Lab."
                 )
-            cap = MAX_JSON_BYTES if info.filename.endswith(".json") else max_total_bytes
-            if info.file_size > cap:
+            if info.filename.endswith(".json") and info.file_size > MAX_JSON_BYTES:
                 raise BundleError(
                     f"Bundle member {info.filename} declares {info.file_size:,} bytes, "
-                    f"over its {cap:,}-byte limit; refusing to extract it."
+                    f"over its {MAX_JSON_BYTES:,}-byte limit; refusing to extract it."
                 )
             try:
                 out[info.filename] = zf.read(info)  # at most file_size bytes, CRC-checked

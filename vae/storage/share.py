@@ -16,7 +16,7 @@ Pure Python: no Streamlit (see ``vae.ui.share`` for the glue).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
@@ -50,11 +50,7 @@ class SharedSettings:
     model_config: ModelConfig
     train_config: TrainConfig
     warnings: tuple[str, ...] = ()
-    given: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def empty(self) -> bool:
-        return not self.given
+    given: tuple[str, ...] = ()
 
 
 def to_params(
@@ -94,13 +90,16 @@ def _first(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _apply(config, s: Setting, value: Any, text: str, warnings: list[str]):
+def _apply(config, s: Setting, value: Any, text: str, warnings: list[str], given: list[str]):
+    """``config`` with ``s`` set (its name joins ``given``), or as it was with a warning."""
     try:
-        return with_value(config, s, value)
+        new = with_value(config, s, value)
     except (ValueError, TypeError) as err:
         reason = " ".join(str(err).split())[:160]
         warnings.append(f"Ignored {s.name}={text[:MAX_VALUE_CHARS]!r} from the link: {reason}")
         return config
+    given.append(s.name)
+    return new
 
 
 def from_params(
@@ -109,25 +108,21 @@ def from_params(
     model_config: ModelConfig | None = None,
     train_config: TrainConfig | None = None,
 ) -> SharedSettings:
-    """Validated settings from query parameters; bad ones are skipped with a warning.
+    """Validated settings from query parameters (e.g. ``st.query_params.to_dict()``); bad ones are
+    skipped with a warning, so it never raises for bad input.
 
     Args:
-        params: ``{name: text}`` (e.g. ``st.query_params.to_dict()``).
         model_config, train_config: the starting point the link changes
             (defaults: ``ModelConfig()``, ``TrainConfig()``).
-
-    Returns:
-        ``SharedSettings``; never raises for bad input.
     """
     warnings: list[str] = []
     given: list[str] = []
-    model = model_config or ModelConfig()
-    train = train_config or TrainConfig()
     items = [(k, v) for k, v in params.items() if k not in IGNORED]
     if len(items) > MAX_PARAMS:
         warnings.append(f"The link has {len(items)} parameters; only the first {MAX_PARAMS} were read.")
         items = items[:MAX_PARAMS]
     values: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
     for name, raw in items:
         text = _first(raw)
         if not isinstance(name, str) or name not in KNOWN:
@@ -135,28 +130,20 @@ def from_params(
         elif text is None or len(text) > MAX_VALUE_CHARS:
             warnings.append(f"Ignored {name} from the link: the value is missing or too long.")
         else:
-            values[name] = text
+            try:
+                parsed[name] = from_text(SETTINGS.get(name) or DATA_PARAMS[name], text)
+                values[name] = text
+            except ValueError as err:
+                warnings.append(f"Ignored {name}={text!r} from the link: {err}")
 
-    parsed: dict[str, Any] = {}
-    for name, text in values.items():
-        try:
-            parsed[name] = from_text(SETTINGS.get(name) or DATA_PARAMS[name], text)
-        except ValueError as err:
-            warnings.append(f"Ignored {name}={text!r} from the link: {err}")
-
-    configs = {ModelConfig: model, TrainConfig: train}
+    configs = {ModelConfig: model_config or ModelConfig(), TrainConfig: train_config or TrainConfig()}
     for name, setting in SETTINGS.items():
-        if name in parsed:
-            config = configs[setting.owner]
-            new = _apply(config, setting, parsed[name], values[name], warnings)
-            given += [name] if new is not config else []
-            configs[setting.owner] = new
-    model, train = configs[ModelConfig], configs[TrainConfig]
-
+        if name not in parsed:
+            continue
+        config = configs[setting.owner]
+        configs[setting.owner] = _apply(config, setting, parsed[name], values[name], warnings, given)
     data = _data_config(parsed, values, warnings, given)
-    return SharedSettings(
-        data_config=data, model_config=model, train_config=train, warnings=tuple(warnings), given=tuple(given)
-    )
+    return SharedSettings(data, configs[ModelConfig], configs[TrainConfig], tuple(warnings), tuple(given))
 
 
 def _data_config(
@@ -194,7 +181,5 @@ def _data_config(
                 f"in [{low}, {high}]."
             )
             continue
-        new = _apply(config, s, parsed[name], text, warnings)
-        given += [name] if new is not config else []
-        config = new
+        config = _apply(config, s, parsed[name], text, warnings, given)
     return config
