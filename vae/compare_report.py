@@ -20,7 +20,8 @@ from typing import Literal
 import pandas as pd
 
 from vae.compare import Entry
-from vae.core.compare_metrics import EXACT_ROWS, IWAE_K
+from vae.core.compare_metrics import EXACT_ROWS
+from vae.core.exact import IWAE_K
 from vae.data import spreadsheet
 
 NO_LIKELIHOOD = "no likelihood: not a probabilistic model"

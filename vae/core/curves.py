@@ -35,9 +35,8 @@ class Curves:
         self.n = 0
         self._epoch = np.zeros(capacity, np.int64)
         self._columns = {key: np.full(capacity, np.nan) for key in KEYS}
-        self._seen: set[str] = set()  # columns with at least one finite value
         self._changes: dict[str, list[tuple[int, float]]] = {key: [] for key in KEYS}
-        self._last: dict[str, float] = {}  # each column's last finite value
+        self._last: dict[str, float] = {}  # each column's last finite value (if it had one)
 
     def update(self, history: list[dict[str, Any]]) -> int:
         """Append the records of ``history`` not seen yet; returns how many were added.
@@ -66,7 +65,6 @@ class Curves:
                     if last is not None and value != last:
                         self._changes[key].append((int(record["epoch"]), value))
                     self._last[key] = value
-                    self._seen.add(key)
         self.n = need
         return len(new)
 
@@ -80,7 +78,7 @@ class Curves:
 
     def has(self, key: str) -> bool:
         """Whether any record had a finite ``key``."""
-        return key in self._seen
+        return key in self._last
 
     def decimated(self, key: str, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
         """``(epochs, values)`` of ``key`` thinned to at most ``max_points``, keeping minima and maxima."""

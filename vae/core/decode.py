@@ -27,10 +27,6 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def _softplus(x: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0.0, x)
-
-
 # Same definitions as Keras 3's activations (leaky_relu's default slope is 0.2).
 ACTIVATION_FUNCTIONS = {
     "relu": lambda x: np.maximum(x, 0.0),
@@ -38,7 +34,7 @@ ACTIVATION_FUNCTIONS = {
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
-    "softplus": _softplus,
+    "softplus": lambda x: np.logaddexp(0.0, x),
     "swish": lambda x: x * _sigmoid(x),
 }
 

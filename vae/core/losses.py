@@ -125,7 +125,7 @@ def iwae_bound(
     z_mean: np.ndarray,
     z_log_var: np.ndarray,
     decoder_std: float,
-    k: int = 64,
+    k: int,
     seed: int = 0,
 ) -> np.ndarray:
     """Importance-weighted bound on log p(x) with K samples, per point (NumPy).
