@@ -86,9 +86,7 @@ def interpolation_path(z_a, z_b, steps: int = 16) -> np.ndarray:
     """
     if steps < 2:
         raise ValueError(f"steps must be >= 2. Received: steps={steps}")
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    a, b = np.asarray(z_a, np.float64), np.asarray(z_b, np.float64)
-    return (1.0 - t) * a[None] + t * b[None]
+    return np.linspace(np.asarray(z_a, np.float64), np.asarray(z_b, np.float64), steps)
 
 
 def decode_original(weights: NetworkWeights, standardizer: Standardizer, z: np.ndarray) -> np.ndarray:

@@ -232,18 +232,13 @@ def fmt(value: float, digits: int = 4) -> str:
 MAX_TERMS = 4  # longer vectors and sums are elided with \ldots so a 64-D point still fits
 
 
+def _elided(items: list[str], dots: str) -> list[str]:
+    return [*items[:MAX_TERMS], dots, items[-1]] if len(items) > MAX_TERMS + 1 else items
+
+
 def vec(values: np.ndarray, digits: int = 4) -> str:
     """A vector as a LaTeX row tuple, e.g. ``(0.1234,\\ -1.5)``; long ones are elided."""
-    items = [fmt(float(v), digits) for v in np.ravel(values)]
-    if len(items) > MAX_TERMS + 1:
-        items = [*items[:MAX_TERMS], r"\ldots", items[-1]]
-    return r"(" + r",\ ".join(items) + r")"
-
-
-def _join_terms(terms: list[str]) -> str:
-    if len(terms) > MAX_TERMS + 1:
-        terms = [*terms[:MAX_TERMS], r"\cdots", terms[-1]]
-    return " + ".join(terms)
+    return r"(" + r",\ ".join(_elided([fmt(float(v), digits) for v in np.ravel(values)], r"\ldots")) + r")"
 
 
 def _paren(value: float) -> str:
@@ -273,7 +268,8 @@ def latex_reparameterization(b: PointBreakdown) -> str:
 
 def _worked_sum(formula: str, factor: str, terms: list[str], total: float) -> str:
     """A sum written three ways: its formula, ``factor`` times the point's terms, its value."""
-    return _aligned(formula, rf"&= {factor}\left[{_join_terms(terms)}\right]", rf"&= {fmt(total)}")
+    shown = " + ".join(_elided(terms, r"\cdots"))
+    return _aligned(formula, rf"&= {factor}\left[{shown}\right]", rf"&= {fmt(total)}")
 
 
 def latex_reconstruction(b: PointBreakdown) -> str:
