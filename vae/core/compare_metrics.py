@@ -36,7 +36,7 @@ EXACT_ROWS = 500  # held-out rows given the exact log p(x): ~1 s for 500 on a 2-
 
 # --- distances between samples -------------------------------------------------------------------
 def _pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    """Euclidean distances between the rows of two float64 samples (from ``_check_samples``)."""
     squared = np.sum(a * a, axis=1)[:, None] + np.sum(b * b, axis=1)[None, :] - 2.0 * a @ b.T
     return np.sqrt(np.maximum(squared, 0.0))
 
