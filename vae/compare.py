@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -24,6 +22,7 @@ from vae.core import compare_metrics
 from vae.core.compare_metrics import HeldOut
 from vae.data.dataset import Dataset
 from vae.runs.run import Run
+from vae.settings import check_float, check_int
 from vae.training.scheduler import Scheduler
 from vae.training.worker import TrainingJob
 
@@ -70,28 +69,22 @@ class Variant:
     @property
     def label(self) -> str:
         """Short name with the setting that tells variants apart (for titles and the table)."""
-        if self.key == "ae":
-            return "Autoencoder"
-        if self.key == "denoising":
-            return f"Denoising AE (σ={self.noise_std:g})"
-        if self.key == "sparse":
-            return f"Sparse AE (λ={self.sparsity:g})"
-        if self.key == "vae":
-            return "VAE"
-        return f"β-VAE (β={self.beta:g})"
+        return {
+            "ae": "Autoencoder",
+            "denoising": f"Denoising AE (σ={self.noise_std:g})",
+            "sparse": f"Sparse AE (λ={self.sparsity:g})",
+            "vae": "VAE",
+        }.get(self.key, f"β-VAE (β={self.beta:g})")
 
     def model_config(self, base: ModelConfig) -> ModelConfig:
         """``base`` (the shared architecture) with this variant's kind and setting."""
-        changes: dict[str, Any] = {"kind": self.kind}
-        if self.key == "denoising":
-            changes["noise_std"] = self.noise_std
-        elif self.key == "sparse":
-            changes["sparsity"] = self.sparsity
-        elif self.key == "vae":
-            changes["beta"] = 1.0
-        elif self.key == "beta_vae":
-            changes["beta"] = self.beta
-        return base.replace(**changes)
+        own = {
+            "denoising": {"noise_std": self.noise_std},
+            "sparse": {"sparsity": self.sparsity},
+            "vae": {"beta": 1.0},
+            "beta_vae": {"beta": self.beta},
+        }
+        return base.replace(kind=self.kind, **own.get(self.key, {}))
 
 
 @dataclass(frozen=True)
@@ -121,16 +114,8 @@ class CompareSpec:
         keys = [v.key for v in self.variants]
         if len(set(keys)) != len(keys):
             raise ValueError(f"variants must have distinct keys. Received: keys={keys}")
-        if not (isinstance(self.holdout, (int, float)) and 0.05 <= self.holdout <= 0.5):
-            raise ValueError(f"holdout must be in [0.05, 0.5]. Received: holdout={self.holdout!r}")
-        if (
-            isinstance(self.n_prior, bool)
-            or not isinstance(self.n_prior, int)
-            or not 10 <= self.n_prior <= 10_000
-        ):
-            raise ValueError(
-                f"n_prior must be an integer in [10, 10,000]. Received: n_prior={self.n_prior!r}"
-            )
+        check_float("holdout", self.holdout, 0.05, 0.5)
+        check_int("n_prior", self.n_prior, 10, 10_000)
         if self.train.validation_split != 0:
             raise ValueError(
                 "train.validation_split must be 0: the comparison holds out its own rows. "
@@ -182,14 +167,6 @@ class Entry(Run):
     variant: Variant
     archived: bool = False
 
-    def as_run(self) -> Run:
-        """A copy of this model as a plain run of the session, marked as trained in Compare.
-
-        A copy, so that continuing it (from the Runs page) leaves the comparison as it was.
-        """
-        kept = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(Run)}
-        return Run(**{**kept, "origin": "Compare"})
-
 
 @dataclass
 class Comparison:
@@ -209,7 +186,6 @@ class Comparison:
     train_rows: np.ndarray
     test_rows: np.ndarray
     entries: dict[str, Entry]
-    started_at: float = field(default_factory=time.time)
     queue: Scheduler = field(init=False)
     _reference_energy: float | None = field(default=None, init=False, repr=False)
 
@@ -261,11 +237,8 @@ class Comparison:
         """Follow the jobs, start queued models while slots are free, score the models that ended.
 
         Each job scores its model in its own process when it runs to the end; a model that
-        ended otherwise (stopped, diverged, or its scores were lost) is scored here.
-
-        Args:
-            dataset: the dataset it trains on (``matches`` it).
-            on_start: called with each job started (the UI stops it when the session ends).
+        ended otherwise (stopped, diverged, or its scores were lost) is scored here. ``on_start``
+        gets each job started (the UI stops it when the session ends).
         """
         held_out = self.held_out(dataset)
         self.queue.pump(dataset.standardized()[self.train_rows], on_start, held_out)
@@ -280,12 +253,14 @@ class Comparison:
     def take_ended(self) -> list[Run]:
         """Copies of the models that ended with usable weights since the last call, each once.
 
-        The page adds them to the session's earlier runs (``vae.runs.session_runs.archive``), so
-        the Runs page lists them beside the Train page's runs and can explore or continue them.
+        Each is a plain run marked as trained in Compare, for the session's earlier runs
+        (``vae.runs.session_runs.archive``: the Runs page lists, explores and continues them); a
+        copy, so that continuing it leaves the comparison as it was.
         """
-        ended = [
-            e for e in self.entries.values() if not (e.is_active or e.archived) and e.usable and e.history
-        ]
-        for entry in ended:
-            entry.archived = True
-        return [entry.as_run() for entry in ended]
+        taken = []
+        for entry in self.entries.values():
+            if not (entry.is_active or entry.archived) and entry.usable and entry.history:
+                entry.archived = True
+                kept = {f.name: copy.deepcopy(getattr(entry, f.name)) for f in dataclasses.fields(Run)}
+                taken.append(Run(**{**kept, "origin": "Compare"}))
+        return taken

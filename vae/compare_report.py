@@ -222,13 +222,14 @@ def verdicts(entries: list[Entry]) -> dict[str, str]:
     """
     frame = metrics_frame(entries).set_index(MODEL_COLUMN)
     n = len(frame)
+    exact_known = frame["Exact log p(x) (nats)"].dropna()
     out: dict[str, str] = {}
     for entry in (e for e in entries if e.metrics is not None):
         label, m = entry.variant.label, entry.metrics
         if n == 1:
             sentence = (
                 f"The only model scored: reconstruction error {m.recon_mse_std:.3g} (scaled), generated "
-                f"points {m.energy:.3g} from real ones (energy distance); train another to compare."
+                f"points {m.energy:.3g} from real ones (energy distance); train another to compare"
             )
         else:
             recon = _rank(frame["Recon MSE (std)"], label, "lower")
@@ -246,19 +247,18 @@ def verdicts(entries: list[Entry]) -> dict[str, str]:
             sentence = f"{recon_text} {joint} {gen_text}"
             if not entry.variant.is_variational:
                 sentence += ", and has no likelihood to score real data with (not a probabilistic model)"
-        exact_known = frame["Exact log p(x) (nats)"].dropna()
+        clauses = [sentence]
         if label in exact_known and len(exact_known) >= 2:
             place = _rank(exact_known, label, "higher")
             which = {1: "best", len(exact_known): "worst"}.get(place, f"{_ordinal(place)}-best")
-            sentence = sentence.rstrip(".") + (
-                f"; of the {len(exact_known)} VAEs it explains held-out data {which} "
+            clauses.append(
+                f"of the {len(exact_known)} VAEs it explains held-out data {which} "
                 f"(exact log p(x) {m.exact_log_px:.3g} nats)"
             )
         if entry.variant.is_variational and (m.kl < 0.1 or m.active_units < entry.model_config.latent_dim):
-            sentence = sentence.rstrip(".") + (
-                f"; its code uses {m.active_units} of {entry.model_config.latent_dim} latent dimensions "
+            clauses.append(
+                f"its code uses {m.active_units} of {entry.model_config.latent_dim} latent dimensions "
                 f"(KL {m.kl:.2g} nats), partly collapsed to the prior"
             )
-        sentence = sentence.rstrip(".") + "."
-        out[label] = sentence
+        out[label] = "; ".join(clauses) + "."
     return out
