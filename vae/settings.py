@@ -289,17 +289,14 @@ def parse_units(text: str, name: str = "layer sizes") -> tuple[int, ...]:
     Raises:
         ValueError: naming ``name`` if ``text`` is not 1 to MAX_LAYERS sizes in [1, MAX_UNITS].
     """
-    parts = text.replace(",", " ").split()
-    if not parts:
-        raise ValueError(f'{name}: give 1 to {MAX_LAYERS} layer sizes, e.g. "64, 32". Received: {text!r}')
     try:
-        sizes = tuple(int(p) for p in parts)
+        sizes = tuple(int(p) for p in text.replace(",", " ").split())
     except ValueError:
         raise ValueError(
             f'{name}: layer sizes must be whole numbers separated by commas, e.g. "64, 32". Received: {text!r}'
         ) from None
     if not 1 <= len(sizes) <= MAX_LAYERS:
-        raise ValueError(f"{name}: use 1 to {MAX_LAYERS} hidden layers. Received: {len(sizes)} ({text!r})")
+        raise ValueError(f'{name}: give 1 to {MAX_LAYERS} hidden layers, e.g. "64, 32". Received: {text!r}')
     if any(not 1 <= s <= MAX_UNITS for s in sizes):
         raise ValueError(f"{name}: each layer needs 1 to {MAX_UNITS} units. Received: {text!r}")
     return sizes

@@ -59,20 +59,9 @@ MAX_TEXT = 500  # characters in any name or message string from a bundle
 # about 70 per member, other zip tools add timestamps (~30). 1 KiB each leaves room and keeps
 # zipfile from parsing more than ~130 entries of a hostile directory.
 MAX_DIRECTORY_BYTES = len(ALLOWED_MEMBERS) * 1024
-LABEL_DTYPES = (
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float32",
-    "float64",
-    "bool",
-    "str",
-)
+# The dtypes a label column may have (anything else is saved as text).
+_INTEGERS = tuple(f"{u}int{bits}" for u in ("", "u") for bits in (8, 16, 32, 64))
+LABEL_DTYPES = (*_INTEGERS, "float32", "float64", "bool", "str")
 
 
 # Where a run may come from (``Run.origin``): the Train page, or Compare. A whitelist, since the

@@ -235,16 +235,8 @@ def _layout_shapes(config: ModelConfig, *n: int) -> Expected:
 
 
 def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
-    """Read and validate a ``.weights.h5`` file for the architecture ``config`` implies.
-
-    Every array must sit where Keras puts it for this architecture, with the
-    right shape and dtype float32, stored inside the file (compact, contiguous
-    or chunked, unfiltered: checked before any value is read); extra or missing
-    arrays, links, other storage and non-finite values are errors.
-
-    Raises:
-        BundleError: naming the first problem.
-    """
+    """The weights of a ``.weights.h5`` file: each array where Keras puts it for the architecture
+    ``config`` implies, float32, finite, stored in the file; anything else raises ``BundleError``."""
     arrays = _read_h5(
         WEIGHTS,
         data,
@@ -259,15 +251,10 @@ def weights_from_h5(config: ModelConfig, data: bytes) -> NetworkWeights:
 
 
 def snapshots_from_h5(config: ModelConfig, data: bytes, last_epoch: int) -> list[tuple[int, NetworkWeights]]:
-    """Read and validate ``snapshots.h5`` for the architecture ``config`` implies.
+    """``[(epoch, weights), ...]`` from ``snapshots.h5``, checked as strictly as ``weights_from_h5``.
 
-    ``epochs`` must be int64, strictly ascending, within [1, ``last_epoch``]
-    and at most ``MAX_SNAPSHOTS`` long; every layout array must be float32
-    with that many snapshots of the layer's shape, finite; nothing else may
-    be in the file (checked as strictly as ``weights_from_h5``).
-
-    Returns:
-        ``[(epoch, weights), ...]`` ascending.
+    ``epochs`` must be int64, strictly ascending, within [1, ``last_epoch``] and at most
+    ``MAX_SNAPSHOTS`` long; every layout array float32 with that many snapshots of the layer's shape.
     """
     hint = "Save the run again from Latent Lab (or remove snapshots.h5 from the zip to load it without its timeline)."
 
