@@ -87,13 +87,13 @@ def on_continue(epochs: int | None = None, paused: bool = False) -> None:
     st.session_state[ERROR_KEY] = training.continue_training(dataset, epochs=epochs, paused=paused)
 
 
-def on_step() -> None:
+def on_step(shown: int) -> None:
     if not training.job_running():
         if training.continue_refusal(dataset) is None:
             on_continue(paused=True)
         else:
             on_start(paused=True)
-    training.step()
+    training.step(shown)
 
 
 def on_live_change() -> None:
@@ -103,14 +103,6 @@ def on_live_change() -> None:
         st.session_state[ERROR_KEY] = training.change(
             learning_rate=form.train_config.learning_rate, beta=form.model_config.beta
         )
-
-
-def on_pause_resume() -> None:
-    run = state.get_run()
-    if run is not None and run.status == "paused":
-        training.resume()
-    else:
-        training.pause()
 
 
 def on_reset() -> None:
@@ -221,7 +213,7 @@ with right:
             )
         st.button(
             "Resume" if paused else "Pause",
-            on_click=on_pause_resume,
+            on_click=training.resume if paused else training.pause,
             disabled=not running,
             key="tr_pause",
             help="Pause at once (within a tenth of a second); resume where it left off.",
@@ -229,6 +221,7 @@ with right:
         st.button(
             "Step",
             on_click=on_step,
+            args=(run.epochs_done if run is not None else 0,),
             disabled=(running and not paused) or (problem is not None and not can_continue),
             key="tr_step",
             help="Train exactly one epoch, then pause (continuing the current model if there is one).",
@@ -292,7 +285,7 @@ with right:
                 persist_state="session",
                 help="Show the loss on a logarithmic axis: early and late epochs both stay readable.",
             )
-            training.apply_speed(train_live.watch_speed(*training.speed()))
+            train_live.watch_speed()
             replay = timeline.render(run)
             mismatch = empty_state.model_mismatch(run, dataset)
             train_live.render(dataset, run, log_y=log_y, views=not mismatch, replay=replay)

@@ -16,12 +16,8 @@ SHARED = Path(__file__).parent  # scripts more than one component uses ("label_p
 
 
 def register(name: str, folder: Path, stem: str, shared: tuple[str, ...] = ()) -> Any:
-    """``st.components.v2.component(name, ...)`` with ``folder/stem.{html,css,js}``.
-
-    Args:
-        shared: script files in ``vae/ui/`` put before the component's own script (one copy of
-            code two components run, such as where a ring's label goes).
-    """
+    """``st.components.v2.component(name, ...)`` with ``folder/stem.{html,css,js}``, after the
+    ``shared`` scripts of ``vae/ui/`` (code two components run, such as where a ring's label goes)."""
     read = lambda ext: (folder / f"{stem}.{ext}").read_text(encoding="utf-8")
     js = "\n".join([*((SHARED / f).read_text(encoding="utf-8") for f in shared), read("js")])
     return st.components.v2.component(name, html=read("html"), css=read("css"), js=js)

@@ -40,6 +40,6 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def go_to(url_path: str, key: str = "ll_handover") -> None:
+def go_to(url_path: str) -> None:
     """Navigate to the page at ``url_path`` ("explore") once the app is idle."""
-    _COMPONENT(key=key, data={"url_path": url_path}, height=0)
+    _COMPONENT(key="ll_handover", data={"url_path": url_path}, height=0)

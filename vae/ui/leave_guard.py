@@ -32,6 +32,6 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def render(key: str = "ll_leave_guard") -> None:
+def render() -> None:
     """Arm the prompt when the session holds an unsaved model (disarm it otherwise)."""
-    _COMPONENT(key=key, data={"unsaved": state.unsaved_model()}, height=0)
+    _COMPONENT(key="ll_leave_guard", data={"unsaved": state.unsaved_model()}, height=0)

@@ -1,10 +1,10 @@
 """Form widgets generated from the settings schema (``vae.settings``): one per setting.
 
-``draw`` puts a setting's widget on the page; the Train form (``train_form``) and the
-Compare form both use it, so a setting looks and checks the same everywhere. ``to_widget``
-and ``from_widget`` convert between a setting's value and what its widget holds ("64, 32"
-for layer sizes; a value off a slider's scale snaps to the nearest one, and a value beyond
-a widget's bounds is clipped, each with a note for the user).
+``draw`` puts a setting's widget on the page; the Train, Compare and Data forms all use it,
+so a setting looks and checks the same everywhere. ``to_widget`` and ``from_widget`` convert
+between a setting's value and what its widget holds ("64, 32" for layer sizes; a value off a
+slider's scale snaps to the nearest one, and a value beyond a widget's bounds is clipped, each
+with a note for the user).
 """
 
 from __future__ import annotations
@@ -25,19 +25,12 @@ def spoken(label: str) -> str:
 
 
 def _nearest(value: float, scale: tuple[Any, ...]) -> Any:
-    if value > 0:
-        return min(scale, key=lambda c: abs(math.log(c) - math.log(value)))
-    return scale[0]
+    return min(scale, key=lambda c: abs(math.log(c) - math.log(value))) if value > 0 else scale[0]
 
 
 def to_widget(s: Setting, value: Any, source: str = "the settings") -> tuple[Any, str | None]:
-    """What ``s``'s widget holds for ``value``, and a note if the widget cannot show it exactly.
-
-    Args:
-        s: the setting.
-        value: a valid value of it (from a link, a bundle, a run).
-        source: where the value came from, for the note ("the link", "the run").
-    """
+    """What ``s``'s widget holds for a valid ``value``, and a note if the widget cannot show it
+    exactly; ``source`` says where the value came from ("the link", "the run")."""
     if s.kind == "units":
         return units_text(value, ", "), None
     if s.kind in ("bool", "choice", "text"):
@@ -64,22 +57,11 @@ def to_widget(s: Setting, value: Any, source: str = "the settings") -> tuple[Any
 
 
 def from_widget(s: Setting, held: Any) -> Any:
-    """The setting's value from what its widget holds.
-
-    Raises:
-        ValueError: naming the field (e.g. layer sizes that are not numbers).
-    """
+    """The setting's value from what its widget holds (ValueError names the field, e.g. for layer
+    sizes that are not numbers)."""
     if s.kind == "units":
         return parse_units(str(held), s.label)
-    if s.kind == "names":
-        return tuple(held)
-    if s.kind == "int":
-        return int(held)
-    if s.kind == "float":
-        return float(held)
-    if s.kind == "bool":
-        return bool(held)
-    return held
+    return {"names": tuple, "int": int, "float": float, "bool": bool}.get(s.kind, lambda v: v)(held)
 
 
 def form_values(
@@ -97,11 +79,8 @@ def form_values(
 
 
 def configs_from(values: Mapping[str, Any], prefix: str, input_dim: int) -> tuple[ModelConfig, TrainConfig]:
-    """Validated configs from widget values (``{prefix + name: value}``; a missing one is the default).
-
-    Raises:
-        ValueError: the first problem, naming the setting.
-    """
+    """Validated configs from widget values (``{prefix + name: value}``; a missing one is the default);
+    ValueError names the setting of the first problem."""
     fields: dict[type, dict[str, Any]] = {ModelConfig: {"input_dim": input_dim}, TrainConfig: {}}
     for s in SETTINGS:
         key = prefix + s.name
@@ -118,17 +97,10 @@ def draw(
     on_change: Callable[[], None] | None = None,
     **options: Any,
 ) -> Any:
-    """Draw ``s``'s widget in ``where`` (``st``, a column, a form); its value lives in ``key``.
+    """Draw ``s``'s widget in ``where`` (``st``, a column, a form) and return its value.
 
-    Args:
-        s: the setting.
-        where: the Streamlit container.
-        key: the session-state key (set it before the first draw: the widget takes no value).
-        disabled, on_change: as Streamlit's.
-        options: passed on (e.g. ``persist_state``).
-
-    Returns:
-        The widget's value.
+    The value lives in the session-state ``key``: set it before the first draw (the widget takes
+    no value). ``options`` go to the widget (e.g. ``persist_state``).
     """
     common: dict[str, Any] = {"key": key, "disabled": disabled, "on_change": on_change, "help": s.help}
     common.update(options)

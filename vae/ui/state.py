@@ -9,11 +9,13 @@ sessions (no st.cache_resource).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from vae.data.dataset import Dataset
+from vae.data.views import ViewChoice
 from vae.runs import session_runs
 from vae.runs.run import Run
 
@@ -24,12 +26,8 @@ RUNS = "ll_runs"  # list[Run]: this session's earlier runs, newest last (bounded
 PAST_DATASETS = "ll_past_datasets"  # list[Dataset]: datasets used before the active one, newest last
 
 
-def _get(key: str, default: Any = None) -> Any:
-    return st.session_state.get(key, default)
-
-
 def get_dataset() -> Dataset | None:
-    return _get(DATASET)
+    return st.session_state.get(DATASET)
 
 
 def set_dataset(dataset: Dataset) -> None:
@@ -43,7 +41,7 @@ def past_datasets() -> list[Dataset]:
 
 
 def get_run() -> Run | None:
-    return _get(RUN)
+    return st.session_state.get(RUN)
 
 
 def set_run(run: Run | None) -> None:
@@ -57,12 +55,12 @@ def make_current(run: Run | None) -> None:
     st.session_state[RUN] = run
 
 
-def get_job():
-    return _get(JOB)
+def _slot(key: str, default: Any = None) -> tuple[Callable[[], Any], Callable[[Any], None]]:
+    """The getter and the setter of a key whose value needs nothing else (``default`` until set)."""
+    return lambda: st.session_state.get(key, default), lambda value: st.session_state.update({key: value})
 
 
-def set_job(job) -> None:
-    st.session_state[JOB] = job
+get_job, set_job = _slot(JOB)
 
 
 def past_runs() -> list[Run]:
@@ -75,7 +73,7 @@ PAD_LAYERS = "ll_pad_layers"  # dict[str, bool]: layers the user switched on or 
 
 def pad_layers() -> dict[str, bool]:
     """The user's layer choices (only the layers they toggled; the rest keep their default)."""
-    return dict(_get(PAD_LAYERS) or {})
+    return dict(st.session_state.get(PAD_LAYERS) or {})
 
 
 def set_pad_layers(choices: dict[str, bool]) -> None:
@@ -87,20 +85,18 @@ DRAWN_POINTS = "ll_drawn_points"  # list[[x, y, class]]: the Data page's drawing
 DRAWN_UNDO = "ll_drawn_undo"  # list of earlier drawings, newest last (Undo pops one)
 DRAWN_CLASS = "ll_drawn_class"  # int: the class (colour) the brush paints
 DRAWN_TOKEN = "ll_drawn_token"  # int: bumped when Python replaces the drawing (Clear)
-UPLOAD = (
-    "ll_upload"  # vae.ui.upload_panel.Upload | None: the last upload, parsed once, with its column choices
-)
-PREVIEW_VIEW = (
-    "ll_preview_view"  # vae.data.views.ViewChoice: how the Data and Train previews show > 2 columns
-)
+# vae.ui.upload_panel.Upload | None: the last upload, parsed once, with its column choices
+UPLOAD = "ll_upload"
+# vae.data.views.ViewChoice: how the Data and Train previews show more than 2 columns
+PREVIEW_VIEW = "ll_preview_view"
 
 
 def get_drawn_points() -> list[list[float]]:
-    return _get(DRAWN_POINTS) or []
+    return st.session_state.get(DRAWN_POINTS) or []
 
 
 def get_drawn_token() -> int:
-    return int(_get(DRAWN_TOKEN, 0))
+    return int(st.session_state.get(DRAWN_TOKEN, 0))
 
 
 MAX_UNDO = 50  # strokes Undo can take back (each a full copy of a drawing of at most 20,000 points)
@@ -120,43 +116,27 @@ def set_drawn_points(points: list[list[float]], *, replace_canvas: bool = False)
 
 
 def can_undo_drawing() -> bool:
-    return bool(_get(DRAWN_UNDO))
+    return bool(st.session_state.get(DRAWN_UNDO))
 
 
 def undo_drawing() -> None:
     """Put back the drawing before the last stroke (or Clear) and show it on the canvas."""
-    undo = _get(DRAWN_UNDO) or []
+    undo = st.session_state.get(DRAWN_UNDO) or []
     if undo:
         st.session_state[DRAWN_POINTS] = undo.pop()
         st.session_state[DRAWN_TOKEN] = get_drawn_token() + 1
 
 
 def get_drawn_class() -> int:
-    return int(_get(DRAWN_CLASS, 0))
+    return int(st.session_state.get(DRAWN_CLASS, 0))
 
 
 def set_drawn_class(cls: int) -> None:
     st.session_state[DRAWN_CLASS] = int(cls)
 
 
-def get_upload():
-    """The kept upload (``vae.ui.upload_panel.Upload``) or None: it stays until another file replaces it."""
-    return _get(UPLOAD)
-
-
-def set_upload(upload) -> None:
-    st.session_state[UPLOAD] = upload
-
-
-def get_preview_view():
-    """The preview's view (``vae.data.views.ViewChoice``); PCA when there are more than 2 columns."""
-    from vae.data.views import ViewChoice
-
-    return _get(PREVIEW_VIEW) or ViewChoice()
-
-
-def set_preview_view(choice) -> None:
-    st.session_state[PREVIEW_VIEW] = choice
+get_upload, set_upload = _slot(UPLOAD)  # the upload stays until another file replaces it
+get_preview_view, set_preview_view = _slot(PREVIEW_VIEW, ViewChoice())  # PCA for more than 2 columns
 
 
 # --- Compare page (vae/ui/state additions by the Compare page) ---------------
@@ -165,16 +145,11 @@ COMPARE_CURSOR = "ll_compare_cursor"  # (z1, z2): the latent cursor all Compare 
 COMPARE_MOVED = "ll_compare_moved"  # str | None: the key of the pad the user just moved
 
 
-def get_comparison():
-    return _get(COMPARE)
-
-
-def set_comparison(comparison) -> None:
-    st.session_state[COMPARE] = comparison
+get_comparison, set_comparison = _slot(COMPARE)
 
 
 def get_compare_cursor() -> tuple[float, float]:
-    return tuple(_get(COMPARE_CURSOR, (0.0, 0.0)))  # type: ignore[return-value]
+    return tuple(st.session_state.get(COMPARE_CURSOR, (0.0, 0.0)))  # type: ignore[return-value]
 
 
 def set_compare_cursor(z) -> None:
@@ -185,9 +160,8 @@ def set_compare_cursor(z) -> None:
 AUTOSTART = "ll_autostart"  # bool: set by Home / Explore before switch_page("pages/train.py")
 TRAIN_CLOCK = "ll_train_clock"  # vae.ui.training.Clock: epoch arrival times for epochs/s and ETA
 TRAIN_VIEWS = "ll_train_views"  # vae.ui.train_live.Cache: curves and drawn rows of the current run
-TRAIN_NOTE = (
-    "ll_train_note"  # (weakref to a run, text): what the Train page says about that run while it is current
-)
+# (weakref to a run, text): what the Train page says about that run while it is current
+TRAIN_NOTE = "ll_train_note"
 
 
 def request_autostart() -> None:
@@ -197,7 +171,7 @@ def request_autostart() -> None:
 
 def autostart_pending() -> bool:
     """True if a training start was requested and not yet taken (the flag stays)."""
-    return bool(_get(AUTOSTART, False))
+    return bool(st.session_state.get(AUTOSTART, False))
 
 
 def take_autostart() -> bool:
@@ -212,7 +186,7 @@ def note_on_train(run: Run, text: str) -> None:
 
 def train_note() -> str | None:
     """The note about the current run (``note_on_train``), if it is still the current one."""
-    note, run = _get(TRAIN_NOTE), get_run()
+    note, run = st.session_state.get(TRAIN_NOTE), get_run()
     return note[1] if note is not None and run is not None and note[0]() is run else None
 
 
@@ -243,6 +217,5 @@ def mark_saved(run: Run) -> None:
 def unsaved_model() -> bool:
     """True when the tab holds a model it would lose: training, or trained since it was last saved."""
     run = get_run()
-    if run is None or not (run.is_active or run.history):
-        return False
-    return run.is_active or _get(SAVED_RUN) != (id(run), run.epochs_done)
+    saved = run is not None and st.session_state.get(SAVED_RUN) == (id(run), run.epochs_done)
+    return run is not None and (run.is_active or (bool(run.history) and not saved))

@@ -9,6 +9,7 @@ steps through every snapshot in about ``PLAY_S`` seconds.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 import streamlit as st
@@ -31,39 +32,31 @@ def playing() -> bool:
     return bool(st.session_state.get(PLAYING))
 
 
-def _toggle_play(epochs: list[int]) -> None:
-    if playing():
-        st.session_state[PLAYING] = False
-        return
-    if st.session_state.get(EPOCH, epochs[-1]) >= epochs[-1]:
+def _play(epochs: list[int], on: bool) -> None:
+    # ``on`` is bound when the button is drawn: a click delivered twice (see vae.ui.training) does not undo itself.
+    if on and st.session_state.get(EPOCH, epochs[-1]) >= epochs[-1]:
         st.session_state[EPOCH] = epochs[0]  # play from the start
-    st.session_state[PLAYING] = True
+    st.session_state[PLAYING] = on
 
 
 def advance(run: Run | None) -> None:
     """One playback frame: move the slider on (called by the polling fragment on every tick)."""
     if not playing() or not available(run):
         return
-    assert run is not None
     epochs = run.snapshots.epochs()
     step = max(1, round(len(epochs) * PLAY_TICK_S / PLAY_S))
-    current = st.session_state.get(EPOCH, epochs[0])
-    index = next((i for i, e in enumerate(epochs) if e >= current), len(epochs) - 1)
-    index = min(index + step, len(epochs) - 1)
+    index = min(bisect.bisect_left(epochs, st.session_state.get(EPOCH, epochs[0])) + step, len(epochs) - 1)
     st.session_state[EPOCH] = epochs[index]
     if index == len(epochs) - 1:
         st.session_state[PLAYING] = False
 
 
 def render(run: Run | None) -> tuple[int, NetworkWeights] | None:
-    """The slider and Play button; returns ``(epoch, weights)`` to replay, or None for the latest.
-
-    Shows nothing (and returns None) while the run trains or has fewer than two snapshots.
-    """
+    """The slider and Play button (nothing while the run trains or has fewer than two snapshots);
+    returns ``(epoch, weights)`` to replay, or None for the latest."""
     if not available(run):
         st.session_state[PLAYING] = False
         return None
-    assert run is not None
     epochs = run.snapshots.epochs()
     if st.session_state.get(EPOCH) not in epochs:
         st.session_state[EPOCH] = epochs[-1]
@@ -71,8 +64,8 @@ def render(run: Run | None) -> tuple[int, NetworkWeights] | None:
         st.button(
             "Pause playback" if playing() else "Play",
             key="tr_timeline_play",
-            on_click=_toggle_play,
-            args=(epochs,),
+            on_click=_play,
+            args=(epochs, not playing()),
             help=f"Replay the whole training in about {PLAY_S:g} seconds.",
         )
         epoch = st.select_slider(
@@ -93,10 +86,8 @@ PIN = "ll_explore_epoch"  # Explore's pinned epoch (a stored epoch), kept for th
 
 
 def pin_control(run: Run) -> None:
-    """Explore's "model as it was at epoch N" slider over the run's stored epochs, and a note when pinned.
-
-    Shown when the run has two or more snapshots and is not training; ``pinned`` applies the choice.
-    """
+    """Explore's "model as it was at epoch N" slider over the run's stored epochs (when there is a
+    timeline), and a note when pinned; ``pinned`` applies the choice."""
     epochs = run.snapshots.epochs() if available(run) else []
     if not epochs:
         return

@@ -18,18 +18,15 @@ def progress(
     """
     if total_epochs is None:
         lap = 10 ** max(1, math.ceil(math.log10(max(epochs_done, 1) + 1)))
+        fraction = min(epochs_done / lap, 1.0)
         parts = [f"Epoch {epochs_done} (until you pause)"]
-        if math.isfinite(epochs_per_s) and epochs_per_s > 0:
-            parts.append(f"{epochs_per_s:.1f} epochs/s")
-        return min(epochs_done / lap, 1.0), " · ".join(parts)
-    total = max(total_epochs, 1)
-    fraction = min(max(epochs_done / total, 0.0), 1.0)
-    parts = [f"Epoch {epochs_done} / {total_epochs}"]
+    else:
+        fraction = min(max(epochs_done / max(total_epochs, 1), 0.0), 1.0)
+        parts = [f"Epoch {epochs_done} / {total_epochs}"]
     if math.isfinite(epochs_per_s) and epochs_per_s > 0:
         parts.append(f"{epochs_per_s:.1f} epochs/s")
-        if eta:
-            remaining = max(total_epochs - epochs_done, 0) / epochs_per_s
-            parts.append(f"ETA {_duration(remaining)}")
+        if eta and total_epochs is not None:
+            parts.append(f"ETA {_duration(max(total_epochs - epochs_done, 0) / epochs_per_s)}")
     return fraction, " · ".join(parts)
 
 

@@ -25,7 +25,6 @@ from vae.ui import settings_form
 from vae.ui.settings_form import SETTINGS
 
 PREFIX = "tr_"  # a setting's widget key is PREFIX + its URL name: "tr_lr", "tr_batch_size"
-PRESET_NAMES = ("Classic", "Fast", "β-VAE (β = 4)")
 
 
 def key(s: Setting) -> str:
@@ -69,14 +68,9 @@ def load(
     """Put every setting of a run, bundle or link into the form, so "Train" trains exactly it.
 
     Call from a callback or another page (not after the form's widgets were drawn in this run).
-
-    Args:
-        model_config, train_config: the settings.
-        source: where they came from, for the notes ("the link", "the run").
-        own_budget: the epochs are the settings' own (not sized to the data).
-
-    Returns:
-        Notes on values the form cannot show exactly (snapped to a scale or clipped).
+    ``source`` says where they came from ("the link", "the run"); with ``own_budget`` the epochs
+    are the settings' own (not sized to the data). Returns notes on values the form cannot show
+    exactly (snapped to a scale or clipped).
     """
     values, notes = settings_form.form_values(model_config, train_config, PREFIX, source)
     st.session_state.update(values)
@@ -87,23 +81,7 @@ def load(
 
 
 def _apply_preset() -> None:
-    preset = st.session_state.get(PRESET_KEY)
-    if preset in PRESETS:
-        st.session_state.update(PRESETS[preset])
-
-
-def init() -> None:
-    """Give every widget its default once per session (before any is drawn)."""
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
-
-
-def size_budget(n_rows: int) -> None:
-    """Size the Epochs field to the default budget in optimizer steps, unless the user chose a number."""
-    if st.session_state.get(EPOCHS_AUTO, True):
-        batch = int(st.session_state.get(BATCH_KEY, DEFAULTS[BATCH_KEY]))
-        split = float(st.session_state.get(SPLIT_KEY, DEFAULTS[SPLIT_KEY]))
-        st.session_state[EPOCHS_KEY] = default_epochs(n_rows, batch, split)
+    st.session_state.update(PRESETS.get(st.session_state.get(PRESET_KEY), {}))
 
 
 def _epochs_chosen() -> None:
@@ -130,76 +108,54 @@ def render(
     n_rows: int | None = None,
     on_live_change: Callable[[], None] | None = None,
 ) -> FormResult:
-    """Draw the hyperparameter widgets and return the validated settings.
+    """Draw the hyperparameter widgets for ``input_dim`` columns and return the validated settings.
 
-    Args:
-        input_dim: columns of the dataset (the model's input size).
-        disabled: grey out the widgets (while a training runs), except the
-            learning rate and beta when ``on_live_change`` is given.
-        n_rows: rows of the dataset: the Epochs field is sized to them (``size_budget``)
-            and the budget is also said in optimizer steps.
-        on_live_change: called when the learning rate or beta changes; these
-            two stay editable while training (applied from the next epoch).
+    Unless the user chose a number, the Epochs field is sized to ``n_rows`` rows (the default budget
+    in optimizer steps, which its caption also says). ``disabled`` greys the widgets out (while a
+    training runs) except the learning rate and beta when ``on_live_change`` is given: it is called
+    when either changes, and the change applies from the next epoch.
     """
-    init()
-    if n_rows is not None:
-        size_budget(n_rows)
+    for name, value in DEFAULTS.items():  # every widget's default, once per session
+        st.session_state.setdefault(name, value)
+    if n_rows is not None and st.session_state.get(EPOCHS_AUTO, True):
+        batch, split = int(st.session_state[BATCH_KEY]), float(st.session_state[SPLIT_KEY])
+        st.session_state[EPOCHS_KEY] = default_epochs(n_rows, batch, split)
     persist: Any = {"persist_state": "session"}
     st.segmented_control(
         "Preset",
-        PRESET_NAMES,
+        list(PRESETS),
         key=PRESET_KEY,
         on_change=_apply_preset,
         disabled=disabled,
         help="Fill in a tried-and-tested set of hyperparameters.",
         **persist,
     )
-    for section in SECTIONS:
-        if section == "Advanced":
-            where = st.expander("Advanced", key="tr_advanced")
-        else:
-            where = st.container(border=True)
-        with where:
-            if section != "Advanced":
-                st.markdown(f"**{section}**")
-            _draw_section(section, disabled, n_rows, on_live_change, persist)
-    return current(input_dim)
-
-
-def _draw_section(
-    section: str,
-    disabled: bool,
-    n_rows: int | None,
-    on_live_change: Callable[[], None] | None,
-    persist: dict[str, Any],
-) -> None:
-    """The settings of one section in declaration order: two to a row, a wide one alone."""
     values = {s.field: st.session_state.get(key(s)) for s in SETTINGS}
-    row: list[Any] = []
-    for s in (s for s in SETTINGS if s.section == section):
-        if s.wide:
-            where, row = st, []
-        else:
-            row = row or list(st.columns(2))
-            where = row.pop(0)
-        live = s.live and on_live_change is not None
-        settings_form.draw(
-            s,
-            where,
-            key(s),
-            disabled=(disabled and not live) or not s.applies(values),
-            on_change=on_live_change if live else _epochs_chosen if s.field == "epochs" else None,
-            **persist,
-        )
-        if s.field == "epochs" and n_rows is not None:
-            where.caption(
-                budget_in_words(
-                    int(st.session_state[EPOCHS_KEY]),
-                    n_rows,
-                    int(st.session_state[BATCH_KEY]),
-                    float(st.session_state[SPLIT_KEY]),
+    for section in SECTIONS:
+        advanced = section == "Advanced"
+        with st.expander("Advanced", key="tr_advanced") if advanced else st.container(border=True):
+            if not advanced:
+                st.markdown(f"**{section}**")
+            row: list[Any] = []  # two to a row in declaration order, a wide one alone
+            for s in (s for s in SETTINGS if s.section == section):
+                if s.wide:
+                    where, row = st, []
+                else:
+                    row = row or list(st.columns(2))
+                    where = row.pop(0)
+                live = s.live and on_live_change is not None
+                settings_form.draw(
+                    s,
+                    where,
+                    key(s),
+                    disabled=(disabled and not live) or not s.applies(values),
+                    on_change=on_live_change if live else _epochs_chosen if s.field == "epochs" else None,
+                    **persist,
                 )
-            )
+                if s.field == "epochs" and n_rows is not None:
+                    epochs, batch = int(st.session_state[EPOCHS_KEY]), int(st.session_state[BATCH_KEY])
+                    where.caption(budget_in_words(epochs, n_rows, batch, float(st.session_state[SPLIT_KEY])))
+    return current(input_dim)
 
 
 def default_settings(input_dim: int = 2, n_rows: int | None = None) -> tuple[ModelConfig, TrainConfig]:
@@ -207,7 +163,4 @@ def default_settings(input_dim: int = 2, n_rows: int | None = None) -> tuple[Mod
     values = dict(DEFAULTS)
     if n_rows is not None:
         values[EPOCHS_KEY] = default_epochs(n_rows, DEFAULTS[BATCH_KEY], DEFAULTS[SPLIT_KEY])
-    result = settings_from(values, input_dim=input_dim)
-    if result.model_config is None or result.train_config is None:
-        raise ValueError(f"The default settings are invalid: {result.error}")
-    return result.model_config, result.train_config
+    return settings_form.configs_from(values, PREFIX, input_dim)

@@ -21,6 +21,7 @@ it never blink (measured by tests/e2e/test_live_view.py):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from vae.core.decode import NetworkWeights
 from vae.data.dataset import Dataset
 from vae.data.views import ViewChoice
 from vae.runs.run import Run
-from vae.ui import data_view, palette, preview, state, train_views
+from vae.ui import data_view, palette, preview, state, train_views, training
 from vae.ui.live_plot import live_plot
 
 LATENT_X, LATENT_Y, SPREAD = "tr_latent_x", "tr_latent_y", "tr_latent_spread"
@@ -59,15 +60,22 @@ def keep_steady() -> None:
 
 @dataclass
 class Cache:
-    """Per-session state of the live view: the current run's curves and the drawn rows."""
+    """Per-session state of the live view: the current run's curves, the drawn rows, the plots."""
 
     run_id: int = 0
     curves: Curves = field(default_factory=Curves)
-    view_key: tuple = (0, None, None)
     view: train_views.ViewData | None = None
-    # The scatter matrix is a still picture: the epoch it shows, and its figure (built once per epoch).
-    matrix_at: tuple[int, NetworkWeights | None] | None = None
-    matrix_figure: tuple[tuple, Any] | None = None
+    matrix_at: tuple[int, NetworkWeights | None] | None = None  # the epoch the still matrix shows
+    built: dict[str, tuple] = field(default_factory=dict)
+
+    def get(self, name: str, build: Callable[[], Any], objects: tuple, settings: tuple = ()) -> Any:
+        """``build()``, built again only when one of the ``objects`` (the same ones, not equal ones:
+        kept here, so no other object takes their ids) or ``settings`` changed. A poll or a click
+        with nothing new (paused) draws the same plots without encoding the rows again."""
+        key = (*map(id, objects), *settings)
+        if self.built.get(name, (None,))[0] != key:
+            self.built[name] = (key, build(), objects)
+        return self.built[name][1]
 
 
 def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) -> Cache:
@@ -77,24 +85,22 @@ def _cache(run: Run | None, dataset: Dataset, choice: ViewChoice | None = None) 
     if cache.run_id != id(run):
         cache.run_id, cache.curves, cache.matrix_at = id(run), Curves(), None
     latent_dim = run.model_config.latent_dim if run is not None else None
-    if cache.view is None or cache.view_key != (id(dataset), latent_dim, choice):
-        cache.view_key = (id(dataset), latent_dim, choice)
-        cache.view = train_views.ViewData.of(dataset, latent_dim, choice=choice)
+    build = lambda: train_views.ViewData.of(dataset, latent_dim, choice)
+    cache.view = cache.get("view", build, (dataset,), (latent_dim, choice))
     if run is not None:
         cache.curves.update(run.history)
     return cache
 
 
-def watch_speed(current: float | None = None, since: int | None = None) -> float | None:
-    """The "Watch speed" control; returns the epochs per second chosen (None: full speed).
+def watch_speed() -> None:
+    """The "Watch speed" control, which slows the running job down (or back to full speed).
 
-    Args:
-        current: the running job's speed, shown when the control has no value of its own yet
-            (widgets forget their value when the user leaves the page and comes back).
-        since: the first epoch the job trained at ``current`` (the worker's answer), for the caption.
+    Without a value of its own (widgets forget it when the user leaves the page) it shows the job's.
     """
-    if SPEED not in st.session_state:
-        st.session_state[SPEED] = next((name for name, v in SPEEDS.items() if v == current), "Full speed")
+    current, since = training.speed()  # since: the first epoch trained at ``current``
+    st.session_state.setdefault(
+        SPEED, next((name for name, v in SPEEDS.items() if v == current), "Full speed")
+    )
     with st.container(key="train_speed"):
         choice = st.segmented_control(
             "Watch speed",
@@ -108,7 +114,7 @@ def watch_speed(current: float | None = None, since: int | None = None) -> float
             # speed on 200 rows) and the compiled call running when it arrived (~20 more) show at
             # once after the click: say where the slow pace begins.
             st.caption(f"{choice} from epoch {since:,} on.")
-    return chosen
+    training.apply_speed(chosen)
 
 
 def latent_dims(latent_dim: int) -> tuple[int, int]:
@@ -134,39 +140,26 @@ def render(
     views: bool = True,
     replay: tuple[int, NetworkWeights] | None = None,
 ) -> None:
-    """Draw the loss curves, the data panel and the latent view.
+    """Draw the loss curves of ``run`` (None before the first Start), and with ``views`` (the model
+    fits the data) the data panel and the latent view.
 
-    Args:
-        dataset: the training data.
-        run: the current run (None before the first Start).
-        log_y: logarithmic loss axes.
-        views: draw the data panel and the latent view (not when the model does not fit the data).
-        views: draw the data panel and the latent view (not when the model does not fit the data).
-        replay: ``(epoch, weights)`` from the epoch timeline: draw the model as it was then
-            (and mark that epoch on the loss curves); None shows the latest weights.
+    ``replay``: ``(epoch, weights)`` from the epoch timeline: draw the model as it was then (and
+    mark that epoch on the loss curves); None shows the latest weights.
     """
     # The preview's view (kept in the session; its picker's callbacks ran before this rerun).
     choice = state.get_preview_view() if dataset.n_dims > 2 else None
     cache = _cache(run, dataset, choice)
-    weights = run.weights if run is not None else None
-    marker = None
-    if replay is not None:
-        marker, weights = replay
-    total = None
-    warmup = 0
-    if run is not None:
-        total = run.end_epoch if run.is_active else None  # a fixed axis while it trains, then fit
-        warmup = run.train_config.kl_warmup_epochs
+    marker, weights = replay if replay is not None else (None, run.weights if run is not None else None)
+    # A fixed axis while it trains, then fit.
+    total = run.end_epoch if run is not None and run.is_active else None
+    warmup = run.train_config.kl_warmup_epochs if run is not None else 0
+    curves, view = cache.curves, cache.view
     with st.container(key="train_charts"):
-        live_plot(
-            train_views.loss_spec(
-                cache.curves, log_y=log_y, total_epochs=total, warmup_epochs=warmup, marker_epoch=marker
-            ),
-            key="tr_loss_plot",
-            height=train_views.LOSS_HEIGHT,
+        loss = lambda: train_views.loss_spec(
+            curves, log_y=log_y, total_epochs=total, warmup_epochs=warmup, marker_epoch=marker
         )
-    if not views:
-        return
+        spec = cache.get("loss", loss, (curves,), (curves.n, log_y, total, warmup, marker))
+        live_plot(spec, key="tr_loss_plot", height=train_views.LOSS_HEIGHT)
     if not views:
         return
     st.caption(
@@ -182,21 +175,18 @@ def render(
             if matrix:  # too many panels for half the width: drawn below, across the page
                 st.caption("The scatter matrix is below, a still picture; the latent view beside stays live.")
             else:
-                if cache.view.projection is not None and cache.view.projection.caption:
-                    st.caption(cache.view.projection.caption)
-                live_plot(
-                    train_views.panel_spec(dataset, cache.view, weights),
-                    key="tr_panel_plot",
-                    height=train_views.VIEW_HEIGHT,
+                if view.projection.caption:
+                    st.caption(view.projection.caption)
+                spec = cache.get(
+                    "panel", lambda: train_views.panel_spec(dataset, view, weights), (dataset, view, weights)
                 )
+                live_plot(spec, key="tr_panel_plot", height=train_views.VIEW_HEIGHT)
         with right, st.container(key="train_latent"):
             latent_dim = run.model_config.latent_dim if run is not None else 2
-            dims = latent_dims(latent_dim)
-            live_plot(
-                train_views.latent_spec(cache.view, weights, dims, spread=bool(st.session_state.get(SPREAD))),
-                key="tr_latent_plot",
-                height=train_views.VIEW_HEIGHT,
-            )
+            dims, spread = latent_dims(latent_dim), bool(st.session_state.get(SPREAD))
+            latent = lambda: train_views.latent_spec(view, weights, dims, spread=spread)
+            spec = cache.get("latent", latent, (view, weights), (dims, spread))
+            live_plot(spec, key="tr_latent_plot", height=train_views.VIEW_HEIGHT)
             st.toggle(
                 "Posterior spread",
                 key=SPREAD,
@@ -231,19 +221,19 @@ def _matrix_still(
     if stale or replay is not None or run is None or run.status != "training":
         cache.matrix_at = shown
     epoch, weights = cache.matrix_at
-    key = (id(dataset), choice, epoch, id(weights))
-    if cache.matrix_figure is None or cache.matrix_figure[0] != key:
+
+    def build() -> tuple[Any, str]:
         sets = train_views.panel_sets(dataset, cache.view, weights)
         figure, caption = data_view.points_figure(sets, dataset.columns, choice, legend_title="")
         figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
-        cache.matrix_figure = (key, (figure, caption))
-    figure, caption = cache.matrix_figure[1]
+        return figure, caption
+
+    figure, caption = cache.get("matrix", build, (dataset, cache.view, weights), (choice, epoch))
     when = f"at epoch {epoch:,}" if weights is not None else "before training (data only)"
-    still = (
+    st.caption(
         f"{caption} A still picture {when}: the matrix does not move while training "
         "(the PCA and two-column views do)."
     )
-    st.caption(still)
     if run is not None and run.status == "training" and replay is None:
         st.button(
             "Redraw at the newest epoch",

@@ -52,15 +52,12 @@ def loss_spec(
 ) -> dict[str, Any]:
     """Three panels (total, reconstruction, KL) of train and validation losses against epoch.
 
-    Args:
-        curves: the run's history as columns.
-        log_y: logarithmic loss axes (non-positive values are not drawn).
-        total_epochs: the budget while training (None: fit the x axis to the last epoch). While
-            training, the x axis ends at the next power of two past the last epoch (at most the
-            budget), so it rescales a handful of times in a run, not at every epoch, and the
-            early epochs of a long budget stay readable.
-        warmup_epochs: beta changes during the KL warm-up are the schedule, not the user: unmarked.
-        marker_epoch: draw the timeline's position at this epoch.
+    ``log_y``: logarithmic loss axes (non-positive values are not drawn). ``total_epochs``: the
+    budget while training (None: fit the x axis to the last epoch); the x axis then ends at the next
+    power of two past the last epoch (at most the budget), so it rescales a handful of times in a
+    run, not at every epoch, and the early epochs of a long budget stay readable. Beta changes
+    during the KL warm-up (``warmup_epochs``) are the schedule, not the user: unmarked.
+    ``marker_epoch``: the timeline's position.
     """
     last = int(curves.epochs[-1]) if curves.n else 1
     x_end = last
@@ -105,8 +102,7 @@ class ViewData:
     """What the data panel and the latent view draw of a dataset, prepared once per dataset.
 
     Attributes:
-        rows: the dataset rows drawn (a fixed subset).
-        x_std: those rows, standardized (what the encoder sees).
+        x_std: the rows drawn (a fixed subset), standardized (what the encoder sees).
         values: those rows in original units.
         groups: for labelled data, ``(label names, group index per drawn row)``; else None.
         z_prior: prior samples decoded in the panel (fixed, so frames are comparable).
@@ -115,46 +111,32 @@ class ViewData:
             (fitted on the data once, so it stays put while the model moves).
     """
 
-    rows: np.ndarray
     x_std: np.ndarray
     values: np.ndarray
     groups: tuple[list[str], np.ndarray] | None
     z_prior: np.ndarray | None
-    limits: tuple[list[float], list[float]]
-    projection: views.Projection | None = None
+    limits: list[list[float]]  # [[x low, x high], [y low, y high]]
+    projection: views.Projection
 
     @classmethod
-    def of(
-        cls,
-        dataset: Dataset,
-        latent_dim: int | None,
-        max_points: int = MAX_POINTS,
-        choice: views.ViewChoice | None = None,
-    ) -> ViewData:
-        rows = explore.display_subset(dataset.n_rows, max_points)
+    def of(cls, dataset: Dataset, latent_dim: int | None, choice: views.ViewChoice | None = None) -> ViewData:
+        rows = explore.display_subset(dataset.n_rows, MAX_POINTS)
         groups = palette.label_groups(dataset.labels)
-        z_prior = (
-            np.random.default_rng(0).standard_normal((N_SAMPLES, latent_dim)).astype(np.float32)
-            if latent_dim
-            else None
-        )
+        rng = np.random.default_rng(0)
+        z_prior = rng.standard_normal((N_SAMPLES, latent_dim)).astype(np.float32) if latent_dim else None
         drawn = dataset.values[rows]
-        if choice is not None and choice.kind == "matrix":  # one panel here: the matrix is the Data page's
+        if choice is None or choice.kind == "matrix":  # one panel here: the matrix is the Data page's
             choice = views.ViewChoice()
-        projection = views.project(drawn, dataset.columns, choice or views.ViewChoice())
+        projection = views.project(drawn, dataset.columns, choice)
         plane = projection.apply(drawn)
         low, high = plane.min(axis=0), plane.max(axis=0)
         pad = 0.25 * np.maximum(high - low, 1e-9)
         return cls(
-            rows=rows,
-            x_std=dataset.standardizer.transform(dataset.values[rows]).astype(np.float32),
+            x_std=dataset.standardizer.transform(drawn).astype(np.float32),
             values=drawn,
             groups=None if groups is None else (groups[0], groups[1][rows]),
             z_prior=z_prior,
-            limits=(
-                [float(low[0] - pad[0]), float(high[0] + pad[0])],
-                [float(low[1] - pad[1]), float(high[1] + pad[1])],
-            ),
+            limits=np.stack([low - pad, high + pad], axis=1).tolist(),
             projection=projection,
         )
 
@@ -181,15 +163,14 @@ def panel_sets(dataset: Dataset, view: ViewData, weights: NetworkWeights | None)
 
 def panel_spec(dataset: Dataset, view: ViewData, weights: NetworkWeights | None) -> dict[str, Any]:
     """The data (grey), their reconstructions (blue) and prior samples (green) in the view's plane."""
-    plane = view.projection.apply if view.projection is not None else (lambda x: np.asarray(x)[:, :2])
     sets = panel_sets(dataset, view, weights)
-    points = [_points(*plane(s.values).T, s.color, s.size, s.opacity) for s in sets]
+    points = [_points(*view.projection.apply(s.values).T, s.color, s.size, s.opacity) for s in sets]
     legend = [[s.color, s.name] for s in sets]
-    titles = view.projection.titles if view.projection is not None else (*dataset.columns, "")[:2]
+    (x_title, y_title), (x_range, y_range) = view.projection.titles, view.limits
     panel = {
         "title": "Data space",
-        "x": {"label": titles[0], "range": view.limits[0]},
-        "y": {"label": titles[1], "range": view.limits[1]},
+        "x": {"label": x_title, "range": x_range},
+        "y": {"label": y_title, "range": y_range},
         "points": points,
     }
     return {"panels": [panel], "legend": legend, "alt": "Data, reconstructions and prior samples"}
@@ -206,14 +187,9 @@ def latent_limit(means: np.ndarray) -> float:
 def latent_spec(
     view: ViewData, weights: NetworkWeights | None, dims: tuple[int, int] = (0, 1), spread: bool = False
 ) -> dict[str, Any]:
-    """The drawn rows encoded to E[z|x], the prior's 1- and 2-sigma circles, optionally each posterior's spread.
-
-    Args:
-        view: the prepared rows (``ViewData.of``).
-        weights: the network (None, or not finite: only the prior is drawn).
-        dims: which two latent dimensions to show (0-based).
-        spread: draw each point's posterior as an ellipse of one standard deviation.
-    """
+    """The drawn rows encoded to E[z|x] in latent dimensions ``dims`` (0-based), the prior's 1- and
+    2-sigma circles (alone without finite ``weights``) and, with ``spread``, each posterior as an
+    ellipse of one standard deviation."""
     i, j = dims
     if weights is None or not weights.is_finite():
         means = log_vars = np.zeros((0, max(dims) + 1), np.float32)

@@ -8,8 +8,6 @@ the loss charts were blank in 2 of 3 screenshots of a long run. A keyed
 component keeps one DOM node; ``plot.js`` repaints its canvas in the next
 animation frame and the element's height never changes.
 
-    live_plot(train_views.loss_spec(curves, ...), key="tr_loss_plot", height=260)
-
 The data is JSON (see ``vae.ui.train_views`` for the schema by example);
 labels are drawn as text, never as HTML.
 """
@@ -26,11 +24,7 @@ LEGEND_PX = 46  # the legend under the canvas: room for two lines (a half-width 
 
 
 def live_plot(spec: dict[str, Any], *, key: str, height: int) -> None:
-    """Mount (first call) or update (later calls, same ``key``) a live plot.
-
-    Args:
-        spec: ``{"panels": [...], "legend": [[color, text], ...], "alt": text}``.
-        key: stable per plot on the page: the same key is the same DOM node.
-        height: canvas height in pixels (the element is this plus the legend, always).
-    """
+    """Mount (first call) or update (later calls, same ``key``: the same DOM node) a live plot of
+    ``spec`` (``{"panels": [...], "legend": [[color, text], ...], "alt": text}``) on a canvas
+    ``height`` pixels high (the element is this plus the legend, always)."""
     _COMPONENT(key=key, data={**spec, "height": height}, height=height + LEGEND_PX)
