@@ -365,6 +365,10 @@ class TrainConfig(_Settings):
             n_val = max(n_val, 1)
         return n_rows - n_val, n_val
 
+    def steps_per_epoch(self, n_rows: int) -> int:
+        """Optimizer steps of an epoch on ``n_rows`` rows (the engine drops the last partial batch)."""
+        return max(self.split_sizes(n_rows)[0] // self.batch_size, 1)
+
     def check_against_data(self, n_rows: int) -> None:
         """Raise ``ValueError`` if these settings cannot train on ``n_rows`` rows."""
         n_train, _ = self.split_sizes(n_rows)
@@ -386,9 +390,8 @@ def default_epochs(n_rows: int, batch_size: int = 128, validation_split: float =
 
     Example: 60 on 2,000 rows at batch 128 (15 steps an epoch); 900 on 150 rows (1 step).
     """
-    n_train, _ = TrainConfig(batch_size=batch_size, validation_split=validation_split).split_sizes(n_rows)
-    steps_per_epoch = max(n_train // batch_size, 1)  # the engine drops the last partial batch
-    return min(max(math.ceil(DEFAULT_STEPS / steps_per_epoch), 1), MAX_EPOCHS)
+    steps = TrainConfig(batch_size=batch_size, validation_split=validation_split).steps_per_epoch(n_rows)
+    return min(max(math.ceil(DEFAULT_STEPS / steps), 1), MAX_EPOCHS)
 
 
 def fitting_batch_size(n_train: int) -> int:
@@ -402,8 +405,9 @@ def fitting_batch_size(n_train: int) -> int:
 
 def budget_in_words(epochs: int, n_rows: int, batch_size: int, validation_split: float = 0.0) -> str:
     """A budget as a user reads it: "900 epochs on your 150 rows ≈ 900 optimizer steps"."""
-    n_train, _ = TrainConfig(batch_size=batch_size, validation_split=validation_split).split_sizes(n_rows)
-    steps = epochs * max(n_train // batch_size, 1)
+    steps = epochs * TrainConfig(batch_size=batch_size, validation_split=validation_split).steps_per_epoch(
+        n_rows
+    )
     return f"{epochs:,} epochs on your {n_rows:,} rows ≈ {steps:,} optimizer steps of {batch_size} rows each"
 
 

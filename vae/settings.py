@@ -216,12 +216,11 @@ def fail(name: str, value: Any, rule: str) -> typing.NoReturn:
     raise ValueError(f"{name} {rule}. Received: {name}={value!r}")
 
 
-def check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
+def check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         fail(name, value, "must be an integer")
-    if value < low or (high is not None and value > high):
-        rule = f"must be >= {low}" if high is None else f"must be in [{low}, {high:,}]"
-        fail(name, value, rule)
+    if not low <= value <= high:
+        fail(name, value, f"must be in [{low}, {high:,}]")
 
 
 def check_float(
@@ -232,10 +231,8 @@ def check_float(
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        hi = "inf" if math.isinf(high) else f"{high:g}"
-        fail(name, value, f"must be in {left}{low:g}, {hi}{right}")
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        fail(name, value, f"must be in {left}{low:g}, {high:g}{right}")
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -268,11 +265,10 @@ def validate(config: Any) -> None:
         elif s.kind == "names":
             if not isinstance(value, tuple) or not all(isinstance(c, str) for c in value):
                 fail(s.field, value, "must be a list of column names")
-        elif s.kind == "int":
-            check_int(s.field, value, int(s.low or 0), None if s.high is None else int(s.high))
+        elif s.kind == "int":  # numbers declare both bounds
+            check_int(s.field, value, int(s.low), int(s.high))  # type: ignore[arg-type]
         elif s.kind == "float":
-            low, high = -math.inf if s.low is None else s.low, math.inf if s.high is None else s.high
-            check_float(s.field, value, low, high, low_open=s.low_open, high_open=s.high_open)
+            check_float(s.field, value, s.low, s.high, low_open=s.low_open, high_open=s.high_open)  # type: ignore[arg-type]
         elif s.kind == "bool":
             if not isinstance(value, bool):
                 fail(s.field, value, "must be true or false")

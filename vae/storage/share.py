@@ -56,30 +56,18 @@ class SharedSettings:
 def to_params(
     data_config: DataConfig | None, model_config: ModelConfig | None, train_config: TrainConfig | None
 ) -> dict[str, str]:
-    """Settings as query parameters; only what differs from the defaults (short links).
-
-    Args:
-        data_config: shared only when it is a preset (None or an upload: left out).
-        model_config, train_config: the hyperparameters (None: left out).
-
-    Returns:
-        ``{name: text}``; ``from_params`` of it gives the same settings back.
+    """Settings as query parameters (``from_params`` reads them back); only what differs from the
+    defaults, for short links. The dataset is shared only when it is a preset; None leaves a config out.
     """
     params: dict[str, str] = {}
+    compared = [(c, type(c)(), schema(type(c))) for c in (model_config, train_config) if c is not None]
     if data_config is not None and data_config.source == "preset" and data_config.preset in PRESETS:
-        base = preset_config(data_config.preset)  # the preset's own noise and size
-        params["data"] = data_config.preset
-        for s in DATA_PARAMS.values():
-            value = value_of(data_config, s)
-            if s.name != "data" and value != value_of(base, s):
-                params[s.name] = to_text(s, value)
-    for config in (model_config, train_config):
-        if config is None:
-            continue
-        for setting in schema(type(config)):
-            value = getattr(config, setting.field)
-            if value != setting.default:
-                params[setting.name] = to_text(setting, value)
+        params["data"] = data_config.preset  # compared with the preset's own noise and size
+        compared.insert(0, (data_config, preset_config(data_config.preset), tuple(DATA_PARAMS.values())))
+    for config, base, settings in compared:
+        for s in settings:
+            if s.name != "data" and value_of(config, s) != value_of(base, s):
+                params[s.name] = to_text(s, value_of(config, s))
     return params
 
 
