@@ -371,6 +371,7 @@ def test_origin_round_trips_and_older_bundles_without_it_load(saved):
     run, dataset, data = saved
     compare_model = dataclasses.replace(run, origin="Compare")
     assert load_bundle(save_bundle(compare_model, dataset))[0].origin == "Compare"
+    assert "trained in Compare" in summarize_bundle(save_bundle(compare_model, dataset))  # python -m vae info
     assert load_bundle(data)[0].origin == ""
 
     # A bundle of format 1 (saved before origin was kept) has no run.origin: a Train page run.

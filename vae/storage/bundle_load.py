@@ -185,7 +185,7 @@ def summarize_bundle(data: bytes) -> str:
         f"model:    {m.label}, {m.input_dim} -> {list(m.encoder_units)} -> {m.latent_dim} -> "
         f"{list(m.decoder_units)} -> {m.input_dim}, {m.activation}, decoder_std={m.decoder_std:g}",
         f"training: {t.optimizer} lr={t.learning_rate:g} batch={t.batch_size} epochs={t.epochs} "
-        f"seed={t.seed}; status {run.status}, {run.epochs_done} epoch(s) done",
+        f"seed={t.seed}; status {run.status}, {run.epochs_done} epoch(s) done, trained in {run.origin or 'Train'}",
         f"last epoch (nats per point): loss {num('loss')}, recon {num('recon')}, kl {num('kl')}"
         + (f", val_loss {num('val_loss')}" if "val_loss" in last else ""),
         f"dataset:  {dataset.name} ({dataset.config.source}), {dataset.n_rows:,} rows x "

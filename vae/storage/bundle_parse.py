@@ -263,11 +263,11 @@ def read_history(payload: bytes) -> list[dict[str, Any]]:
     history: list[dict[str, Any]] = []
     try:
         for row in frame.itertuples(index=False, name=None):
-            record: dict[str, Any] = {}
-            for key, cell in zip(keys, row, strict=True):
-                if cell == "":
-                    continue
-                record[key] = int(cell) if key == "epoch" else float(cell)
+            record: dict[str, Any] = {
+                key: int(cell) if key == "epoch" else float(cell)
+                for key, cell in zip(keys, row, strict=True)
+                if cell != ""  # a missing value
+            }
             if "epoch" not in record:
                 raise ValueError("a row has no epoch")
             history.append(record)

@@ -24,16 +24,8 @@ from vae.storage.bundle_format import (
     one_line,
 )
 
-# What zipfile raises on damaged, truncated or tampered data.
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    OSError,
-    ValueError,
-    EOFError,
-    RuntimeError,
-    NotImplementedError,
-)
+# What zipfile raises on damaged, truncated or tampered data (RuntimeError: also NotImplementedError).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError)
 
 
 def _damaged(err: BaseException | str) -> BundleError:
