@@ -92,13 +92,8 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
     dataset = read_dataset(config, members, model_config.input_dim)
     _check_outputs(weights, dataset)
     history = read_history(members[HISTORY])
-    frame = read_csv(LATENTS, members[LATENTS], latent_columns(model_config.latent_dim))
-    if len(frame) != dataset.n_rows:
-        raise BundleError(
-            f"latents.csv has {len(frame):,} rows but the dataset has {dataset.n_rows:,}; "
-            f"the bundle is damaged."
-        )
-    latents = floats(LATENTS, frame, latent_columns(model_config.latent_dim))
+    columns = latent_columns(model_config.latent_dim)
+    latents = floats(LATENTS, read_csv(LATENTS, members[LATENTS], columns, dataset.n_rows), columns)
     snapshots = (
         SnapshotStore.from_items(
             snapshots_from_h5(model_config, members[SNAPSHOTS], max((r["epoch"] for r in history), default=0))

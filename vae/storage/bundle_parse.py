@@ -127,13 +127,18 @@ def _parse_csv(name: str, payload: bytes) -> pd.DataFrame:
         raise BundleError(f"{name} is not a readable CSV ({one_line(err)}); the bundle is damaged.") from err
 
 
-def read_csv(name: str, payload: bytes, expected_columns: list[str]) -> pd.DataFrame:
+def read_csv(name: str, payload: bytes, expected_columns: list[str], n_rows: int) -> pd.DataFrame:
+    """``name``'s cells as text, with exactly ``expected_columns`` and ``n_rows`` rows."""
     frame = _parse_csv(name, payload)
     if list(frame.columns) != expected_columns:
         got = ", ".join(map(str, list(frame.columns)[:6]))
         raise BundleError(
             f"{name} has columns [{got[:200]}], expected [{', '.join(expected_columns)[:200]}]; "
             f"the bundle is damaged or tampered with."
+        )
+    if len(frame) != n_rows:
+        raise BundleError(
+            f"{name} has {len(frame):,} rows but config.json says the dataset has {n_rows:,}; the bundle is damaged."
         )
     return frame
 
@@ -182,11 +187,7 @@ def read_dataset(config: dict, members: dict[str, bytes], input_dim: int) -> Dat
             f"(or null with no label column). Received: {str(label_dtype)[:20]!r}"
         )
     header = columns + ([label_column] if label_column is not None else [])
-    frame = read_csv(DATASET, members[DATASET], header)
-    if len(frame) != n_rows:
-        raise BundleError(
-            f"dataset.csv has {len(frame):,} rows but config.json says {n_rows:,}; the bundle is damaged."
-        )
+    frame = read_csv(DATASET, members[DATASET], header, n_rows)
     values = floats(DATASET, frame, columns)
     if not np.isfinite(values).all():
         raise BundleError("dataset.csv holds NaN or infinite values; the bundle is damaged.")
