@@ -179,16 +179,9 @@ def _cell(metric: Metric, value: float, best: float | None) -> str:
 
 
 def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric: its plain name, its meaning, then one text cell per model.
-
-    Args:
-        frame: ``metrics_frame``'s output.
-
-    Returns:
-        A DataFrame with columns ``Measure``, ``What it tells you`` and one per model; a
-        value a model cannot have reads as what that means (e.g. ``NO_LIKELIHOOD``), the
-        best value of a row with a better direction is marked ``★ best``.
-    """
+    """``metrics_frame``'s output as one row per metric: ``Measure``, ``What it tells you``, then one
+    text cell per model. A value a model cannot have reads as what that means (``NO_LIKELIHOOD``);
+    the best value of a row with a better direction is marked ``★ best``."""
     models = list(frame[MODEL_COLUMN])
     rows = []
     for metric in METRICS:
@@ -215,10 +208,8 @@ def verdicts(entries: list[Entry]) -> dict[str, str]:
     Reconstruction is ranked on standardized error (columns count alike), generation
     on energy distance, VAEs among themselves on the exact log p(x) (when they have
     it: a 2-D latent); a VAE whose code carries almost nothing (KL under 0.1 nats,
-    or fewer active dimensions than it has) is called out as collapsed.
-
-    Returns:
-        ``{model label: sentence}`` in the entries' order.
+    or fewer active dimensions than it has) is called out as collapsed. Keyed by model label, in
+    the entries' order.
     """
     frame = metrics_frame(entries).set_index(MODEL_COLUMN)
     n = len(frame)

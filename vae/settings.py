@@ -154,11 +154,8 @@ def value_of(config: Any, s: Setting) -> Any:
 
 
 def with_value(config: Any, s: Setting, value: Any) -> Any:
-    """``config`` with ``s`` set to ``value``, validated by the config class.
-
-    Raises:
-        ValueError: naming the field, when the value is not valid.
-    """
+    """``config`` with ``s`` set to ``value``, validated by the config class (``ValueError`` naming
+    the field when the value is not valid)."""
     if s.key:
         value = {**getattr(config, s.field), s.key: value}
     return dataclasses.replace(config, **{s.field: value})

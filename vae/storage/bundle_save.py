@@ -107,18 +107,8 @@ def decoded_grid_csv(
 
 
 def save_bundle(run: Run, dataset: Dataset) -> bytes:
-    """A run, its dataset and its results as the bytes of a zip file.
-
-    Args:
-        run: a run with weights (trained at least one epoch).
-        dataset: the data it was trained on.
-
-    Returns:
-        The zip's bytes (see the module docstring for its members).
-
-    Raises:
-        BundleError: if the run has no weights or does not fit the dataset.
-    """
+    """A run (with weights), the dataset it was trained on and its results as a zip's bytes
+    (members: ``vae.storage.bundle_format``); ``BundleError`` if they do not fit together."""
     if run.weights is None:
         raise BundleError("This run has no weights yet; train at least one epoch, then save it.")
     if not run.weights.is_finite():

@@ -92,22 +92,16 @@ def _h5_bytes(config: ModelConfig, arrays: list[np.ndarray], names: dict[str, st
 
 
 def weights_to_h5(config: ModelConfig, weights: NetworkWeights) -> bytes:
-    """The bytes of a ``.weights.h5`` file Keras's ``Autoencoder.load_weights`` reads.
-
-    Raises:
-        BundleError: if the weights do not fit ``config``.
-    """
+    """The bytes of a ``.weights.h5`` file Keras's ``Autoencoder.load_weights`` reads (``BundleError``
+    if the weights do not fit ``config``)."""
     _check_weights_fit(config, weights)
     names = {**_empty_groups(config), **{path: name for path, (name, _, _) in weight_layout(config).items()}}
     return _h5_bytes(config, weights.arrays(), names, {})
 
 
 def snapshots_to_h5(config: ModelConfig, items: list[tuple[int, NetworkWeights]]) -> bytes:
-    """The bytes of ``snapshots.h5``: ``epochs`` and each layout array stacked over the snapshots.
-
-    Raises:
-        BundleError: if a snapshot does not fit ``config``.
-    """
+    """The bytes of ``snapshots.h5``: ``epochs`` and each layout array stacked over the snapshots
+    (``BundleError`` if a snapshot does not fit ``config``)."""
     for _, weights in items:
         _check_weights_fit(config, weights)
     epochs, arrays = stacked(items)

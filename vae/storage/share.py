@@ -22,6 +22,7 @@ from typing import Any
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import PRESETS, preset_config, preset_settings
 from vae.settings import Setting, from_text, schema, to_text, value_of, with_value
+from vae.storage.bundle_format import one_line
 
 MAX_VALUE_CHARS = 64  # a longer value is not a setting
 MAX_PARAMS = 64  # a longer query string is not ours
@@ -83,8 +84,7 @@ def _apply(config, s: Setting, value: Any, text: str, warnings: list[str], given
     try:
         new = with_value(config, s, value)
     except (ValueError, TypeError) as err:
-        reason = " ".join(str(err).split())[:160]
-        warnings.append(f"Ignored {s.name}={text[:MAX_VALUE_CHARS]!r} from the link: {reason}")
+        warnings.append(f"Ignored {s.name}={text[:MAX_VALUE_CHARS]!r} from the link: {one_line(err)}")
         return config
     given.append(s.name)
     return new
