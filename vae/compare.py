@@ -22,7 +22,7 @@ from vae.core import compare_metrics
 from vae.core.compare_metrics import HeldOut
 from vae.data.dataset import Dataset
 from vae.runs.run import Run
-from vae.settings import check_float, check_int
+from vae.settings import check_choice, check_float, check_int
 from vae.training.scheduler import Scheduler
 from vae.training.worker import TrainingJob
 
@@ -30,8 +30,8 @@ VARIANT_KEYS: tuple[str, ...] = ("ae", "denoising", "sparse", "vae", "beta_vae")
 DEFAULT_HOLDOUT = 0.2  # fraction of rows no model trains on
 # A job whose session stops checking in for this long stops itself. Closing the tab stops the
 # jobs at once (the session-end release, as on Train); this catches a session that never ends
-# cleanly. Every page render heartbeats the session's jobs (vae.ui.training.sync), so a user
-# reading another page for a minute loses nothing.
+# cleanly. While a comparison trains, the sidebar's poll pumps it (and so heartbeats its jobs)
+# on every page (vae.ui.sidebar), so a user reading another page loses nothing.
 HEARTBEAT_S = 120.0
 
 
@@ -53,8 +53,7 @@ class Variant:
     beta: float = 4.0
 
     def __post_init__(self) -> None:
-        if self.key not in VARIANT_KEYS:
-            raise ValueError(f"key must be one of {', '.join(VARIANT_KEYS)}. Received: key={self.key!r}")
+        check_choice("key", self.key, VARIANT_KEYS)
         # ModelConfig validates the numbers; fail here, naming the variant, not later.
         self.model_config(ModelConfig())
 
