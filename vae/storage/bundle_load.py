@@ -105,6 +105,7 @@ def read_bundle(data: bytes, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> Bundl
     for key in ("app", "libraries"):
         if meta[key] is not None and (not isinstance(meta[key], dict) or len(json.dumps(meta[key])) > 4000):
             raise BundleError(f"config.json {key} must be a small JSON object; the bundle is damaged.")
+    text_value("config.json saved_at", meta["saved_at"], allow_none=True)  # python -m vae info prints it
     # A bundle never trains: a run saved mid-training comes back stopped.
     if status in ACTIVE_STATUSES:
         status = "stopped"

@@ -83,9 +83,8 @@ def data_config_from(where: str, values: Any) -> DataConfig:
         text_value(f"config.json {where}.{key}", getattr(config, key))
     text_value(f"config.json {where}.label_column", config.label_column, allow_none=True)
     text_list(f"config.json {where}.columns", list(config.columns), 4096)
-    for key, value in config.params.items():
-        scalar = isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 100)
-        if not isinstance(key, str) or len(key) > 40 or not scalar:
+    for key, value in config.params.items():  # DataConfig checked their types: names and scalars
+        if len(key) > 40 or (isinstance(value, str) and len(value) > 100):
             raise BundleError(
                 f"config.json {where}.params must map short names to numbers or short "
                 f"strings. Received: {key[:40]!r}"
