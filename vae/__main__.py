@@ -155,9 +155,10 @@ def load_data(args: argparse.Namespace, config: DataConfig):
 class ProgressBar:
     """One self-rewriting stderr line: epoch, loss and ETA."""
 
-    def __init__(self, total: int, stream=None, width: int = 24):
-        self.total, self.stream, self.width = total, stream or sys.stderr, width
-        self.after_first: float | None = None
+    WIDTH = 24
+
+    def __init__(self, total: int):
+        self.total, self.after_first = total, None
 
     def update(self, record: dict[str, Any]) -> None:
         done = record["epoch"]
@@ -167,19 +168,18 @@ class ProgressBar:
             self.after_first = now
         per_epoch = (now - self.after_first) / (done - 1) if done > 1 else record["seconds"]
         eta = per_epoch * (self.total - done)
-        filled = int(self.width * done / self.total)
-        bar = "#" * filled + "." * (self.width - filled)
+        filled = int(self.WIDTH * done / self.total)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
         val = f" val {record['val_loss']:.4f}" if "val_loss" in record else ""
-        self.stream.write(
+        sys.stderr.write(
             f"\repoch {done:>{len(str(self.total))}}/{self.total} [{bar}] "
             f"loss {record['loss']:.4f} (recon {record['recon']:.4f}, kl {record['kl']:.4f})"
             f"{val}  ETA {eta:5.1f}s "
         )
-        self.stream.flush()
+        sys.stderr.flush()
 
     def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+        sys.stderr.write("\n")
 
 
 def check_out_path(path: Path | None, option: str = "--out") -> None:
