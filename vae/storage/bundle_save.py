@@ -84,22 +84,13 @@ def latents_csv(weights: NetworkWeights, dataset: Dataset) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def decoded_grid_csv(
-    weights: NetworkWeights, dataset: Dataset, *, low: float = -3.0, high: float = 3.0, steps: int = 21
-) -> bytes:
-    """The decoder's output over a square grid of the 2-D latent plane, in original units, as CSV.
-
-    Columns ``z1, z2`` then the dataset's columns; rows go along z1 first
-    (``vae.core.decode.latent_grid``).
-
-    Raises:
-        BundleError: if the code is not 2-D or the grid is too large.
-    """
+def decoded_grid_csv(weights: NetworkWeights, dataset: Dataset, steps: int = 21) -> bytes:
+    """The decoder's output over ``vae.core.decode.latent_grid`` (steps x steps points of the 2-D
+    latent plane, z1 first) in original units, as CSV: columns ``z1, z2`` then the dataset's.
+    ``BundleError`` if the code is not 2-D."""
     if weights.latent_dim != 2:
         raise BundleError(f"A latent grid needs a 2-D code. Received: latent_dim={weights.latent_dim}")
-    if not 2 <= steps <= 201:
-        raise BundleError(f"steps must be in [2, 201]. Received: steps={steps}")
-    z = latent_grid(low, high, steps)
+    z = latent_grid(steps=steps)
     x = dataset.standardizer.inverse_transform(decode(weights, z))
     names = [f"x_{c}" if c in ("z1", "z2") else c for c in dataset.columns]  # keep the header unique
     frame = pd.DataFrame(np.hstack([z.astype(np.float64), x]), columns=["z1", "z2", *names])
