@@ -67,7 +67,7 @@ def _status(live: bool, comparing: bool, page_path: str) -> None:
         return
     st.caption(f"Dataset: {plain(dataset.name)} · {dataset.n_rows:,} rows × {dataset.n_dims} columns")
     comparison = state.get_comparison()
-    if comparison is not None and comparison.matches(dataset):
+    if comparison is not None and comparison.matches(dataset) and page_path != "compare":  # it shows its own
         done = sum(not e.is_active for e in comparison.entries.values())
         st.caption(f"Compare: {done} of {len(comparison.entries)} models done")
     if run is None:
