@@ -304,24 +304,19 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def from_text(s: Setting, text: str) -> Any:
-    """The value ``text`` stands for (not yet range-checked: the config class does that).
-
-    Raises:
-        ValueError: saying what was expected and what was received.
-    """
+    """The value ``text`` stands for, not yet range-checked (the config class does that); a
+    ``ValueError`` says what was expected and what was received."""
     text = text.strip()
-    if s.kind == "text":
+    if s.kind in ("text", "choice"):
         return text
     if s.kind == "names":
         return tuple(name.strip() for name in text.split(",")) if text else ()
     if s.kind == "units":
         return parse_units(text, s.name)
     if s.kind == "bool":
-        if text.lower() in _TRUE or text.lower() in _FALSE:
+        if text.lower() in (*_TRUE, *_FALSE):
             return text.lower() in _TRUE
         raise ValueError(f"expected true or false. Received: {text!r}")
-    if s.kind == "choice":
-        return text
     try:
         return int(text) if s.kind == "int" else float(text)
     except ValueError:
