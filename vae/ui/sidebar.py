@@ -55,7 +55,8 @@ def _status(live: bool, comparing: bool, page_path: str) -> None:
     if live:
         training.sync()
     if comparing:
-        compare_view.pump(state.get_comparison(), state.get_dataset())  # starts queued models
+        if _comparing():  # still on its dataset (a fragment elsewhere may have changed it)
+            compare_view.pump(state.get_comparison(), state.get_dataset())  # starts queued models
         if not _comparing():
             st.rerun(scope="app")  # the comparison ended: the page catches up (Compare shows its results)
     dataset, run = state.get_dataset(), state.get_run()
