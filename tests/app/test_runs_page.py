@@ -269,7 +269,7 @@ def test_log_scale_toggle(app_test, weights, dataset):
     assert not at.exception
     assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["yaxis"]["type"] == "log"
     negative = make_run(weights, dataset, scale=-1.0)
-    assert runs_panel.loss_curves_figure([negative], log_y=True).layout.yaxis.type != "log"
+    assert runs_panel.loss_curves_figure([negative], ["run 1"], log_y=True).layout.yaxis.type != "log"
 
 
 def test_running_out_of_memory_while_restoring_is_an_error_and_touches_nothing(

@@ -155,10 +155,10 @@ def test_pad_payload_is_plain_json_with_the_decoder_and_standardizer(keras_model
 
     _, weights = keras_model
     dataset = generate(DataConfig(n_samples=300))
-    data = pad_payload(weights, dataset, key="k", z0=(0.5, -0.5))
+    data = pad_payload(weights, dataset, key="k", z=(0.5, -0.5))
     text = json.dumps(data)  # no NumPy arrays left (they would go to Arrow)
     back = json.loads(text)
-    assert back["z0"] == [0.5, -0.5] and back["z"] is None
+    assert back["z"] == [0.5, -0.5]
     assert back["kind"] == "scatter" and len(back["means"]) == 300
     assert len(back["decoder"]["layers"]) == len(weights.decoder) + 1
     np.testing.assert_allclose(back["decoder"]["layers"][-1]["W"], weights.x_mean[0])
@@ -172,14 +172,12 @@ def test_pad_offers_the_layers_it_can_draw_with_the_users_choices(keras_model):
 
     _, weights = keras_model
     moons = generate(DataConfig(n_samples=200))
-    data = pad_payload(weights, moons, key="k", z0=(0, 0), layers={"manifold": False})
+    data = pad_payload(weights, moons, key="k", layers={"manifold": False})
     offered = {layer["key"]: layer["on"] for layer in data["layers"]}
     # No prior samples drawn yet: no toggle for them; the grid is off as the user chose.
     assert offered == {"data": True, "manifold": False, "trail": True, "posterior": True, "rings": True}
     samples = (np.zeros((3, 2)), np.zeros((3, 2)))
-    plain_ae = pad_payload(
-        weights, moons, key="k", z0=(0, 0), samples=samples, variational=False, mode="interpolate"
-    )
+    plain_ae = pad_payload(weights, moons, key="k", samples=samples, variational=False, mode="interpolate")
     assert [layer["key"] for layer in plain_ae["layers"]] == ["data", "manifold", "trail", "samples", "rings"]
     assert plain_ae["hint"] == HINTS["interpolate"] and "drag" not in plain_ae["hint"].lower()
     # An image dataset (8 x 8 digits) has no 2-D manifold grid to hide.
@@ -199,7 +197,7 @@ def test_pad_offers_the_true_posterior_where_the_page_computes_it(keras_model):
     moons = generate(DataConfig(n_samples=200))
     x = moons.standardized()[7]
     grid = exact.point_truth(weights, x, 0.1).posterior
-    data = pad_payload(weights, moons, key="k", z0=(0, 0), offer_truth=True, truth=(7, grid))
+    data = pad_payload(weights, moons, key="k", offer_truth=True, truth=(7, grid))
     assert "true_posterior" in [layer["key"] for layer in data["layers"]]
     truth = data["true_posterior"]
     assert truth["row"] == 7 and truth["steps"] == len(grid.z1)
@@ -207,10 +205,8 @@ def test_pad_offers_the_true_posterior_where_the_page_computes_it(keras_model):
     density = np.asarray(truth["density"]).reshape(grid.density.shape)  # row-major, z2 rows
     np.testing.assert_allclose(density, grid.density / grid.density.max(), atol=5e-4)
     # A pad that does not compute it (Compare's) offers no such toggle; a plain autoencoder neither.
-    assert "true_posterior" not in [
-        layer["key"] for layer in pad_payload(weights, moons, key="k", z0=(0, 0))["layers"]
-    ]
-    plain = pad_payload(weights, moons, key="k", z0=(0, 0), variational=False, offer_truth=True)
+    assert "true_posterior" not in [layer["key"] for layer in pad_payload(weights, moons, key="k")["layers"]]
+    plain = pad_payload(weights, moons, key="k", variational=False, offer_truth=True)
     assert (
         "true_posterior" not in [layer["key"] for layer in plain["layers"]]
         and plain["true_posterior"] is None

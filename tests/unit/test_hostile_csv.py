@@ -324,7 +324,7 @@ def test_a_long_label_on_its_whole_way_costs_its_length():
         dataset = load_csv(raw, name="iris-like.csv", label_column="species")
         figure, _ = scatter_figure(dataset.values, columns=dataset.columns, labels=dataset.labels)
         assert len(figure.data) == 4  # one trace per label, the long one included
-        payload = pad_payload(weights, dataset, key="pad", z0=(0.0, 0.0))
+        payload = pad_payload(weights, dataset, key="pad")
         assert len(payload["legend"]) >= 4
         run = Run(dataset.config, model, TrainConfig(), history=history, weights=weights, status="finished")
         _, back = load_bundle(save_bundle(run, dataset))

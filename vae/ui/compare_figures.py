@@ -22,8 +22,6 @@ from vae.ui import palette
 from vae.ui.axes import log_axis
 from vae.ui.text import figure_text
 
-DATA_GREY = palette.DATA
-SAMPLE_COLOR = palette.PRIOR_SAMPLES
 VARIANT_COLORS = {
     "ae": "#0072B2",
     "denoising": "#56B4E9",
@@ -69,13 +67,10 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     floor = comparison.reference_energy(dataset)
     titles = []
     for e in entries:
-        mark = " ★ best" if e.metrics.energy == best else ""
-        times = (
-            f"{e.metrics.energy / floor:.0f}× real data"
-            if floor > 0 and math.isfinite(e.metrics.energy)
-            else ""
-        )
-        titles.append(f"<b>{e.variant.label}</b><br>energy distance {e.metrics.energy:.3f}<br>{times}{mark}")
+        energy = e.metrics.energy
+        times = f"{energy / floor:.0f}× real data" if floor > 0 and math.isfinite(energy) else ""
+        mark = " ★ best" if energy == best else ""
+        titles.append(f"<b>{e.variant.label}</b><br>energy distance {energy:.3f}<br>{times}{mark}")
     fig = make_subplots(
         rows=1,
         cols=len(entries),
@@ -89,16 +84,9 @@ def prior_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry])
     margin = 0.25 * (hi - lo)
     for i, e in enumerate(entries, start=1):
         _, x = prior_samples_original(e.weights, dataset.standardizer, 500, comparison.spec.train.seed + 3)
-        samples = project(x)
-        _add_points(fig, data, i, "held-out data", "data", {"color": DATA_GREY, "size": 4})
-        _add_points(
-            fig,
-            samples,
-            i,
-            "decoder(z), z ~ N(0, I)",
-            "samples",
-            {"color": SAMPLE_COLOR, "size": 5, "opacity": 0.8},
-        )
+        _add_points(fig, data, i, "held-out data", "data", {"color": palette.DATA, "size": 4})
+        samples = {"color": palette.PRIOR_SAMPLES, "size": 5, "opacity": 0.8}
+        _add_points(fig, project(x), i, "decoder(z), z ~ N(0, I)", "samples", samples)
     fig.update_xaxes(range=[lo[0] - margin[0], hi[0] + margin[0]], title_text=xlabel)
     fig.update_yaxes(range=[lo[1] - margin[1], hi[1] + margin[1]])
     fig.update_yaxes(title_text=ylabel, row=1, col=1)

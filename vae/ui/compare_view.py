@@ -29,13 +29,18 @@ from vae.ui.compare_figures import loss_figure
 from vae.ui.settings_form import SETTINGS, draw, from_widget, to_widget
 from vae.ui.text import plain
 
-VARIANT_HELP = {
-    "ae": "z = encoder(x); loss = reconstruction only. Nothing shapes the latent plane.",
-    "denoising": "Sees x + noise, must reconstruct x: learns to map points back onto the data.",
-    "sparse": "Adds λ·|z|₁ to the loss: pushes codes towards 0 (a shrunk latent plane).",
-    "vae": "z ~ q(z|x) = N(μ, σ²); loss = reconstruction + KL to the prior N(0, I).",
-    "beta_vae": "A VAE whose KL term is weighted by β > 1: a smoother, blurrier latent plane.",
+# Each model's checkbox in the form: its label and what the model is. The form starts with TICKED.
+VARIANT_BOXES = {
+    "ae": ("Autoencoder", "z = encoder(x); loss = reconstruction only. Nothing shapes the latent plane."),
+    "denoising": (
+        "Denoising AE",
+        "Sees x + noise, must reconstruct x: learns to map points back onto the data.",
+    ),
+    "sparse": ("Sparse AE", "Adds λ·|z|₁ to the loss: pushes codes towards 0 (a shrunk latent plane)."),
+    "vae": ("VAE", "z ~ q(z|x) = N(μ, σ²); loss = reconstruction + KL to the prior N(0, I)."),
+    "beta_vae": ("β-VAE", "A VAE whose KL term is weighted by β > 1: a smoother, blurrier latent plane."),
 }
+TICKED = ("ae", "vae")
 PAD_PREFIX = "ll_compare_pad_"
 MAX_COMPARE_EPOCHS = 2000
 SIZED_FOR_KEY = "ll_cmp_sized_for"  # the dataset the budget fields were last sized to
@@ -44,7 +49,6 @@ SIZED_FOR_KEY = "ll_cmp_sized_for"  # the dataset the budget fields were last si
 POLL_S = 0.25
 
 
-# --- settings ------------------------------------------------------------------------------------
 FORM_PREFIX = "ll_cmp_"  # a setting's widget key: FORM_PREFIX + its URL name ("ll_cmp_lr")
 VARIANT_SETTINGS = {"denoising": "noise_std", "sparse": "sparsity", "beta_vae": "beta"}
 BUDGET_SETTINGS = ("epochs", "batch_size", "learning_rate", "seed")
@@ -94,21 +98,10 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
             "**Which models?** Same data, seed, architecture (2 → 64 → 32 → z₂ → 32 → 64 → 2 "
             "for 2-D data) and budget; they differ only in their loss and sampling."
         )
-        cols = st.columns(5)
         ticks, own = {}, {}
-        for col, (key, label, on) in zip(
-            cols,
-            [
-                ("ae", "Autoencoder", True),
-                ("denoising", "Denoising AE", False),
-                ("sparse", "Sparse AE", False),
-                ("vae", "VAE", True),
-                ("beta_vae", "β-VAE", False),
-            ],
-            strict=True,
-        ):
+        for col, (key, (label, what)) in zip(st.columns(5), VARIANT_BOXES.items(), strict=True):
             with col:
-                ticks[key] = st.checkbox(label, value=on, key=f"ll_cmp_{key}", help=VARIANT_HELP[key])
+                ticks[key] = st.checkbox(label, value=key in TICKED, key=f"ll_cmp_{key}", help=what)
                 if key in VARIANT_SETTINGS:
                     own[VARIANT_SETTINGS[key]] = _setting_widget(VARIANT_SETTINGS[key], st)
         st.markdown("**Shared budget**")
@@ -126,14 +119,13 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
         submitted = st.form_submit_button("Train the ticked models", type="primary", disabled=disabled)
     if not submitted:
         return None
-    keys = [k for k in compare.VARIANT_KEYS if ticks[k]]
+    keys = [k for k, ticked in ticks.items() if ticked]
     if not keys:
         st.error("Tick at least one model to train.")
         return None
     try:
-        variants = tuple(Variant(k, **own) for k in keys)
         spec = CompareSpec(
-            variants=variants,
+            variants=tuple(Variant(k, **own) for k in keys),
             model=ModelConfig(input_dim=dataset.n_dims),
             train=TrainConfig(**budget),
             holdout=float(holdout),
@@ -145,7 +137,6 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
     return spec
 
 
-# --- jobs ----------------------------------------------------------------------------------------
 def start(spec: CompareSpec, dataset: Dataset) -> Comparison:
     """Replace this session's comparison with a new one; its models start as slots free up."""
     old = state.get_comparison()
@@ -170,9 +161,6 @@ def _archive(comparison: Comparison) -> None:
     """Its models that ended join the session's earlier runs (the Runs page lists them)."""
     for run in comparison.take_ended():
         session_runs.archive(state.past_runs(), run)
-
-
-# --- progress ------------------------------------------------------------------------------------
 
 
 def progress(dataset: Dataset) -> None:
@@ -202,9 +190,6 @@ def progress(dataset: Dataset) -> None:
             st.plotly_chart(loss_figure(comparison, term or "loss"), width="stretch", key="ll_cmp_loss")
     if was_active and not comparison.is_active:
         st.rerun()  # the whole page: results appear
-
-
-# --- results -------------------------------------------------------------------------------------
 
 
 def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
@@ -245,6 +230,8 @@ def _mark_moved(key: str) -> None:
 
 def cursor_pads(comparison: Comparison, dataset: Dataset, entries: list[Entry]) -> None:
     """One latent pad per model, one shared cursor: moving the point in a pad moves it in all."""
+    from vae.ui.latent_pad import latent_pad  # registers the component on first use
+
     cursor = state.get_compare_cursor()
     usable = [e for e in entries if refuse_reason(e.weights) is None]
     if not usable:
@@ -257,7 +244,18 @@ def cursor_pads(comparison: Comparison, dataset: Dataset, entries: list[Entry]) 
     for i, e in enumerate(usable):
         with grid[i % n_cols], st.container(border=True, key=f"ll-compare-pad-{e.variant.key}"):
             st.markdown(f"**{e.variant.label}**")
-            pad = _pad(e, dataset, comparison, cursor)
+            samples = prior_samples_original(
+                e.weights, dataset.standardizer, 200, comparison.spec.train.seed + 3
+            )
+            pad = latent_pad(
+                e.weights,
+                dataset,
+                key=PAD_PREFIX + e.variant.key,
+                z=cursor,
+                samples=samples,
+                variational=e.variant.is_variational,
+                on_change=functools.partial(_mark_moved, e.variant.key),
+            )
             if moved_key == e.variant.key and not np.allclose(pad.z, cursor):
                 new_cursor = pad.z
     if new_cursor is not None:
@@ -270,18 +268,3 @@ def cursor_pads(comparison: Comparison, dataset: Dataset, entries: list[Entry]) 
     table.index.name = "model"
     st.markdown(f"**Each model's decoding of z = ({cursor[0]:.2f}, {cursor[1]:.2f})** (original units)")
     st.dataframe(table, width="stretch", key="ll_cmp_decoded")
-
-
-def _pad(entry: Entry, dataset: Dataset, comparison: Comparison, cursor: tuple[float, float]):
-    from vae.ui.latent_pad import latent_pad  # registers the component on first use
-
-    samples = prior_samples_original(entry.weights, dataset.standardizer, 200, comparison.spec.train.seed + 3)
-    return latent_pad(
-        entry.weights,
-        dataset,
-        key=PAD_PREFIX + entry.variant.key,
-        z=cursor,
-        samples=samples,
-        variational=entry.variant.is_variational,
-        on_change=functools.partial(_mark_moved, entry.variant.key),
-    )

@@ -53,11 +53,8 @@ def config_from(values: Mapping[str, Any], scaling: str) -> DataConfig:
 
 
 def render_generator(active: DataConfig | None, scaling: str) -> DataConfig:
-    """Draw the Shape and its settings, set from ``active`` (a preset dataset) the first time.
-
-    Returns:
-        The dataset settings the widgets hold.
-    """
+    """Draw the Shape and its settings, set from ``active`` (a preset dataset) the first time;
+    return the dataset settings the widgets hold."""
     shown = active if active is not None and active.source == "preset" and active.preset in PRESETS else None
     st.session_state.setdefault(PRESET_KEY, (shown or preset_config(DEFAULT_PRESET)).preset)
     draw(PRESET, st, PRESET_KEY)

@@ -12,23 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.core.explore import display_subset
 from vae.data import views
 from vae.ui import palette
 from vae.ui.text import figure_text
 
-# Colours come from vae/ui/palette.py (one palette for every page).
-DATA_COLORS: tuple[str, ...] = palette.LABEL_COLORS
-POINT_COLOR = palette.DATA  # unlabelled points
-DRAWN_COLOR = palette.DRAWN
-MAX_DISPLAY_POINTS = 50_000  # above this the preview shows a seeded subsample
-MAX_LABEL_GROUPS = len(DATA_COLORS)  # more distinct labels than colours: one colour, no legend
-
-
-def display_subsample(n: int, max_points: int = MAX_DISPLAY_POINTS, seed: int = 0) -> np.ndarray | None:
-    """Row indices of a seeded subsample for display, or None when all ``n`` rows fit."""
-    if n <= max_points:
-        return None
-    return np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))
+MAX_DISPLAY_POINTS = 50_000  # above this the preview shows a seeded subsample (seed 0)
 
 
 @dataclass(frozen=True)
@@ -50,7 +39,7 @@ def label_sets(values: np.ndarray, labels: np.ndarray | None, size: float = 6) -
         return [
             PointSet(values[codes == i], name, palette.label_color(i), size) for i, name in enumerate(names)
         ]
-    return [PointSet(values, "data", POINT_COLOR, size)]
+    return [PointSet(values, "data", palette.DATA, size)]
 
 
 def points_figure(
@@ -59,9 +48,7 @@ def points_figure(
     view: views.ViewChoice | None = None,
     *,
     fit: np.ndarray | None = None,
-    height: int = 380,
     legend_title: str = "label",
-    gl: bool = True,
 ) -> tuple[go.Figure, str]:
     """A scatter of point sets in the chosen view: two columns, a PCA plane, or a scatter matrix.
 
@@ -70,9 +57,7 @@ def points_figure(
         columns: the column names.
         view: how to show more than 2 columns (default PCA); 2-D data always shows its 2 columns.
         fit: rows the PCA plane is fitted on (default: every set's rows).
-        height: pixels (a scatter matrix takes at least 130 per column).
         legend_title: the legend's heading.
-        gl: WebGL traces (fast for many points).
 
     Returns:
         ``(figure, caption)``: the caption says what the plane is ("" for plain columns).
@@ -96,16 +81,15 @@ def points_figure(
                     showupperhalf=False,
                 )
             )
-        fig.update_layout(height=max(height, 130 * len(chosen)), dragmode="select")
+        fig.update_layout(height=max(380, 130 * len(chosen)), dragmode="select")  # 130 px per column
         caption = f"Scatter matrix of {len(chosen)} of {len(columns)} columns (each panel: one pair)."
     else:
         rows = fit if fit is not None else np.concatenate([item.values for item in sets])
         projection = views.project(rows, columns, view)
-        trace = go.Scattergl if gl else go.Scatter
         for item in sets:
             xy = projection.apply(item.values)
             fig.add_trace(
-                trace(
+                go.Scattergl(
                     x=xy[:, 0],
                     y=xy[:, 1],
                     mode="markers",
@@ -114,7 +98,7 @@ def points_figure(
                 )
             )
         fig.update_layout(
-            height=height,
+            height=380,
             xaxis_title=figure_text(projection.titles[0]),
             yaxis_title=figure_text(projection.titles[1]),
         )
@@ -135,60 +119,44 @@ def scatter_figure(
     columns: Sequence[str] = ("x1", "x2"),
     labels: np.ndarray | None = None,
     view: views.ViewChoice | None = None,
-    max_points: int = MAX_DISPLAY_POINTS,
-    seed: int = 0,
-    height: int = 380,
 ) -> tuple[go.Figure, str]:
-    """A WebGL scatter of a dataset coloured by label, in the chosen view.
-
-    Args:
-        values: (n, D) data in original units.
-        columns: the D column names.
-        labels: optional (n,) labels used only for colour.
-        view: how to show more than 2 columns (default: a PCA projection).
-        max_points: past this many rows, plot a seeded subsample.
-        seed: seed of that subsample.
+    """A WebGL scatter of (n, D) ``values`` coloured by their optional (n,) ``labels``, in the chosen view.
 
     Returns:
         ``(figure, note)``; ``note`` says what the view is and when a subsample is shown.
     """
     values = np.asarray(values)
-    keep = display_subsample(len(values), max_points, seed)
     notes = []
-    if keep is not None:
+    if len(values) > MAX_DISPLAY_POINTS:
+        keep = display_subset(len(values), MAX_DISPLAY_POINTS)
         notes.append(
-            f"Showing a random {len(keep):,} of {len(values):,} points (seed {seed}) to keep the plot responsive."
+            f"Showing a random {len(keep):,} of {len(values):,} points (seed 0) to keep the plot responsive."
         )
         values = values[keep]
         labels = None if labels is None else np.asarray(labels)[keep]
     size = 4 if len(values) > 5000 else 6
-    fig, caption = points_figure(label_sets(values, labels, size), columns, view, fit=values, height=height)
+    fig, caption = points_figure(label_sets(values, labels, size), columns, view, fit=values)
     return fig, " ".join([caption, *notes]).strip()
 
 
-def digits_figure(
-    values: np.ndarray, labels: np.ndarray | None = None, *, rows: int = 4, cols: int = 10, height: int = 300
-) -> go.Figure:
-    """A mosaic of the first ``rows * cols`` 8x8 images (64 columns each), one heatmap, grey scale."""
+def digits_figure(values: np.ndarray, labels: np.ndarray | None = None) -> go.Figure:
+    """A mosaic of the first 40 8x8 images (64 columns each), 4 rows of 10, as one grey-scale heatmap."""
     values = np.asarray(values, np.float64)
-    count = min(rows * cols, len(values))
-    gap = 1
-    mosaic = np.full((rows * (8 + gap) - gap, cols * (8 + gap) - gap), np.nan)
-    for i in range(count):
-        r, c = divmod(i, cols)
+    mosaic = np.full((4 * 9 - 1, 10 * 9 - 1), np.nan)  # a pixel's gap between images
+    fig = go.Figure()
+    for i in range(min(40, len(values))):
+        r, c = divmod(i, 10)
         mosaic[r * 9 : r * 9 + 8, c * 9 : c * 9 + 8] = values[i].reshape(8, 8)
-    fig = go.Figure(go.Heatmap(z=mosaic, colorscale="Greys", showscale=False, hoverinfo="skip"))
-    if labels is not None:
-        for i in range(count):
-            r, c = divmod(i, cols)
+        if labels is not None:
             fig.add_annotation(
                 x=c * 9 + 3.5,
                 y=r * 9 - 0.9,
                 text=str(labels[i]),
                 showarrow=False,
-                font={"size": 10, "color": "#6C4BD8"},
+                font={"size": 10, "color": palette.PRIMARY},
             )
+    fig.add_trace(go.Heatmap(z=mosaic, colorscale="Greys", showscale=False, hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_xaxes(visible=False)
-    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="white")
+    fig.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="white")
     return fig

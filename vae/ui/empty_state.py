@@ -14,7 +14,7 @@ from vae.config import DataConfig
 from vae.data.dataset import Dataset
 from vae.data.presets import generate
 from vae.runs.run import Run
-from vae.ui import state
+from vae.ui import state, training
 from vae.ui.text import plain
 
 
@@ -66,14 +66,6 @@ def model_mismatch(run: Run | None, dataset: Dataset | None) -> str | None:
     )
 
 
-def _stop_and_autostart() -> None:
-    from vae.ui import training  # the worker glue (no TensorFlow); imported late as pages do
-
-    if training.job_running():
-        training.stop()  # the running model reads the old columns: Start on new data must not wait for it
-    state.request_autostart()
-
-
 def train_on_current_data(key: str, on_click: Callable[[], None] | None = None, label: str = "") -> None:
     """One click that trains the default model on the current dataset (on the Train page).
 
@@ -83,12 +75,13 @@ def train_on_current_data(key: str, on_click: Callable[[], None] | None = None, 
         label: the button's text (default: names the current dataset).
     """
     dataset = state.get_dataset()
-    name = plain(dataset.name) if dataset is not None else "this dataset"
-    label = label or f"Train a model on {name}"
+    label = label or f"Train a model on {plain(dataset.name) if dataset is not None else 'this dataset'}"
     if on_click is not None:
         st.button(label, type="primary", key=key, on_click=on_click)
     elif st.button(label, type="primary", key=key):
-        _stop_and_autostart()
+        if training.job_running():
+            training.stop()  # the running model reads the old columns: Start on new data must not wait for it
+        state.request_autostart()
         st.switch_page("pages/train.py")
 
 

@@ -20,10 +20,6 @@ session has run; same-origin connections, the app's own, never reach the lookup.
 from __future__ import annotations
 
 
-def _unknown() -> None:
-    return None
-
-
 def apply() -> None:
     """Make Streamlit's own-address lookups answer None without touching the network."""
     try:
@@ -32,4 +28,4 @@ def apply() -> None:
         return
     for name in ("get_external_ip", "get_internal_ip"):
         if hasattr(net_util, name):
-            setattr(net_util, name, _unknown)
+            setattr(net_util, name, lambda: None)

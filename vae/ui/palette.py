@@ -30,14 +30,12 @@ POINT = "#E0356E"  # crimson
 PATH = "#E69F00"  # orange
 TRUE_POSTERIOR = "#D55E00"  # vermillion: warm against the blue q(z|x) it is compared with
 PRIMARY = "#6C4BD8"  # the theme's primary colour (.streamlit/config.toml): buttons, focus rings
-DRAWN = PRIMARY  # points being drawn on the Data page
 
 NAMES = {
     "data": "grey",
     "reconstruction": "blue",
     "prior_samples": "green",
     "point": "crimson",
-    "path": "orange",
     "true_posterior": "vermillion",
 }
 

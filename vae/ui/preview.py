@@ -24,15 +24,10 @@ def _store(key: str, field: str) -> None:
     )
 
 
-def view_picker(
-    columns: Sequence[str], key: str, kinds: Sequence[str] = tuple(views.VIEW_TITLES)
-) -> views.ViewChoice:
-    """Let the user choose how to show more than 2 columns; return the choice (2-D data: its columns).
+def view_picker(columns: Sequence[str], key: str) -> views.ViewChoice:
+    """Let the user choose how to show more than 2 ``columns``; return the choice (2-D data: its columns).
 
-    Args:
-        columns: the dataset's column names.
-        key: a prefix for the widgets' keys (one picker per page).
-        kinds: the views offered (the Train panel has no scatter matrix).
+    ``key`` prefixes the widgets' keys (one picker per page).
     """
     choice = state.get_preview_view()
     if len(columns) <= 2:
@@ -40,11 +35,11 @@ def view_picker(
     names = list(columns)
     kind_key, x_key, y_key, matrix_key = (f"{key}_{name}" for name in ("kind", "x", "y", "matrix"))
     # Widgets forget their value when the page changes: set them from the kept choice each run.
-    st.session_state[kind_key] = choice.kind if choice.kind in kinds else kinds[0]
+    st.session_state[kind_key] = choice.kind
     with st.container(key=f"{key}_picker"):  # not horizontal: in a half-width column the choices wrap
         kind = st.segmented_control(
             "View",
-            list(kinds),
+            list(views.VIEW_TITLES),
             format_func=views.VIEW_TITLES.get,
             required=True,
             key=kind_key,

@@ -1,15 +1,10 @@
 """The Runs panel: save, restore, reproduce and compare this session's runs.
 
-``render_runs_panel()`` draws, top to bottom: the current run with its bundle
-download, seed and copyable CLI command; a bundle upload that restores a run;
-this session's loss curves, one dataset at a time, labelled by what sets each
-run apart, with actions on any run (explore it, continue training it, load its
-settings into the Train form, delete it); earlier datasets to go back to; CSV exports (latents,
-decoded latent grid). Figures export as PNG or SVG through Plotly's own
-modebar (no kaleido). A bad upload shows ``st.error`` and changes nothing.
-
-Longer than 400 lines: the page's sections share its session keys and callbacks; the run
-actions (make current, continue, load settings, delete) are to move to the run model of issue #18.
+Top to bottom: the current run with its bundle download, seed and copyable CLI command; a
+bundle upload that restores a run (a bad one shows ``st.error`` and changes nothing); this
+session's loss curves, one dataset at a time, with actions on any run (``vae.ui.run_actions``);
+earlier datasets to go back to; CSV exports. Figures export as PNG or SVG through Plotly's own
+modebar (no kaleido).
 """
 
 from __future__ import annotations
@@ -25,53 +20,39 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from vae.data.csv_reader import MAX_UPLOAD_MB
-from vae.data.dataset import DataError, Dataset
-from vae.data.presets import generate
+from vae.data.dataset import Dataset
 from vae.runs import session_runs
 from vae.runs.run import Run
 from vae.storage import reproduce
 from vae.storage.bundle_format import BundleError
-from vae.storage.bundle_load import load_bundle
 from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
-from vae.ui import empty_state, palette, state, train_form
+from vae.ui import empty_state, palette, run_actions, state, train_form
 from vae.ui.axes import log_axis
 from vae.ui.text import figure_text, plain
 
 UPLOAD_KEY = "runs_upload"
-RESULT_KEY = (
-    "ll_runs_restore"  # {"id": upload file id, "error": str | None, "name": str}: each file handled once
-)
+# {"id": upload file id, "error": str | None, "name": str}: each file handled once
+RESULT_KEY = "ll_runs_restore"
 CACHE_KEY = "ll_runs_bundle"  # (run fingerprint, bytes): the bundle of the current run, built once
 FORMAT_KEY = "runs_figure_format"
-COLORS = palette.LABEL_COLORS  # one colour per run
 
 
-def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:
-    """Plotly modebar settings: the camera button downloads ``name``.png/.svg (rendered by the browser)."""
-    return {
-        "displaylogo": False,
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-        "toImageButtonOptions": {"format": image_format, "filename": name, "scale": 2},
-    }
-
-
-def loss_curves_figure(runs: list[Run], labels: list[str] | None = None, log_y: bool = False) -> go.Figure:
+def loss_curves_figure(runs: list[Run], labels: list[str], log_y: bool = False) -> go.Figure:
     """Training loss per epoch of each run, overlaid (nats per point, standardized data).
 
     ``labels`` name the curves (``vae.runs.session_runs.labels``: what sets each run apart). ``log_y``
     applies only when every loss is positive (a Gaussian likelihood's loss can be negative).
     """
-    labels = labels or session_runs.labels(runs, list(range(1, len(runs) + 1)))
     fig = go.Figure()
-    for i, run in enumerate(runs, start=1):
-        points = [(r["epoch"], r["loss"]) for r in run.history if math.isfinite(r.get("loss", math.nan))]
+    for i, (run, label) in enumerate(zip(runs, labels, strict=True)):
+        finite = [r for r in run.history if math.isfinite(r.get("loss", math.nan))]
         fig.add_trace(
             go.Scatter(
-                x=[p[0] for p in points],
-                y=[p[1] for p in points],
+                x=[r["epoch"] for r in finite],
+                y=[r["loss"] for r in finite],
                 mode="lines",
-                name=labels[i - 1],
-                line={"color": COLORS[(i - 1) % len(COLORS)], "width": 3 if i == len(runs) else 1.5},
+                name=label,
+                line={"color": palette.label_color(i), "width": 3 if i == len(runs) - 1 else 1.5},
             )
         )
     fig.update_layout(
@@ -80,9 +61,7 @@ def loss_curves_figure(runs: list[Run], labels: list[str] | None = None, log_y: 
         xaxis_title="epoch",
         yaxis_title="loss (nats per point)",
         legend={"orientation": "h", "y": -0.25},
-        title=f"Training loss of this session's runs on {figure_text(session_runs.dataset_name(runs[-1]))}"
-        if runs
-        else "Training loss",
+        title=f"Training loss of this session's runs on {figure_text(session_runs.dataset_name(runs[-1]))}",
     )
     losses = [y for trace in fig.data for y in (trace.y or ())]
     if log_y and losses and min(losses) > 0:
@@ -90,12 +69,9 @@ def loss_curves_figure(runs: list[Run], labels: list[str] | None = None, log_y: 
     return fig
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:40] or "run"
-
-
 def bundle_name(run: Run) -> str:
-    data = _safe_name(run.data_config.name or run.data_config.preset)
+    data = re.sub(r"[^A-Za-z0-9]+", "-", run.data_config.name or run.data_config.preset).strip("-").lower()
+    data = data[:40] or "run"
     return f"latent-lab-{data}-{run.model_config.kind}-seed{run.train_config.seed}-e{run.epochs_done}.zip"
 
 
@@ -110,40 +86,6 @@ def _bundle_bytes(run: Run, dataset: Dataset) -> bytes:
         cached = (key, save_bundle(run, dataset))
         st.session_state[CACHE_KEY] = cached
     return cached[1]
-
-
-def _trained_on(run: Run, dataset: Dataset | None) -> bool:
-    return (
-        dataset is not None
-        and dataset.n_dims == run.model_config.input_dim
-        and dataset.config == run.data_config
-    )
-
-
-def restore(data: bytes) -> tuple[Run, Dataset]:
-    """Load a bundle and make it the session's run and dataset (the current run joins the history).
-
-    Raises:
-        BundleError: and then nothing in the session has changed.
-    """
-    from vae.ui import training  # the worker glue; imports no TensorFlow
-
-    if training.job_running():
-        raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
-    run, dataset = load_bundle(data)
-    _become_current(run, dataset)
-    state.mark_saved(run)  # it came from a file: nothing to lose on reload
-    return run, dataset
-
-
-def _become_current(run: Run, dataset: Dataset) -> None:
-    """``run`` (with ``dataset``) is the session's run; the one it replaces joins the earlier runs."""
-    if run is not state.get_run():
-        state.make_current(run)
-        state.set_job(None)
-    if state.get_dataset() is not dataset:
-        state.set_dataset(dataset)
-    st.session_state.pop(state.TRAIN_VIEWS, None)  # the Train page's cached curves of the old run
 
 
 def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
@@ -168,14 +110,14 @@ def _current_run_section(run: Run | None, dataset: Dataset | None) -> None:
         empty_state.offer_retrain(mismatch, key="runs_retrain")
     elif run.is_active:
         st.caption("Training is running: pause or let it finish to download the bundle.")
-    elif not _trained_on(run, dataset):
+    elif dataset is None or dataset.config != run.data_config:
         st.warning(
             "The active dataset is not the one this run was trained on, so the bundle cannot be "
             "saved. Restore the run's dataset (or retrain on the new one)."
         )
     else:
         try:
-            payload = _bundle_bytes(run, dataset)  # type: ignore[arg-type]
+            payload = _bundle_bytes(run, dataset)
         except BundleError as err:
             st.error(str(err))
         else:
@@ -212,7 +154,7 @@ def _on_upload() -> None:
                 f"The file is {uploaded.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB "
                 f"upload limit; a run bundle is far smaller."
             )
-        run, _ = restore(uploaded.getvalue())
+        run = run_actions.restore(uploaded.getvalue())
         result["restored"] = f"{run.model_config.label}, {run.epochs_done} epochs"
         # "Train again" on the Train page trains this run's settings, not the form's old ones.
         result["notes"] = train_form.load(run.model_config, run.train_config, "the bundle")
@@ -240,17 +182,12 @@ def _restore_section() -> None:
     else:
         st.success(
             plain(
-                f"Restored {result['name']!r} ({result.get('restored', '')}). Explore and Learn now show "
+                f"Restored {result['name']!r} ({result['restored']}). Explore and Learn now show "
                 "it, and the Train form holds its settings."
             )
         )
-        for note in result.get("notes", []):
+        for note in result["notes"]:
             st.info(plain(note))
-
-
-def _numbered(runs: list[Run]) -> list[tuple[int, Run]]:
-    """Runs with their number in the session (1 = the oldest kept), skipping runs with no epoch."""
-    return [(n, r) for n, r in enumerate(runs, start=1) if r.history]
 
 
 def _pick_dataset(numbered: list[tuple[int, Run]], current: Dataset | None) -> str:
@@ -272,7 +209,8 @@ def _pick_dataset(numbered: list[tuple[int, Run]], current: Dataset | None) -> s
 
 def _history_section(runs: list[Run], current: Run | None, dataset: Dataset | None) -> None:
     st.subheader("This session's runs")
-    numbered = _numbered(runs)
+    # Each run keeps its number in the session (1 = the oldest kept); runs with no epoch have no curve.
+    numbered = [(n, r) for n, r in enumerate(runs, start=1) if r.history]
     if not numbered:
         st.caption("Loss curves of this session's runs appear here, to compare settings.")
         return
@@ -300,7 +238,15 @@ def _history_section(runs: list[Run], current: Run | None, dataset: Dataset | No
     st.plotly_chart(
         loss_curves_figure(shown, labels, log_y),
         key="runs_loss_curves",
-        config=plotly_config("latent-lab-loss-curves", image_format),
+        config={  # the modebar's camera button saves the chart (rendered by the browser)
+            "displaylogo": False,
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+            "toImageButtonOptions": {
+                "format": image_format,
+                "filename": "latent-lab-loss-curves",
+                "scale": 2,
+            },
+        },
     )
     rows = session_runs.settings_rows(shown, numbers)
     for row, run in zip(rows, shown, strict=True):
@@ -323,99 +269,6 @@ def _history_section(runs: list[Run], current: Run | None, dataset: Dataset | No
         "Over that, the oldest runs lose their epoch snapshots first, then the detail of long "
         "histories, and only then are dropped. Download a bundle to keep a run for good."
     )
-
-
-def dataset_for(run: Run) -> Dataset | None:
-    """The data ``run`` was trained on, if this session still has it (or can rebuild a preset)."""
-    for candidate in (state.get_dataset(), *reversed(state.past_datasets())):
-        if candidate is not None and session_runs.same_data(candidate.config, run.data_config):
-            return candidate
-    if run.data_config.source == "preset":
-        try:
-            return generate(run.data_config)
-        except (DataError, ValueError):
-            return None
-    return None
-
-
-def make_current(run: Run) -> str | None:
-    """Make an earlier run the session's run again, with its dataset and its settings in the Train form.
-
-    The run it replaces is kept among the earlier runs.
-
-    Returns:
-        None on success, else why not (a training is running, its data are gone).
-    """
-    from vae.ui import training  # the worker glue; imports no TensorFlow
-
-    if training.job_running():
-        return "A training is running: stop it on the Train page first, then bring this run back."
-    dataset = dataset_for(run)
-    if dataset is None:
-        return (
-            f"This run was trained on {plain(session_runs.dataset_name(run))}, which this session no longer "
-            "holds: load that file on the Data page again (same columns), then bring the run back."
-        )
-    _become_current(run, dataset)
-    # The Train page's Continue applies the form's learning rate and beta, and Train again trains the
-    # form: both must be this run's, not the settings of the run the form held before.
-    train_form.load(run.model_config, run.train_config, "the run")
-    return None
-
-
-def continue_run(run: Run) -> str | None:
-    """Make ``run`` current again and train it further on its own dataset, from its weights.
-
-    A model trains only on the data it was made for: when another dataset is active, the run's
-    own dataset comes back (the active one stays among the earlier datasets) and the Train page
-    says so. Its history goes on (epochs after its last one).
-
-    Returns:
-        None on success, else why not (a training is running, its data are gone, the server's
-        training limit).
-    """
-    from vae.ui import training  # the worker glue; imports no TensorFlow
-
-    before = state.get_dataset()
-    problem = make_current(run)
-    if problem is not None:
-        return problem
-    dataset = state.get_dataset()
-    assert dataset is not None  # make_current succeeded: the run's dataset is active
-    problem = training.continue_training(dataset)
-    if problem is not None:
-        return problem
-    if before is not None and before is not dataset:
-        state.note_on_train(
-            run,
-            f"This run continues on its own dataset, {plain(dataset.name)} ({dataset.n_rows:,} rows × "
-            f"{dataset.n_dims} columns); a model trains only on the data it was made for. The dataset "
-            f"that was active, {plain(before.name)}, is under Earlier datasets on the Runs page.",
-        )
-    return None
-
-
-def load_settings(run: Run) -> str:
-    """Put ``run``'s settings into the Train form (and its dataset, if here); returns what happened."""
-    notes = train_form.load(run.model_config, run.train_config, "the run")
-    dataset = dataset_for(run)
-    said = "Its settings are in the Train form"
-    if dataset is None:
-        said += (
-            f"; its dataset ({plain(session_runs.dataset_name(run))}) is no longer here, so load it on Data"
-        )
-    elif state.get_dataset() is not dataset:
-        state.set_dataset(dataset)
-        said += f", and its dataset ({plain(dataset.name)}) is active again"
-    return " ".join([said + ": press Start on the Train page to train it again.", *notes])
-
-
-def delete(run: Run) -> None:
-    """Forget a run (the current one too, unless it is training)."""
-    if run is state.get_run():
-        state.set_run(None)
-        state.set_job(None)
-    session_runs.remove(state.past_runs(), run)
 
 
 def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> None:
@@ -454,21 +307,16 @@ def _run_actions(runs: list[Run], labels: list[str], current: Run | None) -> Non
             disabled=run is current and run.is_active,
             help="Forgets the run in this session (a training must be stopped first).",
         )
-        if explore:
-            problem = make_current(run)
+        if explore or more:
+            problem = run_actions.make_current(run) if explore else run_actions.continue_run(run)
             if problem is None:
-                st.switch_page("pages/explore.py")
-            st.error(problem)
-        if more:
-            problem = continue_run(run)
-            if problem is None:
-                st.switch_page("pages/train.py")
+                st.switch_page("pages/explore.py" if explore else "pages/train.py")
             st.error(problem)
         if load:
-            st.success(load_settings(run))
+            st.success(run_actions.load_settings(run))
             st.page_link("pages/train.py", label="Open the Train page →")
         if remove:
-            delete(run)
+            run_actions.delete(run)
             st.rerun()
 
 

@@ -6,11 +6,7 @@ the Train form's values, and says which parameters it ignored and why.
 ``sync_query_params()`` runs on every rerun afterwards and keeps the address
 bar showing the current settings, so copying the URL shares them (as in
 TensorFlow Playground). Only Latent Lab's own parameter names are touched.
-
-app.py calls, after ``st.navigation`` and before ``page.run()``::
-
-    share.read_query_params()
-    share.sync_query_params()
+app.py calls both, after ``st.navigation`` and before ``page.run()``.
 """
 
 from __future__ import annotations
@@ -21,31 +17,20 @@ from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.dataset import DataError
 from vae.data.presets import generate
 from vae.storage import share
-from vae.storage.share import SharedSettings
 from vae.ui import state, train_form
 from vae.ui.text import plain
 
 APPLIED = "ll_share_applied"  # bool: this session has read its link
-SHARED = "ll_shared"  # SharedSettings | None: what the link held (for pages that want to know)
 
 
-def read_query_params() -> SharedSettings | None:
-    """Apply the link's settings once per session (call from app.py before the page runs).
-
-    Restores the preset dataset (made the active dataset) and the Train
-    form's hyperparameters. Ignored parameters are listed in one
-    ``st.warning``; nothing raises.
-
-    Returns:
-        What the link held, the first time in a session it names any Latent
-        Lab setting; else None.
-    """
+def read_query_params() -> None:
+    """Apply the link's settings once per session; ignored parameters are listed in one ``st.warning``."""
     if st.session_state.get(APPLIED):
-        return None
+        return
     st.session_state[APPLIED] = True
     params = st.query_params.to_dict()
     if not any(name in share.KNOWN for name in params):
-        return None
+        return
     shared = share.from_params(params)
     notes = list(shared.warnings)
     if shared.data_config is not None:
@@ -57,7 +42,6 @@ def read_query_params() -> SharedSettings | None:
     notes += train_form.load(
         shared.model_config, shared.train_config, "the link", own_budget="epochs" in shared.given
     )
-    st.session_state[SHARED] = shared
     # Count what was applied: the dataset's settings if it was built, and the hyperparameters.
     data_names = [n for n in shared.given if n in share.DATA_PARAMS] if state.get_dataset() else []
     form_names = [n for n in shared.given if n in share.SETTINGS]
@@ -68,7 +52,6 @@ def read_query_params() -> SharedSettings | None:
         st.warning(
             "Some settings in the link were not used:\n\n" + "\n\n".join(f"- {plain(n)}" for n in notes[:8]),
         )
-    return shared
 
 
 def current_settings() -> tuple[DataConfig | None, ModelConfig | None, TrainConfig | None]:
@@ -84,11 +67,11 @@ def current_settings() -> tuple[DataConfig | None, ModelConfig | None, TrainConf
     return data_config, model_config, train_config
 
 
-def write_query_params(
-    data_config: DataConfig | None, model_config: ModelConfig | None, train_config: TrainConfig | None
-) -> None:
-    """Show these settings in the address bar (only Latent Lab's parameters change)."""
-    wanted = share.to_params(data_config, model_config, train_config)
+def sync_query_params() -> None:
+    """Keep the address bar in step with the session's settings (call on every rerun)."""
+    if not st.session_state.get(APPLIED):
+        return  # the link has not been read yet: do not overwrite it
+    wanted = share.to_params(*current_settings())
     current = {k: v for k, v in st.query_params.to_dict().items() if k in share.KNOWN}
     if current == wanted:
         return  # each write updates the browser's URL; skip the no-ops
@@ -98,10 +81,3 @@ def write_query_params(
     for key, value in wanted.items():
         if current.get(key) != value:
             st.query_params[key] = value
-
-
-def sync_query_params() -> None:
-    """Keep the address bar in step with the session's settings (call on every rerun)."""
-    if not st.session_state.get(APPLIED):
-        return  # the link has not been read yet: do not overwrite it
-    write_query_params(*current_settings())

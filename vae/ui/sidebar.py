@@ -21,11 +21,7 @@ POLL_S = 1.0
 
 
 def render(page_path: str = "") -> None:
-    """Draw the session status into the sidebar.
-
-    Args:
-        page_path: the current page's url path ("" for Home, "train", ...).
-    """
+    """Draw the session status into the sidebar; ``page_path`` is the page's URL path ("" for Home)."""
     training.sync()  # never blocks: every page sees the latest epoch and weights
     live = training.job_running() or state.autostart_pending()
     comparing = _comparing()

@@ -15,7 +15,7 @@ import streamlit as st
 from vae.config import DataConfig, MissingValues
 from vae.data import columns as column_roles
 from vae.data.build import build_dataset
-from vae.data.csv_reader import Table, check_size, read_table
+from vae.data.csv_reader import Table, read_table
 from vae.data.dataset import MAX_ROWS, DataError, Dataset
 from vae.settings import schema
 from vae.ui import preview, state
@@ -28,29 +28,18 @@ COLUMNS, LABEL, MISSING = (s for s in schema(DataConfig) if s.section == "Upload
 
 @dataclass(frozen=True)
 class Upload:
-    """A parsed upload and what the user chose for it.
+    """A parsed upload (``table``, or why it could not be read: ``error``) and the roles the user chose."""
 
-    Attributes:
-        file_id: the uploader's id of the file (a new id replaces this upload).
-        name: the file name.
-        table: the parsed file, or None if it could not be read.
-        error: why it could not be read ("" if it could).
-        columns: the modelled columns.
-        label: the label column (colour only), or None.
-        missing: what to do with missing values.
-        moved: a message when choosing the label removed it from ``columns``.
-    """
-
-    file_id: str
+    file_id: str  # the uploader's id of the file: a new id replaces this upload
     name: str
     table: Table | None = None
     error: str = ""
-    columns: tuple[str, ...] = ()
-    label: str | None = None
+    columns: tuple[str, ...] = ()  # the modelled columns
+    label: str | None = None  # the label column (colour only)
     missing: MissingValues = "drop"
-    moved: str | None = None
-    roles: column_roles.ColumnRoles | None = None
-    built: tuple = field(default=(), compare=False)  # (settings, Dataset): the last build, reused on reruns
+    moved: str | None = None  # a message when choosing the label removed it from ``columns``
+    roles: column_roles.ColumnRoles | None = None  # the proposal: its notes, the columns left out
+    built: tuple = field(default=(), compare=False)  # (choices, Dataset): the last build, reused on reruns
 
 
 def read(uploaded, limit_mb: int) -> Upload:
@@ -60,7 +49,6 @@ def read(uploaded, limit_mb: int) -> Upload:
         return kept
     upload = Upload(file_id=uploaded.file_id, name=uploaded.name)
     try:
-        check_size(uploaded.size, uploaded.name, limit_mb * 2**20)
         table = read_table(uploaded.getvalue(), name=uploaded.name, max_bytes=limit_mb * 2**20)
         proposed = table.roles()
         upload = replace(upload, table=table, roles=proposed, columns=proposed.modelled, label=proposed.label)
@@ -118,9 +106,8 @@ def role_pickers(upload: Upload) -> None:
         st.caption(
             plain("Not modelled by default: " + "; ".join(f"{c!r} ({why})" for c, why in left_out) + ".")
         )
-    chosen = [c for c in upload.columns if c in table.frame.columns]
-    gaps = table.frame[chosen].isna() if chosen else None
-    rows, cells = (int(gaps.any(axis=1).sum()), int(gaps.to_numpy().sum())) if gaps is not None else (0, 0)
+    gaps = table.frame[[c for c in upload.columns if c in table.frame.columns]].isna()
+    rows, cells = int(gaps.any(axis=1).sum()), int(gaps.to_numpy().sum())
     if rows:
         st.radio(
             f"{MISSING.label}: {rows:,} row(s) have {cells:,} missing cell(s) in the modelled columns",
@@ -135,34 +122,25 @@ def role_pickers(upload: Upload) -> None:
 
 def build(upload: Upload, scaling: str) -> tuple[Dataset, int | None]:
     """The dataset of the current choices (reused while they do not change); a seed if it is a subsample."""
-    table = upload.table
+    choices = (upload.columns, upload.label, upload.missing, scaling)
+    if upload.built and upload.built[0] == choices:
+        return upload.built[1], None
     options = {
         "label_column": upload.label,
         "scaling": scaling,
         "missing": upload.missing,
         "max_rows": MAX_ROWS,
     }
-    settings = (
-        upload.columns,
-        upload.label,
-        upload.missing,
-        scaling,
-        st.session_state.get("data_subsample_seed"),
-    )
-    if upload.built and upload.built[0] == settings:
-        return upload.built[1], upload.built[2]
-    subsample = None
     try:
-        dataset = build_dataset(table, upload.columns, **options)
+        dataset = build_dataset(upload.table, upload.columns, **options)
     except DataError as exc:
         if exc.kind != "too_many_rows":
             raise
         st.warning(plain(str(exc)))
-        subsample = int(st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed"))
-        dataset = build_dataset(table, upload.columns, subsample_seed=subsample, **options)
-    if subsample is None:
-        state.set_upload(replace(upload, built=(settings, dataset, subsample)))
-    return dataset, subsample
+        seed = int(st.number_input("Subsample seed", 0, 2**31 - 1, 0, key="data_subsample_seed"))
+        return build_dataset(upload.table, upload.columns, subsample_seed=seed, **options), seed
+    state.set_upload(replace(upload, built=(choices, dataset)))
+    return dataset, None
 
 
 def render(scaling: str, limit_mb: int, use: Callable[[Dataset], None]) -> None:

@@ -1,34 +1,25 @@
 """The drawing canvas: click and drag to add 2-D points of a chosen class with a brush, or erase them.
 
-A Streamlit custom component v2 (``st.components.v2.component``): inline HTML,
-CSS and JS read from this folder, no iframe, no build step, no network. The
-JS keeps the point list on its DOM node and reports it on pointer release as
-the state value ``points`` (each ``[x, y, class]``); Python keeps its own copy in session state (see
-``vae.ui.state``) so the drawing survives page switches.
+A custom component (``vae.ui.components``) whose JS keeps the point list on its DOM node and
+reports it on pointer release as the state value ``points`` (each ``[x, y, class]``); Python keeps
+its own copy in session state (``vae.ui.state``) so the drawing survives page switches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
-from vae.ui import palette
+from vae.ui import components, palette
 
-HERE = Path(__file__).parent
 RANGE = 5.0  # the canvas shows [-RANGE, RANGE] on both axes
 MAX_POINTS = 20_000  # enough for any drawing; keeps the state message small
 CLASSES = 4  # colours to draw with: two moons need 2; more reads as a mess on a small canvas
 CLASS_NAMES = ("purple", "gold", "pink", "sky blue")  # the first CLASSES of palette.LABEL_COLORS
 
-_component = st.components.v2.component(
-    "latent_lab_draw_canvas",
-    html=(HERE / "canvas.html").read_text(encoding="utf-8"),
-    css=(HERE / "canvas.css").read_text(encoding="utf-8"),
-    js=(HERE / "canvas.js").read_text(encoding="utf-8"),
-)
+_component = components.register("latent_lab_draw_canvas", Path(__file__).parent, "canvas")
 
 
 def draw_canvas(
@@ -41,21 +32,15 @@ def draw_canvas(
     size: int = 20,
     density: int = 5,
     on_change: Callable[[], None] | None = None,
-) -> Any:
-    """Mount the canvas.
+) -> None:
+    """Mount the canvas; ``points_from_state(key)`` reads the drawing after each stroke (``on_change``).
 
     Args:
-        key: widget key; the drawn points read as ``st.session_state[key]["points"]``.
-        points: the drawing to show when ``token`` changes (or on first mount).
-        token: bump it to make the canvas replace its points with ``points`` (Clear).
+        points: the drawing to show on first mount and whenever ``token`` changes (bump it to
+            replace the canvas's points, as Clear does).
         mode: "draw" or "erase".
         cls: the class new points get (0 to ``CLASSES - 1``), drawn in ``palette.label_color(cls)``.
-        size: brush radius in screen pixels.
-        density: points added per brush dab.
-        on_change: called after the user finishes a stroke.
-
-    Returns:
-        The component result (its ``points`` attribute holds the latest drawing).
+        size: brush radius in screen pixels; ``density``: points added per brush dab.
     """
     data = {
         "points": points,
@@ -68,18 +53,13 @@ def draw_canvas(
         "range": RANGE,
         "max_points": MAX_POINTS,
     }
-    return _component(
-        key=key, data=data, default={"points": points}, on_points_change=on_change or (lambda: None)
-    )
+    _component(key=key, data=data, default={"points": points}, on_points_change=on_change or (lambda: None))
 
 
 def points_from_state(key: str) -> list[list[float]] | None:
     """The canvas's latest points ``[x, y, class]`` from session state, or None if it has not reported any."""
     value = st.session_state.get(key)
-    try:
-        points = value["points"] if value is not None else None
-    except (KeyError, TypeError):
-        return None
+    points = value.get("points") if isinstance(value, Mapping) else None
     if points is None:
         return None
     return [[float(p[0]), float(p[1]), int(p[2]) if len(p) > 2 else 0] for p in points]

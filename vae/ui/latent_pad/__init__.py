@@ -67,10 +67,6 @@ def _floats(values: np.ndarray, decimals: int) -> list:
     return np.round(np.asarray(values, np.float64), decimals).tolist()
 
 
-def _dense(kernel: np.ndarray, bias: np.ndarray) -> dict[str, list]:
-    return {"W": np.asarray(kernel, np.float64).tolist(), "b": np.asarray(bias, np.float64).tolist()}
-
-
 def view_kind(n_dims: int) -> Literal["scatter", "image", "bars"]:
     """How the data view shows decoded points: a 2-D scatter, an image (digits) or bars."""
     if n_dims == 2:
@@ -83,41 +79,21 @@ def pad_payload(
     dataset: Dataset,
     *,
     key: str,
-    z0: Sequence[float],
     z: Sequence[float] | None = None,
     mode: PadMode = "drag",
     samples: tuple[np.ndarray, np.ndarray] | None = None,
     variational: bool = True,
-    show_view: bool = True,
     layers: Mapping[str, bool] | None = None,
     offer_truth: bool = False,
     truth: tuple[int, PosteriorGrid] | None = None,
-    max_points: int = MAX_POINTS,
 ) -> dict[str, Any]:
-    """The JSON the component receives (plain lists only; see pad.js).
+    """The JSON the component receives (plain lists only; see pad.js); the arguments are ``latent_pad``'s.
 
-    Args:
-        weights: finite weights of a model with ``latent_dim == 2``.
-        dataset: the data the model was trained on (original units).
-        key: the pad's Streamlit key (echoed for tests and timings).
-        z0: where the point starts.
-        z: if given, move the point here (whenever this value changes).
-        mode: ``"drag"`` or ``"interpolate"`` (clicks set end points A and B).
-        samples: prior samples ``(z (n, 2), x (n, D) original units)`` to draw.
-        variational: draw posterior ellipses (a plain autoencoder has no variance).
-        show_view: draw the data view beside the latent plane.
-        layers: the user's layer choices (``vae.ui.latent_pad.layers``); missing ones keep their default.
-        offer_truth: offer the "true posterior" layer (the page computes it for a clicked point).
-        truth: ``(dataset row, its true posterior)`` to draw while that row is selected.
-        max_points: cap on data points sent.
-
-    Returns:
-        A JSON-serialisable dict.
+    ``layers`` are the user's layer choices (``vae.ui.latent_pad.layers``); missing ones keep their default.
+    ``key`` is echoed for tests and timings.
     """
-    rows = explore.display_subset(dataset.n_rows, max_points)
-    x_std = dataset.standardized()[rows]
-    means, log_vars = encode(weights, x_std)
-    values = dataset.values[rows]
+    rows = explore.display_subset(dataset.n_rows, MAX_POINTS)
+    means, log_vars = encode(weights, dataset.standardized()[rows])
     scale = dataset.standardizer.scale
     decimals = int(min(12, max(3, 5 - math.floor(math.log10(float(np.median(scale)))))))
     kind = view_kind(dataset.n_dims)
@@ -146,19 +122,21 @@ def pad_payload(
     }
     return {
         "key": key,
-        "z0": [float(v) for v in z0],
         "z": None if z is None else [float(v) for v in z],
         "limit": explore.pad_limit(means),
         "mode": mode,
         "hint": HINTS[mode],
         "layers": pad_layers.layer_payload(has, layers or {}),
-        "show_view": show_view,
+        "show_view": True,  # the data view beside the latent plane (pad.js can draw the plane alone)
         "kind": kind,
         "view_title": titles[kind],
         "image_shape": list(IMAGE_SHAPES.get(dataset.n_dims, ())) or None,
         "decoder": {
             "activation": weights.activation,
-            "layers": [_dense(*layer) for layer in [*weights.decoder, weights.x_mean]],
+            "layers": [
+                {"W": np.asarray(w, np.float64).tolist(), "b": np.asarray(b, np.float64).tolist()}
+                for w, b in [*weights.decoder, weights.x_mean]
+            ],
         },
         "offset": dataset.standardizer.offset.tolist(),
         "scale": scale.tolist(),
@@ -168,7 +146,7 @@ def pad_payload(
         "logvars": _floats(log_vars, 5) if variational else None,
         "labels": labels,
         "colors": colors,
-        "x": _floats(values, decimals) if kind != "bars" else None,
+        "x": _floats(dataset.values[rows], decimals) if kind != "bars" else None,
         "x_min": lo.tolist(),
         "x_max": hi.tolist(),
         "x_mean": dataset.values.mean(axis=0).tolist(),
@@ -176,7 +154,6 @@ def pad_payload(
         "samples": None
         if samples is None
         else {"z": _floats(samples[0], 5), "x": _floats(samples[1], decimals)},
-        "selected_index": None,
         "true_posterior": None if truth is None else truth_payload(*truth),
         "palette": {
             "data": palette.DATA,
@@ -215,10 +192,6 @@ def _row(selected: Any, n_rows: int) -> int | None:
     return int(selected) if isinstance(selected, int) and 0 <= selected < n_rows else None
 
 
-def _noop() -> None:
-    """State keys need an on_<key>_change callback to exist; the page reads the result instead."""
-
-
 def _remember_layers(key: str) -> None:
     """Keep a toggle for the session (every pad shows the user's latest choice)."""
     value = st.session_state.get(key, {})
@@ -240,12 +213,10 @@ def latent_pad(
     dataset: Dataset,
     *,
     key: str,
-    z0: Sequence[float] = (0.0, 0.0),
     z: Sequence[float] | None = None,
     mode: PadMode = "drag",
     samples: tuple[np.ndarray, np.ndarray] | None = None,
     variational: bool = True,
-    show_view: bool = True,
     offer_truth: bool = False,
     truth: tuple[int, PosteriorGrid] | None = None,
     on_change: Callable[[], None] | None = None,
@@ -257,30 +228,24 @@ def latent_pad(
             ``vae.core.explore.refuse_reason`` first).
         dataset: the training data, original units.
         key: unique per pad on the page; the state is kept under it.
-        z0: the point's starting position.
-        z: move the point here whenever this value changes (shared cursors).
+        z: move the point here whenever this value changes (shared cursors); else it starts at 0.
         mode: ``"drag"``, or ``"interpolate"`` where clicks set A and B.
         samples: prior samples to draw, ``(z, x)`` from ``vae.core.explore.prior_samples_original``.
         variational: show posterior ellipses for a clicked point.
-        show_view: draw the data view beside the latent plane.
         offer_truth: offer the "true posterior" layer toggle.
         truth: ``(dataset row, its true posterior from vae.core.exact)`` to draw while that row is selected.
         on_change: called (before the rerun) when the point, selection or path changes.
-
-    Returns:
-        A ``PadState``.
     """
-    callback = on_change or _noop
+    # A state key exists only with an on_<key>_change callback; without one the page reads the result.
+    callback = on_change or (lambda: None)
     data = pad_payload(
         weights,
         dataset,
         key=key,
-        z0=z0,
         z=z,
         mode=mode,
         samples=samples,
         variational=variational,
-        show_view=show_view,
         layers=state.pad_layers(),
         offer_truth=offer_truth,
         truth=truth,
@@ -288,13 +253,13 @@ def latent_pad(
     result = _COMPONENT(
         key=key,
         data=data,
-        default={"z": [float(v) for v in z0], "selected": None, "path": None, "layers": None},
+        default={"z": [0.0, 0.0], "selected": None, "path": None, "layers": None},
         on_z_change=callback,
         on_selected_change=callback,
         on_path_change=callback,
         on_layers_change=functools.partial(_remember_layers, key),
     )
-    pair = _as_pair(result.get("z")) or (float(z0[0]), float(z0[1]))
+    pair = _as_pair(result.get("z")) or (0.0, 0.0)
     path = result.get("path")
     ends = (_as_pair(path[0]), _as_pair(path[1])) if isinstance(path, list) and len(path) == 2 else None
     return PadState(

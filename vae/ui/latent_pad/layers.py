@@ -27,15 +27,11 @@ TRUTH = "truth"  # the page computes a clicked point's true posterior (vae.core.
 
 @dataclass(frozen=True)
 class Layer:
-    """One thing drawn on the pad that the user can hide.
+    """One thing drawn on the pad that the user can hide (shown until then).
 
-    Attributes:
-        key: the name ``pad.js`` draws it under (and the session remembers it by).
-        label: the toggle's text.
-        color: the toggle's swatch, the colour the layer is drawn in.
-        help: the toggle's tooltip: what the layer shows.
-        needs: features the pad must have for the layer to appear.
-        default: shown until the user hides it.
+    ``key`` is the name ``pad.js`` draws it under and the session remembers it by; ``label``,
+    ``color`` (also the layer's own) and ``help`` make its toggle; it appears only on a pad that
+    has every feature it ``needs``.
     """
 
     key: str
@@ -43,7 +39,6 @@ class Layer:
     color: str
     help: str
     needs: frozenset[str] = field(default_factory=frozenset)
-    default: bool = True
 
 
 LAYERS: tuple[Layer, ...] = (
@@ -91,25 +86,19 @@ LAYERS: tuple[Layer, ...] = (
 
 def features(*, kind: str, variational: bool, samples: bool, truth: bool = False) -> frozenset[str]:
     """What a pad has, for ``Layer.needs``."""
-    found = {SCATTER} if kind == "scatter" else set()
-    if truth:
-        found.add(TRUTH)
-    if variational:
-        found.add(VARIATIONAL)
-    if samples:
-        found.add(SAMPLES)
-    return frozenset(found)
+    has = {SCATTER: kind == "scatter", VARIATIONAL: variational, SAMPLES: samples, TRUTH: truth}
+    return frozenset(name for name, present in has.items() if present)
 
 
 def layer_payload(has: frozenset[str], chosen: Mapping[str, bool]) -> list[dict]:
-    """The toggles a pad shows: layers it can draw, each on or off as the user chose (else its default)."""
+    """The toggles a pad shows: layers it can draw, each on or off as the user chose (else on)."""
     return [
         {
             "key": layer.key,
             "label": layer.label,
             "color": layer.color,
             "help": layer.help,
-            "on": bool(chosen.get(layer.key, layer.default)),
+            "on": bool(chosen.get(layer.key, True)),
         }
         for layer in LAYERS
         if layer.needs <= has
