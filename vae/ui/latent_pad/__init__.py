@@ -98,15 +98,11 @@ def pad_payload(
     decimals = int(min(12, max(3, 5 - math.floor(math.log10(float(np.median(scale)))))))
     kind = view_kind(dataset.n_dims)
 
-    labels, colors, legend = None, [], []
-    groups = palette.label_groups(dataset.labels)
-    if groups is not None:  # as the Data page colours them
-        names, inverse = groups
-        labels = inverse[rows].astype(int).tolist()
-        colors = [palette.label_color(i) for i in range(len(names))]
-        legend += [[colors[i], f"label {name}"] for i, name in enumerate(names[:10])]
-    else:
-        legend.append([palette.DATA, "data"])
+    groups = palette.label_groups(dataset.labels)  # as the Data page colours them
+    names, inverse = groups if groups is not None else ([], None)
+    colors = [palette.label_color(i) for i in range(len(names))]
+    legend = [[color, f"label {name}"] for color, name in zip(colors, names, strict=True)]
+    legend = legend or [[palette.DATA, "data"]]
     legend.append([palette.POINT, "decoded point"])  # the other colours are on the layer toggles
     has = pad_layers.features(
         kind=kind, variational=variational, samples=samples is not None, truth=offer_truth
@@ -144,7 +140,7 @@ def pad_payload(
         "rows": rows.tolist(),
         "means": _floats(means, 5),
         "logvars": _floats(log_vars, 5) if variational else None,
-        "labels": labels,
+        "labels": None if inverse is None else inverse[rows].tolist(),
         "colors": colors,
         "x": _floats(dataset.values[rows], decimals) if kind != "bars" else None,
         "x_min": lo.tolist(),
