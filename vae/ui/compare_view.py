@@ -212,15 +212,14 @@ def metrics_table(comparison: Comparison, entries: list[Entry]) -> None:
             key="ll_cmp_csv",
         )
     latent = comparison.spec.model.latent_dim
-    exact_note = (
-        ""
-        if latent == exact.LATENT_DIM
-        else f" The exact log p(x) needs a 2-D latent (these models have {latent}): the IWAE bound stands in."
-    )
     st.caption(
         f"Scored on {len(comparison.test_rows):,} held-out rows no model trained on. Likelihoods are in "
         "nats per point on standardized data; ★ marks the best value of a row where one way is better."
-        + exact_note
+        + (
+            f" The exact log p(x) needs a 2-D latent (these models have {latent}): the IWAE bound stands in."
+            if latent != exact.LATENT_DIM
+            else ""
+        )
     )
 
 

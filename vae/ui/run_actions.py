@@ -19,8 +19,8 @@ from vae.ui import state, train_form, training
 from vae.ui.text import plain
 
 
-def restore(data: bytes) -> Run:
-    """Load a bundle and make it the session's run and dataset.
+def restore(data: bytes) -> tuple[Run, list[str]]:
+    """Load a bundle and make it the session's run and dataset; returns it and the Train form's notes.
 
     Raises:
         BundleError: and then nothing in the session has changed.
@@ -28,18 +28,22 @@ def restore(data: bytes) -> Run:
     if training.job_running():
         raise BundleError("A training is running; stop it on the Train page, then restore the bundle.")
     run, dataset = load_bundle(data)
-    _become_current(run, dataset)
+    notes = _become_current(run, dataset, "the bundle")
     state.mark_saved(run)  # it came from a file: nothing to lose on reload
-    return run
+    return run, notes
 
 
-def _become_current(run: Run, dataset: Dataset) -> None:
+def _become_current(run: Run, dataset: Dataset, source: str) -> list[str]:
+    """``run`` and ``dataset`` become the session's; returns the Train form's notes on its settings."""
     if run is not state.get_run():
         state.make_current(run)
         state.set_job(None)
     if state.get_dataset() is not dataset:
         state.set_dataset(dataset)
     st.session_state.pop(state.TRAIN_VIEWS, None)  # the Train page's cached curves of the old run
+    # The Train page's Continue applies the form's learning rate and beta, and Train again trains the
+    # form: both must be this run's, not the settings of the run the form held before.
+    return train_form.load(run.model_config, run.train_config, source)
 
 
 def dataset_for(run: Run) -> Dataset | None:
@@ -69,10 +73,7 @@ def make_current(run: Run) -> str | None:
             f"This run was trained on {plain(session_runs.dataset_name(run))}, which this session no longer "
             "holds: load that file on the Data page again (same columns), then bring the run back."
         )
-    _become_current(run, dataset)
-    # The Train page's Continue applies the form's learning rate and beta, and Train again trains the
-    # form: both must be this run's, not the settings of the run the form held before.
-    train_form.load(run.model_config, run.train_config, "the run")
+    _become_current(run, dataset, "the run")
     return None
 
 

@@ -26,7 +26,7 @@ from vae.runs.run import Run
 from vae.storage import reproduce
 from vae.storage.bundle_format import BundleError
 from vae.storage.bundle_save import decoded_grid_csv, latents_csv, save_bundle
-from vae.ui import empty_state, palette, run_actions, state, train_form
+from vae.ui import empty_state, palette, run_actions, state
 from vae.ui.axes import log_axis
 from vae.ui.text import figure_text, plain
 
@@ -154,10 +154,8 @@ def _on_upload() -> None:
                 f"The file is {uploaded.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB "
                 f"upload limit; a run bundle is far smaller."
             )
-        run = run_actions.restore(uploaded.getvalue())
+        run, result["notes"] = run_actions.restore(uploaded.getvalue())
         result["restored"] = f"{run.model_config.label}, {run.epochs_done} epochs"
-        # "Train again" on the Train page trains this run's settings, not the form's old ones.
-        result["notes"] = train_form.load(run.model_config, run.train_config, "the bundle")
     except BundleError as err:
         result["error"] = str(err)
     st.session_state[RESULT_KEY] = result

@@ -66,19 +66,15 @@ def status_badge(status: str) -> str:
     return badge(status.capitalize(), STATUS_COLORS.get(status, "gray"))
 
 
-def column_format(values: Sequence[float], digits: int = 4, max_decimals: int = 8) -> str:
+def column_format(values: Sequence[float]) -> str:
     """A printf format (``st.column_config.NumberColumn``) with the same decimals on every row.
 
-    The largest value gets ``digits`` significant digits and the others as many decimals, so a
-    column reads 0.5470 above 0.4179 (not 0.547 above 0.4179) and 1250 above 982 (not 1250.0000).
-
-    Args:
-        values: the column's numbers (NaN and infinities are ignored).
-        digits: significant digits of the largest magnitude.
-        max_decimals: at most this many decimals, however small the values.
+    The largest finite magnitude gets 4 significant digits and the others as many decimals (at most
+    8, however small the values), so a column reads 0.5470 above 0.4179 (not 0.547 above 0.4179)
+    and 1250 above 982 (not 1250.0000).
     """
     finite = [abs(v) for v in values if math.isfinite(v) and v != 0]
     if not finite:
         return "%.1f"
-    decimals = digits - 1 - math.floor(math.log10(max(finite)))
-    return f"%.{min(max(decimals, 0), max_decimals)}f"
+    decimals = 3 - math.floor(math.log10(max(finite)))
+    return f"%.{min(max(decimals, 0), 8)}f"
