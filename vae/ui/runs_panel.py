@@ -193,8 +193,7 @@ def _pick_dataset(numbered: list[tuple[int, Run]], current: Dataset | None) -> s
     names = list(dict.fromkeys(session_runs.dataset_name(r) for _, r in reversed(numbered)))
     if len(names) == 1:
         return names[0]
-    active = current.name if current is not None else None
-    default = active if active in names else names[0]
+    default = current.name if current is not None and current.name in names else names[0]
     chosen = st.segmented_control(
         "Dataset",
         names,

@@ -125,7 +125,12 @@ def build(upload: Upload, scaling: str) -> tuple[Dataset, int | None]:
     choices = (upload.columns, upload.label, upload.missing, scaling)
     if upload.built and upload.built[0] == choices:
         return upload.built[1], None
-    options = {"label_column": upload.label, "scaling": scaling, "missing": upload.missing}
+    options = {
+        "label_column": upload.label,
+        "scaling": scaling,
+        "missing": upload.missing,
+        "max_rows": MAX_ROWS,
+    }
     try:
         dataset = build_dataset(upload.table, upload.columns, **options)
     except DataError as exc:
