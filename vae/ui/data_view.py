@@ -50,17 +50,12 @@ def points_figure(
     fit: np.ndarray | None = None,
     legend_title: str = "label",
 ) -> tuple[go.Figure, str]:
-    """A scatter of point sets in the chosen view: two columns, a PCA plane, or a scatter matrix.
+    """A scatter of point sets (original units) in the chosen view: two columns, a PCA plane, or a
+    scatter matrix; returns ``(figure, caption)``, the caption saying what the plane is.
 
     Args:
-        sets: what to draw, each in original units with ``len(columns)`` columns.
-        columns: the column names.
         view: how to show more than 2 columns (default PCA); 2-D data always shows its 2 columns.
         fit: rows the PCA plane is fitted on (default: every set's rows).
-        legend_title: the legend's heading.
-
-    Returns:
-        ``(figure, caption)``: the caption says what the plane is ("" for plain columns).
     """
     view = view or views.ViewChoice()
     fig = go.Figure()

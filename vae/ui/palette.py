@@ -64,12 +64,9 @@ def label_color(index: int) -> str:
 
 
 def label_groups(labels: np.ndarray | None) -> tuple[list[str], np.ndarray] | None:
-    """Distinct labels in natural order (2 before 10; 0, not 0.0) and each row's index into them,
-    or None when not coloured (``vae.data.columns.label_groups`` does the ordering).
-
-    Labels are coloured when there are 2 to ``len(LABEL_COLORS)`` of them; ``label_color(index)``
-    gives a group's colour, the same on every page.
-    """
+    """Distinct labels in natural order (``vae.data.columns.label_groups``: 2 before 10; 0, not 0.0)
+    and each row's index into them (``label_color(index)`` is its colour), or None unless there are
+    2 to ``len(LABEL_COLORS)`` of them (then they are not coloured)."""
     if labels is None:
         return None
     names, inverse = columns.label_groups(labels)

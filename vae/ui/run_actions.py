@@ -60,11 +60,8 @@ def dataset_for(run: Run) -> Dataset | None:
 
 
 def make_current(run: Run) -> str | None:
-    """Make an earlier run the session's run again, with its dataset and its settings in the Train form.
-
-    Returns:
-        None on success, else why not (a training is running, its data are gone).
-    """
+    """Make an earlier run the session's run again, with its dataset and its settings in the Train form;
+    returns None, or why not (a training is running, its data are gone)."""
     if training.job_running():
         return "A training is running: stop it on the Train page first, then bring this run back."
     dataset = dataset_for(run)
@@ -78,15 +75,11 @@ def make_current(run: Run) -> str | None:
 
 
 def continue_run(run: Run) -> str | None:
-    """Make ``run`` current again and train it further, from its weights, on its own dataset.
+    """Make ``run`` current again and train it further, from its weights, on its own dataset; returns
+    None, or why not (a training is running, its data are gone, the server's training limit).
 
-    A model trains only on the data it was made for: when another dataset is active, the run's
-    own dataset comes back (the active one stays among the earlier datasets) and the Train page
-    says so.
-
-    Returns:
-        None on success, else why not (a training is running, its data are gone, the server's
-        training limit).
+    A model trains only on the data it was made for: when another dataset is active, the run's own
+    dataset comes back (the active one stays among the earlier datasets) and the Train page says so.
     """
     before = state.get_dataset()
     problem = make_current(run) or training.continue_training(state.get_dataset())

@@ -48,19 +48,12 @@ HINTS = {  # under the latent plane: what the mouse and keys do in each mode
 
 @dataclass(frozen=True)
 class PadState:
-    """What the user did on a pad.
+    """What the user did on a pad."""
 
-    Attributes:
-        z: where the point was released (clamped to the pad), ``(z1, z2)``.
-        selected: dataset row whose posterior is shown, or None.
-        path: interpolation end points ``((a1, a2), (b1, b2))``, or None.
-        limit: the pad shows [-limit, limit]^2; the point is clamped to it.
-    """
-
-    z: tuple[float, float]
-    selected: int | None
-    path: tuple[tuple[float, float], tuple[float, float]] | None
-    limit: float
+    z: tuple[float, float]  # where the point was released, clamped to the pad
+    selected: int | None  # the dataset row whose posterior is shown
+    path: tuple[tuple[float, float], tuple[float, float]] | None  # interpolation end points A and B
+    limit: float  # the pad shows [-limit, limit]^2
 
 
 def _floats(values: np.ndarray, decimals: int) -> list:
