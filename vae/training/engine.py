@@ -18,8 +18,8 @@ Safety rails: gradient-norm clipping, clamped log-variance (in the model), a
 copy of the last finite weights restored when a loss turns NaN/Inf or diverges,
 and validated settings (lr > 0, epochs >= 1, batch <= rows).
 
-Longer than 400 lines: one class, the ``Trainer``, whose compiled calls, resumable state
-and stop rules share its private fields; splitting it would spread one state machine over files.
+Longer than 400 lines: one class, the ``Trainer``, whose call planning, resumable state and stop
+rules share its private fields (the compiled call itself is ``models.compile_chunk``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ import contextlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -38,8 +39,11 @@ from vae.config import ModelConfig, TrainConfig
 from vae.core.decode import NetworkWeights, weights_from_arrays
 from vae.runs.run import TrainState
 from vae.training.models import (
+    TERMS,
     Autoencoder,
     build_model,
+    compile_chunk,
+    compile_evaluate,
     dense_layers,
     get_network_weights,
     set_network_weights,
@@ -66,8 +70,6 @@ CALL_BUDGET_S = 0.04
 # Until a call has been timed, assume this per step (a default-sized step on one core).
 FIRST_STEP_S = 2e-4
 
-TERMS = ("loss", "recon", "kl", "penalty")
-
 Record = dict[str, Any]
 
 
@@ -79,7 +81,12 @@ class TrainResult:
     weights: NetworkWeights
     stop_reason: str
     message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def stand_in_rows(model_config: ModelConfig, train_config: TrainConfig) -> np.ndarray:
+    """Two batches of standard-normal rows, to trace or call a model before any job's data."""
+    shape = (2 * train_config.batch_size, model_config.input_dim)
+    return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
 
 
 def split_data(x: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray | None]:
@@ -93,15 +100,11 @@ def split_data(x: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarr
     return x[order[n_val:]], x[order[:n_val]]
 
 
-def make_optimizer(config: TrainConfig):
-    import keras
-
-    common = {"learning_rate": config.learning_rate, "global_clipnorm": config.clip_norm}
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(**common)
-    if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(**common)
-    return keras.optimizers.SGD(momentum=config.momentum, **common)
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    options = {"learning_rate": config.learning_rate, "global_clipnorm": config.clip_norm}
+    if config.optimizer == "sgd":
+        options["momentum"] = config.momentum
+    return keras.optimizers.get({"class_name": config.optimizer, "config": options})
 
 
 class Trainer:
@@ -148,15 +151,7 @@ class Trainer:
         self._fns: dict[bool, Any] = {}  # the compiled call, without and with validation
         self._timed: set[bool] = set()  # functions called once already (their first call traces)
         self._buffer: tuple[int, int] | None = None  # XLA: the one (epochs, steps) shape it compiles
-        # Any number of rows: one trace serves every later run's probe (without the signature, a run
-        # on a reused Trainer with another row count retraced it before its first epoch).
-        eval_signature = [
-            tf.TensorSpec((None, model_config.input_dim), tf.float32),
-            tf.TensorSpec((), tf.float32),
-        ]
-        self._eval_fn = tf.function(
-            self._evaluate, input_signature=eval_signature, jit_compile=self.xla, autograph=False
-        )
+        self._eval_fn = compile_evaluate(self.model, self.xla)
         self.begin(x_train, train_config, x_val, state=state, epochs=epochs)
 
     # -- reuse across runs ---------------------------------------------------------------------
@@ -249,11 +244,7 @@ class Trainer:
         self.optimizer.learning_rate = self.train_config.learning_rate
         self.epoch = 0 if state is None else state.epoch
         self._step_in_epoch = 0 if state is None else state.step_in_epoch
-        self._partial = (
-            np.zeros(len(TERMS), np.float32)
-            if state is None or state.partial is None
-            else np.array(state.partial, np.float32)
-        )
+        self._partial = np.array(getattr(state, "partial", None) or np.zeros(len(TERMS)), np.float32)
         self._partial_seconds = 0.0
         self._good_weights = weights
         self._good_epoch = self.epoch
@@ -267,10 +258,7 @@ class Trainer:
         warm process traces Compare's) 0.5-1.2 s for the first epoch of each model but the last
         traced, 0.004-0.03 s after a rewarm. The next ``begin`` starts a run afresh.
         """
-        rows = np.random.default_rng(0).standard_normal(
-            (2 * self.train_config.batch_size, self.model_config.input_dim)
-        )
-        x = rows.astype(np.float32)
+        x = stand_in_rows(self.model_config, self.train_config)
         for x_val in [None] + ([x] if True in self._fns else []):
             self.begin(x, self.train_config, x_val, epochs=1)
             while not self.done:
@@ -290,90 +278,6 @@ class Trainer:
     @property
     def at_epoch_boundary(self) -> bool:
         return self._step_in_epoch == 0
-
-    # -- the compiled step loop ----------------------------------------------------------------
-    def _chunk_fn(self, with_val: bool):
-        if with_val not in self._fns:
-            self._fns[with_val] = self._compile_chunk(with_val)
-        return self._fns[with_val]
-
-    def _compile_chunk(self, with_val: bool):
-        model, optimizer = self.model, self.optimizer
-        variables = model.trainable_variables
-        network = [v for layer in dense_layers(model) for v in (layer.kernel, layer.bias)]
-        n_terms = len(TERMS)
-
-        def chunk(batches, betas, n_epochs, n_steps, seed, first_step, x_val, carried):
-            """Train ``n_epochs`` x ``n_steps`` steps of ``batches`` ((E, S, bs, D), padded).
-
-            ``carried``: the loss sums of the first epoch's steps taken by earlier calls, where
-            its sums start (so an epoch cut into calls adds its steps in the same order as one
-            call does: the same float32 sums, whatever the cut).
-            """
-
-            def one_epoch(e, sums, vals):
-                def step(i, totals):
-                    # Noise seeds (seed, 2 * step): a different, reproducible draw per step.
-                    rng_seed = tf.stack([seed, 2 * (first_step + e * n_steps + i)])
-                    with tf.GradientTape() as tape:
-                        terms = model.loss_terms(batches[e, i], betas[e], training=True, rng_seed=rng_seed)
-                    grads = tape.gradient(terms["loss"], variables)
-                    optimizer.apply_gradients(zip(grads, variables, strict=True))
-                    return i + 1, totals + tf.stack([terms[k] for k in TERMS])
-
-                start = (tf.constant(0, tf.int32), tf.where(e == 0, carried, tf.zeros_like(carried)))
-                _, totals = tf.while_loop(lambda i, _: i < n_steps, step, start)
-                sums = sums.write(e, totals)
-                if with_val:
-                    vals = vals.write(e, self._evaluate(x_val, betas[e]))
-                return e + 1, sums, vals
-
-            # Sized by the batches' static first dimension, not by n_epochs: XLA needs a TensorArray's
-            # size at compile time, so sizing by n_epochs compiled once per distinct value (4.6 s each
-            # on 200 rows: a freeze at the first fused call after epoch 10, another at the budget's
-            # last call). Under XLA the batches are padded to one buffer shape: one compile per run.
-            size = tf.shape(batches)[0]
-            sums = tf.TensorArray(tf.float32, size=size, element_shape=(n_terms,))
-            vals = tf.TensorArray(tf.float32, size=size if with_val else 0, element_shape=(n_terms,))
-            _, sums, vals = tf.while_loop(
-                lambda e, *_: e < n_epochs, one_epoch, (tf.constant(0, tf.int32), sums, vals)
-            )
-            # The weights come back with the losses: a separate read call would cost
-            # another ~0.65 ms of dispatch per call.
-            val_out = vals.stack() if with_val else tf.zeros((0, n_terms), tf.float32)
-            return sums.stack(), val_out, [tf.identity(v) for v in network]
-
-        d = self.model_config.input_dim
-        signature = [
-            tf.TensorSpec((None, None, None, d), tf.float32),
-            tf.TensorSpec((None,), tf.float32),
-            tf.TensorSpec((), tf.int32),
-            tf.TensorSpec((), tf.int32),
-            tf.TensorSpec((), tf.int32),
-            tf.TensorSpec((), tf.int32),
-            tf.TensorSpec((None, d), tf.float32),
-            tf.TensorSpec((n_terms,), tf.float32),
-        ]
-        # An explicit while_loop rather than AutoGraph: no dependence on reading
-        # this file's source at trace time. One trace serves every chunk shape.
-        return tf.function(chunk, input_signature=signature, jit_compile=self.xla, autograph=False)
-
-    def _evaluate(self, x, beta):
-        # A fixed noise seed, so validation figures differ only as the model does.
-        terms = self.model.loss_terms(x, beta, training=False, rng_seed=tf.constant([7, 1], tf.int32))
-        return tf.stack([terms[k] for k in TERMS])
-
-    def beta_at(self, epoch: int) -> float:
-        """KL weight for 1-based ``epoch`` (linear warm-up from 0 when set)."""
-        warmup = self.train_config.kl_warmup_epochs
-        if warmup > 0:
-            return self.beta * min(1.0, (epoch - 1) / warmup)
-        return self.beta
-
-    def epoch_order(self, epoch: int) -> np.ndarray:
-        """Row order of 1-based ``epoch``: a function of (seed, epoch) only."""
-        rng = np.random.default_rng([self.train_config.seed, epoch])
-        return rng.permutation(len(self.x_train))[: self.n_batches * self.train_config.batch_size]
 
     @property
     def done(self) -> bool:
@@ -427,22 +331,26 @@ class Trainer:
         if self.done:
             raise RuntimeError(f"Training has already stopped ({self.stop_reason}).")
         n_epochs, n_steps = self._plan(max_epochs)
-        bs, first = self.train_config.batch_size, self._step_in_epoch
+        config, bs, first = self.train_config, self.train_config.batch_size, self._step_in_epoch
         epochs = range(self.epoch + 1, self.epoch + 1 + n_epochs)
-        rows = np.stack([self.epoch_order(e)[first * bs : (first + n_steps) * bs] for e in epochs])
-        batches = self.x_train[rows].reshape(n_epochs, n_steps, bs, -1)
+        # Epoch e's rows: a permutation seeded (seed, e); its warm-up beta ramps linearly from 0.
+        orders = [np.random.default_rng([config.seed, e]).permutation(len(self.x_train)) for e in epochs]
+        batches = self.x_train[np.stack(orders)[:, first * bs : (first + n_steps) * bs]]
+        batches = batches.reshape(n_epochs, n_steps, bs, -1)
+        warmup = config.kl_warmup_epochs
+        betas = [self.beta * min(1.0, (e - 1) / warmup) if warmup else self.beta for e in epochs]
+        betas = np.array(betas, np.float32)
         if self._buffer is not None:  # XLA: pad to the compiled shape; the loops stop at the real bounds
-            padded = np.zeros((*self._buffer, *batches.shape[2:]), np.float32)
-            padded[:n_epochs, :n_steps] = batches
-            batches = padded
-        betas = np.array([self.beta_at(e) for e in epochs], np.float32)
-        if self._buffer is not None:
-            betas = np.pad(betas, (0, self._buffer[0] - n_epochs))
+            more_epochs, more_steps = self._buffer[0] - n_epochs, self._buffer[1] - n_steps
+            batches = np.pad(batches, [(0, more_epochs), (0, more_steps), (0, 0), (0, 0)])
+            betas = np.pad(betas, (0, more_epochs))
         completes = first + n_steps == self.n_batches
         with_val = completes and self.x_val is not None
         x_val = self.x_val if with_val else np.zeros((0, self.model_config.input_dim), np.float32)
+        if with_val not in self._fns:
+            self._fns[with_val] = compile_chunk(self.model, self.optimizer, with_val, self.xla)
         start = time.perf_counter()
-        sums, vals, weight_tensors = self._chunk_fn(with_val)(
+        sums, vals, weight_tensors = self._fns[with_val](
             tf.constant(batches),
             tf.constant(betas),
             tf.constant(n_epochs, tf.int32),
@@ -552,20 +460,11 @@ def fit(
     train_config: TrainConfig,
     x_val: np.ndarray | None = None,
     on_epoch: Callable[[Record], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """Train until done (epochs, early stopping, NaN or divergence) or ``should_stop()``.
-
-    Args:
-        on_epoch: called with each epoch's record.
-        should_stop: polled between epochs; True stops with reason "stopped".
-    """
+    """Train until done (epochs, early stopping, NaN or divergence), calling ``on_epoch`` with each record."""
     trainer = Trainer(x_train, model_config, train_config, x_val)
     while not trainer.done:
-        if should_stop is not None and should_stop():
-            trainer.stop_reason = "stopped"
-            break
         record = trainer.run_epoch()
         if on_epoch is not None:
             on_epoch(record)
-    return TrainResult(trainer.history, trainer.weights(), trainer.stop_reason or "stopped", trainer.message)
+    return TrainResult(trainer.history, trainer.weights(), trainer.stop_reason, trainer.message)

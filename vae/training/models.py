@@ -9,7 +9,9 @@ the reconstruction term (as pythae's ``BetaVAE`` overrides only the loss):
 - ``vae``: z = mu + sigma * eps (reparameterization); loss = reconstruction
   + beta * KL(q(z|x) || N(0, I)). beta = 1 is the ELBO; beta > 1 a beta-VAE.
 
-This module imports TensorFlow; the Streamlit process never imports it.
+``compile_chunk`` builds the engine's unit of work: one compiled call that trains many optimizer
+steps (``vae.training.engine`` says why). This module imports TensorFlow; the Streamlit process
+never imports it.
 """
 
 from __future__ import annotations
@@ -42,16 +44,12 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-def _activation(name: str):
-    # Keras 3's "leaky_relu" string uses negative_slope=0.2, as vae.core.decode does.
-    return name
-
-
 def _hidden(inputs, units: tuple[int, ...], config: ModelConfig, prefix: str):
     """The hidden Dense layers ``{prefix}_dense_1, _2, ...`` (their names are the weights' layout)."""
     h = inputs
     for i, width in enumerate(units, start=1):
-        h = layers.Dense(width, activation=_activation(config.activation), name=f"{prefix}_dense_{i}")(h)
+        # Keras 3's "leaky_relu" string uses negative_slope=0.2, as vae.core.decode does.
+        h = layers.Dense(width, activation=config.activation, name=f"{prefix}_dense_{i}")(h)
     return h
 
 
@@ -169,3 +167,85 @@ def set_network_weights(model: Autoencoder, weights: NetworkWeights) -> None:
     arrays = weights.arrays()
     for i, layer in enumerate(dense_layers(model)):
         layer.set_weights(arrays[2 * i : 2 * i + 2])
+
+
+# The loss terms a compiled call sums and returns, in this order.
+TERMS = ("loss", "recon", "kl", "penalty")
+
+
+def _evaluate(model: Autoencoder, x, beta):
+    # A fixed noise seed, so validation figures differ only as the model does.
+    terms = model.loss_terms(x, beta, training=False, rng_seed=tf.constant([7, 1], tf.int32))
+    return tf.stack([terms[k] for k in TERMS])
+
+
+def compile_evaluate(model: Autoencoder, xla: bool):
+    """``evaluate(x, beta)``: the ``TERMS`` of ``model`` on any number of rows, compiled once.
+
+    Without the signature, a run on a reused Trainer with another row count retraced it before
+    its first epoch.
+    """
+    signature = [tf.TensorSpec((None, model.config.input_dim), tf.float32), tf.TensorSpec((), tf.float32)]
+    return tf.function(
+        lambda x, beta: _evaluate(model, x, beta), input_signature=signature, jit_compile=xla, autograph=False
+    )
+
+
+def compile_chunk(model: Autoencoder, optimizer, with_val: bool, xla: bool):
+    """The compiled call ``chunk(batches, betas, n_epochs, n_steps, seed, first_step, x_val, carried)``.
+
+    It trains ``n_epochs`` x ``n_steps`` steps of ``batches`` ((E, S, bs, D), padded under XLA)
+    and returns the ``TERMS`` sums of each epoch, the validation ``TERMS`` of each epoch (with
+    ``with_val``) and the weights after the last step. ``carried``: the sums of the first
+    epoch's steps taken by earlier calls, where its sums start (so an epoch cut into calls adds
+    its steps in the same order as one call does: the same float32 sums, whatever the cut).
+    """
+    variables = model.trainable_variables
+    network = [v for layer in dense_layers(model) for v in (layer.kernel, layer.bias)]
+    n_terms = len(TERMS)
+
+    def chunk(batches, betas, n_epochs, n_steps, seed, first_step, x_val, carried):
+        def one_epoch(e, sums, vals):
+            def step(i, totals):
+                # Noise seeds (seed, 2 * step): a different, reproducible draw per step.
+                rng_seed = tf.stack([seed, 2 * (first_step + e * n_steps + i)])
+                with tf.GradientTape() as tape:
+                    terms = model.loss_terms(batches[e, i], betas[e], training=True, rng_seed=rng_seed)
+                grads = tape.gradient(terms["loss"], variables)
+                optimizer.apply_gradients(zip(grads, variables, strict=True))
+                return i + 1, totals + tf.stack([terms[k] for k in TERMS])
+
+            start = (tf.constant(0, tf.int32), tf.where(e == 0, carried, tf.zeros_like(carried)))
+            _, totals = tf.while_loop(lambda i, _: i < n_steps, step, start)
+            sums = sums.write(e, totals)
+            if with_val:
+                vals = vals.write(e, _evaluate(model, x_val, betas[e]))
+            return e + 1, sums, vals
+
+        # Sized by the batches' static first dimension, not by n_epochs: XLA needs a TensorArray's
+        # size at compile time, so sizing by n_epochs compiled once per distinct value (4.6 s each
+        # on 200 rows: a freeze at the first fused call after epoch 10, another at the budget's
+        # last call). Under XLA the batches are padded to one buffer shape: one compile per run.
+        size = tf.shape(batches)[0]
+        sums = tf.TensorArray(tf.float32, size=size, element_shape=(n_terms,))
+        vals = tf.TensorArray(tf.float32, size=size if with_val else 0, element_shape=(n_terms,))
+        _, sums, vals = tf.while_loop(
+            lambda e, *_: e < n_epochs, one_epoch, (tf.constant(0, tf.int32), sums, vals)
+        )
+        # The weights come back with the losses: a separate read call would cost
+        # another ~0.65 ms of dispatch per call.
+        val_out = vals.stack() if with_val else tf.zeros((0, n_terms), tf.float32)
+        return sums.stack(), val_out, [tf.identity(v) for v in network]
+
+    d = model.config.input_dim
+    scalar = tf.TensorSpec((), tf.int32)
+    signature = [
+        tf.TensorSpec((None, None, None, d), tf.float32),
+        tf.TensorSpec((None,), tf.float32),
+        *[scalar] * 4,  # n_epochs, n_steps, seed, first_step
+        tf.TensorSpec((None, d), tf.float32),
+        tf.TensorSpec((n_terms,), tf.float32),
+    ]
+    # An explicit while_loop rather than AutoGraph: no dependence on reading
+    # this file's source at trace time. One trace serves every chunk shape.
+    return tf.function(chunk, input_signature=signature, jit_compile=xla, autograph=False)

@@ -6,14 +6,10 @@ child processes: ``python -m vae.training.worker_child``, which imports ``vae.tr
 (TensorFlow) and never any page code. (Not ``multiprocessing``'s ``spawn``:
 Streamlit installs the running page script as ``sys.modules["__main__"]``,
 and a spawned child re-executes ``__main__`` -- measured, see
-tests/unit/test_worker.py.)
+tests/unit/test_worker.py.) The warm pool of processes: ``vae.training.pool``.
 
-
-The warm pool of processes: ``vae.training.pool``.
-
-Messages are pickled over two one-way pipes per process
-(``multiprocessing.connection`` framing; both ends are our own processes,
-never user files).
+Messages are pickled over two one-way pipes per process (``multiprocessing.connection``
+framing; both ends are our own processes, never user files).
 
 Parent -> child (control pipe):
 
@@ -92,7 +88,6 @@ import itertools
 import math
 import signal
 import threading
-import time
 from typing import Any
 
 import numpy as np
@@ -200,12 +195,10 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._pending: list[Message] = []
         self._ended = threading.Event()  # a terminal message arrived, or the process is gone
-        self._exitcode: int | None = None
-        self._process_died = False
-        self._terminal_seen = False  # a "done"/"error" was handed out by poll
+        self.exitcode: int | None = None  # of its process, if that died during the job
+        self.finished = False  # a "done" or "error" message has been handed out by poll
         self._stop_requested = False
         self.paused = False
-        self.started_at: float | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
@@ -248,7 +241,6 @@ class TrainingJob:
                 raise RuntimeError("No training process could be started; try again in a moment.")
             self._worker = worker
             self.paused = paused
-            self.started_at = time.monotonic()
             _active.add(self)
 
     def _deliver(self, message: Message) -> None:
@@ -268,7 +260,7 @@ class TrainingJob:
 
     def _process_gone(self, exitcode: int | None) -> None:
         """Called when this job's process ended before the job did."""
-        self._exitcode, self._process_died = exitcode, True
+        self.exitcode = exitcode
         self._ended.set()
 
     def _send(self, command: Any) -> bool:
@@ -352,18 +344,8 @@ class TrainingJob:
         return self._worker is not None
 
     @property
-    def exitcode(self) -> int | None:
-        """The exit code of this job's process if it died during the job, else None."""
-        return self._exitcode
-
-    @property
     def pid(self) -> int | None:
         return None if self._worker is None else self._worker.pid
-
-    @property
-    def finished(self) -> bool:
-        """True once a ``done`` or ``error`` message has been handed out by ``poll``."""
-        return self._terminal_seen
 
     def poll(self) -> list[Message]:
         """Every message received since the last call, oldest first (see the module docstring).
@@ -378,9 +360,9 @@ class TrainingJob:
         with self._lock:
             messages, self._pending = self._pending, []
         if any(m.get("type") in TERMINAL for m in messages):
-            self._terminal_seen = True
-        if ended and not self._terminal_seen:
-            self._terminal_seen = True
+            self.finished = True
+        if ended and not self.finished:
+            self.finished = True
             if self._stop_requested:
                 messages.append({"type": "done", "reason": "stopped", "message": "Stopped."})
             else:
@@ -388,7 +370,7 @@ class TrainingJob:
                     {
                         "type": "error",
                         "message": (
-                            f"The training process ended unexpectedly: {_describe_exit(self._exitcode)}. "
+                            f"The training process ended unexpectedly: {_describe_exit(self.exitcode)}. "
                             "The last weights it sent are kept."
                         ),
                     }

@@ -21,8 +21,6 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-import numpy as np
-
 from vae.config import ModelConfig, TrainConfig
 from vae.core.compare_metrics import HeldOut, Metrics
 from vae.core.snapshots import SnapshotSchedule
@@ -137,8 +135,7 @@ class _Child:
         if any(t.compatible(model_config, train_config, False) for t in self.trainers):
             return
         with contextlib.suppress(Exception):
-            shape = (train_config.batch_size * 2, model_config.input_dim)
-            x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+            x = self.engine.stand_in_rows(model_config, train_config)
             trainer = self.engine.Trainer(x, model_config, train_config, xla=False, epochs=1)
             trainer.run()
             self._keep(trainer)
