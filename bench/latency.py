@@ -29,7 +29,7 @@ Measured in this process, without a browser:
   figures.
 - ``epochs_per_s_200`` against ``cli_epochs_per_s_200``: epochs/s on 200 rows
   through a pooled worker (several tiny epochs per compiled call) against the
-  CLI engine's one call per epoch (``vae.training.engine.fit``), same settings.
+  CLI engine's one call per epoch (``vae.training.fit.fit``), same settings.
 """
 
 from __future__ import annotations
@@ -218,10 +218,10 @@ def bench_epochs_per_s(epochs: int = 2000) -> dict[str, Any]:
     worker_rate = (len(times) - 1) / (times[-1] - times[0])
     pool().shutdown()
 
-    from vae.training import engine  # TensorFlow in this (benchmark) process only, after the worker run
+    from vae.training.fit import fit  # TensorFlow in this (benchmark) process only, after the worker run
 
     cli: list[float] = []
-    engine.fit(x, model_config, train_config, on_epoch=lambda record: cli.append(time.monotonic()))
+    fit(x, model_config, train_config, on_epoch=lambda record: cli.append(time.monotonic()))
     cli_rate = (len(cli) - 1) / (cli[-1] - cli[0])
     return {
         "epochs_per_s_200": round(worker_rate, 1),

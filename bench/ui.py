@@ -5,7 +5,7 @@ target and whether it was met.
 
 - ``bench_worker_vs_engine``: epochs/s of a run driven like the page drives it
   (TrainingJob + polling every 0.3 s) against the same settings through
-  ``vae.training.engine.fit`` in this process. Both are timed from the first to the
+  ``vae.training.fit.fit`` in this process. Both are timed from the first to the
   last epoch record (start-up, TensorFlow import and compilation excluded);
   for the worker, from the records' arrival in this process.
 - ``bench_memory``: growth of this process's resident memory over N
@@ -73,18 +73,16 @@ def _worker_rate(x, model_config: ModelConfig, train_config: TrainConfig) -> flo
 
 
 def _engine_rate(x, model_config: ModelConfig, train_config: TrainConfig) -> float:
-    from vae.training import engine  # TensorFlow, in this (benchmark) process only
+    from vae.training.fit import fit, split_data  # TensorFlow, in this (benchmark) process only
 
-    x_train, x_val = engine.split_data(x, train_config)
+    x_train, x_val = split_data(x, train_config)
     times: list[float] = []
-    engine.fit(
-        x_train, model_config, train_config, x_val, on_epoch=lambda record: times.append(time.monotonic())
-    )
+    fit(x_train, model_config, train_config, x_val, on_epoch=lambda record: times.append(time.monotonic()))
     return _rate(times)
 
 
 def bench_worker_vs_engine(quick: bool = False) -> dict[str, Any]:
-    """Epochs/s through TrainingJob + polling vs ``vae.training.engine.fit`` in-process, same settings.
+    """Epochs/s through TrainingJob + polling vs ``vae.training.fit.fit`` in-process, same settings.
 
     The two ways alternate (worker, engine, engine, worker, ...) and each keeps
     its best run, so a busy stretch on a shared machine cannot land on one way

@@ -233,7 +233,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_config.check_against_data(dataset.n_rows)
 
     from vae.runs.run import Run
-    from vae.training.engine import fit, split_data
+    from vae.training.fit import fit, split_data
 
     x_train, x_val = split_data(dataset.standardized(), train_config)
     bar = None if args.quiet else ProgressBar(train_config.epochs)

@@ -463,7 +463,7 @@ def test_keras_layout_and_load_weights(config, tmp_path):
 
 @pytest.mark.slow
 def test_trained_run_round_trips_through_keras(tmp_path):
-    from vae.training.engine import fit
+    from vae.training.fit import fit
     from vae.training.models import build_model, get_network_weights
 
     dataset = generate(DataConfig(n_samples=128, seed=1))

@@ -1,6 +1,6 @@
 """vae.compare: variants, the spec, the held-out split, each model's run; real training (slow).
 
-The last tests train real models with ``vae.training.engine.fit`` (TensorFlow) and are slow.
+The last tests train real models with ``vae.training.fit.fit`` (TensorFlow) and are slow.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def test_pump_scores_a_model_that_ended_with_usable_weights_once():
 # --- training (TensorFlow) -----------------------------------------------------------------------
 @pytest.mark.slow
 def test_every_variant_trains_and_its_loss_falls():
-    from vae.training.engine import fit
+    from vae.training.fit import fit
 
     x = generate(DataConfig(n_samples=256)).standardized()
     spec = CompareSpec(
@@ -163,7 +163,7 @@ def test_on_two_moons_the_vae_generates_closer_to_the_data_than_the_autoencoder(
     measured over seeds 0-4: 0.28, 0.07, 0.38, 0.20, 0.45. Seed 0 (the default)
     is asserted with the issue's margin (< 0.5); training is deterministic for a seed.
     """
-    from vae.training.engine import fit
+    from vae.training.fit import fit
 
     dataset = generate(DataConfig())
     spec = CompareSpec(variants=(Variant("ae"), Variant("vae")))

@@ -47,7 +47,8 @@ def test_defaults_give_small_tables_the_steps_two_moons_gets(capsys, tmp_path, l
 
 def final_losses(x, train_config) -> tuple[float, float]:
     """(training loss, held-out loss) of the last epoch, trained as the app's worker trains."""
-    from vae.training.engine import Trainer, split_data
+    from vae.training.engine import Trainer
+    from vae.training.fit import split_data
 
     x_train, x_val = split_data(x, train_config)
     trainer = Trainer(x_train, ModelConfig(input_dim=x.shape[1]), train_config, x_val)

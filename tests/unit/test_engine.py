@@ -3,7 +3,8 @@ import pytest
 
 from vae.config import DataConfig, ModelConfig, TrainConfig
 from vae.data.presets import generate
-from vae.training.engine import Trainer, fit, split_data
+from vae.training.engine import Trainer
+from vae.training.fit import fit, split_data
 
 
 @pytest.fixture(scope="module")

@@ -146,7 +146,7 @@ def test_one_point_functions_take_exactly_one_point():
 # --- a trained VAE: curved, bimodal posteriors --------------------------------------------------
 @pytest.fixture(scope="module")
 def trained():
-    from vae.training.engine import fit  # TensorFlow: only this slow fixture trains
+    from vae.training.fit import fit  # TensorFlow: only this slow fixture trains
 
     data = generate(DataConfig(n_samples=600, seed=0)).standardized()
     config = ModelConfig()

@@ -95,7 +95,7 @@ def test_floats_are_written_exactly():
 
 @pytest.mark.slow
 def test_same_seed_same_loss_curve_different_seed_different():
-    from vae.training.engine import fit
+    from vae.training.fit import fit
 
     x = generate(DataConfig(n_samples=256, seed=4)).standardized()
     model_config = ModelConfig(encoder_units=(16,), decoder_units=(16,))
@@ -122,8 +122,8 @@ def test_cli_train_writes_a_bundle_and_info_reads_it(tmp_path):
     run, dataset = load_bundle(out.read_bytes())
     assert run.model_config == model_config and run.train_config == train_config
     assert dataset.n_rows == 128 and run.epochs_done == 3
-    # The same command in-process (engine.fit) gives the same loss curve.
-    from vae.training.engine import fit
+    # The same command in-process (vae.training.fit) gives the same loss curve.
+    from vae.training.fit import fit
 
     again = fit(generate(data_config).standardized(), model_config, train_config)
     assert [r["loss"] for r in run.history] == [r["loss"] for r in again.history]

@@ -139,7 +139,8 @@ def test_a_held_out_loss_that_has_turned_up_at_the_end_is_not_still_falling():
 
 def _trained(x: np.ndarray, train_config: TrainConfig) -> list[dict]:
     """The history of a real training run, as the app's worker trains it."""
-    from vae.training.engine import Trainer, split_data
+    from vae.training.engine import Trainer
+    from vae.training.fit import split_data
 
     x_train, x_val = split_data(x, train_config)
     trainer = Trainer(x_train, ModelConfig(input_dim=x.shape[1]), train_config, x_val)

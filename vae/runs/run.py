@@ -41,6 +41,7 @@ END_STATUS: dict[str, RunStatus] = {
     "diverged": "diverged",
 }
 FAILED_MESSAGE = "The training process failed."
+Record = dict[str, Any]  # one epoch's figures: the engine's record, one entry of Run.history
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Run:
     data_config: DataConfig
     model_config: ModelConfig
     train_config: TrainConfig
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[Record] = field(default_factory=list)
     weights: NetworkWeights | None = None
     status: RunStatus = "starting"
     message: str = ""
@@ -229,7 +230,7 @@ class Falling:
         return self.measure == "val_loss"
 
 
-def judged_loss(history: list[dict[str, Any]]) -> str:
+def judged_loss(history: list[Record]) -> str:
     """The loss that says whether more epochs would help: the held-out (validation) loss when the
     run has a validation split, else the training loss.
 
@@ -247,7 +248,7 @@ def _drop(losses: list[float], parts: int) -> float:
     return (before - last) / max(abs(last), 1e-12)
 
 
-def still_falling(history: list[dict[str, Any]], measure: str | None = None) -> Falling | None:
+def still_falling(history: list[Record], measure: str | None = None) -> Falling | None:
     """The loss, if it is still clearly falling at the end of a run.
 
     Compares the mean loss of the last quarter of the epochs with that of the quarter before.

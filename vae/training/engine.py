@@ -18,8 +18,8 @@ Safety rails: gradient-norm clipping, clamped log-variance (in the model), a
 copy of the last finite weights restored when a loss turns NaN/Inf or diverges,
 and validated settings (lr > 0, epochs >= 1, batch <= rows).
 
-Longer than 400 lines: one class, the ``Trainer``, whose call planning, resumable state and stop
-rules share its private fields (the compiled call itself is ``models.compile_chunk``).
+The compiled call itself is ``models.compile_chunk``; when a run stops, ``stop_rules``; the
+command line's loop and the validation split, ``fit``.
 """
 
 from __future__ import annotations
@@ -27,17 +27,14 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from vae.config import ModelConfig, TrainConfig
 from vae.core.decode import NetworkWeights, weights_from_arrays
-from vae.runs.run import TrainState
+from vae.runs.run import Record, TrainState
 from vae.training.models import (
     TERMS,
     Autoencoder,
@@ -46,8 +43,10 @@ from vae.training.models import (
     compile_evaluate,
     dense_layers,
     get_network_weights,
+    make_optimizer,
     set_network_weights,
 )
+from vae.training.stop_rules import StopRules
 
 # One intra-op thread: these matmuls are too small to split, and splitting them made
 # batch-1024 epochs ~1.7x slower on 2 cores (two trainings at once also get a core
@@ -55,10 +54,6 @@ from vae.training.models import (
 with contextlib.suppress(RuntimeError):
     tf.config.threading.set_intra_op_parallelism_threads(1)
 
-# A loss this many times the untrained model's (and above DIVERGENCE_FLOOR)
-# means the optimizer is ascending, not descending.
-DIVERGENCE_FACTOR = 100.0
-DIVERGENCE_FLOOR = 1e4
 # XLA compilation costs ~3 s once and then trains ~2.3x faster at batch 128 (measured
 # on 2 CPU cores): it repays itself from about a million samples processed. Shorter
 # runs (the default two-moons run is ~120,000) start faster without it.
@@ -70,41 +65,11 @@ CALL_BUDGET_S = 0.04
 # Until a call has been timed, assume this per step (a default-sized step on one core).
 FIRST_STEP_S = 2e-4
 
-Record = dict[str, Any]
-
-
-@dataclass
-class TrainResult:
-    """What ``fit`` returns: the history, the final (finite) weights and why it stopped."""
-
-    history: list[Record]
-    weights: NetworkWeights
-    stop_reason: str
-    message: str = ""
-
 
 def stand_in_rows(model_config: ModelConfig, train_config: TrainConfig) -> np.ndarray:
     """Two batches of standard-normal rows, to trace or call a model before any job's data."""
     shape = (2 * train_config.batch_size, model_config.input_dim)
     return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-
-
-def split_data(x: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray | None]:
-    """Seeded train/validation split of the rows of ``x``."""
-    x = np.asarray(x, np.float32)
-    config.check_against_data(len(x))
-    _, n_val = config.split_sizes(len(x))
-    if n_val == 0:
-        return x, None
-    order = np.random.default_rng(config.seed).permutation(len(x))
-    return x[order[n_val:]], x[order[:n_val]]
-
-
-def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
-    options = {"learning_rate": config.learning_rate, "global_clipnorm": config.clip_norm}
-    if config.optimizer == "sgd":
-        options["momentum"] = config.momentum
-    return keras.optimizers.get({"class_name": config.optimizer, "config": options})
 
 
 class Trainer:
@@ -204,22 +169,20 @@ class Trainer:
         self.x_val = None if x_val is None or len(x_val) == 0 else np.asarray(x_val, np.float32)
         self.n_batches = len(x_train) // train_config.batch_size
         self.beta = model_config.beta  # may change between epochs (set_beta)
-        self._load(state)
+        start_weights = self._load(state)
         if epochs is None:
             epochs = None if train_config.until_paused else train_config.epochs
         self.end_epoch = None if epochs is None else self.epoch + epochs
         self.history: list[Record] = []
         self.stop_reason: str | None = None
         self.message = ""
-        # The loss where this run starts: divergence is judged against it, since a bad
-        # learning rate can make even the first epoch's mean loss astronomical.
         probe = tf.constant(x_train[:4096])
-        self.initial_loss = float(self._eval_fn(probe, tf.constant(self.beta, tf.float32))[0])
-        self._best = math.inf
-        self._since_best = 0
+        initial_loss = float(self._eval_fn(probe, tf.constant(self.beta, tf.float32))[0])
+        self.rules = StopRules(initial_loss, start_weights, self.epoch)
         self._seed = tf.constant(train_config.seed, tf.int32)
 
-    def _load(self, state: TrainState | None) -> None:
+    def _load(self, state: TrainState | None) -> NetworkWeights:
+        """Load fresh (or ``state``'s) weights and optimizer variables; returns the weights."""
         seed = self.train_config.seed
         if state is None:
             if seed not in self._initial:
@@ -246,9 +209,8 @@ class Trainer:
         self._step_in_epoch = 0 if state is None else state.step_in_epoch
         self._partial = np.array(getattr(state, "partial", None) or np.zeros(len(TERMS)), np.float32)
         self._partial_seconds = 0.0
-        self._good_weights = weights
-        self._good_epoch = self.epoch
         self._step_s = getattr(self, "_step_s", FIRST_STEP_S)
+        return weights
 
     def rewarm(self) -> None:
         """Call each compiled function once more on stand-in rows, so the next run's first call is quick.
@@ -285,12 +247,12 @@ class Trainer:
 
     def weights(self) -> NetworkWeights:
         """The latest finite weights."""
-        return self._good_weights
+        return self.rules.good_weights
 
     def state(self) -> TrainState:
         """What a later run needs to continue this one exactly (see ``vae.runs.run.TrainState``)."""
         if self.stop_reason in ("nan", "diverged"):
-            return TrainState(self._good_weights, None, self._good_epoch)
+            return TrainState(self.rules.good_weights, None, self.rules.good_epoch)
         weights = get_network_weights(self.model)
         optimizer = [v.numpy() for v in self.optimizer.variables]
         partial = tuple(float(v) for v in self._partial) if self._step_in_epoch else None
@@ -405,66 +367,16 @@ class Trainer:
                 return records[-1]
 
     def _after_call(self, records: list[Record], weight_tensors: list) -> None:
-        for i, record in enumerate(records):
+        for record in records:
             self.epoch = record["epoch"]
             self.history.append(record)
-            if not all(math.isfinite(v) for k, v in record.items() if k.endswith(TERMS)):
-                self._stop(
-                    "nan",
-                    f"The loss became NaN or infinite at epoch {record['epoch']}; the weights "
-                    f"from epoch {self._good_epoch} were kept. Try a lower learning rate "
-                    f"(now {self.train_config.learning_rate:g}) or standardize the data.",
-                )
-                return
-            first = self.initial_loss
-            if record["loss"] > max(DIVERGENCE_FACTOR * abs(first), DIVERGENCE_FLOOR):
-                self._stop(
-                    "diverged",
-                    f"The loss grew from {first:.3g} to {record['loss']:.3g} by epoch "
-                    f"{record['epoch']}: training diverged, so it was stopped and the "
-                    f"weights from epoch {self._good_epoch} were kept. Try a lower learning rate.",
-                )
-                return
-            if i == len(records) - 1:
-                weights = weights_from_arrays(self.model_config, [a.numpy() for a in weight_tensors])
-                if not weights.is_finite():
-                    self._stop(
-                        "nan",
-                        f"The weights became NaN or infinite at epoch {record['epoch']}; the weights "
-                        f"from epoch {self._good_epoch} were kept. Try a lower learning rate.",
-                    )
+            arrays = [a.numpy() for a in weight_tensors] if record is records[-1] else None
+            weights = None if arrays is None else weights_from_arrays(self.model_config, arrays)
+            stop = self.rules.check(record, weights, self.train_config)
+            if stop is not None:
+                self.stop_reason, self.message = stop
+                if self.stop_reason != "early_stopping":  # NaN or divergence: the last finite weights
+                    set_network_weights(self.model, self.rules.good_weights)
                     return
-                self._good_weights, self._good_epoch = weights, self.epoch
-            monitor = record.get("val_loss", record["loss"])
-            if monitor < self._best - 1e-6:
-                self._best, self._since_best = monitor, 0
-            else:
-                self._since_best += 1
-            patience = self.train_config.early_stopping_patience
-            if patience and self._since_best >= patience:
-                self.stop_reason = "early_stopping"
-                self.message = (
-                    f"Stopped early at epoch {record['epoch']}: no improvement for {patience} epochs."
-                )
             elif self.end_epoch is not None and self.epoch >= self.end_epoch:
                 self.stop_reason = "completed"
-
-    def _stop(self, reason: str, message: str) -> None:
-        self.stop_reason, self.message = reason, message
-        set_network_weights(self.model, self._good_weights)
-
-
-def fit(
-    x_train: np.ndarray,
-    model_config: ModelConfig,
-    train_config: TrainConfig,
-    x_val: np.ndarray | None = None,
-    on_epoch: Callable[[Record], None] | None = None,
-) -> TrainResult:
-    """Train until done (epochs, early stopping, NaN or divergence), calling ``on_epoch`` with each record."""
-    trainer = Trainer(x_train, model_config, train_config, x_val)
-    while not trainer.done:
-        record = trainer.run_epoch()
-        if on_epoch is not None:
-            on_epoch(record)
-    return TrainResult(trainer.history, trainer.weights(), trainer.stop_reason, trainer.message)

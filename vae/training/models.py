@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from vae.config import ModelConfig
+from vae.config import ModelConfig, TrainConfig
 from vae.core import losses
 from vae.core.decode import LOGVAR_MAX, LOGVAR_MIN, NetworkWeights, weights_from_arrays
 
@@ -142,6 +142,13 @@ def build_model(config: ModelConfig, seed: int = 0) -> Autoencoder:
     model = Autoencoder(config, seed=seed)
     model(np.zeros((1, config.input_dim), np.float32))
     return model
+
+
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    options = {"learning_rate": config.learning_rate, "global_clipnorm": config.clip_norm}
+    if config.optimizer == "sgd":
+        options["momentum"] = config.momentum
+    return keras.optimizers.get({"class_name": config.optimizer, "config": options})
 
 
 def dense_layers(model: Autoencoder) -> list:

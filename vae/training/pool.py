@@ -9,8 +9,7 @@ goes to an idle warm process, else to one still warming up (its job waits in
 its pipe), else to a new process: nobody waits for the pool to fill. A
 process serves jobs one after another and keeps its last few compiled
 Trainers, so a job with the same architecture and optimizer starts without
-tracing;
-it retires itself after ``JOBS_PER_PROCESS`` jobs or above
+tracing; it retires itself after ``JOBS_PER_PROCESS`` jobs or above
 ``RECYCLE_PRIVATE_MB`` of private memory (repeated trainings in one process leak), and
 the pool starts a replacement. Nothing of a user lives in the pool: a job
 carries its data and settings, and its messages go to its own

@@ -24,6 +24,7 @@ from typing import Any
 from vae.config import ModelConfig, TrainConfig
 from vae.core.compare_metrics import HeldOut, Metrics
 from vae.core.snapshots import SnapshotSchedule
+from vae.training.fit import split_data
 from vae.training.process_info import BUSY_NAME, IDLE_NAME, WARMING_NAME, memory_mb, set_process_name
 
 # Compiled Trainers a process keeps for later jobs: Train's default model, Compare's other four
@@ -126,8 +127,8 @@ class _Child:
 
     def will_retire(self) -> bool:
         """True if this process retires after the job it is running (decided before its last message)."""
-        served = self.jobs_served + 1
-        return served >= self.jobs_per_process or memory_mb().get("private", 0.0) > self.recycle_private_mb
+        last = self.jobs_served + 1 >= self.jobs_per_process
+        return last or memory_mb().get("private", 0.0) > self.recycle_private_mb
 
     def prepare_next(self, pending: list[ModelConfig]) -> None:
         """Trace the first of ``pending`` (and drop it from the list) on stand-in data, so its jobs start at once."""
@@ -224,11 +225,10 @@ class _Job:
     def check_control(self, wait: float) -> None:
         control = self.child.control
         try:
-            if control.poll(wait):
-                while True:
-                    self.handle(control.recv())
-                    if not control.poll(0):
-                        break
+            ready = control.poll(wait)
+            while ready:
+                self.handle(control.recv())
+                ready = control.poll(0)
         except (EOFError, OSError):
             self.child.orphan = True  # the parent closed the pipe or died
         if self.child.orphan:
@@ -243,7 +243,7 @@ class _Job:
             self.check_control(0)
             mc = ModelConfig.from_dict(spec["model_config"])
             tc = TrainConfig.from_dict(spec["train_config"])
-            x_train, x_val = self.child.engine.split_data(spec["x"], tc)
+            x_train, x_val = split_data(spec["x"], tc)
             trainer, reused = self.child.trainer_for(
                 x_train, x_val, mc, tc, spec.get("state"), spec.get("epochs")
             )
