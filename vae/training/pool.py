@@ -40,9 +40,9 @@ MAX_CONCURRENT_JOBS = 2  # one per core on the 2-core target machine
 POOL_SIZE = MAX_CONCURRENT_JOBS  # warm processes: one per job that may run at once
 JOBS_PER_PROCESS = 8  # then the process retires: repeated trainings in one process leak
 # Private memory (``memory_mb``'s heap, not USS) above which a process retires after its job.
-# Measured: 381 MB once TensorFlow is imported and the six kept models traced, then +8-10 MB per
-# job that traces a new model (468 MB after 12 such jobs), so only a process that leaked far
-# more than JOBS_PER_PROCESS ordinary jobs do reaches it.
+# Measured: 381 MB once TensorFlow is imported and the six kept models traced, then +8-18 MB per
+# job that traces a new model (two-moons models and 64-column ones with 256-unit layers alike),
+# so JOBS_PER_PROCESS jobs end near 480 MB: only a process that leaks far more reaches the mark.
 RECYCLE_PRIVATE_MB = 700.0
 
 _ROOT = Path(__file__).resolve().parents[2]  # the folder holding the vae package
