@@ -81,10 +81,7 @@ class Trainer:
     traced graph and the next run's first epoch starts without tracing.
 
     Args:
-        x_train: (n, D) standardized training data.
-        model_config: the architecture and objective.
-        train_config: the optimizer, budget and schedule.
-        x_val: optional (m, D) standardized validation data.
+        x_train, x_val: (n, D) standardized training rows, and optional validation rows.
         xla: compile with XLA (True), or not (False); None (the default) uses
             XLA when ``train_config.jit_compile`` allows it and the run is long
             enough to repay the compilation (``XLA_MIN_SAMPLES``).
@@ -281,10 +278,7 @@ class Trainer:
         return 1, min(max_s, self.n_batches - self._step_in_epoch)
 
     def run(self, max_epochs: int | None = None) -> list[Record]:
-        """One compiled call: several tiny epochs, or a slice of a long one.
-
-        Args:
-            max_epochs: train at most this many epochs in this call.
+        """One compiled call of at most ``max_epochs`` epochs: several tiny epochs, or a slice of a long one.
 
         Returns:
             The records of the epochs this call completed (none if it trained

@@ -119,8 +119,7 @@ def active_jobs() -> int:
 
 
 def _prune() -> None:
-    for job in [j for j in _active if not j.is_alive()]:
-        _active.discard(job)
+    _active.difference_update([j for j in _active if not j.is_alive()])
 
 
 def _describe_exit(exitcode: int | None) -> str:
@@ -141,8 +140,6 @@ class TrainingJob:
 
     Args:
         x: (n, D) standardized float32 data; the child splits off validation rows.
-        model_config: the architecture and objective.
-        train_config: the optimizer, budget and schedule.
         heartbeat_timeout: if set, the child stops this job when no ``heartbeat``
             (or other control message) arrives for this many seconds.
         state: continue this model (weights, optimizer, epoch) instead of a fresh one.
@@ -272,7 +269,6 @@ class TrainingJob:
             self.paused = True
 
     def resume(self) -> None:
-        """Resume after a pause."""
         if self._send("resume"):
             self.paused = False
 
