@@ -87,13 +87,13 @@ def on_continue(epochs: int | None = None, paused: bool = False) -> None:
     st.session_state[ERROR_KEY] = training.continue_training(dataset, epochs=epochs, paused=paused)
 
 
-def on_step(shown: int) -> None:
+def on_step(token: int) -> None:
     if not training.job_running():
         if training.continue_refusal(dataset) is None:
             on_continue(paused=True)
         else:
             on_start(paused=True)
-    training.step(shown)
+    training.step(token)
 
 
 def on_live_change() -> None:
@@ -221,7 +221,7 @@ with right:
         st.button(
             "Step",
             on_click=on_step,
-            args=(run.epochs_done if run is not None else 0,),
+            args=(training.step_token(),),
             disabled=(running and not paused) or (problem is not None and not can_continue),
             key="tr_step",
             help="Train exactly one epoch, then pause (continuing the current model if there is one).",

@@ -17,6 +17,7 @@ from vae.ui import state, training
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]  # bare-mode warnings
 
 SMALL = ModelConfig(encoder_units=(16,), decoder_units=(16,))
+ANSWER_WAIT_S = training.ANSWER_WAIT_S
 
 
 @pytest.fixture
@@ -59,11 +60,23 @@ def test_each_control_twice_acts_once(session):
     epoch = held(run)
 
     for _ in range(3):
-        training.step(epoch)
-        training.step(epoch)  # the same click again
+        token = training.step_token()  # the page draws the Step button
+        training.step(token)
+        training.step(token)  # the same click again
         settle()
         assert held(run) == epoch + 1
         epoch += 1
+
+    # A Step whose answer comes after the page was drawn again still lets the next click step.
+    training.ANSWER_WAIT_S = 0.0  # the page does not wait for the worker's answer
+    try:
+        training.step(training.step_token())
+        training.step(training.step_token())
+    finally:
+        training.ANSWER_WAIT_S = ANSWER_WAIT_S
+    settle()
+    assert held(run) == epoch + 2
+    epoch += 2
 
     for _ in range(2):
         training.resume()

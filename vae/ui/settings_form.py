@@ -68,14 +68,9 @@ def form_values(
     model_config: ModelConfig, train_config: TrainConfig, prefix: str, source: str = "the settings"
 ) -> tuple[dict[str, Any], list[str]]:
     """Every setting's widget value (``{prefix + name: value}``) and notes on what had to change."""
-    values: dict[str, Any] = {}
-    notes: list[str] = []
-    for s in SETTINGS:
-        config = model_config if s.owner is ModelConfig else train_config
-        values[prefix + s.name], note = to_widget(s, getattr(config, s.field), source)
-        if note:
-            notes.append(note)
-    return values, notes
+    configs = {ModelConfig: model_config, TrainConfig: train_config}
+    shown = {prefix + s.name: to_widget(s, getattr(configs[s.owner], s.field), source) for s in SETTINGS}
+    return {key: value for key, (value, _) in shown.items()}, [note for _, note in shown.values() if note]
 
 
 def configs_from(values: Mapping[str, Any], prefix: str, input_dim: int) -> tuple[ModelConfig, TrainConfig]:

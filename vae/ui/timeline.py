@@ -47,8 +47,7 @@ def advance(run: Run | None) -> None:
     step = max(1, round(len(epochs) * PLAY_TICK_S / PLAY_S))
     index = min(bisect.bisect_left(epochs, st.session_state.get(EPOCH, epochs[0])) + step, len(epochs) - 1)
     st.session_state[EPOCH] = epochs[index]
-    if index == len(epochs) - 1:
-        st.session_state[PLAYING] = False
+    st.session_state[PLAYING] = index < len(epochs) - 1  # stops at the last epoch
 
 
 def render(run: Run | None) -> tuple[int, NetworkWeights] | None:

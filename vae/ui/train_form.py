@@ -1,8 +1,7 @@
 """The Train page's hyperparameter form: widgets -> validated ModelConfig / TrainConfig.
 
 Widget values persist across page switches (``persist_state="session"``), so
-a user who checks the Data page and comes back finds their settings. Presets
-write their values into the widgets' keys from an ``on_change`` callback.
+a user who checks the Data page and comes back finds their settings.
 Settings are validated by the config classes themselves; the form only
 parses text (layer sizes) and reports the first problem as a message.
 

@@ -13,6 +13,7 @@ child process also exits by itself if the server dies.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import secrets
 import threading
@@ -37,8 +38,7 @@ ANSWER_WAIT_S = 0.5
 
 def register(job: TrainingJob) -> None:
     """Stop ``job`` when this browser session ends (tab closed); Train and Compare both use it."""
-    # Without a session (bare mode) there is no release hook; the job's heartbeat or the
-    # worker's parent check still applies.
+    # Bare mode has no session, so no release hook: the job's heartbeat or parent check still applies.
     with contextlib.suppress(Exception):
         jobs = _session_jobs()
         jobs[:] = [j for j in jobs if j.is_alive()] + [job]
@@ -66,7 +66,7 @@ class Clock:
     last_time: float = math.nan
     last_epoch: int = 0
     held_epoch: int | None = None  # the epoch the worker confirmed it paused at
-    stepped_from: int | None = None  # the shown epoch the last Step trained on from
+    step_token: int | None = None  # the ``step_token()`` of the last Step's click
 
     def observe(self, message: dict[str, Any]) -> None:
         """Follow one of the job's messages: a confirmed pause, a new pace, or an epoch's arrival."""
@@ -256,8 +256,15 @@ def apply_speed(epochs_per_s: float | None) -> None:
 # A click can reach the page more than once: Streamlit's browser side sends a button's click in a
 # setTimeout(0), and a fragment's poll timer that falls due first (a busy browser) sends every widget
 # state it holds, the pending click too; each of those runs calls the button's callback (measured:
-# one Step trained 2-3 epochs). So Pause only pauses, Resume only resumes, and Step trains one epoch
-# on from the epoch the page showed, once.
+# one Step trained 2-4 epochs). So Pause only pauses, Resume only resumes, and Step trains one epoch
+# per drawing of its button (the page passes ``step_token()``: each delivery of a click carries the
+# same one, since the button's callback arguments are those of the page run that drew it).
+_tokens = itertools.count(1)
+
+
+def step_token() -> int:
+    """A new number for each drawing of the Step button (unique in the server)."""
+    return next(_tokens)
 
 
 def pause() -> None:
@@ -278,13 +285,13 @@ def resume() -> None:
         clock().freeze()
 
 
-def step(shown: int) -> None:
-    """Train one more epoch on from epoch ``shown`` (what the page showed), and wait briefly for it
-    so the page shows it at once. Asked again from the same epoch, it does nothing."""
+def step(token: int) -> None:
+    """Train one more epoch, and wait briefly for it so the page shows it at once; asked again with
+    the same ``token`` (``step_token()``), it does nothing."""
     job, run, ticker = state.get_job(), state.get_run(), clock()
-    if job is not None and run is not None and run.is_active and ticker.stepped_from != shown:
+    if job is not None and run is not None and run.is_active and ticker.step_token != token:
         target = run.epochs_done + 1
-        ticker.held_epoch, ticker.stepped_from = None, shown
+        ticker.held_epoch, ticker.step_token = None, token
         job.step()
         if run.status == "training":
             run.status = "paused"
