@@ -99,6 +99,7 @@ def draw_tab(scaling: str) -> None:
             key="data_undo_drawing",
             disabled=not state.can_undo_drawing(),
             on_click=state.undo_drawing,
+            args=(state.get_drawn_token(),),
             help="Take back the last stroke (or Clear).",
         )
         st.button(

@@ -71,6 +71,8 @@ def on_train_current_data() -> None:
 
 
 def on_new_seed() -> None:
+    if training.job_running():  # the same click delivered twice: the first already started a run
+        return
     form = current_settings()
     if form.train_config is None:
         st.session_state[ERROR_KEY] = form.error

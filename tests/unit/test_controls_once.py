@@ -85,3 +85,17 @@ def test_each_control_twice_acts_once(session):
     training.pause()
     settle()
     held(run)
+
+
+def test_undo_clicked_once_but_delivered_twice_takes_back_one_stroke(session):
+    # Three strokes, as the canvas sends them; Undo's button is drawn with the canvas token of the
+    # page run that drew it, and both deliveries of its click carry that same token.
+    strokes = [[[0.0, 0.0, 0]], [[0.0, 0.0, 0], [1.0, 1.0, 0]], [[0.0, 0.0, 0], [1.0, 1.0, 0], [2.0, 2.0, 1]]]
+    for points in strokes:
+        state.set_drawn_points(points)
+    drawn_with = state.get_drawn_token()
+    state.undo_drawing(drawn_with)
+    state.undo_drawing(drawn_with)
+    assert state.get_drawn_points() == strokes[1]  # one stroke back, not two
+    state.undo_drawing(state.get_drawn_token())  # the next click, drawn after the first Undo's rerun
+    assert state.get_drawn_points() == strokes[0]

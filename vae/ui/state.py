@@ -119,10 +119,13 @@ def can_undo_drawing() -> bool:
     return bool(st.session_state.get(DRAWN_UNDO))
 
 
-def undo_drawing() -> None:
-    """Put back the drawing before the last stroke (or Clear) and show it on the canvas."""
+def undo_drawing(drawn_token: int) -> None:
+    """Put back the drawing before the last stroke (or Clear) and show it on the canvas.
+
+    ``drawn_token`` is the canvas token the Undo button was drawn with: a click delivered twice
+    (see ``vae.ui.training.step_token``) finds it already changed by the first and does nothing."""
     undo = st.session_state.get(DRAWN_UNDO) or []
-    if undo:
+    if undo and drawn_token == get_drawn_token():
         st.session_state[DRAWN_POINTS] = undo.pop()
         st.session_state[DRAWN_TOKEN] = get_drawn_token() + 1
 
