@@ -19,7 +19,9 @@ from tests.e2e.test_compare import TRAIN_TIMEOUT_MS, open_compare_with_default_d
 
 pytestmark = pytest.mark.slow
 
-EPOCHS = 30  # long enough that the queued two cannot finish before the user leaves
+# Long enough that the first two are still training when the page shows the queue: with 30, on a
+# quiet machine (warm pool) they finished before the check and the queued two had started.
+EPOCHS = 800  # two moons, batch 128: 12,800 steps per model, a few seconds each here
 
 
 def test_queued_models_train_while_the_user_is_on_another_page(app_url, page):
