@@ -40,25 +40,37 @@ from bench.appserver import APP_READY, stop_server
 from vae.training.pool import worker_processes
 from vae.training.worker_child import BUSY_NAME
 
+UNSEEN_S = 8.0  # idle and unchanged this long after a click: its run, if any, went unseen
 PRESETS = ("two_moons", "circles", "blobs", "spirals", "pinwheel", "checkerboard", "swiss_roll", "ring")
 
 # Installed in every page: counts script runs and stamps the moment each one ends (performance.now).
+# It reads every change of the script state from the mutation records: one callback may carry both
+# "running" and "notRunning" (a fast run), which the attribute's current value alone would hide.
 _OBSERVER = """
 (() => {
   if (window.__llObs) return;
-  window.__llIdle = 0; window.__llIdleAt = performance.now();
+  window.__llIdle = 0; window.__llIdleAt = performance.now(); window.__llChangedAt = performance.now();
+  const ATTR = 'data-test-script-state';
   const app = () => document.querySelector("[data-testid='stApp']");
   let last = null;
   window.__llObs = setInterval(() => {}, 1 << 30);
-  const check = () => {
-    const el = app(); if (!el) return;
-    const s = el.getAttribute('data-test-script-state');
-    if (s === 'notRunning' && last !== 'notRunning') { window.__llIdle += 1; window.__llIdleAt = performance.now(); }
-    last = s;
+  const step = (s) => {
+    if (s === last) return;
+    if (s === 'notRunning' && last !== null && last !== 'notRunning') {
+      window.__llIdle += 1; window.__llIdleAt = performance.now();
+    }
+    last = s; window.__llChangedAt = performance.now();
   };
-  new MutationObserver(check).observe(document, {subtree: true, attributes: true, childList: true,
-                                                 attributeFilter: ['data-test-script-state']});
-  check();
+  const observe = (records) => {
+    for (const r of records) {
+      // The value before this change; the value after it is the next record's old value.
+      if (r.type === 'attributes' && r.attributeName === ATTR && r.target === app()) step(r.oldValue);
+    }
+    const el = app(); if (el) step(el.getAttribute(ATTR));
+  };
+  new MutationObserver(observe).observe(document, {subtree: true, attributes: true, childList: true,
+                                                   attributeOldValue: true, attributeFilter: [ATTR]});
+  observe([]);
 })()
 """
 
@@ -84,6 +96,7 @@ class _Session:
         self.timings: list[tuple[str, float]] = []
         self.capacity_waits = 0
         self.timeouts: list[str] = []
+        self.retries: list[str] = []  # inputs typed again because the page did not take them
         self.finished = False
         self.sidebar_text = ""
         self.errors: list[str] = []
@@ -92,23 +105,54 @@ class _Session:
     def wait_ready(self) -> None:
         self.page.wait_for_selector(APP_READY, timeout=120_000)
 
+    def set_epochs(self, epochs: int, tries: int = 3) -> None:
+        """Type ``epochs`` into the Train page's Epochs box and press Enter, until the page says so.
+
+        The check is the page's budget caption ("5 epochs on your 2,000 rows ..."), which the
+        server draws from the value it received. Counting runs was not enough: once in CI the
+        count did not move in 120 s after the Enter. A typing that did not arrive is typed again,
+        and ``retries`` counts it.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        box = self.page.get_by_role("spinbutton", name="Epochs", exact=True)
+        said = self.page.get_by_text(re.compile(rf"^{epochs:,} epochs on your "))
+        for _ in range(tries):
+            self.wait_ready()
+            box.fill(str(epochs))
+            box.press("Enter")
+            try:
+                said.wait_for(state="visible", timeout=40_000)
+                return
+            except PlaywrightTimeout:
+                self.retries.append(f"epochs {epochs}")
+        raise RuntimeError(f"{self.preset}: the Epochs box did not take {epochs} after {tries} tries")
+
     def timed_click(self, what: str, locator, timeout_ms: float = 120_000) -> float | None:
         """Click, then wait for the script run it triggers to end; ms from click to ``notRunning``.
 
-        A click whose run does not end within ``timeout_ms`` is recorded in ``timeouts`` (None).
+        A click whose run does not end within ``timeout_ms``, or whose run the page never showed,
+        is recorded in ``timeouts`` (None).
         """
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         locator.wait_for(state="visible")
         before = self.page.evaluate("() => [window.__llIdle, performance.now()]")
         locator.click()
+        # Done when a run ended since the click; or, for a run the page never showed (a frame may
+        # draw a whole fast run at once), when the page has been idle and unchanged for UNSEEN_S.
+        ended = f"window.__llIdle > {before[0]}"
+        still = f"performance.now() - Math.max(window.__llChangedAt, {before[1]}) > {UNSEEN_S * 1000}"
         try:
             self.page.wait_for_function(
-                f'() => window.__llIdle > {before[0]} && document.querySelector("{APP_READY}") !== null',
+                f'() => document.querySelector("{APP_READY}") !== null && ({ended} || {still})',
                 timeout=timeout_ms,
             )
         except PlaywrightTimeout:
             self.timeouts.append(what)
+            return None
+        if not self.page.evaluate(f"() => {ended}"):
+            self.timeouts.append(f"{what} (no run seen)")
             return None
         ms = self.page.evaluate("() => window.__llIdleAt") - before[1]
         self.timings.append((what, ms))
@@ -160,11 +204,7 @@ def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict
             for s in sessions:
                 s.timed_click("open Train", s.page.get_by_role("link", name=re.compile(r"Train$")).first)
             for s in sessions:
-                box = s.page.get_by_role("spinbutton", name="Epochs", exact=True)
-                box.fill(str(epochs))
-                before = s.page.evaluate("() => window.__llIdle")
-                box.press("Enter")
-                s.page.wait_for_function(f"() => window.__llIdle > {before}", timeout=120_000)
+                s.set_epochs(epochs)
             pending = list(sessions)
             for s in pending:
                 s.timed_click("start", s.page.get_by_role("button", name="Start", exact=True))
@@ -206,6 +246,7 @@ def bench_sessions(n: int = 4, epochs: int = 20, timeout: float = 600.0) -> dict
                 "capacity_waits": sum(s.capacity_waits for s in sessions),
                 "page_errors": sum(len(s.errors) for s in sessions),
                 "timeouts": [f"{s.preset}: {what}" for s in sessions for what in s.timeouts],
+                "retries": [f"{s.preset}: {what}" for s in sessions for what in s.retries],
                 "wall_s": round(time.monotonic() - started, 1),
                 "per_session": {
                     s.preset: {

@@ -47,8 +47,10 @@ if stale:
 running = comparison is not None and comparison.is_active
 spec = view.settings_form(dataset, disabled=running and not stale)
 if spec is not None:
-    comparison = view.start(spec, dataset)
-    running, stale = comparison.is_active, False
+    view.start(spec, dataset)
+    # Draw the page again: the form above was drawn before the submit, with its button enabled, and
+    # a second press would stop these models and start them over.
+    st.rerun()
 
 if comparison is None:
     st.info(

@@ -63,3 +63,18 @@ def test_wine_lands_on_the_data_pages_pca_plane():
         figure.layout.xaxis.title.text.startswith("PC1 (")
         and "% of variance" in figure.layout.xaxis.title.text
     )
+
+
+def test_the_legend_names_the_prior_circles_once_with_an_autoencoder_first():
+    """Compare's default, Autoencoder then VAE: the circles are drawn on the VAE's panel only,
+    and the legend names them once (before, only a variational first panel named them)."""
+    dataset = generate(DataConfig(n_samples=300))
+    comparison = finished_comparison(dataset)  # Autoencoder, then VAE
+    entries = comparison.scored()
+    assert [e.variant.is_variational for e in entries] == [False, True]
+    figure = compare_figures.latent_figure(comparison, dataset, entries)
+    circles = [t for t in figure.data if t.name == "prior N(0, I): 1, 2, 3σ"]
+    assert len(circles) == 3 and {t.xaxis for t in circles} == {"x2"}  # 1, 2, 3σ on the VAE's panel
+    assert [t.showlegend for t in circles] == [True, False, False]
+    radii = sorted(float(np.hypot(t.x[0], t.y[0])) for t in circles)
+    np.testing.assert_allclose(radii, [1.0, 2.0, 3.0], atol=1e-12)

@@ -101,3 +101,22 @@ def test_compares_models_are_listed_on_runs_and_can_be_explored_and_continued(ap
         assert len(comparison.scored()) == 5 and not at.exception
     finally:
         stop_job(at)
+
+
+def test_while_its_models_train_the_form_is_drawn_disabled_and_a_second_press_restarts_nothing(app_test):
+    """A user presses Train, then (a slow page, a second click) presses it again: nothing restarts."""
+    at = app_test("app.py", default_timeout=60)
+    at.session_state[state.DATASET] = generate(DataConfig())
+    at.switch_page("pages/compare.py").run()
+    at.number_input(key="ll_cmp_epochs").set_value(2000)  # still training when we look
+    next(b for b in at.button if b.label == "Train the ticked models").click().run()
+    assert not at.exception
+    comparison = at.session_state[state.COMPARE]
+    try:
+        assert comparison.is_active
+        # The page was drawn again after the submit: its button is disabled while the models train.
+        assert next(b for b in at.button if b.label == "Train the ticked models").disabled
+        at.run()  # a poll, as the page's fragment sends: the same comparison, still training
+        assert at.session_state[state.COMPARE] is comparison and comparison.is_active
+    finally:
+        comparison.stop_all()

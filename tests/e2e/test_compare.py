@@ -45,8 +45,7 @@ def test_train_ae_and_vae_side_by_side(app_url, page):
     expect(page.get_by_role("checkbox", name="Autoencoder")).to_be_checked()
     expect(page.get_by_role("checkbox", name="VAE", exact=True)).to_be_checked()
     epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
-    epochs.fill(str(EPOCHS))
-    epochs.press("Enter")
+    epochs.fill(str(EPOCHS))  # no Enter: in a form, Enter submits it
     page.get_by_role("button", name=re.compile("Train the ticked models")).click()
 
     # While training: both models are listed with a status; then the results appear.

@@ -20,8 +20,9 @@ from tests.e2e.test_compare import TRAIN_TIMEOUT_MS, open_compare_with_default_d
 pytestmark = pytest.mark.slow
 
 # Long enough that the first two are still training when the page shows the queue: with 30, on a
-# quiet machine (warm pool) they finished before the check and the queued two had started.
-EPOCHS = 800  # two moons, batch 128: 12,800 steps per model, a few seconds each here
+# quiet machine (warm pool) they finished before the check and the queued two had started; 800
+# epochs took 3 s here, and a fast CI machine finished them before the check too.
+EPOCHS = 2000  # Compare's most: two moons, batch 128, 32,000 steps per model
 
 
 def test_queued_models_train_while_the_user_is_on_another_page(app_url, page):
@@ -31,13 +32,13 @@ def test_queued_models_train_while_the_user_is_on_another_page(app_url, page):
         wait_for_app(page)
         expect(page.get_by_role("checkbox", name=name, exact=True)).to_be_checked()
     epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
-    epochs.fill(str(EPOCHS))
-    epochs.press("Enter")
-    wait_for_app(page)
-    page.get_by_role("button", name=re.compile("Train the ticked models")).click()
-    wait_for_app(page)
+    epochs.fill(str(EPOCHS))  # no Enter: in a form, Enter submits it (trains) at once
+    train = page.get_by_role("button", name=re.compile("Train the ticked models"))
+    train.click()
     progress = page.locator(".st-key-ll-compare-progress")
     expect(progress.get_by_text(re.compile(r"^queued · epoch 0/"))).not_to_have_count(0)  # two at once
+    expect(train).to_be_disabled()  # a second press would start the models over
+    wait_for_app(page)
     sidebar = page.locator("[data-testid='stSidebar']")
     expect(sidebar.get_by_text(re.compile(r"^Compare: "))).to_have_count(0)  # the page shows its own
 

@@ -81,9 +81,7 @@ def toggle_grid_off_and_on(page: Page) -> None:
 def short_comparison(page: Page) -> None:
     open_page(page, "compare")
     epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
-    epochs.fill(str(COMPARE_EPOCHS))
-    epochs.press("Enter")
-    wait_for_app(page)
+    epochs.fill(str(COMPARE_EPOCHS))  # no Enter: in a form, Enter submits it
     page.get_by_role("button", name=re.compile("Train the ticked models")).click()
     expect(page.locator(".st-key-ll-compare-metrics")).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     wait_for_app(page)

@@ -31,9 +31,9 @@ from vae.config import ModelConfig
 from vae.core.decode import NetworkWeights
 
 MAX_SNAPSHOTS = 200  # per run, the newest epoch included: enough for a smooth replay, bounded in memory
-# The first bins: every epoch up to 10 is kept, then about one in ten percent. Denser costs speed:
-# the worker ends a fused compiled call at each snapshot epoch (at 1.02, every epoch up to ~50
-# was its own call, and a 200-row run under load managed 86 epochs in its first 16 s).
+# The first bins: every epoch up to 10 is kept, then about one in ten percent. The worker offers
+# every epoch while it trains one epoch per call, then each fused call's last epoch (it never cuts
+# a call at a scheduled epoch: that retraced); a denser ratio spends more of the slots early.
 FIRST_RATIO = 1.1
 
 

@@ -120,6 +120,8 @@ def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]
     fig = make_subplots(rows=1, cols=len(entries), subplot_titles=titles, horizontal_spacing=0.04)
     x_std = dataset.standardized()[comparison.test_rows]
     angle = np.linspace(0, 2 * np.pi, 97)
+    # The legend names the circles once: at the first variational panel, wherever it stands.
+    first_variational = next((i for i, e in enumerate(entries, start=1) if e.variant.is_variational), None)
     for i, e in enumerate(entries, start=1):
         z, _ = encode(e.weights, x_std)
         if e.variant.is_variational:
@@ -132,7 +134,7 @@ def latent_figure(comparison: Comparison, dataset: Dataset, entries: list[Entry]
                         line={"color": "#888888", "width": 1, "dash": "dot"},
                         name="prior N(0, I): 1, 2, 3σ",
                         legendgroup="prior",
-                        showlegend=i == 1 and r == 1,
+                        showlegend=i == first_variational and r == 1,
                         hoverinfo="skip",
                     ),
                     row=1,

@@ -117,7 +117,9 @@ def settings_form(dataset: Dataset, disabled: bool) -> CompareSpec | None:
             help="Rows no model trains on; every metric is computed on them.",
         )
         submitted = st.form_submit_button("Train the ticked models", type="primary", disabled=disabled)
-    if not submitted:
+    # A submit while the form is drawn disabled is a press delivered twice (a poll sent it again)
+    # or Enter in a field: training models must not restart.
+    if not submitted or disabled:
         return None
     keys = [k for k, ticked in ticks.items() if ticked]
     if not keys:
