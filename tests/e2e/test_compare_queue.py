@@ -16,13 +16,14 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_compare import TRAIN_TIMEOUT_MS, open_compare_with_default_data
+from vae.ui.compare_view import MAX_COMPARE_EPOCHS
 
 pytestmark = pytest.mark.slow
 
 # Long enough that the first two are still training when the page shows the queue: with 30, on a
-# quiet machine (warm pool) they finished before the check and the queued two had started; 800
-# epochs took 3 s here, and a fast CI machine finished them before the check too.
-EPOCHS = 2000  # Compare's most: two moons, batch 128, 32,000 steps per model
+# quiet machine (warm pool) they finished before the check and the queued two had started. 800
+# epochs take about 3 s here; Compare's most (two moons, batch 128: 32,000 steps) leaves a margin.
+EPOCHS = MAX_COMPARE_EPOCHS
 
 
 def test_queued_models_train_while_the_user_is_on_another_page(app_url, page):
